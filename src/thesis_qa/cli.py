@@ -1,0 +1,210 @@
+"""`thesis-qa`: index documents, ask questions, evaluate, serve the app.
+
+A thin layer over `Workspace`. Every flag doubles as a THESIS_QA_* environment variable.
+Expected failures print one line and exit 1; nothing prints a traceback unless
+THESIS_QA_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from thesis_qa.config import OPTIONS, Option, Settings, envvar
+from thesis_qa.errors import ThesisQAError
+from thesis_qa.evaluate import DEPTH, evaluate, format_table, read_gold
+from thesis_qa.highlight import render_terminal
+from thesis_qa.load import load_document
+from thesis_qa.search import Hit
+from thesis_qa.workspace import Workspace
+
+_FLAG_TYPES: dict[str, Any] = {
+    "index_dir": click.Path(file_okay=False, path_type=Path),
+    "cache_dir": click.Path(file_okay=False, path_type=Path),
+    "port": click.IntRange(1, 65535),
+    "max_upload_mb": click.IntRange(1, 1024),
+    "top_k": click.IntRange(1, 50),
+}
+
+
+def _flags(options: tuple[Option, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            flag = "--" + option.field.replace("_", "-")
+            command = click.option(
+                flag,
+                option.field,
+                envvar=envvar(option.field),
+                type=_FLAG_TYPES.get(option.field, str),
+                default=None,
+                help=option.help,
+            )(command)
+        return command
+
+    return decorate
+
+
+def _settings(**values: Any) -> Settings:
+    return Settings.from_env(**{k: v for k, v in values.items() if k in Settings.__dataclass_fields__})
+
+
+def _notify(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit="passage", file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _workspace(settings: Settings, default_sources: list[Path] | None = None) -> Workspace:
+    with _progress_bar("embedding") as progress:
+        workspace = Workspace(settings, notify=_notify, progress=progress, default_sources=default_sources)
+        workspace.searcher  # noqa: B018 - open (or build) the index while the bar is live
+    return workspace
+
+
+class _Group(click.Group):
+    """Turns every failure into one line and a non-zero exit; never a traceback for users."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ThesisQAError as error:
+            raise click.ClickException(str(error)) from error
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("THESIS_QA_DEBUG") == "1":
+                raise
+            message = f"unexpected {type(error).__name__}: {error}".splitlines()[0]
+            raise click.ClickException(f"{message} (THESIS_QA_DEBUG=1 shows more)") from error
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def main() -> None:
+    """Ask questions of a thesis (Kazakh, Russian, English) and see where the answer is."""
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_flags(OPTIONS)
+def index_command(paths: tuple[Path, ...], **options: Any) -> None:
+    """Index PATHS (.txt .md .docx .pdf .jsonl) into one index, replacing what it held."""
+    settings = _settings(**options)
+    documents = [load_document(path) for path in paths]  # fail on a bad file before loading the model
+    with _progress_bar("embedding") as progress:
+        workspace = Workspace(settings, notify=_notify, progress=progress)
+        workspace.index_documents(documents)
+    index = workspace.searcher.index
+    click.echo(
+        f"indexed {len(index.documents)} document(s), {len(index.passages)} passages into {settings.index_folder}"
+    )
+
+
+@main.command("ask")
+@click.argument("question", required=False)
+@click.option("--top-k", "-k", type=click.IntRange(1, 50), default=None, help="Passages to return [default: 3]")
+@click.option("--doc", default=None, help="Only search the document with this name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text")
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A .jsonl file of {"id", "question"}: one JSON line of results per question',
+)
+@_flags(OPTIONS)
+def ask_command(
+    question: str | None, top_k: int | None, doc: str | None, as_json: bool, batch: Path | None, **options: Any
+) -> None:
+    """Answer QUESTION from the index (the bundled thesis by default)."""
+    if (question is None) == (batch is None):
+        raise click.UsageError("give a QUESTION or --batch FILE, not both")
+    settings = _settings(**options)
+    workspace = _workspace(settings)
+    k = top_k or settings.top_k
+    if batch:
+        for record in _read_batch(batch):
+            click.echo(json.dumps(_batch_answer(workspace, record, k, doc), ensure_ascii=False))
+        return
+    hits = workspace.search(question or "", k, doc)
+    if as_json:
+        click.echo(json.dumps({"question": question, "results": [h.to_json() for h in hits]}, ensure_ascii=False))
+    else:
+        click.echo(_format_hits(hits, color=sys.stdout.isatty()))
+
+
+def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ThesisQAError(f"{path.name} line {number}: invalid JSON ({exc.msg})") from exc
+            if not isinstance(record, dict) or "question" not in record:
+                raise ThesisQAError(f'{path.name} line {number}: expected {{"id", "question"}}')
+            yield record
+
+
+def _batch_answer(workspace: Workspace, record: dict[str, Any], k: int, doc: str | None) -> dict[str, Any]:
+    try:
+        hits = workspace.search(str(record["question"]), k, doc)
+    except ThesisQAError as error:
+        return {"id": record.get("id"), "results": [], "error": str(error)}
+    return {"id": record.get("id"), "results": [h.to_json() for h in hits]}
+
+
+def _format_hits(hits: list[Hit], color: bool) -> str:
+    if not hits:
+        return "No passages found."
+    blocks = []
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.passage
+        section = p.section or ("table of contents" if p.kind == "toc" else "")
+        where = [section, f"¶{p.paragraph}" if p.paragraph else "", f"p. {p.page}" if p.page else ""]
+        where += [p.doc, f"score {hit.score:.2f}"]
+        header = f"{rank}. " + " · ".join(w for w in where if w)
+        body = render_terminal(p.text, hit.highlights, hit.terms, color=color)
+        blocks.append(f"{header}\n   {body}")
+    return "\n\n".join(blocks)
+
+
+@main.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--pool",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Passages (.jsonl) the gold ids refer to; indexed as 'eval-<name>'",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON")
+@_flags(OPTIONS)
+def eval_command(gold: Path, pool: Path | None, as_json: bool, **options: Any) -> None:
+    """Measure retrieval on a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits."""
+    settings = _settings(**options)
+    if pool:
+        settings = replace(settings, index=f"eval-{pool.stem}")
+    workspace = _workspace(settings, [pool] if pool else None)
+    rows = evaluate(read_gold(gold), lambda q: workspace.search(q, DEPTH))
+    if as_json:
+        click.echo(json.dumps({"gold": gold.name, "metrics": rows}, ensure_ascii=False))
+    else:
+        click.echo(format_table(f"{gold.name} ({rows['all']['n']} questions)", rows))

@@ -1,0 +1,101 @@
+"""Every setting in one place: a default, an environment variable, a CLI flag.
+
+`Settings.from_env()` reads the environment; the CLI builds its flags from `OPTIONS`, and click
+falls back to the same environment variables, so `--port 8000` and `THESIS_QA_PORT=8000` mean
+the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+
+from thesis_qa.bundled_model import BUNDLED_MODEL
+
+DEFAULT_INDEX = "thesis"
+
+
+def bundled_thesis() -> Path:
+    """The Kazakh thesis the product ships with."""
+    return Path(str(resources.files("thesis_qa") / "data" / "thesis_kk.txt"))
+
+
+def _project_root() -> Path | None:
+    """The source checkout this package runs from, if any (src/thesis_qa -> repo root)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def _default_index_dir() -> Path:
+    root = _project_root()
+    return root / "index" if root else Path.cwd() / "index"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "thesis-qa"
+
+
+@dataclass(frozen=True)
+class Option:
+    field: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path
+    cache_dir: Path
+    index: str = DEFAULT_INDEX
+    model: str = BUNDLED_MODEL
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: int = 20
+    top_k: int = 3
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, overridden by THESIS_QA_* variables, overridden by `overrides`."""
+        values: dict[str, object] = {"index_dir": _default_index_dir(), "cache_dir": _default_cache_dir()}
+        for f in fields(cls):
+            raw = os.environ.get(envvar(f.name))
+            if raw:
+                values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def index_folder(self) -> Path:
+        return self.index_dir / self.index
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+def envvar(field_name: str) -> str:
+    return "THESIS_QA_" + field_name.upper()
+
+
+def _convert(name: str, raw: str) -> object:
+    if name in ("index_dir", "cache_dir"):
+        return Path(raw).expanduser()
+    if name in ("port", "max_upload_mb", "top_k"):
+        return int(raw)
+    return raw
+
+
+OPTIONS = (
+    Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
+    Option("index", f"Index name inside the index folder [default: {DEFAULT_INDEX}]"),
+    Option("model", f"sentence-transformers model: name, folder, or '{BUNDLED_MODEL}' (bundled)"),
+    Option("cache_dir", "Where the bundled model is expanded [default: ~/.cache/thesis-qa]"),
+)
+SERVER_OPTIONS = (
+    Option("host", "Address to bind [default: 127.0.0.1]"),
+    Option("port", "Port to listen on [default: 7860]"),
+    Option("max_upload_mb", "Largest upload accepted, in MB [default: 20]"),
+    Option("top_k", "Passages shown per answer [default: 3]"),
+)

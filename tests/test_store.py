@@ -1,0 +1,150 @@
+"""The persisted index: reuse, rebuild, atomic swaps, damage detection."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+
+import pytest
+
+from thesis_qa.errors import StoreError
+from thesis_qa.indexing import build_index, ensure_index
+from thesis_qa.load import load_document
+from thesis_qa.store import current_version, open_index
+
+ESSAY = "Саяси модернизация – күрделі процесс.\nОл қоғамды өзгертеді.\n\nДемократия біртіндеп дамиды."
+NOTES = "Хантингтон саяси тәртіп туралы жазды.\n\nАлмонд пен Пай функционалды тәсілді ұсынды."
+
+
+@pytest.fixture
+def essay(tmp_path):
+    path = tmp_path / "essay.txt"
+    path.write_text(ESSAY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def notes(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text(NOTES, encoding="utf-8")
+    return path
+
+
+def _record(log):
+    """A progress callback that keeps (done, total) reports."""
+    return lambda done, total: log.append((done, total))
+
+
+def test_an_unchanged_index_is_reused(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    first = current_version(folder)
+    messages = []
+    index = ensure_index(folder, embedder, [essay], notify=messages.append)
+    assert current_version(folder) == first and messages == []
+    assert [p.doc for p in index.passages] == ["essay.txt", "essay.txt"]
+
+
+def test_a_changed_source_is_rebuilt_and_unchanged_text_is_not_reembedded(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    first = current_version(folder)
+    essay.write_text(ESSAY + "\n\nЖаңа абзац қосылды.", encoding="utf-8")
+    messages, progress = [], []
+    index = ensure_index(folder, embedder, [essay], notify=messages.append, progress=_record(progress))
+    assert current_version(folder) != first and not first.exists()
+    assert messages == ["index 'idx': source changed: essay.txt; rebuilding"]
+    assert progress[0] == (2, 3), "the two unchanged passages come from the previous version"
+    assert index.passages[-1].text == "Жаңа абзац қосылды."
+
+
+def test_another_model_triggers_a_rebuild(tmp_path, essay, embedder, minilm_path, cache_dir):
+    from thesis_qa.embed import load_embedder
+
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    messages = []
+    index = ensure_index(folder, load_embedder(str(minilm_path), cache_dir), [essay], notify=messages.append)
+    assert "built with model 'e5-small'" in messages[0]
+    assert index.manifest.model == str(minilm_path)
+
+
+def test_one_index_holds_several_documents(tmp_path, essay, notes, embedder):
+    index = build_index(tmp_path / "idx", [load_document(essay), load_document(notes)], embedder)
+    assert {p.doc for p in index.passages} == {"essay.txt", "notes.txt"}
+    assert [s.name for s in index.manifest.sources] == ["essay.txt", "notes.txt"]
+
+
+def test_documents_with_the_same_name_are_told_apart(tmp_path, essay, embedder):
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(essay, other / "essay.txt")
+    index = build_index(tmp_path / "idx", [load_document(essay), load_document(other / "essay.txt")], embedder)
+    assert sorted(index.documents) == ["essay (2).txt", "essay.txt"]
+
+
+@pytest.mark.parametrize("victim", ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json"])
+def test_a_damaged_index_is_detected_reported_and_rebuilt(tmp_path, essay, embedder, victim):
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    target = current_version(folder) / victim
+    target.write_bytes(target.read_bytes()[: max(1, target.stat().st_size // 2)])
+    with pytest.raises(StoreError, match="is damaged"):
+        open_index(folder)
+    messages = []
+    index = ensure_index(folder, embedder, [essay], notify=messages.append)
+    assert len(messages) == 1 and "damaged" in messages[0] and messages[0].endswith("rebuilding")
+    assert index.passages[0].text.startswith("Саяси модернизация")
+
+
+def test_metadata_that_does_not_match_the_vectors_is_never_served(tmp_path, essay, notes, embedder):
+    build_index(tmp_path / "one", [load_document(essay)], embedder)
+    build_index(tmp_path / "two", [load_document(essay), load_document(notes)], embedder)
+    mixed = current_version(tmp_path / "two") / "passages.jsonl"
+    shutil.copy(current_version(tmp_path / "one") / "passages.jsonl", mixed)
+    with pytest.raises(StoreError, match="damaged"):
+        open_index(tmp_path / "two")
+
+
+def test_a_build_that_died_midway_leaves_the_previous_index_live(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    live = current_version(folder)
+    crashed = folder / f".staging-{2**22 + 12345}-1"  # no such process: an abandoned build
+    crashed.mkdir()
+    (crashed / "passages.faiss").write_bytes(b"half written")
+    assert open_index(folder).manifest.passages == 2
+    build_index(folder, [load_document(essay)], embedder)
+    assert not crashed.exists() and current_version(folder) != live
+
+
+@contextmanager
+def read_only(folder):
+    """Make `folder` unwritable, even for root (who ignores permission bits)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        yield
+        folder.chmod(0o700)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode:
+        pytest.skip("chattr cannot make a folder immutable on this filesystem")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_read_only_index_folder_is_reported_clearly(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    with read_only(folder), pytest.raises(StoreError, match="cannot write the index folder"):
+        build_index(folder, [load_document(essay)], embedder)
+
+
+def test_a_read_only_index_still_answers(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    ensure_index(folder, embedder, [essay])
+    with read_only(folder):
+        assert ensure_index(folder, embedder, [essay]).manifest.passages == 2
