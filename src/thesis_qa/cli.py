@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from thesis_qa.config import OPTIONS, Option, Settings, envvar
+from thesis_qa.config import OPTIONS, SERVER_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.evaluate import DEPTH, evaluate, format_table, read_gold
 from thesis_qa.highlight import render_terminal
@@ -208,3 +208,13 @@ def eval_command(gold: Path, pool: Path | None, as_json: bool, **options: Any) -
         click.echo(json.dumps({"gold": gold.name, "metrics": rows}, ensure_ascii=False))
     else:
         click.echo(format_table(f"{gold.name} ({rows['all']['n']} questions)", rows))
+
+
+@main.command("serve")
+@click.option("--share", is_flag=True, default=None, help="Also open a public gradio.live link (off by default)")
+@_flags(OPTIONS + SERVER_OPTIONS)
+def serve_command(**options: Any) -> None:
+    """Start the web app (http://127.0.0.1:7860 by default) on the index."""
+    from thesis_qa_app import launch
+
+    launch(_settings(**options), notify=_notify)

@@ -54,6 +54,9 @@ class Settings:
     port: int = 7860
     max_upload_mb: int = 20
     top_k: int = 3
+    user: str = ""  # with `password`, the app asks for a login (set both for a network deployment)
+    password: str = ""
+    share: bool = False  # a public gradio.live link; never unless asked
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -84,6 +87,8 @@ def _convert(name: str, raw: str) -> object:
         return Path(raw).expanduser()
     if name in ("port", "max_upload_mb", "top_k"):
         return int(raw)
+    if name == "share":
+        return raw.strip().lower() in ("1", "true", "yes")
     return raw
 
 
@@ -99,3 +104,5 @@ SERVER_OPTIONS = (
     Option("max_upload_mb", "Largest upload accepted, in MB [default: 20]"),
     Option("top_k", "Passages shown per answer [default: 3]"),
 )
+# THESIS_QA_USER and THESIS_QA_PASSWORD are read from the environment only (no flags: a
+# password on a command line is visible to every user of the machine).

@@ -1,0 +1,1 @@
+"""The Gradio app: a thin layer over `thesis_qa.workspace.Workspace`."""
