@@ -60,12 +60,11 @@ def test_queries_get_the_query_prompt(embedder, engine):
     assert np.sum(ours * engine.passage(MIXED[:3]), axis=1).max() < 0.999
 
 
-def test_sentence_vectors_come_from_the_same_pass(embedder, thesis_passages):
-    passage = max(thesis_passages, key=lambda p: len(p.sentences))
-    vectors, sentences = embedder.embed_with_sentences([passage.text], [passage.sentences])
-    assert np.allclose(vectors[0], embedder.embed_passages([passage.text])[0], atol=1e-4)
-    assert sentences.shape == (len(passage.sentences), embedder.dimension)
-    assert np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
+def test_the_index_embeds_each_sentence_on_its_own(embedder, thesis_index):
+    i, passage = max(enumerate(thesis_index.passages), key=lambda item: len(item[1].sentences))
+    stored = thesis_index.sentence_vectors.reconstruct_batch(np.arange(*thesis_index.sentence_range(i)))
+    assert np.allclose(stored, embedder.embed_passages(passage.sentence_texts()), atol=1e-5)
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-5)
 
 
 def test_any_sentence_transformers_folder_can_be_used(minilm_path, cache_dir):

@@ -32,6 +32,36 @@ def test_questions_find_the_passage_and_mark_its_sentence(searcher, question, an
     assert answer in _marked(hit)
 
 
+@pytest.mark.parametrize(
+    ("word", "where"),
+    [
+        ("Хантингтон", "Хантингтон"),  # the passage says "С.Хантингтон" and "Хантингтонның"
+        ("Дарендорф", "Р.Дарендорф"),  # named twice in the thesis; either place will do
+        ("вестернизация", "Оны кейде вестернизация деп те атайды"),
+        ("Кулик", "Кулик атап өткендей"),
+        ("Бутенко", "Ресей ғалымы Бутенко"),
+    ],
+)
+def test_a_quick_lookup_lands_on_the_passage_where_the_word_stands(searcher, word, where):
+    hit = searcher.search(word, k=1)[0]
+    assert where in _normal(hit.passage.text)
+    marked = {hit.passage.text[a:b] for a, b in hit.terms}
+    assert marked and all(m.lower().startswith(word.lower()[:6]) for m in marked)
+
+
+def test_terms_mark_inflected_forms_of_the_question_words(searcher):
+    hit = searcher.search("Хантингтон қандай идея ұсынды?", k=3)
+    marked = {h.passage.text[a:b] for h in hit for a, b in h.terms}
+    assert "Хантингтонның" in marked or "С.Хантингтон" in marked or "Хантингтон" in marked
+    assert all(0 <= a < b <= len(h.passage.text) for h in hit for a, b in h.terms)
+
+
+def test_a_year_is_found_where_it_is_written(searcher):
+    hit = searcher.search("1967", k=1)[0]
+    assert "Д.Растоудың «Ұлттың әлемі» (1967)" in _normal(hit.passage.text)
+    assert [hit.passage.text[a:b] for a, b in hit.terms] == ["1967"]
+
+
 def test_hits_carry_their_references(searcher):
     hit = searcher.search("Зерттеу жұмысының мақсаты қандай?", k=1)[0]
     record = hit.to_json()

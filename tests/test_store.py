@@ -56,7 +56,7 @@ def test_a_changed_source_is_rebuilt_and_unchanged_text_is_not_reembedded(tmp_pa
     index = ensure_index(folder, embedder, [essay], notify=messages.append, progress=_record(progress))
     assert current_version(folder) != first and not first.exists()
     assert messages == ["index 'idx': source changed: essay.txt; rebuilding"]
-    assert progress[0] == (2, 3), "the two unchanged passages come from the previous version"
+    assert progress[0] == (4, 5), "only the new paragraph is embedded; 4 texts come from the previous version"
     assert index.passages[-1].text == "Жаңа абзац қосылды."
 
 

@@ -77,9 +77,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         bar.close()
 
 
-def _workspace(settings: Settings, default_sources: list[Path] | None = None) -> Workspace:
+def _workspace(settings: Settings, default_sources: list[Path] | None = None, mode: Any = "hybrid") -> Workspace:
     with _progress_bar("embedding") as progress:
-        workspace = Workspace(settings, notify=_notify, progress=progress, default_sources=default_sources)
+        workspace = Workspace(settings, notify=_notify, progress=progress, default_sources=default_sources, mode=mode)
         workspace.searcher  # noqa: B018 - open (or build) the index while the bar is live
     return workspace
 
@@ -196,18 +196,25 @@ def _format_hits(hits: list[Hit], color: bool) -> str:
     help="Passages (.jsonl) the gold ids refer to; indexed as 'eval-<name>'",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "lexical"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval channels to use (dense or lexical alone for an ablation)",
+)
 @_flags(OPTIONS)
-def eval_command(gold: Path, pool: Path | None, as_json: bool, **options: Any) -> None:
+def eval_command(gold: Path, pool: Path | None, as_json: bool, mode: str, **options: Any) -> None:
     """Measure retrieval on a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits."""
     settings = _settings(**options)
     if pool:
         settings = replace(settings, index=f"eval-{pool.stem}")
-    workspace = _workspace(settings, [pool] if pool else None)
+    workspace = _workspace(settings, [pool] if pool else None, mode)
     rows = evaluate(read_gold(gold), lambda q: workspace.search(q, DEPTH))
     if as_json:
-        click.echo(json.dumps({"gold": gold.name, "metrics": rows}, ensure_ascii=False))
+        click.echo(json.dumps({"gold": gold.name, "mode": mode, "metrics": rows}, ensure_ascii=False))
     else:
-        click.echo(format_table(f"{gold.name} ({rows['all']['n']} questions)", rows))
+        click.echo(format_table(f"{gold.name} ({rows['all']['n']} questions, {mode})", rows))
 
 
 @main.command("serve")

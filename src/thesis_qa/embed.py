@@ -40,51 +40,17 @@ class Embedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), self.query_prompt)
 
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(list(texts), self.passage_prompt)
-
-    def embed_with_sentences(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: Progress | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Passage vectors, plus one vector per sentence span from the same forward pass.
-
-        A sentence vector is the mean of the passage's token embeddings inside that sentence
-        ("late chunking"): the sentence is read in its context and costs no extra inference.
-        Returns (len(texts) x d, total spans x d), both L2-normalised, spans in input order.
-        """
-        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        sentences: list[np.ndarray] = []
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed in chunks, reporting how many texts are done after each one."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         step = _BATCH * 4
         for start in range(0, len(texts), step):
-            chunk = list(texts[start : start + step])
-            outputs = self.model.encode(
-                chunk,
-                prompt=self.passage_prompt or None,
-                batch_size=_BATCH,
-                output_value=None,
-                show_progress_bar=False,
-            )
-            for i, (text, output) in enumerate(zip(chunk, outputs, strict=True)):
-                passages[start + i] = output["sentence_embedding"].float().numpy()
-                sentences.append(self._pool_spans(text, output, spans[start + i]))
+            chunk = texts[start : start + step]
+            out[start : start + len(chunk)] = self._encode(chunk, self.passage_prompt)
             if progress:
                 progress(len(chunk))
-        stacked = np.concatenate(sentences) if sentences else np.zeros((0, self.dimension), np.float32)
-        return _normalise(passages), _normalise(stacked)
-
-    def _pool_spans(self, text: str, output: dict, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-        mask = output["attention_mask"].bool()
-        tokens = output["token_embeddings"][mask].float().numpy()
-        prompt = self.passage_prompt
-        offsets = self.model.tokenizer(
-            prompt + text, return_offsets_mapping=True, truncation=True, max_length=len(tokens)
-        )["offset_mapping"]
-        starts = np.array([a - len(prompt) if b > a else -1 for a, b in offsets[: len(tokens)]])
-        pooled = np.zeros((len(spans), self.dimension), dtype=np.float32)
-        for row, (a, b) in enumerate(spans):
-            inside = (starts >= a) & (starts < b)
-            pooled[row] = tokens[inside].mean(axis=0) if inside.any() else tokens.mean(axis=0)
-        return pooled
+        return out
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         if not texts:

@@ -7,26 +7,53 @@ then inserts `<mark>` tags, so a document or question holding HTML shows as text
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
 
+from thesis_qa.fusion import minmax
+
 Span = tuple[int, int]
-_SECOND_SENTENCE_MARGIN = 0.02
+LEXICAL_WEIGHT = 0.5
+CLOSE_MARGIN = 0.05
+# A sentence opening with one of these words usually continues the one before it ("Its
+# members were ...", "Оның құрамына ...", "Мұндай тәртіптің белгілері ..."): the answer sits
+# in it while the question's wording matched its predecessor.
+CONTINUATION_WORDS = frozenset(
+    "оның олардың олар ол мұндай бұл бұның осы сол соның яғни сондай сонымен демек "
+    "его её ее их это этот эта эти такой такая такие поэтому "
+    "its their this these such that they it".split()
+)
+_FIRST_WORD = re.compile(r"\W*(\w+)")
 
 
-def answering_sentences(sentences: Sequence[Span], scores: np.ndarray) -> tuple[Span, ...]:
-    """The best-scoring sentence, plus a neighbour that scores almost as well (an answer
-    often runs over two lines of the thesis)."""
+def answering_sentences(
+    sentences: Sequence[Span], texts: Sequence[str], dense: np.ndarray, coverage: np.ndarray
+) -> tuple[Span, ...]:
+    """The sentences to mark: the best by dense similarity (min-max within the passage) plus
+    half the share of query terms it holds; then a neighbour scoring within `CLOSE_MARGIN`,
+    and the next sentence when it opens with a continuation word.
+
+    Chosen on the dev sets: answer-in-highlight on gold passages 0.80 -> 0.93 (thesis),
+    0.60 -> 0.63 (kazqad), 0.80 -> 0.82 (xquad) at 1.2 sentences on average."""
     if not len(sentences):
         return ()
+    scores = minmax(dense) + LEXICAL_WEIGHT * coverage
     best = int(np.argmax(scores))
     chosen = {best}
     for neighbour in (best - 1, best + 1):
-        if 0 <= neighbour < len(sentences) and scores[neighbour] >= scores[best] - _SECOND_SENTENCE_MARGIN:
+        if 0 <= neighbour < len(sentences) and scores[neighbour] >= scores[best] - CLOSE_MARGIN:
             chosen.add(neighbour)
+    if best + 1 < len(sentences) and _first_word(texts[best + 1]) in CONTINUATION_WORDS:
+        chosen.add(best + 1)
     return tuple(sentences[i] for i in sorted(chosen))
+
+
+def _first_word(text: str) -> str:
+    match = _FIRST_WORD.match(text.lower())
+    return match.group(1) if match else ""
 
 
 def render_html(text: str, sentences: Sequence[Span], terms: Sequence[Span] = ()) -> str:

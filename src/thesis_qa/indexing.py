@@ -1,20 +1,20 @@
 """Build, refresh and repair an index: load -> segment -> embed -> store.
 
 Vectors are cached by content: a rebuild (new document, edited source, repaired damage)
-re-embeds only passages whose text or sentence split is new; the rest are copied from the
+re-embeds only passages and sentences whose text is new; the rest are copied from the
 previous version when it was made with the same model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from thesis_qa.document import Document, Passage
-from thesis_qa.embed import Embedder, Progress
+from thesis_qa.embed import Embedder
 from thesis_qa.errors import StoreError
 from thesis_qa.load import load_document
 from thesis_qa.segment import SEGMENTER_VERSION, segment
@@ -33,12 +33,8 @@ from thesis_qa.store import (
 )
 
 Notify = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class _Cached:
-    passage: np.ndarray
-    sentences: np.ndarray
+# Bumped whenever vectors of the same text and model would come out different.
+VECTOR_SCHEME = "passage+sentence/1"
 
 
 def build_index(
@@ -59,6 +55,7 @@ def build_index(
             model_fingerprint=embedder.fingerprint,
             dimension=embedder.dimension,
             segmenter=SEGMENTER_VERSION,
+            vectors=VECTOR_SCHEME,
             sources=[_stored_source(doc) for doc in documents],
             passages=len(passages),
             sentences=len(sentence_vectors),
@@ -103,11 +100,17 @@ def ensure_index(
     return index
 
 
-def add_documents(folder: Path, index: Index, new: Sequence[Document], embedder: Embedder) -> Index:
+def add_documents(
+    folder: Path,
+    index: Index,
+    new: Sequence[Document],
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
+) -> Index:
     """A new version with `new` added (a document of the same name is replaced)."""
     names = {doc.name for doc in new}
     kept = [doc for doc in index.documents.values() if doc.name not in names]
-    return build_index(folder, [*kept, *new], embedder)
+    return build_index(folder, [*kept, *new], embedder, progress)
 
 
 def _stale_reason(index: Index, embedder: Embedder) -> str:
@@ -116,6 +119,8 @@ def _stale_reason(index: Index, embedder: Embedder) -> str:
         return f"built with model '{manifest.model}', now '{embedder.name}'"
     if manifest.segmenter != SEGMENTER_VERSION:
         return "segmenter changed"
+    if manifest.vectors != VECTOR_SCHEME:
+        return "vector scheme changed"
     changed = [s.name for s in manifest.sources if _file_changed(s)]
     return f"source changed: {', '.join(changed)}" if changed else ""
 
@@ -170,53 +175,51 @@ def _unique_names(documents: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _cache_key(passage: Passage) -> str:
-    return sha256_text(passage.text + repr(passage.sentences))
-
-
-def _vector_cache(folder: Path, embedder: Embedder) -> dict[str, _Cached]:
+def _vector_cache(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the previous version by text digest (passages and sentences alike: the same
+    text with the same prompt gives the same vector), if it used the same model."""
     try:
         previous = open_index(folder)
     except StoreError:
         return {}
-    if previous.manifest.model_fingerprint != embedder.fingerprint:
+    if (previous.manifest.model_fingerprint, previous.manifest.vectors) != (embedder.fingerprint, VECTOR_SCHEME):
         return {}
-    passage_vectors = all_vectors(previous.passage_vectors)
-    sentence_vectors = all_vectors(previous.sentence_vectors)
-    return {
-        _cache_key(p): _Cached(passage_vectors[i], sentence_vectors[list(previous.sentence_rows(i))])
-        for i, p in enumerate(previous.passages)
-    }
+    passage_texts = [p.text for p in previous.passages]
+    sentence_texts = [s for p in previous.passages for s in p.sentence_texts()]
+    cache = dict(zip(map(sha256_text, passage_texts), all_vectors(previous.passage_vectors), strict=True))
+    cache.update(zip(map(sha256_text, sentence_texts), all_vectors(previous.sentence_vectors), strict=True))
+    return cache
 
 
 def _embed(
     passages: list[Passage],
     embedder: Embedder,
-    cache: dict[str, _Cached],
+    cache: dict[str, np.ndarray],
     progress: Callable[[int, int], None] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    missing = [p for p in passages if _cache_key(p) not in cache]
-    done = len(passages) - len(missing)
-    if progress:
-        progress(done, len(passages))
+    """Passage and sentence vectors; each distinct text not in `cache` is embedded once.
+
+    Sentences are embedded on their own, not pooled from the passage: one precise sentence
+    must be able to lift its passage (dev flores_ru2kk nDCG@10 0.80 -> 0.99, README)."""
+    passage_texts = [p.text for p in passages]
+    sentence_texts = [s for p in passages for s in p.sentence_texts()]
+    missing = {sha256_text(t): t for t in passage_texts + sentence_texts}
+    total = len(missing)
+    missing = {key: text for key, text in missing.items() if key not in cache}
+    done = total - len(missing)
 
     def advance(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress(done, len(passages))
+            progress(done, total)
 
-    step: Progress = advance
-    new_passages, new_sentences = embedder.embed_with_sentences(
-        [p.text for p in missing], [p.sentences for p in missing], step
-    )
-    row = 0
-    for i, p in enumerate(missing):
-        count = len(p.sentences)
-        cache[_cache_key(p)] = _Cached(new_passages[i], new_sentences[row : row + count])
-        row += count
-    entries = [cache[_cache_key(p)] for p in passages]
-    dim = embedder.dimension
-    passage_matrix = np.stack([e.passage for e in entries]) if entries else np.zeros((0, dim), np.float32)
-    sentence_matrix = np.concatenate([e.sentences for e in entries]) if entries else np.zeros((0, dim), np.float32)
-    return passage_matrix, sentence_matrix
+    advance(0)
+    cache.update(zip(missing, embedder.embed_passages(list(missing.values()), advance), strict=True))
+    return _stack(cache, passage_texts, embedder.dimension), _stack(cache, sentence_texts, embedder.dimension)
+
+
+def _stack(cache: dict[str, np.ndarray], texts: list[str], dimension: int) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.stack([cache[sha256_text(t)] for t in texts]).astype(np.float32)

@@ -25,3 +25,18 @@ def detect_language(text: str, default: Language = "kk") -> Language:
     if cyrillic or latin:
         return "ru" if cyrillic >= latin else "en"
     return default
+
+
+def dominant_language(text: str) -> Language:
+    """The language of most words of a longer text: Kazakh when at least one Cyrillic word
+    in twenty has a Kazakh letter (a Russian text quoting a Kazakh name stays Russian)."""
+    kazakh = cyrillic = latin = 0
+    for word in text.split():
+        if any("\u0400" <= ch <= "\u04ff" for ch in word):
+            cyrillic += 1
+            kazakh += not KAZAKH_LETTERS.isdisjoint(word)
+        elif any(ch.isascii() and ch.isalpha() for ch in word):
+            latin += 1
+    if cyrillic >= latin and cyrillic:
+        return "kk" if kazakh * 20 >= cyrillic else "ru"
+    return "en" if latin else "kk"

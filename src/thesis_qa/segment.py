@@ -66,7 +66,7 @@ def _presplit_passages(doc: Document) -> list[Passage]:
             end=p.end,
             text=doc.text[p.start : p.end],
             section=p.title,
-            sentences=_relative(split_sentences(doc.text, p.start, p.end), p.start),
+            sentences=_relative(split_sentences(doc.text, p.start, p.end) or [(p.start, p.end)], p.start),
         )
         for order, p in enumerate(doc.presplit)
     ]

@@ -58,6 +58,7 @@ class Manifest:
     passages: int
     sentences: int
     index_type: str = "flat"
+    vectors: str = ""  # how passage and sentence vectors were made (indexing.VECTOR_SCHEME)
     format: int = FORMAT_VERSION
     created: str = ""
     files: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -80,8 +81,9 @@ class Index:
     sentence_vectors: faiss.Index
     sentence_offsets: np.ndarray  # row of each passage's first sentence; one extra at the end
 
-    def sentence_rows(self, passage_index: int) -> range:
-        return range(int(self.sentence_offsets[passage_index]), int(self.sentence_offsets[passage_index + 1]))
+    def sentence_range(self, passage_index: int) -> tuple[int, int]:
+        """First and past-the-end rows of the passage's sentences in `sentence_vectors`."""
+        return int(self.sentence_offsets[passage_index]), int(self.sentence_offsets[passage_index + 1])
 
 
 def sha256_bytes(data: bytes) -> str:

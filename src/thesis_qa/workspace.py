@@ -15,7 +15,7 @@ from thesis_qa.config import DEFAULT_INDEX, Settings, bundled_thesis
 from thesis_qa.document import Document
 from thesis_qa.embed import Embedder, load_embedder
 from thesis_qa.indexing import Notify, add_documents, build_index, ensure_index
-from thesis_qa.search import Hit, Searcher
+from thesis_qa.search import Hit, Mode, Searcher
 from thesis_qa.store import Index
 
 ProgressBar = Callable[[int, int], None]
@@ -25,10 +25,12 @@ class Workspace:
     def __init__(
         self,
         settings: Settings,
+        *,
         notify: Notify = lambda message: None,
         progress: ProgressBar | None = None,
         embedder: Embedder | None = None,
         default_sources: Sequence[Path] | None = None,
+        mode: Mode = "hybrid",
     ) -> None:
         """`default_sources` build the index when it does not exist yet (default: the bundled
         thesis for the default index, nothing for others)."""
@@ -36,6 +38,7 @@ class Workspace:
         self.notify = notify
         self.embedder = embedder or load_embedder(settings.model, settings.cache_dir)
         self.progress = progress
+        self.mode = mode
         if default_sources is None:
             default_sources = [bundled_thesis()] if settings.index == DEFAULT_INDEX else []
         self.default_sources = list(default_sources)
@@ -49,7 +52,7 @@ class Workspace:
             if self._searcher is None:
                 folder = self.settings.index_folder
                 index = ensure_index(folder, self.embedder, self.default_sources, self.notify, self.progress)
-                self._searcher = Searcher(index, self.embedder)
+                self._searcher = Searcher(index, self.embedder, self.mode)
             return self._searcher
 
     def search(self, question: str, k: int | None = None, doc: str | None = None) -> list[Hit]:
@@ -63,12 +66,12 @@ class Workspace:
         folder = self.settings.index_folder
         self._swap(lambda: build_index(folder, documents, self.embedder, self.progress))
 
-    def add_document(self, doc: Document) -> None:
+    def add_document(self, doc: Document, progress: ProgressBar | None = None) -> None:
         """Add (or replace, by name) one document; the live index serves until the new one is ready."""
         index = self.searcher.index
-        self._swap(lambda: add_documents(self.settings.index_folder, index, [doc], self.embedder))
+        self._swap(lambda: add_documents(self.settings.index_folder, index, [doc], self.embedder, progress))
 
     def _swap(self, build: Callable[[], Index]) -> None:
         index = build()
         with self._lock:
-            self._searcher = Searcher(index, self.embedder)
+            self._searcher = Searcher(index, self.embedder, self.mode)

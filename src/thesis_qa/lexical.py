@@ -1,0 +1,110 @@
+"""The lexical channel: Unicode words -> stems -> BM25, and where a query's words stand.
+
+Tokens are `\\w+` runs over all of Unicode (no Cyrillic or Kazakh letter is ever dropped),
+lowercased, "ё" folded to "е". Each word becomes a *key*: its stem (see `stem`) cut to
+`PREFIX` letters, so a Kazakh "модернизациясының" and a Russian "модернизации" meet at
+"модерн", as do names across the two languages.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from thesis_qa.language import Language, detect_language
+from thesis_qa.stem import stem
+
+PREFIX = 6
+_WORD = re.compile(r"\w+")
+
+# Function words and question words that carry no topic (Kazakh, Russian, English).
+STOP_WORDS = frozenset(
+    """
+    мен және да де та те бен пен ал бірақ немесе не ме ма ба бе па пе ғой ғана бұл ол осы сол
+    мына сонда оның олар біз сіз мұнда қандай қай кім қанша қашан неге неліктен қалай нешінші
+    қайда деген дегеніміз деп болып болады табылады үшін туралы бойынша арқылы сияқты ретінде
+    и в во на с со по из к ко о об от до за для что как какой какая какие каких какое кто где
+    когда почему ли же бы не ни это этот эта эти тот та те он она они его её их был была были
+    такое такой такая такие таких
+    было является ещё также или а но у при про над под между чем чего кого
+    the a an of in on at to and or for by with from what which who whom whose when where why
+    how is are was were be been does do did this that these those it its as
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of a text: where it stands, and the key it matches by."""
+
+    start: int
+    end: int
+    key: str
+
+
+@functools.lru_cache(maxsize=200_000)
+def key_of(word: str, language: Language) -> str:
+    """The matching key of a lowercase word (cached: a text repeats its words)."""
+    return stem(word, language)[:PREFIX]
+
+
+def terms(text: str, language: Language | None = None) -> list[Term]:
+    """The content words of `text` with their keys; stop words are left out."""
+    language = language or detect_language(text)
+    out = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower().replace("ё", "е")
+        if word in STOP_WORDS or (len(word) == 1 and not word.isdigit()):
+            continue
+        out.append(Term(match.start(), match.end(), key_of(word, language)))
+    return out
+
+
+class BM25:
+    """Okapi BM25 over term keys, as a sparse document x key matrix of final weights, so a
+    query costs one column slice and a sum."""
+
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        for row, keys in enumerate(documents):
+            for key, count in Counter(keys).items():
+                rows.append(row)
+                cols.append(self.vocabulary.setdefault(key, len(self.vocabulary)))
+                counts.append(count)
+        n_docs = len(documents)
+        lengths = np.array([len(keys) for keys in documents], dtype=np.float32)
+        tf = np.array(counts, dtype=np.float32)
+        norm = k1 * (1 - b + b * lengths[rows] / max(float(lengths.mean()) if n_docs else 1.0, 1e-9))
+        df = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        weights = idf[cols] * tf * (k1 + 1) / (tf + norm)
+        shape = (n_docs, len(self.vocabulary))
+        self.matrix = sparse.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
+
+    def scores(self, keys: Iterable[str]) -> np.ndarray:
+        """BM25 score of every document for a query (each distinct key counted once)."""
+        columns = sorted({self.vocabulary[k] for k in keys if k in self.vocabulary})
+        if not columns:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        return np.asarray(self.matrix[:, columns].sum(axis=1)).ravel()
+
+
+def matching_spans(text: str, keys: Iterable[str], language: Language) -> list[tuple[int, int]]:
+    """Where the words of `text` that match one of `keys` stand (any inflection)."""
+    wanted = set(keys)
+    return [(t.start, t.end) for t in terms(text, language) if t.key in wanted]
+
+
+def coverage(texts: Sequence[str], keys: Iterable[str], language: Language) -> np.ndarray:
+    """For each text, the share of the distinct query `keys` it contains."""
+    wanted = set(keys)
+    if not wanted:
+        return np.zeros(len(texts), dtype=np.float32)
+    return np.array([len(wanted & {t.key for t in terms(text, language)}) / len(wanted) for text in texts])
