@@ -1,0 +1,210 @@
+"""Every text the app shows, in Kazakh, Russian and English, and error messages by error code.
+
+`text(key, lang, **params)` formats one entry; `error_text(lang, code, params)` says what a
+`ThesisQAError` means in the user's language (its English `str()` is for logs only).
+"""
+
+from __future__ import annotations
+
+from thesis_qa.language import Language
+from thesis_qa.load import SUPPORTED_SUFFIXES
+
+LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
+SUPPORTED_TYPES = " ".join(SUPPORTED_SUFFIXES)
+AUTO = "auto"
+LANGUAGE_CHOICES = [("Auto", AUTO), ("Қазақша", "kk"), ("Русский", "ru"), ("English", "en")]
+LANGUAGE_LABEL = "Тіл · Язык · Language"
+
+TEXTS: dict[str, dict[Language, str]] = {
+    "title": {"kk": "Диссертация бойынша сұрақ-жауап", "ru": "Вопросы по диссертации", "en": "Thesis QA"},
+    "subtitle": {
+        "kk": "Қазақша, орысша немесе ағылшынша сұраңыз: жауап тұрған үзінді, сөйлем және бөлім көрсетіледі.",
+        "ru": "Спрашивайте на казахском, русском или английском: вы увидите фрагмент, предложение и раздел с ответом.",
+        "en": "Ask in Kazakh, Russian or English and see where the answer is: the passage, the sentence, its section.",
+    },
+    "welcome": {
+        "kk": "Сұрағыңызды төменде жазыңыз немесе үлгілердің бірін таңдаңыз.",
+        "ru": "Напишите вопрос ниже или выберите один из примеров.",
+        "en": "Type a question below or pick one of the examples.",
+    },
+    "question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
+    "question_placeholder": {
+        "kk": "Сұрағыңызды жазып, Enter басыңыз…",
+        "ru": "Введите вопрос и нажмите Enter…",
+        "en": "Type your question and press Enter…",
+    },
+    "ask": {"kk": "Сұрау", "ru": "Спросить", "en": "Ask"},
+    "examples": {"kk": "Сұрақ үлгілері", "ru": "Примеры вопросов", "en": "Example questions"},
+    "document": {"kk": "Құжат", "ru": "Документ", "en": "Document"},
+    "all_documents": {"kk": "Барлық құжаттар", "ru": "Все документы", "en": "All documents"},
+    "top_k": {"kk": "Үзінділер саны", "ru": "Сколько фрагментов показать", "en": "Passages to show"},
+    "upload": {"kk": "Құжат жүктеу", "ru": "Загрузить документ", "en": "Upload a document"},
+    "upload_limit": {
+        "kk": "{types} файлдары, {mb} МБ-қа дейін.",
+        "ru": "Файлы {types}, до {mb} МБ.",
+        "en": "{types} files, up to {mb} MB.",
+    },
+    "upload_reading": {"kk": "Файл оқылуда…", "ru": "Читаю файл…", "en": "Reading the file…"},
+    "upload_indexing": {"kk": "Индекстелуде…", "ru": "Индексирую…", "en": "Indexing…"},
+    "upload_done": {
+        "kk": "«{name}» индекстелді ({passages} үзінді). Сұрақтар енді осы құжат бойынша қойылады.",
+        "ru": "«{name}» проиндексирован (фрагментов: {passages}). Теперь вопросы задаются по этому документу.",
+        "en": "“{name}” is indexed ({passages} passages). Questions now go to this document.",
+    },
+    "lookup": {
+        "kk": "Жылдам іздеу: сөз, есім, жыл",
+        "ru": "Быстрый поиск: слово, имя, год",
+        "en": "Quick lookup: a word, a name, a year",
+    },
+    "lookup_placeholder": {"kk": "Мысалы: Хантингтон", "ru": "Например: Хантингтон", "en": "e.g. Хантингтон"},
+    "find": {"kk": "Табу", "ru": "Найти", "en": "Find"},
+    "lookup_header": {
+        "kk": "«{word}»: {n} үзінді",
+        "ru": "«{word}»: фрагментов {n}",
+        "en": "“{word}”: {n} passages",
+    },
+    "answer_header": {
+        "kk": "Ең сәйкес {n} үзінді",
+        "ru": "Наиболее подходящие фрагменты: {n}",
+        "en": "The {n} best passages",
+    },
+    "nothing_found": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
+    "toc_entry": {"kk": "Мазмұны", "ru": "Оглавление", "en": "Table of contents"},
+    "page": {"kk": "{page}-бет", "ru": "с. {page}", "en": "p. {page}"},
+    "relevance": {"kk": "сәйкестік", "ru": "релевантность", "en": "relevance"},
+    "context": {"kk": "Алдындағы және кейінгі мәтін", "ru": "Текст до и после", "en": "Text before and after"},
+    "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
+    "after": {"kk": "Кейін", "ru": "После", "en": "After"},
+    "collection_box": {
+        "kk": "Жинақ (оқытушыларға)",
+        "ru": "Подборка (для преподавателей)",
+        "en": "Collection (for lecturers)",
+    },
+    "pins": {
+        "kk": "Соңғы жауаптағы үзінділерді таңдаңыз",
+        "ru": "Выберите фрагменты из последнего ответа",
+        "en": "Choose passages of the last answer",
+    },
+    "pin": {"kk": "Жинаққа қосу", "ru": "Добавить в подборку", "en": "Pin"},
+    "collection": {"kk": "Жинақ (Markdown)", "ru": "Подборка (Markdown)", "en": "Collection (Markdown)"},
+    "download": {"kk": "Markdown жүктеп алу", "ru": "Скачать Markdown", "en": "Download Markdown"},
+    "clear": {"kk": "Жинақты тазалау", "ru": "Очистить подборку", "en": "Clear the collection"},
+    "md_title": {"kk": "Диссертациядан үзінділер", "ru": "Фрагменты диссертации", "en": "Passages from the thesis"},
+    "md_question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
+    "md_document": {"kk": "Құжат", "ru": "Документ", "en": "Document"},
+    "md_section": {"kk": "Бөлім", "ru": "Раздел", "en": "Section"},
+    "md_paragraph": {"kk": "Абзац", "ru": "Абзац", "en": "Paragraph"},
+    "md_page": {"kk": "Бет", "ru": "Страница", "en": "Page"},
+}
+
+ERRORS: dict[str, dict[Language, str]] = {
+    "question_empty": {
+        "kk": "Сұрақ бос сияқты. Оны сөзбен жазып көріңіз, мысалы: «Саяси модернизация дегеніміз не?»",
+        "ru": "Похоже, вопрос пустой. Напишите его словами, например: «Что такое политическая модернизация?»",
+        "en": "The question seems empty. Try asking in words, e.g. “What is political modernization?”",
+    },
+    "load_unsupported": {
+        "kk": "«{name}»: бұл файл түрі қолдау таппайды. Мына түрлер қабылданады: {types}.",
+        "ru": "«{name}»: этот тип файла не поддерживается. Подходят: {types}.",
+        "en": "“{name}”: this file type is not supported. Use {types}.",
+    },
+    "load_too_big": {
+        "kk": "«{name}» тым үлкен: шегі {limit_mb} МБ.",
+        "ru": "Файл «{name}» слишком большой: предел {limit_mb} МБ.",
+        "en": "“{name}” is too big: the limit is {limit_mb} MB.",
+    },
+    "load_encoding": {
+        "kk": "«{name}» мәтінінің кодтауы танылмады (UTF-8, UTF-16 немесе Windows-1251 керек).",
+        "ru": "Не удалось определить кодировку «{name}» (нужна UTF-8, UTF-16 или Windows-1251).",
+        "en": "“{name}”: unknown text encoding (use UTF-8, UTF-16 or Windows-1251).",
+    },
+    "load_broken": {
+        "kk": "«{name}» файлы зақымдалған немесе оқылмайды.",
+        "ru": "Файл «{name}» повреждён или не читается.",
+        "en": "“{name}” is damaged or cannot be read.",
+    },
+    "load_encrypted": {
+        "kk": "«{name}» PDF файлы құпиясөзбен қорғалған.",
+        "ru": "PDF «{name}» защищён паролем.",
+        "en": "“{name}” is a password-protected PDF.",
+    },
+    "load_no_text_layer": {
+        "kk": "«{name}» ішінде мәтін қабаты жоқ (сканер болуы мүмкін; OCR қолдау таппайды).",
+        "ru": "В «{name}» нет текстового слоя (возможно, это скан; OCR не поддерживается).",
+        "en": "“{name}” has no text layer (a scan? OCR is not supported).",
+    },
+    "load_empty": {
+        "kk": "«{name}» ішінде мәтін табылмады.",
+        "ru": "В «{name}» не найден текст.",
+        "en": "No text found in “{name}”.",
+    },
+    "load_binary": {
+        "kk": "«{name}» мәтіндік файл емес.",
+        "ru": "«{name}» не является текстовым файлом.",
+        "en": "“{name}” is not a text file.",
+    },
+    "load_missing": {
+        "kk": "«{name}» файлы ашылмады. Қайта жүктеп көріңіз.",
+        "ru": "Не удалось открыть «{name}». Попробуйте загрузить ещё раз.",
+        "en": "“{name}” could not be opened. Try uploading it again.",
+    },
+    "store_damaged": {
+        "kk": "Индекс зақымдалған және қайта құрылады. Сәлден соң қайталап көріңіз.",
+        "ru": "Индекс повреждён и будет перестроен. Повторите чуть позже.",
+        "en": "The index is damaged and will be rebuilt. Try again in a moment.",
+    },
+    "store_missing": {
+        "kk": "Индекс табылмады.",
+        "ru": "Индекс не найден.",
+        "en": "The index was not found.",
+    },
+    "store_readonly": {
+        "kk": "Индекс қалтасына жазу мүмкін емес, құжат қосылмады.",
+        "ru": "Папка индекса недоступна для записи, документ не добавлен.",
+        "en": "The index folder is read-only; the document was not added.",
+    },
+    "model_load": {
+        "kk": "Модель жүктелмеді.",
+        "ru": "Не удалось загрузить модель.",
+        "en": "The model could not be loaded.",
+    },
+    "error": {
+        "kk": "Әрекет орындалмады ({detail}).",
+        "ru": "Не удалось выполнить действие ({detail}).",
+        "en": "That did not work ({detail}).",
+    },
+}
+
+
+class _Params(dict[str, object]):
+    """Format parameters where a missing one reads as empty instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def text(key: str, lang: Language, **params: object) -> str:
+    return TEXTS[key][lang].format_map(_Params(params))
+
+
+def error_text(lang: Language, code: str, params: dict[str, object], detail: str = "") -> str:
+    """The message for an error `code` (e.g. "load_too_big") in `lang`."""
+    entry = ERRORS.get(code) or ERRORS["error"]
+    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **params}))
+
+
+def as_language(value: str | None, default: Language = "kk") -> Language:
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return default
+
+
+def browser_language(accept_language: str) -> Language:
+    """The first of kk/ru/en in an Accept-Language header ("ru-RU,ru;q=0.9,en;q=0.8" -> "ru");
+    Kazakh when none is listed."""
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return as_language(code)
+    return "kk"

@@ -1,0 +1,75 @@
+"""The components of the page that events read or relabel, and their texts in each language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import gradio as gr
+from gradio.components import Component
+
+from thesis_qa.config import Settings
+from thesis_qa.language import Language
+from thesis_qa_app.texts import SUPPORTED_TYPES, text
+
+
+@dataclass
+class Widgets:
+    """Every component the handlers read or relabel."""
+
+    ui_lang: gr.State
+    answer_pins: gr.State
+    collection: gr.State
+    header: gr.Markdown
+    language: gr.Radio
+    chat: gr.Chatbot
+    question: gr.Textbox
+    ask: gr.Button
+    examples: gr.Dataset
+    document: gr.Dropdown
+    top_k: gr.Slider
+    upload: gr.UploadButton
+    upload_note: gr.Markdown
+    upload_status: gr.Markdown
+    lookup_title: gr.Markdown
+    lookup: gr.Textbox
+    find: gr.Button
+    lookup_results: gr.Markdown
+    collection_box: gr.Accordion
+    pins: gr.CheckboxGroup
+    pin: gr.Button
+    markdown: gr.Textbox
+    download: gr.DownloadButton
+    clear: gr.Button
+
+    def all(self) -> list[Component]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def relabel(w: Widgets, lang: Language, documents: list[str], settings: Settings) -> dict[Component, object]:
+    """Every visible text of the page in `lang`."""
+    return {
+        w.ui_lang: lang,
+        w.header: f"# {text('title', lang)}\n{text('subtitle', lang)}",
+        w.chat: gr.Chatbot(placeholder=text("welcome", lang)),
+        w.question: gr.Textbox(label=text("question", lang), placeholder=text("question_placeholder", lang)),
+        w.ask: gr.Button(value=text("ask", lang)),
+        w.examples: gr.Dataset(label=text("examples", lang)),
+        w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
+        w.top_k: gr.Slider(label=text("top_k", lang)),
+        w.upload: gr.UploadButton(label=text("upload", lang)),
+        w.upload_note: text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb),
+        w.lookup_title: f"### {text('lookup', lang)}",
+        w.lookup: gr.Textbox(label=text("lookup", lang), placeholder=text("lookup_placeholder", lang)),
+        w.find: gr.Button(value=text("find", lang)),
+        w.collection_box: gr.Accordion(label=text("collection_box", lang)),
+        w.pins: gr.CheckboxGroup(label=text("pins", lang)),
+        w.pin: gr.Button(value=text("pin", lang)),
+        w.markdown: gr.Textbox(label=text("collection", lang)),
+        w.download: gr.DownloadButton(label=text("download", lang)),
+        w.clear: gr.Button(value=text("clear", lang)),
+    }
+
+
+def document_choices(documents: list[str], lang: Language) -> list[tuple[str, str]]:
+    """ "All documents" (value "") and then each document by name."""
+    return [(text("all_documents", lang), ""), *((name, name) for name in documents)]

@@ -1,0 +1,131 @@
+"""The app's pieces on their own, no server: file names, texts, cards, the Markdown export,
+and the launch settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from thesis_qa.config import Settings
+from thesis_qa.document import Passage
+from thesis_qa.search import Hit
+from thesis_qa_app.answers import Answer
+from thesis_qa_app.collection import add_pins, pinnable, to_markdown
+from thesis_qa_app.render import answer_html, lookup_html
+from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
+from thesis_qa_app.ui import launch_options
+from thesis_qa_app.uploads import safe_name
+
+HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
+
+
+def hit(text: str = "Бірінші сөйлем.  Екінші\tсөйлем.", **fields: object) -> Hit:
+    passage = Passage(
+        id="a.pdf#3", doc="a.pdf", order=3, paragraph=12, start=0, end=len(text), text=text,
+        section="КІРІСПЕ › Зерттеудің өзектілігі", page=5, sentences=((0, 15), (17, len(text))),
+    )  # fmt: skip
+    passage = replace(passage, **fields)
+    return Hit(passage, 0.81, highlights=((17, len(text)),), terms=((0, 7),))
+
+
+def no_context(passage: Passage) -> tuple[list[Passage], list[Passage]]:
+    return [], []
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "cited"),
+    [
+        ("../../x.txt", "x.txt"),
+        ("..\\..\\Windows\\evil.docx", "evil.docx"),
+        ("/etc/passwd", "passwd"),
+        ("..", "document"),
+        ("тезис\x00\n.pdf", "тезис.pdf"),
+        ("а" * 300 + ".docx", "а" * 115 + ".docx"),
+    ],
+)
+def test_an_uploaded_file_is_cited_by_its_base_name_only(uploaded, cited):
+    assert safe_name(uploaded) == cited
+
+
+def test_every_text_and_error_exists_in_kazakh_russian_and_english():
+    for entry in [*TEXTS.values(), *ERRORS.values()]:
+        assert set(entry) == {"kk", "ru", "en"}
+        assert all(entry.values())
+
+
+def test_an_error_is_explained_in_the_users_language():
+    assert error_text("kk", "load_too_big", {"name": "a.pdf", "limit_mb": 20}) == "«a.pdf» тым үлкен: шегі 20 МБ."
+    assert "Подходят: .txt .md .docx .pdf .jsonl" in error_text("ru", "load_unsupported", {"name": "a.exe"})
+    assert "(disk full)" in error_text("en", "something_new", {}, detail="disk full")
+
+
+@pytest.mark.parametrize(
+    ("header", "language"), [("ru-RU,ru;q=0.9,en;q=0.8", "ru"), ("en-US,en", "en"), ("de-DE", "kk"), ("", "kk")]
+)
+def test_the_interface_starts_in_the_browsers_language(header, language):
+    assert browser_language(header) == language
+
+
+def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
+    html = answer_html(Answer("сұрақ", "kk", [hit()]), no_context)
+
+    assert "КІРІСПЕ › Зерттеудің өзектілігі · ¶ 12 · 5-бет · a.pdf" in html
+    assert "сәйкестік 81%" in html
+    assert '<mark class="term">Бірінші</mark>' in html
+    assert '<mark class="answer">Екінші сөйлем.</mark>' in html
+    assert "\t" not in html
+    assert "  " not in html
+
+
+def test_a_table_of_contents_entry_is_labelled_as_such():
+    html = answer_html(Answer("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]), no_context)
+
+    assert "Оглавление · a.pdf" in html
+
+
+def test_document_text_section_and_name_are_escaped_in_cards():
+    text = f"Мәтін {HOSTILE}"
+    answer = Answer(HOSTILE, "en", [hit(text, section=HOSTILE, doc=HOSTILE + ".txt")])
+
+    for html in (answer_html(answer, lambda p: ([hit(HOSTILE).passage], [])), lookup_html(answer)):
+        assert "<script" not in html
+        assert "<img" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_collection_exports_references_and_the_question():
+    answer = Answer("Зерттеудің өзектілігі неде?", "kk", [hit()])
+    pins = add_pins([], pinnable(answer), ["a.pdf#3"])
+
+    markdown = to_markdown(add_pins(pins, pinnable(answer), ["a.pdf#3"]), "ru")
+
+    assert markdown.count("## ") == 1  # pinning a passage twice keeps one copy
+    assert "> Бірінші сөйлем. **Екінші сөйлем.**" in markdown
+    for line in (
+        "- Документ: a.pdf",
+        "- Раздел: КІРІСПЕ › Зерттеудің өзектілігі",
+        "- Абзац: 12",
+        "- Страница: 5",
+        "- Вопрос: Зерттеудің өзектілігі неде?",
+    ):
+        assert line in markdown
+
+
+def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
+    options = launch_options(Settings(index_dir=tmp_path, cache_dir=tmp_path))
+
+    assert options["server_name"] == "127.0.0.1"
+    assert options["server_port"] == 7860
+    assert options["share"] is False
+    assert options["auth"] is None
+    assert options["max_file_size"] == "20mb"
+
+
+def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Path):
+    both = Settings(index_dir=tmp_path, cache_dir=tmp_path, user="lecturer", password="s3cret")
+    user_only = Settings(index_dir=tmp_path, cache_dir=tmp_path, user="lecturer")
+
+    assert launch_options(both)["auth"] == ("lecturer", "s3cret")
+    assert launch_options(user_only)["auth"] is None
