@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from thesis_qa.ann import all_vectors, index_type, vector_index
 from thesis_qa.document import Document, Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.errors import StoreError
@@ -22,13 +23,11 @@ from thesis_qa.store import (
     Index,
     Manifest,
     StoredSource,
-    all_vectors,
     build_lock,
     open_index,
     read_manifest,
     sha256_bytes,
     sha256_text,
-    vector_index,
     write_index,
 )
 
@@ -49,6 +48,7 @@ def build_index(
         documents = _unique_names(documents)
         passages = [p for doc in documents for p in segment(doc)]
         passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
+        passage_index = vector_index(passage_vectors, embedder.dimension)
         manifest = Manifest(
             name=folder.name,
             model=embedder.name,
@@ -59,13 +59,14 @@ def build_index(
             sources=[_stored_source(doc) for doc in documents],
             passages=len(passages),
             sentences=len(sentence_vectors),
+            index_type=index_type(passage_index),
         )
         write_index(
             folder,
             manifest=manifest,
             documents=list(documents),
             passages=passages,
-            passage_vectors=vector_index(passage_vectors, embedder.dimension),
+            passage_vectors=passage_index,
             sentence_vectors=vector_index(sentence_vectors, embedder.dimension),
         )
     return open_index(folder)

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-import faiss
 import numpy as np
 
+from thesis_qa.ann import nearest
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.errors import ThesisQAError
@@ -151,10 +151,10 @@ class Searcher:
 
     def _dense_candidates(self, vector: np.ndarray, rows: range) -> np.ndarray:
         """Passages among the best by their own vector or by one of their sentences."""
-        passages = _search(self.index.passage_vectors, vector, CANDIDATES, rows)
+        passages = nearest(self.index.passage_vectors, vector, CANDIDATES, rows)
         offsets = self.index.sentence_offsets
         sentence_rows = range(int(offsets[rows.start]), int(offsets[rows.stop]))
-        sentences = _search(self.index.sentence_vectors, vector, CANDIDATES, sentence_rows)
+        sentences = nearest(self.index.sentence_vectors, vector, CANDIDATES, sentence_rows)
         owners = np.searchsorted(offsets, sentences, side="right") - 1
         return np.union1d(passages, owners)
 
@@ -216,14 +216,3 @@ def _document_rows(passages: list[Passage]) -> dict[str, range]:
         first = rows[p.doc].start if p.doc in rows else i
         rows[p.doc] = range(first, i + 1)
     return rows
-
-
-def _search(index: faiss.Index, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
-    """Ids of the `k` nearest vectors among `rows`."""
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64)
-    params = None
-    if len(rows) != index.ntotal:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorRange(rows.start, rows.stop))
-    _, ids = index.search(vector[None, :], min(k, len(rows)), params=params)
-    return ids[0][ids[0] >= 0]

@@ -183,18 +183,6 @@ def _read_version(version: Path, manifest: Manifest) -> Index:
     return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
 
 
-def vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
-    """Exact inner-product search over L2-normalised vectors (cosine)."""
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def all_vectors(index: faiss.Index) -> np.ndarray:
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
-
-
 def _read_jsonl(path: Path) -> Iterator[dict[str, object]]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
