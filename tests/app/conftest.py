@@ -9,8 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,24 +57,39 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
             with urllib.request.urlopen(url + "gradio_api/info", timeout=5) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code in (401, 403):  # up, and asking for a login
+                return
+            time.sleep(0.5)
         except OSError:
             time.sleep(0.5)
     pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """http://127.0.0.1:<free port>/ of a real `thesis-qa serve` over a private index."""
-    tmp = tmp_path_factory.mktemp("server")
+@dataclass(frozen=True)
+class Server:
+    """A running `thesis-qa serve`: where it answers, its process, its settings."""
+
+    url: str
+    pid: int
+    env: dict[str, str]
+    log: Path
+
+
+@contextmanager
+def running_server(tmp: Path, **settings: str) -> Iterator[Server]:
+    """Start `thesis-qa serve` in a child process (extra THESIS_QA_* `settings`), wait until
+    it answers, stop it afterwards."""
     port = _free_port()
-    log = tmp / "server.log"
+    env = {**_server_env(tmp, port), **settings}
+    log = tmp / f"server-{port}.log"
     command = [sys.executable, "-c", "from thesis_qa.cli import main; main()", "serve"]
     with log.open("w") as out:
-        process = subprocess.Popen(command, env=_server_env(tmp, port), stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}/", process.pid, env, log)
     try:
-        _wait_until_up(url, process, log)
-        yield url
+        _wait_until_up(server.url, process, log)
+        yield server
     finally:
         process.terminate()
         try:
@@ -79,6 +97,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real `thesis-qa serve` over a private index of the bundled thesis, for the session."""
+    with running_server(tmp_path_factory.mktemp("server")) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def server_url(server: Server) -> str:
+    return server.url
 
 
 @pytest.fixture(scope="session")
