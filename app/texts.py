@@ -114,9 +114,9 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "“{name}” is too big: the limit is {limit_mb} MB.",
     },
     "load_encoding": {
-        "kk": "«{name}» мәтінінің кодтауы танылмады (UTF-8, UTF-16 немесе Windows-1251 керек).",
-        "ru": "Не удалось определить кодировку «{name}» (нужна UTF-8, UTF-16 или Windows-1251).",
-        "en": "“{name}”: unknown text encoding (use UTF-8, UTF-16 or Windows-1251).",
+        "kk": "«{name}» мәтінінің кодтауы танылмады (UTF-8, UTF-16, Windows-1251 немесе KZ-1048 керек).",
+        "ru": "Не удалось определить кодировку «{name}» (нужна UTF-8, UTF-16, Windows-1251 или KZ-1048).",
+        "en": "“{name}”: unknown text encoding (use UTF-8, UTF-16, Windows-1251 or KZ-1048).",
     },
     "load_broken": {
         "kk": "«{name}» файлы зақымдалған немесе оқылмайды.",

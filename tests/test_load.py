@@ -36,6 +36,12 @@ def test_windows_1251_russian_is_detected(tmp_path):
     assert load_document(path).text == text
 
 
+def test_kazakh_in_the_kz1048_code_page_is_detected(tmp_path):
+    path = tmp_path / "kk.txt"
+    path.write_bytes(KAZAKH.encode("kz1048"))
+    assert load_document(path).text == KAZAKH
+
+
 def test_windows_line_endings_become_newlines(tmp_path):
     path = tmp_path / "crlf.txt"
     path.write_bytes(KAZAKH.replace("\n", "\r\n").encode())

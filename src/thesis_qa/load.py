@@ -14,6 +14,7 @@ from pathlib import Path
 
 from thesis_qa.document import Document, HeadingHint, PresplitPassage
 from thesis_qa.errors import LoadError
+from thesis_qa.language import KAZAKH_LETTERS
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".jsonl")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -51,7 +52,8 @@ def load_document(path: Path, name: str | None = None, max_bytes: int = DEFAULT_
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1251; newlines become '\\n'."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1251 or KZ-1048; newlines
+    become '\\n'."""
     if data.startswith(codecs.BOM_UTF8):
         text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -59,7 +61,7 @@ def decode_text(data: bytes, name: str) -> str:
     elif b"\0" in data:
         raise LoadError(f"{name}: binary data, not text", code="load_binary", name=name)
     else:
-        text = _utf8_or_cp1251(data, name)
+        text = _utf8_or_legacy(data, name)
     return _unix_newlines(text)
 
 
@@ -67,21 +69,29 @@ def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _utf8_or_cp1251(data: bytes, name: str) -> str:
+def _utf8_or_legacy(data: bytes, name: str) -> str:
+    """UTF-8, else a legacy Cyrillic code page: Windows-1251 (Russian), or KZ-1048, the
+    Windows-1251 variant that puts the Kazakh letters where 1251 has Serbian ones."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    text = data.decode("cp1251", errors="replace")
-    letters = [ch for ch in text if ch.isalpha()]
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
-    if letters and cyrillic / len(letters) > 0.5 and "\ufffd" not in text:
-        return text
+    kazakh = data.decode("kz1048", errors="replace")
+    if "\ufffd" not in kazakh and _mostly_cyrillic(kazakh) and not KAZAKH_LETTERS.isdisjoint(kazakh):
+        return kazakh
+    russian = data.decode("cp1251", errors="replace")
+    if "\ufffd" not in russian and _mostly_cyrillic(russian):
+        return russian
     raise LoadError(
-        f"{name}: unknown text encoding (expected UTF-8, UTF-16 or Windows-1251)",
+        f"{name}: unknown text encoding (expected UTF-8, UTF-16, Windows-1251 or KZ-1048)",
         code="load_encoding",
         name=name,
     )
+
+
+def _mostly_cyrillic(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum("\u0400" <= ch <= "\u04ff" for ch in letters) / len(letters) > 0.5
 
 
 def _read_text(path: Path, name: str) -> Document:
