@@ -23,7 +23,7 @@ from thesis_qa.errors import ThesisQAError
 from thesis_qa.evaluate import DEPTH, evaluate, format_table, read_gold
 from thesis_qa.highlight import render_terminal
 from thesis_qa.load import load_document
-from thesis_qa.search import Hit
+from thesis_qa.search import Hit, Mode
 from thesis_qa.workspace import Workspace
 
 _FLAG_TYPES: dict[str, Any] = {
@@ -64,7 +64,7 @@ def _notify(message: str) -> None:
 def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     from tqdm import tqdm
 
-    bar = tqdm(desc=label, unit="passage", file=sys.stderr, disable=None, leave=False)
+    bar = tqdm(desc=label, unit="text", file=sys.stderr, disable=None, leave=False)
 
     def update(done: int, total: int) -> None:
         bar.total = total
@@ -77,7 +77,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         bar.close()
 
 
-def _workspace(settings: Settings, default_sources: list[Path] | None = None, mode: Any = "hybrid") -> Workspace:
+def _workspace(settings: Settings, default_sources: list[Path] | None = None, mode: Mode = "hybrid") -> Workspace:
     with _progress_bar("embedding") as progress:
         workspace = Workspace(settings, notify=_notify, progress=progress, default_sources=default_sources, mode=mode)
         workspace.searcher  # noqa: B018 - open (or build) the index while the bar is live
@@ -204,7 +204,7 @@ def _format_hits(hits: list[Hit], color: bool) -> str:
     help="Retrieval channels to use (dense or lexical alone for an ablation)",
 )
 @_flags(OPTIONS)
-def eval_command(gold: Path, pool: Path | None, as_json: bool, mode: str, **options: Any) -> None:
+def eval_command(gold: Path, pool: Path | None, as_json: bool, mode: Mode, **options: Any) -> None:
     """Measure retrieval on a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits."""
     settings = _settings(**options)
     if pool:
