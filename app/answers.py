@@ -49,19 +49,16 @@ def answer_language(choice: str, question: str, default: Language = "kk") -> Lan
 
 
 def ask(workspace: Workspace, question: str, k: int, doc: str, language: Language) -> Answer:
-    """The `k` best passages for `question` (in document `doc`; "" means all documents)."""
+    """The `k` best passages for `question` (in document `doc`; "" means all documents).
+
+    A quick lookup is the same call with a word or a name: a search of one or two words
+    weighs the lexical channel most (thesis_qa.fusion), so the passage holding the word in
+    any inflection comes first, the word marked in each hit's `terms`."""
     try:
         hits = workspace.search(question, k, doc or None)
     except ThesisQAError as error:
         return Answer(question, language, code=error.code, params=error.params, detail=str(error))
     return Answer(question, language, hits)
-
-
-def lookup(workspace: Workspace, word: str, k: int, doc: str, language: Language) -> Answer:
-    """Passages holding `word`, inflected forms too ("Хантингтон" finds "Хантингтонның"),
-    the word marked in each hit's `terms`. A search of one or two words is a lookup: the
-    library weighs the lexical channel most (thesis_qa.fusion)."""
-    return ask(workspace, word, k, doc, language)
 
 
 def neighbours(workspace: Workspace, passage: Passage) -> tuple[list[Passage], list[Passage]]:

@@ -31,7 +31,7 @@ def register_api(workspace: Workspace, settings: Settings, concurrency: int) -> 
     def lookup(word: str, k: int = answers.LOOKUP_K, doc: str = "", language: str = AUTO) -> dict[str, Any]:
         """Passages holding a word or a name, inflected forms included, the word in `terms`."""
         lang = answers.answer_language(language, word)
-        return answers.lookup(workspace, word, int(k), doc, lang).to_json()
+        return answers.ask(workspace, word, int(k), doc, lang).to_json()
 
     def documents() -> list[str]:
         """Names of the indexed documents (values for `doc`)."""

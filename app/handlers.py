@@ -46,7 +46,7 @@ class Handlers:
         return [*(history or []), *turn], "", pins, gr.CheckboxGroup(choices=choices, value=[])
 
     def lookup(self, word: str, doc: str, ui_lang: str) -> str:
-        answer = answers.lookup(self.workspace, word, answers.LOOKUP_K, doc or "", as_language(ui_lang))
+        answer = answers.ask(self.workspace, word, answers.LOOKUP_K, doc or "", as_language(ui_lang))
         return render.lookup_html(answer)
 
     def upload(self, path: str | None, ui_lang: str, progress: gr.Progress = gr.Progress()) -> tuple[str, object]:  # noqa: B008 - Gradio's way to ask for a progress bar

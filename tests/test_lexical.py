@@ -80,13 +80,14 @@ def test_unknown_query_words_score_nothing():
 
 def test_matching_spans_mark_every_inflection():
     text = "Хантингтон айтты. Хантингтонның пікірі бойынша тәртіп маңызды."
-    spans = matching_spans(text, [key_of("хантингтон", "kk")], "kk")
+    spans = matching_spans(terms(text, "kk"), [key_of("хантингтон", "kk")])
     assert [text[a:b] for a, b in spans] == ["Хантингтон", "Хантингтонның"]
 
 
 def test_coverage_is_the_share_of_query_keys_a_sentence_holds():
     keys = [key_of("саяси", "kk"), key_of("модернизация", "kk")]
-    shares = coverage(["Саяси модернизацияның мәні", "Тек саяси", "Басқа сөз"], keys, "kk")
+    text = "Саяси модернизацияның мәні. Тек саяси. Басқа сөз."
+    shares = coverage([(0, 26), (27, 37), (38, 48)], terms(text, "kk"), keys)
     assert shares.tolist() == [1.0, 0.5, 0.0]
 
 

@@ -62,7 +62,7 @@ def test_highlight_spans_stay_in_bounds_and_do_not_overlap(text, data):
         chosen = answering_sentences(passage.sentences, passage.sentence_texts(), dense, share)
         _assert_spans_ok(chosen, len(passage.text))
         query = data.draw(st.text(alphabet=st.sampled_from(list(THESIS_ALPHABET)), max_size=40))
-        found = matching_spans(passage.text, [t.key for t in terms(query, "kk")], "kk")
+        found = matching_spans(terms(passage.text, "kk"), [t.key for t in terms(query, "kk")])
         _assert_spans_ok(found, len(passage.text))
 
 

@@ -96,15 +96,19 @@ class BM25:
         return np.asarray(self.matrix[:, columns].sum(axis=1)).ravel()
 
 
-def matching_spans(text: str, keys: Iterable[str], language: Language) -> list[tuple[int, int]]:
-    """Where the words of `text` that match one of `keys` stand (any inflection)."""
+def matching_spans(found: Sequence[Term], keys: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the words of a text (its `terms`) that match one of `keys` stand (any inflection)."""
     wanted = set(keys)
-    return [(t.start, t.end) for t in terms(text, language) if t.key in wanted]
+    return [(t.start, t.end) for t in found if t.key in wanted]
 
 
-def coverage(texts: Sequence[str], keys: Iterable[str], language: Language) -> np.ndarray:
-    """For each text, the share of the distinct query `keys` it contains."""
+def coverage(spans: Sequence[tuple[int, int]], found: Sequence[Term], keys: Iterable[str]) -> np.ndarray:
+    """For each span of a text (a sentence), the share of the distinct query `keys` among the
+    text's `terms` inside it."""
     wanted = set(keys)
+    shares = np.zeros(len(spans), dtype=np.float32)
     if not wanted:
-        return np.zeros(len(texts), dtype=np.float32)
-    return np.array([len(wanted & {t.key for t in terms(text, language)}) / len(wanted) for text in texts])
+        return shares
+    for row, (a, b) in enumerate(spans):
+        shares[row] = len(wanted & {t.key for t in found if a <= t.start < b}) / len(wanted)
+    return shares

@@ -176,13 +176,11 @@ class Searcher:
 
     def _hit(self, i: int, score: float, query: Query) -> Hit:
         passage = self.index.passages[i]
-        language = self._language[i]
-        texts = passage.sentence_texts()
-        highlights = answering_sentences(
-            passage.sentences, texts, self._sentence_scores(i, query.vector), coverage(texts, query.keys, language)
-        )
-        terms_ = tuple(matching_spans(passage.text, query.keys, language))
-        return Hit(passage, score, highlights, terms_)
+        found = terms(passage.text, self._language[i])  # once, for both the sentence choice and the marks
+        dense = self._sentence_scores(i, query.vector)
+        shares = coverage(passage.sentences, found, query.keys)
+        highlights = answering_sentences(passage.sentences, passage.sentence_texts(), dense, shares)
+        return Hit(passage, score, highlights, tuple(matching_spans(found, query.keys)))
 
     def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after `passage_id` in the same document."""
