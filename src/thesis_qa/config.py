@@ -66,7 +66,7 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(envvar(f.name))
             if raw:
-                values[f.name] = _convert(f.name, raw)
+                values[f.name] = _convert(str(f.type), raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -83,12 +83,13 @@ def envvar(field_name: str) -> str:
     return "THESIS_QA_" + field_name.upper()
 
 
-def _convert(name: str, raw: str) -> object:
-    if name in ("index_dir", "cache_dir"):
+def _convert(annotation: str, raw: str) -> object:
+    """An environment value as the field's declared type ("Path", "int", "bool" or "str")."""
+    if annotation == "Path":
         return Path(raw).expanduser()
-    if name in ("port", "max_upload_mb", "top_k"):
+    if annotation == "int":
         return int(raw)
-    if name == "share":
+    if annotation == "bool":
         return raw.strip().lower() in ("1", "true", "yes")
     return raw
 

@@ -41,10 +41,14 @@ def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
+    previous: Index | None = None,
 ) -> Index:
-    """Write a new version of the index at `folder` holding exactly `documents`."""
+    """Write a new version of the index at `folder` holding exactly `documents`.
+
+    `previous`, the live index when the caller already holds it, lends its vectors; otherwise
+    they are read from the version on disk, if it opens."""
     with build_lock(folder):
-        cache = _vector_cache(folder, embedder)
+        cache = _vector_cache(previous or _open_or_none(folder), embedder)
         documents = _unique_names(documents)
         passages = [p for doc in documents for p in segment(doc)]
         passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
@@ -94,10 +98,11 @@ def ensure_index(
                 name=folder.name,
             ) from error
         return build_index(folder, documents, embedder, progress)
-    reason = _stale_reason(index, embedder)
+    changed = _changed_sources(index)
+    reason = _stale_reason(index, embedder, changed)
     if reason:
         notify(f"index '{folder.name}': {reason}; rebuilding")
-        return build_index(folder, _current_documents(index), embedder, progress)
+        return build_index(folder, _current_documents(index, changed), embedder, progress, index)
     return index
 
 
@@ -111,10 +116,10 @@ def add_documents(
     """A new version with `new` added (a document of the same name is replaced)."""
     names = {doc.name for doc in new}
     kept = [doc for doc in index.documents.values() if doc.name not in names]
-    return build_index(folder, [*kept, *new], embedder, progress)
+    return build_index(folder, [*kept, *new], embedder, progress, index)
 
 
-def _stale_reason(index: Index, embedder: Embedder) -> str:
+def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:
     manifest = index.manifest
     if manifest.model_fingerprint != embedder.fingerprint:
         return f"built with model '{manifest.model}', now '{embedder.name}'"
@@ -122,8 +127,12 @@ def _stale_reason(index: Index, embedder: Embedder) -> str:
         return "segmenter changed"
     if manifest.vectors != VECTOR_SCHEME:
         return "vector scheme changed"
-    changed = [s.name for s in manifest.sources if _file_changed(s)]
     return f"source changed: {', '.join(changed)}" if changed else ""
+
+
+def _changed_sources(index: Index) -> list[str]:
+    """Names of the documents whose source file differs from the one indexed."""
+    return [s.name for s in index.manifest.sources if _file_changed(s)]
 
 
 def _file_changed(source: StoredSource) -> bool:
@@ -134,13 +143,12 @@ def _file_changed(source: StoredSource) -> bool:
         return False  # the source is gone; the index keeps its own copy of the text
 
 
-def _current_documents(index: Index) -> list[Document]:
+def _current_documents(index: Index, changed: list[str]) -> list[Document]:
     """The stored documents, reloaded from disk where the source file changed."""
-    docs = []
-    for source in index.manifest.sources:
-        stored = index.documents[source.name]
-        docs.append(load_document(Path(source.path), source.name) if _file_changed(source) else stored)
-    return docs
+    return [
+        load_document(Path(s.path), s.name) if s.name in changed else index.documents[s.name]
+        for s in index.manifest.sources
+    ]
 
 
 def _recover_documents(folder: Path, default_sources: Sequence[Path]) -> list[Document]:
@@ -176,12 +184,17 @@ def _unique_names(documents: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _vector_cache(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+def _open_or_none(folder: Path) -> Index | None:
+    try:
+        return open_index(folder)
+    except StoreError:
+        return None
+
+
+def _vector_cache(previous: Index | None, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the previous version by text digest (passages and sentences alike: the same
     text with the same prompt gives the same vector), if it used the same model."""
-    try:
-        previous = open_index(folder)
-    except StoreError:
+    if previous is None:
         return {}
     if (previous.manifest.model_fingerprint, previous.manifest.vectors) != (embedder.fingerprint, VECTOR_SCHEME):
         return {}

@@ -169,9 +169,7 @@ class Searcher:
         return 0.5 * passage + 0.5 * best_sentence
 
     def _sentence_scores(self, i: int, vector: np.ndarray) -> np.ndarray:
-        rows = np.arange(*self.index.sentence_range(i))
-        if not len(rows):
-            return np.zeros(0, dtype=np.float32)
+        rows = np.arange(*self.index.sentence_range(i))  # every passage has at least one sentence
         return self.index.sentence_vectors.reconstruct_batch(rows) @ vector
 
     def _hit(self, i: int, score: float, query: Query) -> Hit:
