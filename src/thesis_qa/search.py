@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -108,9 +108,15 @@ class Searcher:
         )
 
     def search(
-        self, question: str, k: int = 5, doc: str | None = None, timings: dict[str, float] | None = None
+        self,
+        question: str,
+        k: int = 5,
+        doc: str | None = None,
+        history: Sequence[str] = (),
+        timings: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """The `k` best passages for `question`, optionally within one document.
+        """The `k` best passages for `question`, optionally within one document; `history`
+        holds the conversation's earlier questions, oldest first.
 
         `timings`, when given, receives the seconds spent in each stage (for `bench/`)."""
         clock = _Stopwatch(timings)

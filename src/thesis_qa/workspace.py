@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from thesis_qa.answer import Answer, judge
 from thesis_qa.config import DEFAULT_INDEX, Settings, bundled_thesis
 from thesis_qa.document import Document
 from thesis_qa.embed import Embedder, load_embedder
@@ -55,8 +56,16 @@ class Workspace:
                 self._searcher = Searcher(index, self.embedder, self.mode)
             return self._searcher
 
-    def search(self, question: str, k: int | None = None, doc: str | None = None) -> list[Hit]:
-        return self.searcher.search(question, k or self.settings.top_k, doc)
+    def search(
+        self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()
+    ) -> list[Hit]:
+        return self.searcher.search(question, k or self.settings.top_k, doc, history)
+
+    def ask(
+        self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()
+    ) -> Answer:
+        """The ranked passages for `question` (a follow-up of `history`, oldest first), judged."""
+        return judge(question, self.search(question, k, doc, history))
 
     def documents(self) -> list[str]:
         return [source.name for source in self.searcher.index.manifest.sources]
