@@ -26,7 +26,8 @@ def run(cli_env):
 def test_ask_answers_from_the_bundled_thesis_by_default(run):
     result = run("ask", "Саяси модернизация дегеніміз не?")
     assert result.exit_code == 0
-    first = result.output.split("\n\n")[0]
+    verdict, first = result.output.split("\n\n")[:2]
+    assert verdict.startswith("confidence ")
     assert first.startswith("1. МОДЕРНИЗАЦИЯ ПРОЦЕСТЕРІН") and "¶" in first and "thesis_kk.txt" in first
     assert "»»Саяси модернизация қазіргі саяси институттарды" in first
 
@@ -35,6 +36,7 @@ def test_ask_json_follows_the_contract(run):
     result = run("ask", "Что такое политическая модернизация?", "--json", "-k", "4")
     payload = json.loads(result.output)
     assert payload["question"] == "Что такое политическая модернизация?"
+    assert payload["answered"] is True and 0 < payload["confidence"] <= 1
     assert len(payload["results"]) == 4
     for hit in payload["results"]:
         assert {"id", "doc", "text", "section", "page", "score", "highlights"} <= set(hit)
@@ -79,6 +81,41 @@ def test_eval_reports_metrics_per_language(run, tmp_path):
     rows = json.loads(run("eval", str(gold), "--json").output)["metrics"]
     assert set(rows) == {"kk", "ru", "all"} and rows["all"]["n"] == 2
     assert 0.0 <= rows["all"]["R@1"] <= rows["all"]["R@10"] == 1.0
+
+
+def test_eval_reads_follow_ups_and_negatives_and_writes_a_report(run, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {
+            "id": "f",
+            "lang": "kk",
+            "history": ["Латын Америкасындағы үкіметтер қандай қателер жіберді?"],
+            "question": "Ал олар нені орната алмады?",
+            "anchors": ["Латын  Америкасындағы  сайлау  арқылы"],
+        },
+        {"id": "n", "lang": "ru", "question": "Какая погода будет завтра в Алматы?", "answerable": False},
+    ]
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    out = tmp_path / "report.json"
+    printed = run("eval", str(gold), "--out", str(out)).output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["metrics"]["all"]["n"] == 1 and report["metrics"]["all"]["negatives"] == 1
+    assert report["metrics"]["ru"]["negatives_refused"] == 1.0
+    assert sum(b["n"] for b in report["calibration"]) == 2
+    assert "negatives_refused" in printed and "calibration:" in printed
+
+
+def test_ask_batch_lines_may_carry_the_conversation(run, tmp_path):
+    batch = tmp_path / "questions.jsonl"
+    line = {
+        "id": "f",
+        "history": ["Латын Америкасындағы үкіметтер қандай қателер жіберді?"],
+        "question": "Ал олар нені орната алмады?",
+    }
+    batch.write_text(json.dumps(line, ensure_ascii=False), encoding="utf-8")
+    answer = json.loads(run("ask", "--batch", str(batch), "--json", "-k", "1").output)
+    assert set(answer) == {"id", "answered", "confidence", "results"}
+    assert "Латын  Америкасындағы" in answer["results"][0]["text"]
 
 
 def test_eval_with_a_pool_uses_gold_ids(run, tmp_path):

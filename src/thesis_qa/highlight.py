@@ -13,8 +13,6 @@ from itertools import pairwise
 
 import numpy as np
 
-from thesis_qa.fusion import minmax
-
 Span = tuple[int, int]
 LEXICAL_WEIGHT = 0.5
 CLOSE_MARGIN = 0.05
@@ -27,6 +25,16 @@ CONTINUATION_WORDS = frozenset(
     "its their this these such that they it".split()
 )
 _FIRST_WORD = re.compile(r"\W*(\w+)")
+
+
+def minmax(scores: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1]; a constant array (no signal) becomes all zeros."""
+    if scores.size == 0:
+        return scores.astype(np.float32)
+    low, high = float(scores.min()), float(scores.max())
+    if high - low < 1e-9:
+        return np.zeros_like(scores, dtype=np.float32)
+    return ((scores - low) / (high - low)).astype(np.float32)
 
 
 def answering_sentences(

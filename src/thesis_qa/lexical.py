@@ -23,18 +23,28 @@ from thesis_qa.stem import stem
 PREFIX = 6
 _WORD = re.compile(r"\w+")
 
-# Function words and question words that carry no topic (Kazakh, Russian, English).
-STOP_WORDS = frozenset(
+# Pronouns and demonstratives (Kazakh, Russian, English): they carry no topic of their own,
+# and in a follow-up they point back at the conversation (`followup`).
+PRONOUNS = frozenset(
     """
-    мен және да де та те бен пен ал бірақ немесе не ме ма ба бе па пе ғой ғана бұл ол осы сол
-    мына сонда оның олар біз сіз мұнда қандай қай кім қанша қашан неге неліктен қалай нешінші
-    қайда деген дегеніміз деп болып болады табылады үшін туралы бойынша арқылы сияқты ретінде
+    ол оның оны оған онда одан олар олардың оларды оларға олармен бұл бұның мұның мұны бұған
+    осы осының осыны осыған сол соның соны сонда мұнда осында сондай мұндай осындай олай
+    он она оно они его её ее их ему ей им него нее неё ней ним них нём нем этот эта это эти
+    этого этой этих этом тот та те того той тех том там тогда такой такая такие таких такое
+    he she it they him her them his its their this that these those there then
+    """.split()
+)
+# Function words and question words that carry no topic (Kazakh, Russian, English).
+STOP_WORDS = PRONOUNS | frozenset(
+    """
+    мен және да де та те бен пен ал бірақ немесе не ме ма ба бе па пе ғой ғана біз сіз мына қандай қай
+    кім қанша қашан неге неліктен қалай нешінші қайда деген дегеніміз деп болып болады табылады
+    үшін туралы бойынша арқылы сияқты ретінде
     и в во на с со по из к ко о об от до за для что как какой какая какие каких какое кто где
-    когда почему ли же бы не ни это этот эта эти тот та те он она они его её их был была были
-    такое такой такая такие таких
-    было является ещё также или а но у при про над под между чем чего кого
+    когда почему ли же бы не ни был была были было является ещё также или а но у при про над
+    под между чем чего кого
     the a an of in on at to and or for by with from what which who whom whose when where why
-    how is are was were be been does do did this that these those it its as
+    how is are was were be been does do did as
     """.split()
 )
 

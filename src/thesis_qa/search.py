@@ -1,14 +1,16 @@
-"""Answer a question from an index: rank passages (dense + lexical), then mark the answer.
+"""Answer a question from an index: gather candidates, rank them, mark the answer.
 
-Candidates are the union of the best passages by vector, by sentence vector and by BM25;
-`fusion` ranks them; `highlight` picks the answering sentences of each hit and `lexical`
-finds where the question's words stand in it."""
+Candidates are the union of the best passages by vector, by sentence vector and by BM25
+(over the question's keys, and the keys of the earlier question a follow-up leans on).
+`features` turns their evidence into numbers, `ranking` scores them with the fitted models;
+`highlight` picks the answering sentences of each hit and `lexical` finds where the
+question's words stand in it.
+"""
 
 from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,33 +21,47 @@ import numpy as np
 from thesis_qa.ann import nearest
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
-from thesis_qa.errors import ThesisQAError
-from thesis_qa.fusion import dense_weight, fuse
+from thesis_qa.features import Signals, WordMatches, passage_features, question_features
+from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
-from thesis_qa.language import Language, detect_language, dominant_language
+from thesis_qa.language import Language, dominant_language
 from thesis_qa.lexical import BM25, coverage, matching_spans, terms
+from thesis_qa.query import (
+    MAX_QUESTION_CHARS,
+    Question,
+    QuestionError,
+    clean_question,
+    previous_questions,
+    read_question,
+)
+from thesis_qa.ranking import Models, load_models, softmax
 from thesis_qa.store import Index
+from thesis_qa.vocabulary import build_vocabulary, written_forms
 
-MAX_QUESTION_CHARS = 1000
+__all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
+
 MAX_K = 50
-CANDIDATES = 100  # per channel; the fused ranking is taken over their union
+CANDIDATES = 100  # per channel; the ranking is taken over their union
+CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
-
-
-class QuestionError(ThesisQAError):
-    """The question holds nothing to search for."""
-
-    code = "question_empty"
+NAVIGATION_KINDS = ("toc", "heading")
+_NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
+_PERSON = re.compile(r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked passage with the spans that answer (`highlights`) inside its text."""
+    """One ranked passage with the spans that answer (`highlights`) inside its text.
+
+    `score` (hybrid mode) is the probability that the passage holds the answer: comparable
+    across questions and collections; `answerable`, the probability that the collection it
+    comes from answers the question at all."""
 
     passage: Passage
     score: float
     highlights: tuple[Span, ...]
     terms: tuple[Span, ...] = ()
+    answerable: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         p = self.passage
@@ -64,41 +80,34 @@ class Hit:
         }
 
 
-def clean_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
-    """Drop control and format characters, collapse whitespace, bound the length.
-
-    Raises `QuestionError` when no letter or digit is left."""
-    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
-    text = " ".join(kept.split())[:max_chars]
-    if not re.search(r"\w", text):
-        raise QuestionError("the question is empty", code="question_empty")
-    return text
-
-
 @dataclass(frozen=True)
-class Query:
-    """A cleaned question with everything both channels need."""
+class Candidates:
+    """A question, its vector, and the passages (index rows) worth ranking with their evidence."""
 
-    text: str
+    question: Question
     vector: np.ndarray
-    language: Language
-    keys: tuple[str, ...]
-    words: int  # all words, question words included: "Хантингтон" is a lookup, "Кім?" is not
+    rows: np.ndarray
+    signals: Signals
+    bm25: np.ndarray  # of every row in the index, for the question's own keys
 
 
 class Searcher:
-    """Hybrid retrieval over one loaded index: dense (passage and sentence vectors) and BM25
-    over stems, fused per `fusion`; `mode` keeps one channel for ablations."""
+    """Retrieval over one loaded index: dense (passage and sentence vectors) and BM25 over
+    stems, ranked by the fitted `models`; `mode` keeps one channel for ablations."""
 
-    def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid") -> None:
+    def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid", models: Models | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.mode = mode
+        self._models = models
         passages = index.passages
         self._position = {p.id: i for i, p in enumerate(passages)}
-        languages = {name: dominant_language(doc.text) for name, doc in index.documents.items()}
-        self._language = [languages[p.doc] for p in passages]
-        self._is_toc = np.array([p.kind == "toc" for p in passages], dtype=bool)
+        self._language: list[Language] = [dominant_language(p.text) for p in passages]
+        self._is_navigation = np.array([p.kind in NAVIGATION_KINDS for p in passages], dtype=bool)
+        self._is_reference = np.array([p.kind == "bibliography" for p in passages], dtype=bool)
+        self._length = np.array([len(p.text) for p in passages], dtype=np.float32)
+        self._has_number = np.array([bool(_NUMBER.search(p.text)) for p in passages], dtype=bool)
+        self._has_person = np.array([bool(_PERSON.search(p.text)) for p in passages], dtype=bool)
         self._rows = _document_rows(passages)
         self.lexical = BM25(
             [
@@ -106,57 +115,112 @@ class Searcher:
                 for p, lang in zip(passages, self._language, strict=True)
             ]
         )
+        self._section_keys = _section_keys(passages, self._language)
+        self._idf = _idf(self.lexical)
+        self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
+        forms = written_forms(passages, self._language, self.lexical.vocabulary)
+        self.vocabulary = build_vocabulary(forms, embedder)
+
+    @property
+    def models(self) -> Models:
+        """The fitted models (the shipped ones unless others were given)."""
+        if self._models is None:
+            self._models = load_models()
+        return self._models
+
+    @models.setter
+    def models(self, models: Models) -> None:
+        self._models = models
 
     def search(
         self,
         question: str,
         k: int = 5,
         doc: str | None = None,
-        history: Sequence[str] = (),
+        history: Sequence[object] = (),
         timings: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The `k` best passages for `question`, optionally within one document; `history`
-        holds the conversation's earlier questions, oldest first.
+        holds the conversation's earlier questions, oldest first (used when the question's
+        form shows it continues one of them: `followup`).
 
         `timings`, when given, receives the seconds spent in each stage (for `bench/`)."""
         clock = _Stopwatch(timings)
-        text = clean_question(question)
-        language = detect_language(text)
-        with clock("lexical"):
-            keys = tuple(dict.fromkeys(t.key for t in terms(text, language)))
-        with clock("embed"):
-            query = Query(text, self.embedder.embed_queries([text])[0], language, keys, len(re.findall(r"\w+", text)))
-        rows = self._rows.get(doc, range(0)) if doc else range(len(self.index.passages))
-        ranked = self._rank(query, rows, clock)[: max(1, min(k, MAX_K))]
+        return self.rank(self.candidates(question, doc, history, clock), k, clock)
+
+    def rank(self, candidates: Candidates, k: int, clock: _Stopwatch | None = None) -> list[Hit]:
+        """The `k` best of `candidates` as hits, their answers marked."""
+        clock = clock or _Stopwatch(None)
+        with clock("rank"):
+            if self.mode == "hybrid":
+                probabilities = self.probabilities(candidates)
+                answerable = self.answerable(candidates, probabilities)
+                scores = answerable * probabilities
+            else:
+                answerable, scores = 0.0, self._channel_scores(candidates.signals)
+            order = np.argsort(-scores, kind="stable")[: max(1, min(k, MAX_K))]
         with clock("highlight"):
-            return [self._hit(i, score, query) for i, score in ranked]
+            return [self._hit(int(candidates.rows[j]), float(scores[j]), answerable, candidates) for j in order]
 
-    def _rank(self, query: Query, rows: range, clock: _Stopwatch) -> list[tuple[int, float]]:
-        if not len(rows):
-            return []
+    def candidates(
+        self, question: str, doc: str | None = None, history: Sequence[object] = (), clock: _Stopwatch | None = None
+    ) -> Candidates:
+        """The cleaned question and every passage worth ranking for it, with their evidence."""
+        clock = clock or _Stopwatch(None)
         with clock("lexical"):
-            lexical_all = self.lexical.scores(query.keys)[rows.start : rows.stop]
-            best = np.argsort(-lexical_all)[:CANDIDATES]
-            lexical_best = rows.start + best[lexical_all[best] > 0]
+            asked = with_context(read_question(question), previous_questions(history))
+        words = _question_words(asked)
+        with clock("embed"):
+            vector, word_vectors = self._vectors(asked, words)
+        rows = self._rows.get(doc, range(0)) if doc else range(len(self.index.passages))
+        with clock("lexical"):
+            bm25 = self.lexical.scores(asked.keys)
+            lexical_best = self._lexical_candidates(asked, bm25, rows)
         with clock("vector"):
-            candidates = np.union1d(self._dense_candidates(query.vector, rows), lexical_best)
-            dense = self._dense_scores(candidates, query.vector)
-        with clock("fusion"):
-            fused = self._fuse(query, candidates, dense, lexical_all[candidates - rows.start])
-            order = np.argsort(-fused, kind="stable")
-        return [(int(candidates[j]), float(fused[j])) for j in order]
+            found = np.union1d(self._dense_candidates(vector, rows), lexical_best).astype(np.int64)
+        with clock("signals"):
+            return Candidates(asked, vector, found, self._signals(asked, found, vector, bm25, word_vectors), bm25)
 
-    def _fuse(self, query: Query, candidates: np.ndarray, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        if self.mode == "dense":
-            return dense
-        if self.mode == "lexical":
-            return lexical
-        weight = {lang: dense_weight(query.language, lang, query.words) for lang in ("kk", "ru", "en")}
-        weights = np.array([weight[self._language[i]] for i in candidates], dtype=np.float32)
-        return fuse(dense, lexical, weights, self._is_toc[candidates])
+    def _channel_scores(self, s: Signals) -> np.ndarray:
+        """One channel alone, for ablations: dense (half the passage's cosine, half its best
+        sentence's) or lexical (BM25)."""
+        return 0.5 * s.dense_passage + 0.5 * s.dense_sentence if self.mode == "dense" else s.bm25
+
+    def probabilities(self, candidates: Candidates) -> np.ndarray:
+        """The ranker's P(passage holds the answer | the documents answer the question)."""
+        rows = passage_features(candidates.question, candidates.signals)
+        return softmax(self.models.ranker.logits(rows))
+
+    def answerable(self, candidates: Candidates, probabilities: np.ndarray) -> float:
+        """P(the documents answer the question), from question-level evidence."""
+        if not len(probabilities):
+            return 0.0
+        row = question_features(candidates.question, candidates.signals, probabilities)
+        return self.models.answerable(row)
+
+    def _vectors(self, asked: Question, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector (a follow-up's leans towards the question it continues) and
+        one vector per question word, from one call to the model."""
+        context = [asked.context] if asked.context else []
+        vectors = self.embedder.embed_queries([asked.text, *context, *words])
+        question = vectors[0]
+        if context:
+            blend = question + CONTEXT_WEIGHT * vectors[1]
+            question = blend / max(float(np.linalg.norm(blend)), 1e-12)
+        return question, vectors[1 + len(context) :]
+
+    def _lexical_candidates(self, asked: Question, bm25: np.ndarray, rows: range) -> np.ndarray:
+        scores = bm25
+        if asked.context_keys:
+            scores = scores + CONTEXT_WEIGHT * self.lexical.scores(asked.context_keys)
+        window = scores[rows.start : rows.stop]
+        best = np.argsort(-window)[:CANDIDATES]
+        return rows.start + best[window[best] > 0]
 
     def _dense_candidates(self, vector: np.ndarray, rows: range) -> np.ndarray:
         """Passages among the best by their own vector or by one of their sentences."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64)
         passages = nearest(self.index.passage_vectors, vector, CANDIDATES, rows)
         offsets = self.index.sentence_offsets
         sentence_rows = range(int(offsets[rows.start]), int(offsets[rows.stop]))
@@ -164,27 +228,83 @@ class Searcher:
         owners = np.searchsorted(offsets, sentences, side="right") - 1
         return np.union1d(passages, owners)
 
-    def _dense_scores(self, candidates: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Half the passage's cosine, half its best sentence's (every passage has one)."""
-        passage = self.index.passage_vectors.reconstruct_batch(candidates) @ vector
+    def _signals(
+        self, asked: Question, rows: np.ndarray, vector: np.ndarray, bm25: np.ndarray, word_vectors: np.ndarray
+    ) -> Signals:
+        dense_passage, dense_sentence = self._dense_scores(rows, vector)
+        presence, weights, missing = self._key_presence(asked.keys, rows)
+        context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
+        own = set(asked.keys)
+        return Signals(
+            dense_passage=dense_passage,
+            dense_sentence=dense_sentence,
+            bm25=bm25[rows],
+            key_coverage=_weighted_share(presence, weights),
+            section_coverage=np.array(
+                [len(own & self._section_keys[i]) / len(own) if own else 0.0 for i in rows], dtype=np.float32
+            ),
+            context_coverage=_weighted_share(context_presence, context_weights),
+            cross_language=np.array([self._language[i] != asked.language for i in rows], dtype=bool),
+            navigation=self._is_navigation[rows],
+            reference=self._is_reference[rows],
+            has_number=self._has_number[rows],
+            has_person=self._has_person[rows],
+            length=self._length[rows],
+            missing_keys=missing,
+            words=self._word_matches(rows, word_vectors),
+        )
+
+    def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray) -> WordMatches:
+        """Each question word's nearest keys, and which candidates hold them."""
+        columns, cosines = self.vocabulary.nearest(word_vectors)
+        matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
+        matrix = self.lexical.matrix
+        for (w, n), column in np.ndenumerate(columns):
+            holders = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
+            matches[:, w, n] = np.where(np.isin(rows, holders), cosines[w, n], 0.0)
+        return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
+
+    def _key_presence(self, keys: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Which of `keys` each row holds (rows x keys), each key's idf (a key the collection
+        lacks gets the highest), and the idf-weighted share of keys the collection lacks."""
+        vocabulary, matrix = self.lexical.vocabulary, self.lexical.matrix
+        presence = np.zeros((len(rows), len(keys)), dtype=np.float32)
+        weights = np.full(len(keys), self._unseen_idf, dtype=np.float32)
+        for j, key in enumerate(keys):
+            column = vocabulary.get(key)
+            if column is None:
+                continue
+            weights[j] = self._idf[column]
+            holders = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
+            presence[:, j] = np.isin(rows, holders)
+        lacking = [j for j, key in enumerate(keys) if key not in vocabulary]
+        missing = float(weights[lacking].sum() / weights.sum()) if len(keys) else 0.0
+        return presence, weights, missing
+
+    def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's cosine and its best sentence's (every passage has one)."""
+        if not len(rows):
+            return np.zeros(0, np.float32), np.zeros(0, np.float32)
+        passage = self.index.passage_vectors.reconstruct_batch(rows) @ vector
         offsets = self.index.sentence_offsets
-        starts, stops = offsets[candidates], offsets[candidates + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
-        sentence = self.index.sentence_vectors.reconstruct_batch(rows) @ vector
+        starts, stops = offsets[rows], offsets[rows + 1]
+        sentence_rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+        sentence = self.index.sentence_vectors.reconstruct_batch(sentence_rows) @ vector
         best_sentence = np.maximum.reduceat(sentence, np.cumsum(stops - starts) - (stops - starts))
-        return 0.5 * passage + 0.5 * best_sentence
+        return passage.astype(np.float32), best_sentence.astype(np.float32)
 
     def _sentence_scores(self, i: int, vector: np.ndarray) -> np.ndarray:
         rows = np.arange(*self.index.sentence_range(i))  # every passage has at least one sentence
         return self.index.sentence_vectors.reconstruct_batch(rows) @ vector
 
-    def _hit(self, i: int, score: float, query: Query) -> Hit:
+    def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
         passage = self.index.passages[i]
+        keys = candidates.question.keys
         found = terms(passage.text, self._language[i])  # once, for both the sentence choice and the marks
-        dense = self._sentence_scores(i, query.vector)
-        shares = coverage(passage.sentences, found, query.keys)
+        dense = self._sentence_scores(i, candidates.vector)
+        shares = coverage(passage.sentences, found, keys)
         highlights = answering_sentences(passage.sentences, passage.sentence_texts(), dense, shares)
-        return Hit(passage, score, highlights, tuple(matching_spans(found, query.keys)))
+        return Hit(passage, score, highlights, tuple(matching_spans(found, keys)), answerable)
 
     def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after `passage_id` in the same document."""
@@ -193,6 +313,39 @@ class Searcher:
         prev = [p for p in self.index.passages[max(0, i - before) : i] if p.doc == doc]
         nxt = [p for p in self.index.passages[i + 1 : i + 1 + after] if p.doc == doc]
         return prev, nxt
+
+
+def _question_words(asked: Question) -> list[str]:
+    """The question's content words as written (lowercase), one per key."""
+    words: dict[str, str] = {}
+    for term in terms(asked.text, asked.language):
+        words.setdefault(term.key, asked.text[term.start : term.end].lower())
+    return list(words.values())
+
+
+def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    total = float(weights.sum())
+    if not presence.shape[1] or total <= 0:
+        return np.zeros(presence.shape[0], dtype=np.float32)
+    return (presence @ weights / total).astype(np.float32)
+
+
+def _idf(bm25: BM25) -> np.ndarray:
+    """Okapi idf of every key of the lexical index (as BM25 weighs it)."""
+    n = bm25.matrix.shape[0]
+    df = np.diff(bm25.matrix.indptr).astype(np.float32)
+    return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _section_keys(passages: list[Passage], languages: list[Language]) -> list[frozenset[str]]:
+    """The keys of each passage's section title (computed once per distinct title)."""
+    cache: dict[tuple[str, Language], frozenset[str]] = {}
+    out = []
+    for p, lang in zip(passages, languages, strict=True):
+        if (p.section, lang) not in cache:
+            cache[p.section, lang] = frozenset(t.key for t in terms(p.section, lang))
+        out.append(cache[p.section, lang])
+    return out
 
 
 class _Stopwatch:

@@ -1,0 +1,60 @@
+"""Follow-up questions: tell when a question leans on the conversation, and lend it context.
+
+Without a language model, a follow-up is recognised by its form (context.md §9): it opens
+with a conjunction that continues the dialogue ("Ал …", "А в каком году?", "And what …"),
+or it points back with a pronoun or demonstrative ("Ал оны кім ұсынған?", "О событиях каких
+лет идёт речь в его цитате?") that is not about the document itself ("осы тақырып", "this
+topic" stand on their own). Such a question is searched together with the earlier question
+it continues; any other question is searched exactly as if it were asked alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from thesis_qa.lexical import PRONOUNS, terms
+from thesis_qa.query import Question, read_question
+
+# Words that open a turn continuing the previous one.
+OPENERS = frozenset("ал а и ну ещё еще and so what about also".split())
+# After a demonstrative, these name the document or its topic, not something said before.
+DOCUMENT_WORDS = re.compile(
+    r"^(тақырып|диссертация|жұмыс|зерттеу|мәселе|тем|диссертац|работ|исследован|вопрос"
+    r"|topic|thesis|dissertation|work|study|research|question|issue)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+def needs_context(text: str) -> bool:
+    """True when the question's form shows it continues an earlier one."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return False
+    if words[0] in OPENERS and len(words) > 1:
+        return True
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in PRONOUNS and not DOCUMENT_WORDS.match(following):
+            return True
+    return False
+
+
+def with_context(question: Question, history: Sequence[str]) -> Question:
+    """`question` with the earlier question it continues, when its form says it needs one.
+
+    `history` holds cleaned earlier questions, oldest first. When the last of them is itself
+    a follow-up, the one before it joins the context too."""
+    if not history or not needs_context(question.text):
+        return question
+    context = [history[-1]]
+    for earlier in reversed(history[:-1]):
+        if not needs_context(context[0]):
+            break
+        context.insert(0, earlier)
+    text = " ".join(context)
+    own = set(question.keys)
+    added = tuple(dict.fromkeys(t.key for t in terms(text, read_question(text).language) if t.key not in own))
+    return replace(question, context=text, context_keys=added)
