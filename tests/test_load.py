@@ -112,9 +112,9 @@ def test_docx_headings_come_from_styles(make_docx):
 def test_pdf_passages_keep_their_page_numbers(make_pdf):
     path = make_pdf(["Modernization began in the fifties.", "Huntington wrote about order in 1968."])
     passages = segment(load_document(path))
-    assert [(p.page, p.text) for p in passages] == [
-        (1, "Modernization began in the fifties."),
-        (2, "Huntington wrote about order in 1968."),
+    assert [(p.page, p.page_index, p.text) for p in passages] == [
+        ("1", 1, "Modernization began in the fifties."),
+        ("2", 2, "Huntington wrote about order in 1968."),
     ]
 
 
@@ -123,7 +123,7 @@ def test_pdf_without_a_text_layer_says_ocr_is_unsupported(make_pdf):
         load_document(make_pdf([""], name="scan.pdf"))
 
 
-def test_jsonl_passages_keep_their_ids_and_titles(tmp_path):
+def test_jsonl_passages_keep_their_titles_and_their_ids_as_source_ids(tmp_path):
     path = tmp_path / "pool.jsonl"
     records = [
         {"id": "kz:1", "text": "Алматы – ірі қала.", "title": "Қала"},
@@ -131,7 +131,7 @@ def test_jsonl_passages_keep_their_ids_and_titles(tmp_path):
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     passages = segment(load_document(path))
-    assert [(p.id, p.text, p.section) for p in passages] == [
-        ("kz:1", "Алматы – ірі қала.", "Қала"),
-        ("kz:2", "Астана – астана.", ""),
+    assert [(p.id, p.source_id, p.text, p.section) for p in passages] == [
+        ("pool.jsonl#0", "kz:1", "Алматы – ірі қала.", "Қала"),
+        ("pool.jsonl#1", "kz:2", "Астана – астана.", ""),
     ]

@@ -113,14 +113,17 @@ def test_wrapped_lines_are_joined_into_sentences():
     ]
 
 
-def test_jsonl_passages_are_kept_as_given():
+def test_jsonl_passages_are_kept_as_given_with_the_project_s_ids():
     doc = Document(
         name="pool.jsonl",
         text="Бір. Екі.\n\nҮш",
-        presplit=(PresplitPassage("a", 0, 9, "Тақырып"), PresplitPassage("b", 11, 13, "")),
+        presplit=(PresplitPassage("a", 0, 9, "Тақырып"), PresplitPassage("", 11, 13, "")),
     )
     passages = segment(doc)
-    assert [(p.id, p.text, p.section) for p in passages] == [("a", "Бір. Екі.", "Тақырып"), ("b", "Үш", "")]
+    assert [(p.id, p.source_id, p.text, p.section) for p in passages] == [
+        ("pool.jsonl#0", "a", "Бір. Екі.", "Тақырып"),
+        ("pool.jsonl#1", None, "Үш", ""),
+    ]
     assert passages[0].sentences == ((0, 4), (5, 9))
 
 
