@@ -221,12 +221,13 @@ def _is_numbered_title(text: str, item: _Item, nxt: _Item | None) -> bool:
         isinstance(item, Unit)
         and isinstance(nxt, Unit)
         and _SECTION_NUMBER.fullmatch(_span(text, item)) is not None
+        and "." in _span(text, item)  # "1.1.", "2."; a bare "17" is a page number
         and _word_count(text, nxt) <= _MAX_TITLE_WORDS
     )
 
 
 def _title(raw: str) -> str:
-    return " ".join(raw.split()).rstrip(".:;")
+    return " ".join(raw.split()).rstrip(".:;").rstrip()
 
 
 # --- table of contents ------------------------------------------------------------------

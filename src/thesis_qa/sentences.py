@@ -17,6 +17,7 @@ BULLETS = "●•▪►◦─"  # "─" (box drawing) opens list items; "–" jo
 MAX_UNIT_CHARS = 1000  # a "sentence" longer than this (no break in sight) is cut between words
 _OPENING = "«“„(\"'"
 _BULLET = re.compile(f"[{BULLETS}]")
+_DOT_LEADER = re.compile(r"\.{4,}\s*\d{1,4}\s*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _TERMINAL = re.compile(r"[.!?…]+[\"»”’)\]]*(?:\[\d[\d,;\s–-]*\])?")
 _WORD_BEFORE = re.compile(r"(\w+)$")
@@ -103,6 +104,8 @@ def _ends_sentence(text: str, line_start: int, punct_start: int, punct_end: int,
     follower = text[nxt]
     if not (follower.isupper() or follower.isdigit() or follower in _OPENING or follower in BULLETS):
         return False
+    if _DOT_LEADER.fullmatch(text, punct_start, end):
+        return False  # a contents line: "КІРІСПЕ .......... 3"
     word_match = _WORD_BEFORE.search(text, max(line_start, punct_start - 64), punct_start)
     word = word_match.group(1) if word_match else ""
     if _period_of_abbreviation(text[punct_start:punct_end], word, follower):

@@ -61,9 +61,7 @@ class Workspace:
     ) -> list[Hit]:
         return self.searcher.search(question, k or self.settings.top_k, doc, history)
 
-    def ask(
-        self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()
-    ) -> Answer:
+    def ask(self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()) -> Answer:
         """The ranked passages for `question` (a follow-up of `history`, oldest first), judged."""
         return judge(question, self.search(question, k, doc, history))
 

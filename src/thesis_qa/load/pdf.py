@@ -48,10 +48,11 @@ class _Line:
     size: float
     bold: bool
     page: int  # 0-based
-    note_mark: bool = False  # opens with a superscript number (a footnote's own number)
+    note_mark: str = ""  # the superscript number opening the line (a footnote's own number)
     hyphen: bool = False  # ended with a hyphen at the line end
     kind: str = "body"  # body, heading, footnote, toc, table, margin
     xs: tuple[float, ...] = ()  # where each character of `text` starts
+    refs: tuple[str, ...] = ()  # footnote numbers cited inside the line (superscripts dropped)
 
 
 @dataclass
@@ -166,12 +167,16 @@ def _line(textpage: Any, chars: list[tuple[int, tuple[str, float, float, float]]
     size = median(sizes)
     base = Counter(round(c[2], 1) for _, c in chars if not c[0].isspace() and c[3] >= size * 0.85).most_common(1)
     baseline = base[0][0] if base else chars[0][1][2]
-    kept, xs, note_mark, right = [], [], False, None
+    kept, xs, refs, note_mark, right = [], [], [""], "", None
     for _, (ch, cx, cy, csize) in chars:
         superscript = csize < size * 0.8 and cy > baseline + csize * 0.2 and (ch.isdigit() or ch in "*†")
-        if superscript:
-            note_mark = note_mark or not "".join(kept).strip()
+        if superscript and not "".join(kept).strip():
+            note_mark += ch
             continue
+        if superscript:
+            refs[-1] += ch
+            continue
+        refs += [""] if refs[-1] else []
         if right is not None and cx - right > size * 1.5 and not ch.isspace():
             kept.append("\t")  # a wide gap: a table cell, a contents page number
             xs.append(cx)
@@ -187,7 +192,10 @@ def _line(textpage: Any, chars: list[tuple[int, tuple[str, float, float, float]]
     index, (_, x0, _, _) = chars[first]
     left, _, right, _ = textpage.get_charbox(chars[-1][0])
     bold = _is_bold(textpage, index, raw)
-    yield _Line(text, x0, max(right, left), baseline, size, bold, page, note_mark, hyphen, xs=tuple(xs[: len(text)]))
+    cited = tuple(r for r in refs if r)
+    yield _Line(
+        text, x0, max(right, left), baseline, size, bold, page, note_mark, hyphen, xs=tuple(xs[: len(text)]), refs=cited
+    )
 
 
 def _is_bold(textpage: Any, index: int, raw: Any) -> bool:
@@ -350,7 +358,7 @@ class _Writer:
         self.headings: list[HeadingHint] = []
         self.blocks: list[Block] = []
         self.paragraph: list[_Line] = []
-        self.pending_notes: list[tuple[str, int]] = []
+        self.pending_notes: dict[str, tuple[str, int]] = {}  # number -> (text, 1-based page)
         # Whole words only: a line's first and last words may be halves of a hyphenated one.
         self.hyphens = Dehyphenator(w for page in layout.pages for ln in page.lines for w in ln.text.split()[1:-1])
         self.page_start: dict[int, int] = {}
@@ -377,6 +385,8 @@ class _Writer:
         )
 
     def _page(self, index: int, lines: list[_Line]) -> None:
+        notes = [ln for ln in lines if ln.kind == "footnote"]
+        self.pending_notes.update({number: (text, index + 1) for number, text in self._notes(notes)})
         groups: list[list[_Line]] = []
         for line in lines:
             if groups and groups[-1][0].kind == line.kind:
@@ -387,11 +397,9 @@ class _Writer:
             kind = group[0].kind
             if kind == "body":
                 self._body(group)
-            elif kind == "footnote":
-                self.pending_notes += [(text, index + 1) for text in self._notes(group)]
-            else:
+            elif kind != "footnote":
                 self._close_paragraph()
-                self._flush_notes_if_closed()
+                self._flush_notes_if_closed(before=index + 1)
                 if kind == "heading":
                     self._heading(group)
                 elif kind == "toc":
@@ -406,7 +414,7 @@ class _Writer:
         for line in lines:
             if self.paragraph and self._starts_paragraph(self.paragraph[-1], line):
                 self._close_paragraph()
-                self._flush_notes_if_closed()
+                self._flush_notes_if_closed(before=line.page + 1)
             self.paragraph.append(line)
 
     def _starts_paragraph(self, previous: _Line, line: _Line) -> bool:
@@ -436,6 +444,10 @@ class _Writer:
         start = self._emit(text)
         for line, offset in zip(lines, offsets, strict=True):
             self.page_start.setdefault(line.page, start + offset)
+        for number in (ref for line in lines for ref in line.refs):
+            if number in self.pending_notes:  # a footnote follows the paragraph citing it
+                text, page = self.pending_notes.pop(number)
+                self._block([text], "footnote", page)
 
     def _join(self, lines: list[_Line]) -> tuple[str, list[int]]:
         """Lines of one paragraph as one line of text, hyphenated words joined; and where
@@ -478,12 +490,19 @@ class _Writer:
 
     # footnotes, contents, tables --------------------------------------------------------
 
-    def _notes(self, lines: list[_Line]) -> list[str]:
+    def _notes(self, lines: list[_Line]) -> list[tuple[str, str]]:
+        """(number, text) of each footnote in the page's foot lines."""
         notes: list[list[_Line]] = []
         for line in lines:
             opens = line.note_mark or (re.match(r"\d{1,3}\s", line.text) and not notes)
             notes.append([line]) if opens or not notes else notes[-1].append(line)
-        return [re.sub(r"^\d{1,3}\s+", "", self._join(group)[0]) for group in notes]
+        out = []
+        for group in notes:
+            text = self._join(group)[0]
+            printed = re.match(r"(\d{1,3})\s+", text) if not group[0].note_mark else None
+            number = group[0].note_mark or (printed.group(1) if printed else "")
+            out.append((number, text[printed.end() :] if printed else text))
+        return out
 
     def _toc_entries(self, lines: list[_Line]) -> Iterator[str]:
         pending = ""
@@ -497,14 +516,17 @@ class _Writer:
         if pending:
             yield pending
 
-    def _flush_notes_if_closed(self) -> None:
+    def _flush_notes_if_closed(self, before: int | None = None) -> None:
         if not self.paragraph:
-            self._flush_notes()
+            self._flush_notes(before)
 
-    def _flush_notes(self) -> None:
-        notes, self.pending_notes = self.pending_notes, []
-        for text, page in notes:
-            self._block([text], "footnote", page)
+    def _flush_notes(self, before: int | None = None) -> None:
+        """Footnotes not placed after their citing paragraph, of pages before `before`
+        (1-based; all when None): the current page's wait for the page's end."""
+        for number, (text, page) in list(self.pending_notes.items()):
+            if before is None or page < before:
+                del self.pending_notes[number]
+                self._block([text], "footnote", page)
 
     def _block(self, paragraphs: list[str], kind: BlockKind, page: int) -> None:
         """A block of `kind` on 1-based `page`; footnotes are pinned to it, the others start it."""

@@ -198,7 +198,7 @@ def _run_texts(element: Element) -> Iterator[str]:
         if tag in _SKIPPED or tag == W + "instrText" or not isinstance(tag, str):
             continue
         if tag == W + "t":
-            yield child.text or ""
+            yield (child.text or "").replace("\u00ad", "")
         elif tag in (W + "tab", W + "br", W + "cr"):
             yield " "
         elif tag == W + "noBreakHyphen":
@@ -271,10 +271,9 @@ class _Walker:
             tag = child.tag
             if self._field_event(child) or not isinstance(tag, str) or tag in _SKIPPED:
                 continue
-            if self.fields and self.fields[-1][1] == "instr":
-                continue  # inside a field's instruction: nothing of it is shown
             if tag in _RUN_TEXT:
-                pieces.append(child.text or "" if tag == W + "t" else _RUN_TEXT[tag])
+                if not (self.fields and self.fields[-1][1] == "instr"):  # a field's instruction is not shown
+                    pieces.append((child.text or "").replace("\u00ad", "") if tag == W + "t" else _RUN_TEXT[tag])
             elif tag in (W + "footnoteReference", W + "endnoteReference"):
                 note = self.notes.get((tag[len(W) : -len("Reference")], child.get(W + "id", "")))
                 notes.extend([note] if note else [])
