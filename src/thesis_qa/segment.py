@@ -39,6 +39,7 @@ _BIBLIOGRAPHY_TITLE = re.compile(
     re.IGNORECASE,
 )
 _MAX_TITLE_WORDS = 15
+_MAX_TITLE_CHARS = 200
 _MAX_SUBTITLE_WORDS = 5
 _TOC_GAP = 5
 
@@ -176,7 +177,7 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
         return item
     raw = _span(text, item)
     words = raw.split()
-    if len(words) > _MAX_TITLE_WORDS or raw.rstrip()[-1] in "?!:;,":
+    if len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS or raw.rstrip()[-1] in "?!:;,":
         return item
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)

@@ -7,6 +7,7 @@ a wide margin for real files and stop hostile ones before they cost memory or ti
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -105,6 +106,13 @@ def parse_xml(data: bytes, name: str, part: str) -> object:
     read, and libxml2's default size limits stay on (a text node over 10 MB is an error)."""
     from lxml import etree
 
+    root_start = re.search(rb"<[A-Za-z_]", data)
+    if b"<!DOCTYPE" in data[: root_start.start() if root_start else len(data)]:
+        raise LoadError(
+            f"{name}: refused: {part} declares a DTD (entities), which Word never writes",
+            code="load_unsafe_xml",
+            name=name,
+        )
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )
@@ -112,10 +120,4 @@ def parse_xml(data: bytes, name: str, part: str) -> object:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise LoadError(f"{name}: damaged ({part}: {exc})", code="load_broken", name=name) from exc
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise LoadError(
-            f"{name}: refused: {part} declares a DTD (entities), which Word never writes",
-            code="load_unsafe_xml",
-            name=name,
-        )
     return root
