@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import zipfile
 
 import pytest
 
@@ -135,3 +136,29 @@ def test_jsonl_passages_keep_their_titles_and_their_ids_as_source_ids(tmp_path):
         ("pool.jsonl#0", "kz:1", "Алматы – ірі қала.", "Қала"),
         ("pool.jsonl#1", "kz:2", "Астана – астана.", ""),
     ]
+
+
+TEXT_BOX = (
+    '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+    '<mc:Choice Requires="wps"><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/'
+    'wordprocessingDrawing"><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:graphicData><wps:wsp xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    "<wps:txbx><w:txbxContent><w:p><w:r><w:t>Қорапшадағы мәтін.</w:t></w:r></w:p></w:txbxContent></wps:txbx>"
+    "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+    '<mc:Fallback><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox><w:txbxContent><w:p><w:r>'
+    "<w:t>Қорапшадағы мәтін.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
+    "</mc:AlternateContent></w:r>"
+)
+
+
+def test_docx_text_boxes_are_read_once_as_their_own_paragraph(make_docx, tmp_path):
+    path = make_docx([("Normal", "Абзацтың мәтіні.")])
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    xml = parts["word/document.xml"].decode()
+    parts["word/document.xml"] = xml.replace("</w:t></w:r>", "</w:t></w:r>" + TEXT_BOX, 1).encode()
+    boxed = tmp_path / "boxed.docx"
+    with zipfile.ZipFile(boxed, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert load_document(boxed).text == "Абзацтың мәтіні.\n\nҚорапшадағы мәтін."

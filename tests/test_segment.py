@@ -140,3 +140,13 @@ def test_the_bundled_thesis_segments_exactly_as_it_did(thesis_passages):
     segmenter change that moves one of them must be deliberate (update the digest then)."""
     assert len(thesis_passages) == 41
     assert _digest(thesis_passages) == "09369645f8f4d149a1f4fbb3145a6892d4d08ee4712ab4949225fc46884c652e"
+
+
+def test_capitals_inside_a_paragraph_do_not_make_a_heading():
+    text = (
+        "1 САЯСИ МОДЕРНИЗАЦИЯ\n\n1.1 Теориялар мен типтер\n\n"
+        "Мемлекет басшысы атап өтті. БІРІНШІ. Реформа жалғасады. АҚШ ПЕН ЕО. Келісім жасалды.\n\n"
+        "Екінші абзац осы бөлімде."
+    )
+    passages = segment(Document("t.txt", text))
+    assert {p.section for p in passages} == {"1 САЯСИ МОДЕРНИЗАЦИЯ › 1.1 Теориялар мен типтер"}
