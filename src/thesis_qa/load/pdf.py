@@ -117,84 +117,99 @@ def _read_page(pdf: Any, index: int) -> _Page:
         page.close()
 
 
+@dataclass(frozen=True)
+class _Chars:
+    """A page's characters: text and, per character, origin and font size."""
+
+    text: str
+    xs: list[float]
+    ys: list[float]
+    sizes: list[float]
+
+
 def _lines(textpage: Any, page: int) -> Iterator[_Line]:
-    """Characters grouped into visual lines; superscript digits (footnote references) dropped
-    from inside a line and kept as a mark when they open it."""
+    """Characters grouped into visual lines by geometry (PDFium's own line breaks also fall
+    after superscripts); superscript digits (footnote references) dropped from inside a line
+    and kept as a mark when they open it."""
     import ctypes
 
     from pypdfium2 import raw
 
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
+    handle, origin, font_size = textpage.raw, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
     if len(text) != count:  # characters outside the BMP: read them one by one
-        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) for i in range(count))
+        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
     x, y = ctypes.c_double(), ctypes.c_double()
-    chars: list[tuple[str, float, float, float]] = []
+    xs, ys = [0.0] * count, [0.0] * count
+    for i in range(count):
+        origin(handle, i, x, y)
+        xs[i], ys[i] = x.value, y.value
+    chars = _Chars(text, xs, ys, [font_size(handle, i) for i in range(count)])
+    sizes, line = chars.sizes, []
     for i, ch in enumerate(text):
-        raw.FPDFText_GetCharOrigin(textpage, i, x, y)
-        chars.append((ch, x.value, y.value, raw.FPDFText_GetFontSize(textpage, i)))
-    current: list[tuple[int, tuple[str, float, float, float]]] = []
-    for i, char in enumerate(chars):
-        if char[0] in "\r\n":
-            continue  # PDFium's own line breaks also fall after superscripts; geometry decides
-        if current and _new_line(current[-1][1], char):
-            yield from _line(textpage, current, page)
-            current = []
-        current.append((i, char))
-        if char[0] in _SOFT_HYPHENS:
-            yield from _line(textpage, current, page)
-            current = []
-    if current:
-        yield from _line(textpage, current, page)
+        if ch in "\r\n":
+            continue
+        if line:
+            j = line[-1]
+            size = max(sizes[i], sizes[j], 1.0)
+            if abs(ys[i] - ys[j]) > size * 0.45 or xs[i] < xs[j] - 3 * size:
+                yield from _line(textpage, chars, line, page)
+                line = []
+        line.append(i)
+        if ch in _SOFT_HYPHENS:
+            yield from _line(textpage, chars, line, page)
+            line = []
+    if line:
+        yield from _line(textpage, chars, line, page)
 
 
-def _new_line(previous: tuple[str, float, float, float], char: tuple[str, float, float, float]) -> bool:
-    """A character on another baseline and not a superscript of this one, or one that goes
-    back to the left."""
-    _, px, py, psize = previous
-    _, x, y, size = char
-    if abs(y - py) <= max(psize, size) * 0.45:
-        return x < px - 3 * max(psize, 1)
-    return True
-
-
-def _line(textpage: Any, chars: list[tuple[int, tuple[str, float, float, float]]], page: int) -> Iterator[_Line]:
+def _line(textpage: Any, chars: _Chars, indices: list[int], page: int) -> Iterator[_Line]:
     from pypdfium2 import raw
 
-    sizes = [c[3] for _, c in chars if not c[0].isspace()]
-    if not sizes:
+    text, xs, ys, sizes = chars.text, chars.xs, chars.ys, chars.sizes
+    solid = [i for i in indices if not text[i].isspace()]
+    if not solid:
         return
-    size = median(sizes)
-    base = Counter(round(c[2], 1) for _, c in chars if not c[0].isspace() and c[3] >= size * 0.85).most_common(1)
-    baseline = base[0][0] if base else chars[0][1][2]
-    kept, xs, refs, note_mark, right = [], [], [""], "", None
-    for _, (ch, cx, cy, csize) in chars:
-        superscript = csize < size * 0.8 and cy > baseline + csize * 0.2 and (ch.isdigit() or ch in "*†")
-        if superscript and not "".join(kept).strip():
-            note_mark += ch
+    size = median(sizes[i] for i in solid)
+    base = Counter(ys[i] for i in solid if sizes[i] >= size * 0.85).most_common(1)
+    baseline = base[0][0] if base else ys[solid[0]]
+    kept, positions, refs, note_mark, right = [], [], [""], "", None
+    for i in indices:
+        ch, cx, csize = text[i], xs[i], sizes[i]
+        if csize < size * 0.8 and ys[i] > baseline + csize * 0.2 and (ch.isdigit() or ch in "*†"):
+            if kept:
+                refs[-1] += ch
+            else:
+                note_mark += ch
             continue
-        if superscript:
-            refs[-1] += ch
-            continue
-        refs += [""] if refs[-1] else []
+        if refs[-1]:
+            refs.append("")
         if right is not None and cx - right > size * 1.5 and not ch.isspace():
             kept.append("\t")  # a wide gap: a table cell, a contents page number
-            xs.append(cx)
+            positions.append(cx)
         kept.append(ch)
-        xs.append(cx)
-        right = cx + csize * 0.5 if not ch.isspace() else right
-    text = "".join(kept)
-    hyphen = text.endswith(_SOFT_HYPHENS)
-    text = text.rstrip("".join(_SOFT_HYPHENS))
-    if not text.strip():
+        positions.append(cx)
+        if not ch.isspace():
+            right = cx + csize * 0.5
+    line = "".join(kept)
+    hyphen = line.endswith(_SOFT_HYPHENS)
+    line = line.rstrip("".join(_SOFT_HYPHENS))
+    if not line.strip():
         return
-    first = next(i for i, (_, c) in enumerate(chars) if not c[0].isspace())
-    index, (_, x0, _, _) = chars[first]
-    left, _, right, _ = textpage.get_charbox(chars[-1][0])
-    bold = _is_bold(textpage, index, raw)
-    cited = tuple(r for r in refs if r)
+    left, _, end, _ = textpage.get_charbox(indices[-1])
     yield _Line(
-        text, x0, max(right, left), baseline, size, bold, page, note_mark, hyphen, xs=tuple(xs[: len(text)]), refs=cited
+        line,
+        xs[solid[0]],
+        max(end, left),
+        baseline,
+        size,
+        _is_bold(textpage, solid[0], raw),
+        page,
+        note_mark,
+        hyphen,
+        xs=tuple(positions[: len(line)]),
+        refs=tuple(r for r in refs if r),
     )
 
 
