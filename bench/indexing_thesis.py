@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,10 @@ def thesis_plan(pages: int, eval_dir: Path) -> dict:
 
 
 def index_with_cli(path: Path, name: str) -> dict:
-    """`thesis-qa index` into a scratch folder; wall seconds and the last progress line."""
+    """`thesis-qa index` into a scratch folder: wall seconds, CPU seconds (user + system: on
+    a busy shared machine the wall time says little; on an idle one it is about the CPU time
+    over the 2 cores torch uses), and a progress line as the terminal showed it."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "THESIS_QA_INDEX_DIR": str(common.SCRATCH / "index-thesis"), "COLUMNS": "100"}
     shutil.rmtree(common.SCRATCH / "index-thesis" / name, ignore_errors=True)
     start = time.perf_counter()
@@ -64,8 +68,15 @@ def index_with_cli(path: Path, name: str) -> dict:
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     seconds = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("ru_utime", "ru_stime"))
     bars = [line for line in re.split(r"[\r\n]", done.stderr) if "embedding" in line and "<" in line]
-    return {"seconds": round(seconds, 1), "progress_seen": bars[len(bars) // 2] if bars else ""}
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "progress_seen": bars[len(bars) // 2] if bars else "",
+    }
 
 
 def load_and_segment(path: Path) -> dict:
