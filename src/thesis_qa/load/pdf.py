@@ -31,7 +31,8 @@ MAX_PAGES = 5_000
 _LOCK = threading.Lock()  # PDFium is not thread-safe
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[-–—\s]*")
-_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:[.…·_]{3,}|\s{3,}|\t)\s*(?P<page>\d{1,4}|[ivxlc]{1,6})$")
+# A contents line: a title, a leader (dots, spaces or a tab) and a page number (years are no page).
+_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:[.…·_]{3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:тарау|глава|chapter)\s*\d{1,2})\b", re.I)
 _LIST_START = re.compile(r"^(?:\d{1,3}[.)]|[•●▪►◦–-])\s")
