@@ -4,6 +4,7 @@ files of every supported type built on the fly."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from samples import minimal_pdf
+from thesis_doc import SOFFICE_PACKAGE, ThesisPlan, export_pdf, load_plan, thesis_txt, write_thesis_docx
 
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.document import Document
@@ -105,3 +107,44 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+# --- thesis-shaped documents: the same real text as .txt, .docx and LibreOffice's PDF ---
+
+
+@pytest.fixture(scope="session")
+def thesis_plan() -> tuple[dict, ThesisPlan]:
+    return load_plan()
+
+
+@pytest.fixture(scope="session")
+def thesis_files(tmp_path_factory: pytest.TempPathFactory, thesis_plan: tuple[dict, ThesisPlan]) -> dict[str, Path]:
+    """`thesis.txt`, `thesis.docx` and `thesis.pdf` (exported once a session by LibreOffice,
+    which must be installed: the tests say which package when it is not)."""
+    plan, _ = thesis_plan
+    folder = tmp_path_factory.mktemp("thesis-forms")
+    txt = folder / "thesis.txt"
+    txt.write_text(thesis_txt(plan), encoding="utf-8")
+    docx_path = write_thesis_docx(plan, folder / "thesis.docx")
+    if shutil.which("soffice") is None:
+        pytest.fail(f"LibreOffice is needed to export the test PDF: apt-get install {SOFFICE_PACKAGE}", pytrace=False)
+    return {"txt": txt, "docx": docx_path, "pdf": export_pdf(docx_path, folder)}
+
+
+@pytest.fixture(scope="session")
+def thesis_forms(thesis_files: dict[str, Path]) -> dict[str, Document]:
+    return {form: load_document(path) for form, path in thesis_files.items()}
+
+
+@pytest.fixture(scope="session")
+def thesis_form_passages(thesis_forms: dict[str, Document]) -> dict[str, list]:
+    return {form: segment(doc) for form, doc in thesis_forms.items()}
+
+
+@pytest.fixture(scope="session")
+def thesis_form_searchers(
+    tmp_path_factory: pytest.TempPathFactory, thesis_forms: dict[str, Document], embedder: Embedder
+) -> dict[str, Searcher]:
+    """A real index of each form (e5-small, FAISS), searched by the project's `Searcher`."""
+    folder = tmp_path_factory.mktemp("thesis-form-indexes")
+    return {form: Searcher(build_index(folder / form, [doc], embedder), embedder) for form, doc in thesis_forms.items()}

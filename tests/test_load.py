@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import zipfile
 
 import pytest
 
@@ -112,9 +113,9 @@ def test_docx_headings_come_from_styles(make_docx):
 def test_pdf_passages_keep_their_page_numbers(make_pdf):
     path = make_pdf(["Modernization began in the fifties.", "Huntington wrote about order in 1968."])
     passages = segment(load_document(path))
-    assert [(p.page, p.text) for p in passages] == [
-        (1, "Modernization began in the fifties."),
-        (2, "Huntington wrote about order in 1968."),
+    assert [(p.page, p.page_index, p.text) for p in passages] == [
+        ("1", 1, "Modernization began in the fifties."),
+        ("2", 2, "Huntington wrote about order in 1968."),
     ]
 
 
@@ -123,7 +124,7 @@ def test_pdf_without_a_text_layer_says_ocr_is_unsupported(make_pdf):
         load_document(make_pdf([""], name="scan.pdf"))
 
 
-def test_jsonl_passages_keep_their_ids_and_titles(tmp_path):
+def test_jsonl_passages_keep_their_titles_and_their_ids_as_source_ids(tmp_path):
     path = tmp_path / "pool.jsonl"
     records = [
         {"id": "kz:1", "text": "Алматы – ірі қала.", "title": "Қала"},
@@ -131,7 +132,33 @@ def test_jsonl_passages_keep_their_ids_and_titles(tmp_path):
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     passages = segment(load_document(path))
-    assert [(p.id, p.text, p.section) for p in passages] == [
-        ("kz:1", "Алматы – ірі қала.", "Қала"),
-        ("kz:2", "Астана – астана.", ""),
+    assert [(p.id, p.source_id, p.text, p.section) for p in passages] == [
+        ("pool.jsonl#0", "kz:1", "Алматы – ірі қала.", "Қала"),
+        ("pool.jsonl#1", "kz:2", "Астана – астана.", ""),
     ]
+
+
+TEXT_BOX = (
+    '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+    '<mc:Choice Requires="wps"><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/'
+    'wordprocessingDrawing"><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:graphicData><wps:wsp xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    "<wps:txbx><w:txbxContent><w:p><w:r><w:t>Қорапшадағы мәтін.</w:t></w:r></w:p></w:txbxContent></wps:txbx>"
+    "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+    '<mc:Fallback><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox><w:txbxContent><w:p><w:r>'
+    "<w:t>Қорапшадағы мәтін.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
+    "</mc:AlternateContent></w:r>"
+)
+
+
+def test_docx_text_boxes_are_read_once_as_their_own_paragraph(make_docx, tmp_path):
+    path = make_docx([("Normal", "Абзацтың мәтіні.")])
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    xml = parts["word/document.xml"].decode()
+    parts["word/document.xml"] = xml.replace("</w:t></w:r>", "</w:t></w:r>" + TEXT_BOX, 1).encode()
+    boxed = tmp_path / "boxed.docx"
+    with zipfile.ZipFile(boxed, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert load_document(boxed).text == "Абзацтың мәтіні.\n\nҚорапшадағы мәтін."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from thesis_qa.document import Document, PresplitPassage
@@ -111,12 +113,40 @@ def test_wrapped_lines_are_joined_into_sentences():
     ]
 
 
-def test_jsonl_passages_are_kept_as_given():
+def test_jsonl_passages_are_kept_as_given_with_the_project_s_ids():
     doc = Document(
         name="pool.jsonl",
         text="Бір. Екі.\n\nҮш",
-        presplit=(PresplitPassage("a", 0, 9, "Тақырып"), PresplitPassage("b", 11, 13, "")),
+        presplit=(PresplitPassage("a", 0, 9, "Тақырып"), PresplitPassage("", 11, 13, "")),
     )
     passages = segment(doc)
-    assert [(p.id, p.text, p.section) for p in passages] == [("a", "Бір. Екі.", "Тақырып"), ("b", "Үш", "")]
+    assert [(p.id, p.source_id, p.text, p.section) for p in passages] == [
+        ("pool.jsonl#0", "a", "Бір. Екі.", "Тақырып"),
+        ("pool.jsonl#1", None, "Үш", ""),
+    ]
     assert passages[0].sentences == ((0, 4), (5, 9))
+
+
+def _digest(passages: list) -> str:
+    rows = [
+        [p.id, p.order, p.kind, p.section, p.paragraph, p.page, p.start, p.end, [list(s) for s in p.sentences]]
+        for p in passages
+    ]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def test_the_bundled_thesis_segments_exactly_as_it_did(thesis_passages):
+    """Pinned: the dev sets and the retrieval tuning are measured on these passages; a
+    segmenter change that moves one of them must be deliberate (update the digest then)."""
+    assert len(thesis_passages) == 41
+    assert _digest(thesis_passages) == "09369645f8f4d149a1f4fbb3145a6892d4d08ee4712ab4949225fc46884c652e"
+
+
+def test_capitals_inside_a_paragraph_do_not_make_a_heading():
+    text = (
+        "1 САЯСИ МОДЕРНИЗАЦИЯ\n\n1.1 Теориялар мен типтер\n\n"
+        "Мемлекет басшысы атап өтті. БІРІНШІ. Реформа жалғасады. АҚШ ПЕН ЕО. Келісім жасалды.\n\n"
+        "Екінші абзац осы бөлімде."
+    )
+    passages = segment(Document("t.txt", text))
+    assert {p.section for p in passages} == {"1 САЯСИ МОДЕРНИЗАЦИЯ › 1.1 Теориялар мен типтер"}

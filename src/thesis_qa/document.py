@@ -6,12 +6,15 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
-PassageKind = Literal["body", "toc"]
+PassageKind = Literal["body", "toc", "footnote", "bibliography", "table"]
+# Kinds a loader can mark on a span of text; "body" is everything not marked.
+BlockKind = Literal["toc", "footnote", "bibliography", "table"]
 
 
 @dataclass(frozen=True)
 class HeadingHint:
-    """A heading the file format marks explicitly (a .docx style, a Markdown `#`)."""
+    """A heading the file format marks explicitly (a .docx style, a Markdown `#`, a PDF line
+    set larger or bolder than the body)."""
 
     start: int
     end: int
@@ -19,8 +22,24 @@ class HeadingHint:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A span the format marks as something other than body text: a footnote, a table, the
+    contents list, the bibliography. Each paragraph inside becomes a passage of that kind.
+    `page_index` pins it to a physical page when its offset says otherwise (a PDF footnote
+    placed after a paragraph that runs on to the next page)."""
+
+    start: int
+    end: int
+    kind: BlockKind
+    page_index: int | None = None
+
+
+@dataclass(frozen=True)
 class PresplitPassage:
-    """A passage given ready-made (a .jsonl line): kept as given, never re-segmented."""
+    """A passage given ready-made (a .jsonl line): kept as given, never re-segmented.
+
+    `id` is the source's own id ("" when it had none); the passage id is always assigned by
+    the project and this one is kept as the passage's `source_id`."""
 
     id: str
     start: int
@@ -33,7 +52,9 @@ class Document:
     """Text of one source file plus what its format tells us about structure.
 
     Offsets everywhere are code-point offsets into `text`, which is the decoded file content
-    (for .docx/.pdf: the extracted text, paragraphs and pages joined by blank lines).
+    (for .docx/.pdf: the extracted text, paragraphs joined by blank lines, pages by a newline).
+    `page_labels[i]` is the number printed on the physical page that starts at `page_starts[i]`
+    ("iv", "37"). Built from JSON too: lists of dicts become the records above.
     """
 
     name: str
@@ -43,17 +64,39 @@ class Document:
     page_starts: tuple[int, ...] = ()
     headings: tuple[HeadingHint, ...] = ()
     presplit: tuple[PresplitPassage, ...] = ()
+    page_labels: tuple[str, ...] = ()
+    blocks: tuple[Block, ...] = ()
 
-    def page_at(self, offset: int) -> int | None:
-        """1-based page holding `offset`, when the source has pages."""
+    def __post_init__(self) -> None:
+        for name, record in (("headings", HeadingHint), ("presplit", PresplitPassage), ("blocks", Block)):
+            items = getattr(self, name)
+            object.__setattr__(self, name, tuple(record(**i) if isinstance(i, dict) else i for i in items))
+        object.__setattr__(self, "page_starts", tuple(self.page_starts))
+        object.__setattr__(self, "page_labels", tuple(self.page_labels))
+
+    def page_index_at(self, offset: int) -> int | None:
+        """1-based physical page holding `offset`, when the source has pages."""
         if not self.page_starts:
             return None
         return max(1, bisect_right(self.page_starts, offset))
 
+    def page_label(self, index: int | None) -> str | None:
+        """The number printed on physical page `index` (the physical number when the source
+        printed none)."""
+        if index is None:
+            return None
+        if index <= len(self.page_labels) and self.page_labels[index - 1]:
+            return self.page_labels[index - 1]
+        return str(index)
+
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrievable unit: a few sentences of one paragraph, or one table-of-contents entry."""
+    """A retrievable unit: a few sentences of one paragraph, one table-of-contents entry, one
+    footnote, one bibliography entry or table rows.
+
+    `page` is the printed page label ("iv", "37"), `page_index` the physical 1-based page;
+    both None when the source has no pages. `source_id` is the id a .jsonl line gave."""
 
     id: str
     doc: str
@@ -63,9 +106,15 @@ class Passage:
     end: int
     text: str
     section: str
-    page: int | None = None
+    page: str | None = None
     sentences: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     kind: PassageKind = "body"
+    page_index: int | None = None
+    source_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.page is not None and not isinstance(self.page, str):
+            object.__setattr__(self, "page", str(self.page))  # indexes written before labels
 
     def sentence_texts(self) -> list[str]:
         return [self.text[a:b] for a, b in self.sentences]

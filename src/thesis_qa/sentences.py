@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 BULLETS = "●•▪►◦─"  # "─" (box drawing) opens list items; "–" joins words
+MAX_UNIT_CHARS = 1000  # a "sentence" longer than this (no break in sight) is cut between words
 _OPENING = "«“„(\"'"
+_BULLET = re.compile(f"[{BULLETS}]")
+_DOT_LEADER = re.compile(r"\.{4,}\s*\d{1,4}\s*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _TERMINAL = re.compile(r"[.!?…]+[\"»”’)\]]*(?:\[\d[\d,;\s–-]*\])?")
 _WORD_BEFORE = re.compile(r"(\w+)$")
@@ -38,7 +41,8 @@ class Unit:
 
 
 def split_units(text: str, tab_starts_paragraph: bool = True) -> list[Unit]:
-    """All sentence units of `text` in order, whitespace trimmed, never empty."""
+    """All sentence units of `text` in order, whitespace trimmed, never empty, none longer
+    than `MAX_UNIT_CHARS`."""
     lines_are_sentences = _lines_are_sentences(text)
     units: list[Unit] = []
     for start, end in _paragraph_chunks(text, tab_starts_paragraph):
@@ -52,12 +56,33 @@ def split_units(text: str, tab_starts_paragraph: bool = True) -> list[Unit]:
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside one logical line: at terminal punctuation and before bullets."""
+    """Sentence spans inside one logical line: at terminal punctuation and before bullets,
+    and between words where a sentence would pass `MAX_UNIT_CHARS`."""
+    return [piece for span in _sentences(text, start, end) for piece in bounded(text, *span)]
+
+
+def bounded(text: str, start: int, end: int, limit: int = MAX_UNIT_CHARS) -> list[tuple[int, int]]:
+    """`text[start:end]` cut into spans of at most `limit` characters, at the last whitespace
+    before the limit (anywhere, when a word is longer than the limit)."""
+    spans = []
+    while end - start > limit:
+        cut = max(text.rfind(" ", start + 1, start + limit + 1), text.rfind("\n", start + 1, start + limit + 1))
+        cut = cut if cut > start else start + limit
+        spans.append(_trim(text, start, cut) or (start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = [start]
     for match in _TERMINAL.finditer(text, start, end):
         if _ends_sentence(text, start, match.start(), match.end(), end):
             cuts.append(match.end())
-    cuts += [i for i in range(start + 1, end) if text[i] in BULLETS]
+    cuts += [m.start() for m in _BULLET.finditer(text, start + 1, end)]
     cuts.append(end)
     bounds = sorted(set(cuts))
     spans: list[tuple[int, int]] = []
@@ -79,7 +104,9 @@ def _ends_sentence(text: str, line_start: int, punct_start: int, punct_end: int,
     follower = text[nxt]
     if not (follower.isupper() or follower.isdigit() or follower in _OPENING or follower in BULLETS):
         return False
-    word_match = _WORD_BEFORE.search(text, line_start, punct_start)
+    if _DOT_LEADER.fullmatch(text, punct_start, end):
+        return False  # a contents line: "КІРІСПЕ .......... 3"
+    word_match = _WORD_BEFORE.search(text, max(line_start, punct_start - 64), punct_start)
     word = word_match.group(1) if word_match else ""
     if _period_of_abbreviation(text[punct_start:punct_end], word, follower):
         return False
@@ -107,26 +134,31 @@ def _paragraph_chunks(text: str, tab_starts_paragraph: bool) -> list[tuple[int, 
 
 
 def _logical_lines(text: str, start: int, end: int, lines_are_sentences: bool) -> list[tuple[int, int]]:
-    """Lines of a chunk, joining a line break that does not end a sentence."""
-    breaks = [m.start() for m in re.finditer(r"\n", text[start:end])]
-    lines, line_start = [], start
-    for offset in breaks:
-        nl = start + offset
+    """Lines of a chunk, joining a line break that does not end a sentence. Linear in the
+    chunk: each physical line is looked at once, the «» depth carried along."""
+    lines, line_start, physical_start, depth = [], start, start, 0
+    nl = text.find("\n", start, end)
+    while nl >= 0:
         nxt_end = text.find("\n", nl + 1, end)
         nxt_end = end if nxt_end < 0 else nxt_end
-        if _newline_ends_sentence(text[line_start:nl], text[nl + 1 : nxt_end], lines_are_sentences):
+        depth = _balance_at_end(text[physical_start:nl], depth)
+        if _newline_ends_sentence(text[physical_start:nl], text[nl + 1 : nxt_end], depth, lines_are_sentences):
             lines.append((line_start, nl))
-            line_start = nl + 1
+            line_start, depth = nl + 1, 0
+        physical_start = nl + 1
+        nl = text.find("\n", nl + 1, end)
     lines.append((line_start, end))
     return [line for line in lines if text[line[0] : line[1]].strip()]
 
 
-def _newline_ends_sentence(line: str, following: str, lines_are_sentences: bool) -> bool:
+def _newline_ends_sentence(line: str, following: str, depth: int, lines_are_sentences: bool) -> bool:
+    """Whether the break after physical `line` ends a sentence; `depth`: «» still open on the
+    logical line so far."""
     nxt = following.lstrip()
     if not nxt or not line.strip():
         return True
-    if nxt[0].islower() or _quote_spans_break(line, following):
-        return False
+    if nxt[0].islower() or (depth > 0 and _dips_below_zero(following)):
+        return False  # lowercase goes on; a «title» opened before and closed on the next line
     initials = _INITIALS_AT_END.search(line.rstrip())
     if initials and initials.group(1).replace(".", "").isupper():
         return False  # "… А.К\nТілегулова": a name broken across the line
@@ -135,13 +167,7 @@ def _newline_ends_sentence(line: str, following: str, lines_are_sentences: bool)
     return line.rstrip()[-1] in '.!?…:;»"'
 
 
-def _quote_spans_break(line: str, following: str) -> bool:
-    """A «title» opened on this line and closed on the next one is a single sentence."""
-    return _balance_at_end(line) > 0 and _dips_below_zero(following)
-
-
-def _balance_at_end(line: str) -> int:
-    depth = 0
+def _balance_at_end(line: str, depth: int = 0) -> int:
     for ch in line:
         depth += ch == "«"
         depth -= ch == "»" and depth > 0
