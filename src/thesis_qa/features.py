@@ -22,8 +22,6 @@ import numpy as np
 from thesis_qa.query import Question
 
 PASSAGE_FEATURES = (
-    "dense_passage",
-    "dense_sentence",
     "dense_passage_gap",
     "dense_sentence_gap",
     "bm25_share",
@@ -128,11 +126,9 @@ def passage_features(question: Question, s: Signals) -> np.ndarray:
     best_bm25 = float(s.bm25.max())
     bm25_share = s.bm25 / best_bm25 if best_bm25 > 0 else np.zeros_like(s.bm25)
     cross = s.cross_language.astype(np.float32)
-    sentence_gap = s.dense_sentence - s.dense_sentence.max()
+    sentence_gap = _gap(s.dense_sentence)
     columns = {
-        "dense_passage": s.dense_passage,
-        "dense_sentence": s.dense_sentence,
-        "dense_passage_gap": s.dense_passage - s.dense_passage.max(),
+        "dense_passage_gap": _gap(s.dense_passage),
         "dense_sentence_gap": sentence_gap,
         "bm25_share": bm25_share,
         "key_coverage": s.key_coverage,
@@ -154,6 +150,12 @@ def passage_features(question: Question, s: Signals) -> np.ndarray:
         "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
     }
     return np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in PASSAGE_FEATURES])
+
+
+def _gap(scores: np.ndarray) -> np.ndarray:
+    """How far below the best candidate, in units of the candidates' spread: cosines of one
+    question's candidates differ by hundredths, so raw gaps would need huge weights."""
+    return (scores - scores.max()) / max(float(scores.std()), 1e-3)
 
 
 def question_features(question: Question, s: Signals, probabilities: np.ndarray) -> np.ndarray:
