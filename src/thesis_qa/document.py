@@ -6,7 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
-PassageKind = Literal["body", "toc", "footnote", "bibliography", "table"]
+PassageKind = Literal["body", "heading", "toc", "footnote", "bibliography", "table"]
 # Kinds a loader can mark on a span of text; "body" is everything not marked.
 BlockKind = Literal["toc", "footnote", "bibliography", "table"]
 
@@ -92,8 +92,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrievable unit: a few sentences of one paragraph, one table-of-contents entry, one
-    footnote, one bibliography entry or table rows.
+    """A retrievable unit: a few sentences of one paragraph, a heading, one table-of-contents
+    entry, one footnote, one bibliography entry or table rows.
 
     `page` is the printed page label ("iv", "37"), `page_index` the physical 1-based page;
     both None when the source has no pages. `source_id` is the id a .jsonl line gave."""

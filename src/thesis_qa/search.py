@@ -74,6 +74,8 @@ class Hit:
             "paragraph": p.paragraph,
             "order": p.order,
             "kind": p.kind,
+            "page_index": p.page_index,
+            "source_id": p.source_id,
             "score": round(float(self.score), 4),
             "highlights": [list(span) for span in self.highlights],
             "terms": [list(span) for span in self.terms],

@@ -23,7 +23,8 @@ from thesis_qa.sentences import Unit, split_sentences, split_units
 
 # 2: printed page labels, footnote/table/bibliography kinds, project-assigned .jsonl ids,
 # bounded sentences; the bundled thesis segments exactly as in 1.
-SEGMENTER_VERSION = "2"
+# 3: every heading is also a passage of kind "heading" (structure questions land on it).
+SEGMENTER_VERSION = "3"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
@@ -387,6 +388,7 @@ class _Assembler:
                 self._close()
             if isinstance(item, _Heading):
                 self._enter(item)
+                self._emit_heading(item)
             elif isinstance(item, _TocEntry):
                 self._emit_toc(item.start, item.end)
             else:
@@ -411,6 +413,15 @@ class _Assembler:
     def _close(self) -> None:
         self._close_paragraph()
         self._close_block()
+
+    def _emit_heading(self, heading: _Heading) -> None:
+        """A heading is a passage of its own: structure questions ("which section treats …?",
+        "what is chapter 1 called?") are answered by the heading itself."""
+        key = "heading:" + _dedupe_key(_span(self.doc.text, heading.unit))  # a contents entry may say the same
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self._emit([(heading.unit.start, heading.unit.end)], "heading", paragraph=0)
 
     def _emit_toc(self, start: int, end: int) -> None:
         key = _dedupe_key(self.doc.text[start:end])
