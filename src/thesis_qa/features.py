@@ -38,8 +38,7 @@ PASSAGE_FEATURES = (
     "lookup_key_coverage",
     "number_answer",
     "person_answer",
-    "navigation_structure",
-    "navigation_other",
+    "navigation",
     "reference",
     "log_length",
 )
@@ -144,8 +143,7 @@ def passage_features(question: Question, s: Signals) -> np.ndarray:
         "lookup_key_coverage": s.key_coverage * float(question.is_lookup),
         "number_answer": s.has_number * float(question.asks_number),
         "person_answer": s.has_person * float(question.asks_person),
-        "navigation_structure": s.navigation * float(question.structural),
-        "navigation_other": s.navigation * float(not question.structural),
+        "navigation": s.navigation,  # only structure questions have navigation candidates
         "reference": s.reference.astype(np.float32),
         "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
     }
