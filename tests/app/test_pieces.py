@@ -1,5 +1,5 @@
 """The app's pieces on their own, no server: file names, texts, cards, the Markdown export,
-and the launch settings."""
+API arguments, and the launch settings."""
 
 from __future__ import annotations
 
@@ -8,17 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from thesis_qa.accounts import Accounts
+from thesis_qa.answer import judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
+from thesis_qa.owners import safe_name
 from thesis_qa.search import Hit
-from thesis_qa_app.answers import Answer
+from thesis_qa_app.answers import Reply
 from thesis_qa_app.collection import add_pins, pinnable, to_markdown
 from thesis_qa_app.render import answer_html, lookup_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
 from thesis_qa_app.ui import launch_options
-from thesis_qa_app.uploads import safe_name
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
+
+
+def reply(question: str, lang: str, hits: list[Hit]) -> Reply:
+    return Reply(question, lang, judge(question, hits))
 
 
 def hit(text: str = "Бірінші сөйлем.  Екінші\tсөйлем.", **fields: object) -> Hit:
@@ -69,10 +75,10 @@ def test_the_interface_starts_in_the_browsers_language(header, language):
 
 
 def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
-    html = answer_html(Answer("сұрақ", "kk", [hit()]), no_context)
+    html = answer_html(reply("сұрақ", "kk", [hit()]), no_context)
 
     assert "КІРІСПЕ › Зерттеудің өзектілігі · ¶ 12 · 5-бет · a.pdf" in html
-    assert "сәйкестік 81%" in html
+    assert "сенімділік 81%" in html
     assert '<mark class="term">Бірінші</mark>' in html
     assert '<mark class="answer">Екінші сөйлем.</mark>' in html
     assert "\t" not in html
@@ -80,14 +86,14 @@ def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
 
 
 def test_a_table_of_contents_entry_is_labelled_as_such():
-    html = answer_html(Answer("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]), no_context)
+    html = answer_html(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]), no_context)
 
     assert "Оглавление · a.pdf" in html
 
 
 def test_document_text_section_and_name_are_escaped_in_cards():
     text = f"Мәтін {HOSTILE}"
-    answer = Answer(HOSTILE, "en", [hit(text, section=HOSTILE, doc=HOSTILE + ".txt")])
+    answer = reply(HOSTILE, "en", [hit(text, section=HOSTILE, doc=HOSTILE + ".txt")])
 
     for html in (answer_html(answer, lambda p: ([hit(HOSTILE).passage], [])), lookup_html(answer)):
         assert "<script" not in html
@@ -96,10 +102,10 @@ def test_document_text_section_and_name_are_escaped_in_cards():
 
 
 def test_the_collection_exports_references_and_the_question():
-    answer = Answer("Зерттеудің өзектілігі неде?", "kk", [hit()])
-    pins = add_pins([], pinnable(answer), ["a.pdf#3"])
+    answer = reply("Зерттеудің өзектілігі неде?", "kk", [hit()])
+    pins = add_pins([], pinnable(answer), ["0"])
 
-    markdown = to_markdown(add_pins(pins, pinnable(answer), ["a.pdf#3"]), "ru")
+    markdown = to_markdown(add_pins(pins, pinnable(answer), ["0"]), "ru")
 
     assert markdown.count("## ") == 1  # pinning a passage twice keeps one copy
     assert "> Бірінші сөйлем. **Екінші сөйлем.**" in markdown
@@ -114,7 +120,7 @@ def test_the_collection_exports_references_and_the_question():
 
 
 def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
-    options = launch_options(Settings(index_dir=tmp_path, cache_dir=tmp_path))
+    options = launch_options(Settings(index_dir=tmp_path, cache_dir=tmp_path), Accounts(tmp_path / "users.json"))
 
     assert options["server_name"] == "127.0.0.1"
     assert options["server_port"] == 7860
@@ -124,8 +130,10 @@ def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
 
 
 def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Path):
-    both = Settings(index_dir=tmp_path, cache_dir=tmp_path, user="lecturer", password="s3cret")
-    user_only = Settings(index_dir=tmp_path, cache_dir=tmp_path, user="lecturer")
+    settings = Settings(index_dir=tmp_path, cache_dir=tmp_path)
+    both = Accounts(tmp_path / "users.json", ("lecturer", "s3cret-пароль"))
+    user_only = Accounts(tmp_path / "users.json", ("lecturer", ""))
 
-    assert launch_options(both)["auth"] == ("lecturer", "s3cret")
-    assert launch_options(user_only)["auth"] is None
+    assert launch_options(settings, both)["auth"] == both.verify
+    assert both.verify("lecturer", "s3cret-пароль") and not both.verify("lecturer", "s3cret")
+    assert launch_options(settings, user_only)["auth"] is None
