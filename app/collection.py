@@ -22,8 +22,9 @@ from thesis_qa_app.texts import text
 Pin = dict[str, object]
 EXPORT_NAME = "thesis-qa-collection.md"
 # What turns text into markup in CommonMark/GFM mid-line: escapes, code, emphasis, links,
-# HTML and entities, tables, strike-through. Lines never start with document text here.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+# HTML and entities, tables, strike-through. Lines never start with document text here. An
+# underscore inside a word ("thesis_kk.txt") never starts emphasis, so it stays as it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_]))")
 
 
 def pinnable(reply: Reply) -> list[Pin]:

@@ -11,7 +11,8 @@ who can reach the server, so every handler asks `owner_of(request)` and works wi
 owner's uploads only.
 
 `BoundedRequests` refuses request bodies over `MAX_REQUEST_BYTES` (file uploads excepted,
-Gradio bounds those) before they are parsed: a 5M-character question costs nothing.
+Gradio bounds those) before they are parsed: a 5M-character question is read in chunks and
+dropped, never held or parsed, and the client gets 413 with `{"code": "request_too_large"}`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from thesis_qa.owners import Owner
 
 COOKIE = "thesis_qa_browser"
 MAX_REQUEST_BYTES = 1 << 20
+MAX_DRAINED_BYTES = 64 << 20  # read and dropped after a refusal, so the client hears why
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _UNBOUNDED_PATHS = ("/upload",)
 
@@ -97,10 +99,6 @@ class BoundedRequests:
         if bodyless or scope["path"].endswith(_UNBOUNDED_PATHS):
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send)
-            return
         body, more = b"", True
         while more:
             message = await receive()
@@ -110,6 +108,7 @@ class BoundedRequests:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_bytes:
+                await _drain(receive, more)
                 await _too_large(send)
                 return
         replayed = False
@@ -122,6 +121,16 @@ class BoundedRequests:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+async def _drain(receive: Receive, more: bool, limit: int = MAX_DRAINED_BYTES) -> None:
+    """Read and drop the rest of a refused body, so the client can read the refusal (up to
+    `limit`: past that the connection is simply closed)."""
+    drained = 0
+    while more and drained < limit:
+        message = await receive()
+        drained += len(message.get("body", b""))
+        more = message.get("type") == "http.request" and message.get("more_body", False)
 
 
 async def _too_large(send: Send) -> None:

@@ -127,8 +127,8 @@ def where_html(passage: Passage, lang: Language) -> str:
         parts.append(f"¶ {passage.paragraph}")
     if passage.page is not None:
         parts.append(text("page", lang, page=passage.page))
-    parts.append(passage.doc)
-    return " · ".join(html.escape(part) for part in parts if part)
+    place = [html.escape(part) for part in parts if part]
+    return " · ".join([*place, f'<span class="tqa-doc">{html.escape(passage.doc)}</span>'])
 
 
 def confidence_html(score: float, lang: Language) -> str:

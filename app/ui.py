@@ -208,7 +208,7 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
     relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **quiet)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
-    demo.unload(h.leave)
+    demo.unload(h.leave)  # fires when the page is closed or reloaded
     chat_inputs = [w.question, w.top_k, w.document, w.language, w.ui_lang, w.messages, w.asked]
     chat_outputs = [w.chat, w.messages, w.asked, w.question, w.answer_pins, w.pins]
     asked = gr.on([w.question.submit, w.ask.click], h.chat, chat_inputs, chat_outputs, api_name="ui_chat", **search)
@@ -219,7 +219,8 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
     follow = {"concurrency_limit": SEARCH_CONCURRENCY, "concurrency_id": "follow", **quiet}
-    w.timer.tick(h.refresh, [w.ui_lang, w.document], [w.upload_jobs, w.document, w.mine, w.timer], **follow)
+    follow_io = {"inputs": [w.ui_lang, w.document, w.mine], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
+    w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]
     w.publish.click(h.publish, [w.mine, w.ui_lang], publish_outputs, api_name="ui_publish", **uploads)

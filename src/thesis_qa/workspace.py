@@ -31,7 +31,7 @@ from thesis_qa.search import Hit, Mode, Searcher
 from thesis_qa.store import Index, current_version, open_index
 
 ProgressBar = Callable[[int, int], None]
-OPEN_UPLOADS = 256  # upload indexes kept open (least recently used are closed)
+OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
 
 
 class UnknownDocument(ThesisQAError):
@@ -147,11 +147,19 @@ class Workspace:
         library = self.searcher
         shelf = [(library, set(library.index.documents))]
         if owner is not None:
-            for upload in self.uploads.live(owner):
+            live = self.uploads.live(owner)
+            self._close_gone(owner, {upload.folder for upload in live})
+            for upload in live:
                 searcher = self._upload_searcher(upload)
                 if searcher is not None:
                     shelf.append((searcher, set(searcher.index.documents)))
         return shelf
+
+    def _close_gone(self, owner: Owner, live: set[Path]) -> None:
+        """Forget the owner's uploads that were removed or expired (their memory goes too)."""
+        with self._lock:
+            for folder in [f for f in self._opened if f.parent.name == owner.id and f not in live]:
+                del self._opened[folder]
 
     def _upload_searcher(self, upload: Upload) -> Searcher | None:
         """The upload's searcher, opened once per version; None when its index is damaged or

@@ -3,20 +3,22 @@ API arguments, and the launch settings."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from thesis_qa.accounts import Accounts
-from thesis_qa.answer import judge
+from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
 from thesis_qa.owners import safe_name
 from thesis_qa.search import Hit
-from thesis_qa_app.answers import Reply
+from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.collection import add_pins, pinnable, to_markdown
-from thesis_qa_app.render import answer_html, lookup_html
+from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
 from thesis_qa_app.ui import launch_options
 
@@ -77,7 +79,7 @@ def test_the_interface_starts_in_the_browsers_language(header, language):
 def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
     html = answer_html(reply("сұрақ", "kk", [hit()]), no_context)
 
-    assert "КІРІСПЕ › Зерттеудің өзектілігі · ¶ 12 · 5-бет · a.pdf" in html
+    assert 'КІРІСПЕ › Зерттеудің өзектілігі · ¶ 12 · 5-бет · <span class="tqa-doc">a.pdf</span>' in html
     assert "сенімділік 81%" in html
     assert '<mark class="term">Бірінші</mark>' in html
     assert '<mark class="answer">Екінші сөйлем.</mark>' in html
@@ -88,7 +90,7 @@ def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
 def test_a_table_of_contents_entry_is_labelled_as_such():
     html = answer_html(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]), no_context)
 
-    assert "Оглавление · a.pdf" in html
+    assert 'Оглавление · <span class="tqa-doc">a.pdf</span>' in html
 
 
 def test_document_text_section_and_name_are_escaped_in_cards():
@@ -137,3 +139,55 @@ def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Pat
     assert launch_options(settings, both)["auth"] == both.verify
     assert both.verify("lecturer", "s3cret-пароль") and not both.verify("lecturer", "s3cret")
     assert launch_options(settings, user_only)["auth"] is None
+
+
+BIDI = "evil\u202eelif.exe \u200bҚазақ\u2066 тілі\u2069"
+
+
+def test_format_controls_are_removed_from_what_is_shown_and_exported():
+    answer = reply(BIDI, "kk", [hit(f"Мәтін {BIDI}.", section=BIDI)])
+    pins = add_pins([], pinnable(answer), ["0"])
+
+    for shown in (question_html(BIDI), answer_html(answer, no_context), lookup_html(answer), to_markdown(pins, "kk")):
+        assert not any(unicodedata.category(ch) in ("Cf", "Cc") for ch in shown.replace("\n", ""))
+        assert "evilelif.exe" in shown and "Қазақ тілі" in shown
+
+
+def test_the_markdown_export_shows_hostile_text_as_text():
+    text = "Кіріспе <script>alert(1)</script> [сілтеме](javascript:alert(2)) <b>қалың</b>. Екі ** жұлдыз ** бар сөйлем."
+    second = text.index("Екі")
+    passage = hit(text, section="<img src=x onerror=alert(3)>", sentences=((0, second - 1), (second, len(text))))
+    pin = {**passage.to_json(), "highlights": [[second, len(text)]], "question": "<a href='javascript:x'>?</a>"}
+
+    rendered = MarkdownIt("commonmark").render(to_markdown([pin], "en"))
+
+    assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
+    assert "<a " not in rendered  # neither the [link](javascript:…) nor the question's <a> is a link
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert rendered.count("<strong>") == 1
+    assert "<strong>Екі ** жұлдыз ** бар сөйлем.</strong>" in rendered
+
+
+def test_an_unanswered_question_says_so_and_folds_the_closest_passages():
+    html = answer_html(
+        Reply("Марста өмір бар ма?", "ru", Answer("Марста өмір бар ма?", [hit()], answered=False)), no_context
+    )
+
+    assert "В диссертации нет ответа на этот вопрос." in html
+    assert '<details class="tqa-closest"><summary>Ближайшие фрагменты (1): проверьте сами</summary>' in html
+
+
+def test_confidence_is_never_shown_as_certain():
+    assert "сенімділік 99%" in answer_html(reply("сұрақ", "kk", [replace(hit(), score=1.0)]), no_context)
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"), [(None, 3), (1, 1), (5.0, 5), (50, 50), ("7", None), (0, None), (51, None), (2.5, None),
+                          (float("nan"), None), (float("inf"), None), (True, None), ([3], None)],
+)  # fmt: skip
+def test_k_from_a_program_is_a_whole_number_from_1_to_50(value, parsed):
+    if parsed is None:
+        with pytest.raises(BadArgument):
+            parse_k(value, 3)
+    else:
+        assert parse_k(value, 3) == parsed
