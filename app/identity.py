@@ -28,6 +28,7 @@ import gradio as gr
 
 from thesis_qa.accounts import Accounts
 from thesis_qa.owners import Owner
+from thesis_qa_app.texts import error_text
 
 COOKIE = "thesis_qa_browser"
 MAX_REQUEST_BYTES = 1 << 20
@@ -134,7 +135,8 @@ async def _drain(receive: Receive, more: bool, limit: int = MAX_DRAINED_BYTES) -
 
 
 async def _too_large(send: Send) -> None:
-    payload = json.dumps({"code": "request_too_large", "detail": "request body too large"}).encode()
+    message = error_text("en", "request_too_large", {})
+    payload = json.dumps({"code": "request_too_large", "message": message}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -112,7 +112,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Сначала выберите документ.",
         "en": "Choose one of your uploads first.",
     },
-    "md_source": {"kk": "Дереккөз", "ru": "Источник", "en": "Source"},
     "lookup": {
         "kk": "Жылдам іздеу: сөз, есім, жыл",
         "ru": "Быстрый поиск: слово, имя, год",

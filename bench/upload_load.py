@@ -33,6 +33,23 @@ import common
 import httpx
 
 QUESTIONS_PER_PHASE = 90
+# What students ask (kk, ru, en) and look up, as in tests/app/test_robustness.py.
+QUESTIONS = [
+    "Саяси модернизация дегеніміз не?",
+    "Кулик сипаттаған тәртіптің белгілері қандай?",
+    "Зерттеу жұмысының мақсаты қандай?",
+    "Модернизацияға ықпал ететін факторлар қандай?",
+    "Дарендорф демократияға қандай қауіптерді атады?",
+    "Что такое политическая модернизация?",
+    "Какие направления модернизации выделяет Демидов?",
+    "Кто предложил идею устойчивости политических институтов?",
+    "What are the three stages of modernization theory?",
+    "Who wrote about the collapse of totalitarianism?",
+    "Хантингтон",
+    "1966",
+    "вестернизация",
+    "Бутенко",
+]
 PAUSE_S = 0.25  # a student reads between questions
 PAGES = 250
 
@@ -161,7 +178,7 @@ def make_pdf(folder: Path) -> Path:
     if target.exists():
         return target
     document = docx.Document()
-    for number, paragraph in enumerate(kazakh_paragraphs(PAGES * 5)):
+    for number, paragraph in enumerate(kazakh_paragraphs(PAGES * 5 + 20)):  # LibreOffice fits ~5 a page
         if number % 25 == 0:
             document.add_heading(f"{number // 25 + 1}-тарау", level=1)
         document.add_paragraph(paragraph)
@@ -190,9 +207,21 @@ def pages_of(pdf: Path) -> int:
     return len(PdfReader(str(pdf)).pages)
 
 
-def worker_rss(server_pid: int) -> list[float]:
+def workers(server_pid: int) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(server_pid)], capture_output=True, text=True, check=False).stdout
-    return [common.rss_mb(int(pid)).get("rss_mb", 0.0) for pid in children.split()]
+    return [int(pid) for pid in children.split()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def loaded_phase(url: str, questions: list[str], large: Path, server_pid: int) -> dict[str, object]:
@@ -207,9 +236,15 @@ def loaded_phase(url: str, questions: list[str], large: Path, server_pid: int) -
     tiny.write_text("Абай Құнанбайұлы 1845 жылы туған.", encoding="utf-8")  # 50 bytes
     other.upload(tiny)
     small_s, _ = wait_for(other, lambda p: "✓" in p or "⚠" in p, 300)
+    pids, at_start = workers(server_pid), owner.jobs()
+    cpu, wall = cpu_seconds(pids), time.monotonic()
     seconds = phase(url, questions)
+    worker_cores = (cpu_seconds(pids) - cpu) / (time.monotonic() - wall)
     progress = owner.jobs()
-    memory = {"server_rss_mb": common.rss_mb(server_pid)["rss_mb"], "workers_rss_mb": worker_rss(server_pid)}
+    memory = {
+        "server_rss_mb": common.rss_mb(server_pid)["rss_mb"],
+        "workers_rss_mb": [common.rss_mb(pid).get("rss_mb", 0.0) for pid in pids],
+    }
     owner.cancel_all()
     return {
         "large": large.name,
@@ -217,6 +252,8 @@ def loaded_phase(url: str, questions: list[str], large: Path, server_pid: int) -
         "seconds_until_embedding": round(started, 1),
         "small_upload_indexed_s": round(small_s, 1),
         "answers": common.summary_ms(seconds),
+        "workers_cores_used": round(worker_cores, 2),  # CPU the indexing got while students asked
+        "panel_at_start": " ".join(at_start.split()),
         "panel_at_end": " ".join(progress.split()),
         **memory,
     }
@@ -240,7 +277,7 @@ def main() -> None:
     server = start_server(port, index_dir)
     try:
         wait_ready(url, server)
-        questions = common.dev_questions()
+        questions = QUESTIONS
         phase(url, questions[:10])  # warm-up
         phases: list[dict[str, object]] = [{"phase": "idle", "answers": common.summary_ms(phase(url, questions))}]
         for large in large_files:
@@ -263,6 +300,7 @@ def report(phases: list[dict[str, object]], info: dict[str, object], started: fl
             current["ratio_to_idle"] = round(answers["median_ms"] / idle, 2)
             small = current["small_upload_indexed_s"]
             line += f" -> {current['ratio_to_idle']}x idle; 50-byte upload indexed in {small} s"
+            line += f"; workers used {current['workers_cores_used']} cores"
         elif "refused" in current:
             line = f"{current['phase']:<32} refused: {current['refused']}"
         print(line)

@@ -134,7 +134,10 @@ class Intake:
         """A page of `owner`'s was closed; an anonymous owner with no page open after the
         grace period has left, and their uploads in progress stop."""
         with self._lock:
-            self._sessions.get(owner.id, set()).discard(session)
+            pages = self._sessions.get(owner.id, set())
+            pages.discard(session)
+            if not pages:
+                self._sessions.pop(owner.id, None)
         if owner.anonymous:
             timer = threading.Timer(self.leave_grace_s, self._leave_if_gone, args=(owner,))
             timer.daemon = True

@@ -30,7 +30,9 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 SMALL_BYTES = 256 * 1024
 IDLE_S = 600.0
 KEEP_FINISHED_S = 3600.0  # finished jobs stay visible to their owner this long
-_PRIOR_BYTES_PER_S = 4000.0  # indexing speed assumed before any job finished (2-core CPU)
+# Indexing speed assumed until jobs have been timed here (2-core CPU, nothing else running).
+_PRIOR_BYTES_PER_S = 4000.0
+_PRIOR_TEXTS_PER_S = 15.0  # passages and sentences embedded a second
 _WORKER_START_TIMEOUT_S = 300.0
 
 
@@ -54,7 +56,8 @@ class Job:
     started: float = 0.0
     finished: float = 0.0
     done: int = 0
-    total: int = 0
+    total: int = 0  # texts to embed, known once reading is over
+    embedding: float = 0.0  # when embedding began
     result: dict[str, Any] = field(default_factory=dict)
     error: ThesisQAError | None = None
     cancel_requested: bool = False
@@ -163,7 +166,8 @@ class JobQueue:
         self._turn: dict[str, float] = {}  # when each owner's next job became next
         self._cond = threading.Condition()
         self._closed = False
-        self._speed = _PRIOR_BYTES_PER_S
+        self._bytes_per_s = _PRIOR_BYTES_PER_S
+        self._texts_per_s = _PRIOR_TEXTS_PER_S
         count = max(1, workers)
         self._slots = [_Slot(self, _Worker(command), large_ok=i < count - 1 or count == 1) for i in range(count)]
         for slot in self._slots:
@@ -171,6 +175,7 @@ class JobQueue:
 
     def submit(self, job: Job) -> Job:
         with self._cond:
+            self._forget_old()
             self._jobs[job.id] = job
             self._turn.setdefault(job.owner, job.submitted)
             self._cond.notify_all()
@@ -243,8 +248,9 @@ class JobQueue:
 
     def _finish(self, job: Job, state: JobState) -> None:
         job.state, job.finished = state, time.monotonic()
-        if state == "done" and job.size > SMALL_BYTES and job.finished > job.started:
-            self._speed = 0.5 * self._speed + 0.5 * job.size / (job.finished - job.started)
+        if state == "done" and job.size > SMALL_BYTES and job.embedding and job.finished > job.embedding:
+            self._bytes_per_s = 0.5 * self._bytes_per_s + 0.5 * job.size / (job.finished - job.started)
+            self._texts_per_s = 0.5 * self._texts_per_s + 0.5 * job.total / (job.finished - job.embedding)
         following = [j for j in self._jobs.values() if j.owner == job.owner and j.state == "queued"]
         if following:
             self._turn[job.owner] = time.monotonic()
@@ -253,12 +259,14 @@ class JobQueue:
         self._cond.notify_all()
 
     def _remaining_s(self, job: Job) -> float:
-        """Seconds a job still needs: from its own progress once it has some, else from its
-        size at the speed of the jobs done so far."""
+        """Seconds a job still needs: from its own pace once it has embedded some texts; from
+        the number of texts to embed once it is known; else from its size (both at the speed
+        of the jobs timed so far)."""
         if job.state == "running" and job.done and job.total:
-            elapsed = time.monotonic() - job.started
-            return elapsed * (job.total - job.done) / job.done
-        estimate = job.size / self._speed + 5.0
+            return (time.monotonic() - job.embedding) * (job.total - job.done) / job.done
+        if job.state == "running" and job.total:
+            return max(1.0, job.total / self._texts_per_s - (time.monotonic() - job.embedding))
+        estimate = job.size / self._bytes_per_s + 5.0
         if job.state == "running":
             return max(1.0, estimate - (time.monotonic() - job.started))
         return estimate
@@ -335,6 +343,7 @@ class _Slot:
 
     def _run(self, job: Job) -> JobState:
         def progress(done: int, total: int) -> None:
+            job.embedding = job.embedding or time.monotonic()
             job.done, job.total = done, total
 
         try:
