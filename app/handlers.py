@@ -132,17 +132,15 @@ class Handlers:
             gr.Timer(active=any(s.job.active for s in statuses)),
         )
 
-    def refresh(
-        self, ui_lang: str, doc: str, chosen: str, request: gr.Request
-    ) -> tuple[str, gr.Dropdown, gr.Dropdown, gr.Timer]:
-        """While uploads are in progress: their state, and the documents once one is ready
-        (what is selected stays selected while it exists)."""
+    def refresh(self, ui_lang: str, request: gr.Request) -> tuple[str, gr.Dropdown, gr.Dropdown, gr.Timer]:
+        """While uploads are in progress: their state, and the documents once one is ready.
+        Only the choices change: a selection the person makes meanwhile is kept."""
         lang, owner = as_language(ui_lang), self.owner(request)
         statuses = self.intake.statuses(owner)
-        documents = self.workspace.documents(owner)
-        selector = gr.Dropdown(choices=document_choices(documents, lang), value=doc if doc in documents else "")
+        selector = gr.Dropdown(choices=document_choices(self.workspace.documents(owner), lang))
+        mine = gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)])
         timer = gr.Timer(active=any(s.job.active for s in statuses))
-        return render.jobs_html(statuses, lang), selector, self._mine(owner, chosen), timer
+        return render.jobs_html(statuses, lang), selector, mine, timer
 
     def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""
@@ -201,9 +199,8 @@ class Handlers:
             *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
         ]
 
-    def _mine(self, owner: Owner, chosen: str = "") -> gr.Dropdown:
-        choices = [("", ""), *self._mine_choices(owner)]
-        return gr.Dropdown(choices=choices, value=chosen if chosen in {value for _, value in choices} else "")
+    def _mine(self, owner: Owner) -> gr.Dropdown:
+        return gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)], value="")
 
 
 def _within(path: Path, folder: Path) -> bool:

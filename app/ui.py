@@ -219,7 +219,7 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
     follow = {"concurrency_limit": SEARCH_CONCURRENCY, "concurrency_id": "follow", **quiet}
-    follow_io = {"inputs": [w.ui_lang, w.document, w.mine], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
+    follow_io = {"inputs": [w.ui_lang], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
     w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]

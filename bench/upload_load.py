@@ -115,11 +115,11 @@ class Browser:
 
     def jobs(self) -> str:
         """The page's upload panel, as text."""
-        outputs = self.event("ui_refresh", ["en", "", ""])
+        outputs = self.event("ui_refresh", ["en"])
         return re.sub(r"<[^>]+>", "\n", str(outputs[0]))
 
     def cancel_all(self) -> None:
-        choices = self.event("ui_refresh", ["en", "", ""])[2]["choices"]
+        choices = self.event("ui_refresh", ["en"])[2]["choices"]
         for _, value in choices:
             if str(value).startswith("j:"):
                 self.event("ui_remove", [value, "en"])
