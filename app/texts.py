@@ -209,14 +209,34 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "“{name}” could not be opened. Try uploading it again.",
     },
     "load_too_much_text": {
-        "kk": "«{name}» ішінде бір жүктеуге тым көп мәтін бар.",
-        "ru": "В «{name}» слишком много текста для одной загрузки.",
-        "en": "“{name}” holds too much text for one upload.",
+        "kk": "«{name}» ішінде бір жүктеуге тым көп мәтін бар (шегі {limit} таңба).",
+        "ru": "В «{name}» слишком много текста для одной загрузки (предел {limit} символов).",
+        "en": "“{name}” holds too much text for one upload (the limit is {limit} characters).",
     },
     "load_too_many_passages": {
-        "kk": "«{name}» тым көп үзіндіге бөлінеді.",
-        "ru": "«{name}» делится на слишком много фрагментов.",
-        "en": "“{name}” makes too many passages for one upload.",
+        "kk": "«{name}» тым көп үзіндіге бөлінеді (шегі {limit}).",
+        "ru": "«{name}» делится на слишком много фрагментов (предел {limit}).",
+        "en": "“{name}” makes too many passages for one upload (the limit is {limit}).",
+    },
+    "load_too_many_pages": {
+        "kk": "«{name}» беттері тым көп (шегі {limit}).",
+        "ru": "В «{name}» слишком много страниц (предел {limit}).",
+        "en": "“{name}” has too many pages (the limit is {limit}).",
+    },
+    "load_too_many_entries": {
+        "kk": "«{name}» ішінде файлдар тым көп ({limit}-ден астам): Word құжатына ұқсамайды.",
+        "ru": "В «{name}» слишком много вложенных файлов (больше {limit}): это не похоже на документ Word.",
+        "en": "“{name}” holds too many files (over {limit}) to be a Word document.",
+    },
+    "load_unpacks_too_big": {
+        "kk": "«{name}» ашылғанда тым үлкен болып шығады (шегі {limit_mb} МБ); сығылған бомба болуы мүмкін.",
+        "ru": "«{name}» при распаковке слишком велик (предел {limit_mb} МБ); возможно, это «zip-бомба».",
+        "en": "“{name}” unpacks to more than {limit_mb} MB (a compression bomb?).",
+    },
+    "load_unsafe_xml": {
+        "kk": "«{name}» ішінде Word жазбайтын қауіпті XML бар; файл қабылданбады.",
+        "ru": "«{name}» содержит небезопасный XML, какого Word не пишет; файл отклонён.",
+        "en": "“{name}” contains unsafe XML that Word never writes; it was refused.",
     },
     "quota_files": {
         "kk": "Ең көбі {limit} құжат сақтауға болады: алдымен біреуін өшіріңіз.",
@@ -343,9 +363,17 @@ def text(key: str, lang: Language, **params: object) -> str:
 
 
 def error_text(lang: Language, code: str, params: dict[str, object], detail: str = "") -> str:
-    """The message for an error `code` (e.g. "load_too_big") in `lang`."""
+    """The message for an error `code` (e.g. "load_too_big") in `lang`; large numbers grouped
+    the way the language writes them (5 000 000, 5,000,000)."""
     entry = ERRORS.get(code) or ERRORS["error"]
-    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **params}))
+    shown = {key: _grouped(value, lang) for key, value in params.items()}
+    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **shown}))
+
+
+def _grouped(value: object, lang: Language) -> object:
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) < 10_000:
+        return value
+    return f"{value:,}".replace(",", "," if lang == "en" else "\u00a0")
 
 
 def as_language(value: str | None, default: Language = "kk") -> Language:

@@ -3,6 +3,7 @@ API arguments, and the launch settings."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -191,3 +192,16 @@ def test_k_from_a_program_is_a_whole_number_from_1_to_50(value, parsed):
             parse_k(value, 3)
     else:
         assert parse_k(value, 3) == parsed
+
+
+# Raised only where the app never shows them: the CLI's settings and accounts, base classes.
+NOT_SHOWN_IN_THE_APP = {"query_engine", "account", "bad_argument", "error", "load", "model", "quota", "store"}
+
+
+def test_every_error_code_the_library_or_the_app_raises_has_a_message():
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.joinpath("src").rglob("*.py"), *root.joinpath("app").glob("*.py")]
+    raised = set()
+    for path in sources:
+        raised |= set(re.findall(r'\bcode\s*=\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert raised - NOT_SHOWN_IN_THE_APP - set(ERRORS) == set()
