@@ -30,9 +30,10 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 SMALL_BYTES = 256 * 1024
 IDLE_S = 600.0
 KEEP_FINISHED_S = 3600.0  # finished jobs stay visible to their owner this long
-# Indexing speed assumed until jobs have been timed here (2-core CPU, nothing else running).
-_PRIOR_BYTES_PER_S = 4000.0
-_PRIOR_TEXTS_PER_S = 15.0  # passages and sentences embedded a second
+# Indexing speed assumed until jobs have been timed here: bench/indexing.py's 6.2 passages
+# (53 texts: passages and their sentences) a second on an idle 2-core CPU, some 7 KB of text.
+_PRIOR_BYTES_PER_S = 7000.0
+_PRIOR_TEXTS_PER_S = 50.0
 _WORKER_START_TIMEOUT_S = 300.0
 
 
