@@ -1,36 +1,92 @@
-"""The Gradio app: a thin layer over `thesis_qa.workspace.Workspace`.
+"""The Gradio app: a thin layer over `thesis_qa.workspace.Workspace` and `thesis_qa.intake.Intake`.
 
-`launch(settings)` loads the model and opens the index once, then serves the page and the
-`/ask`, `/lookup` and `/documents` endpoints; `build_app(workspace, settings)` builds the
-same app without serving it.
+`launch(settings, accounts)` loads the model and opens the library once, starts the upload
+intake (worker processes start with the first upload), then serves the page and the `/ask`,
+`/lookup` and `/documents` endpoints until interrupted or terminated (`thesis_qa_app.ui`
+builds the page).
+
+Gradio writes uploads (and a few files of its own) under its temp folder; each server gets a
+private one, `thesis-qa-<pid>-…` inside the folder Gradio would have used, removed at exit,
+and those of servers that died are removed at the next start. Gradio is imported only after
+it is set, since some of its modules read the folder once, at import.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-from collections.abc import Callable
+import shutil
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
 
+from thesis_qa.accounts import Accounts
 from thesis_qa.config import Settings
+from thesis_qa.intake import Intake
 from thesis_qa.workspace import Workspace
-from thesis_qa_app.ui import build_app, launch_options
 
-__all__ = ["build_app", "launch"]
+__all__ = ["launch"]
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _M_ARENA_MAX = -8  # glibc's mallopt parameter
+_TEMP_PREFIX = "thesis-qa-"  # thesis-qa-<pid>-<random>; earlier versions left thesis-qa-exports-<random>
 
 
-def launch(settings: Settings, notify: Callable[[str], None] = print) -> None:
-    """Serve the app on settings.host:settings.port until interrupted."""
+def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None] = print) -> None:
+    """Serve the app on settings.host:settings.port until interrupted (Ctrl-C or SIGTERM)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     _cap_malloc_arenas()
-    notify(f"loading the model '{settings.model}' and opening the index '{settings.index}'…")
-    workspace = Workspace(settings, notify=notify)
-    workspace.searcher  # noqa: B018 - open (or build) the index before the first user arrives
-    if settings.host not in _LOOPBACK and not (settings.user and settings.password):
-        notify(f"warning: serving on {settings.host} without a login; set THESIS_QA_USER and THESIS_QA_PASSWORD")
-    build_app(workspace, settings).launch(**launch_options(settings))
+    signal.signal(signal.SIGTERM, _interrupt)
+    with private_temp_folder() as temp:
+        os.environ["GRADIO_TEMP_DIR"] = str(temp)
+        from thesis_qa_app.ui import build_app, launch_options
+
+        notify(f"loading the model '{settings.model}' and opening the index '{settings.index}'…")
+        workspace = Workspace(settings, notify=notify)
+        workspace.searcher  # noqa: B018 - open (or build) the index before the first user arrives
+        intake = Intake(workspace)
+        intake.start()
+        try:
+            build_app(workspace, intake, accounts, settings).launch(**launch_options(settings, accounts))
+        finally:
+            intake.close()
+
+
+@contextmanager
+def private_temp_folder() -> Iterator[Path]:
+    """A temp folder for this server alone, removed when it stops; the folders of servers that
+    are gone are removed first."""
+    base = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    base.mkdir(parents=True, exist_ok=True)
+    for folder in [*base.glob(_TEMP_PREFIX + "*"), *Path(tempfile.gettempdir()).glob(_TEMP_PREFIX + "exports-*")]:
+        if not _owner_alive(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+    temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield temp
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the server that made the folder `thesis-qa-<pid>-…` still runs."""
+    pid = name.removeprefix(_TEMP_PREFIX).split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the server as Ctrl-C does: workers stopped, temp folder removed."""
+    raise KeyboardInterrupt
 
 
 def _cap_malloc_arenas(arenas: int = 2) -> None:

@@ -1,9 +1,12 @@
 """Named endpoints for programs (gradio_client): `/ask`, `/lookup`, `/documents`.
 
-The chat's own events are private; these return plain JSON: each result is a
-`Hit.to_json()` dict (id, doc, text, section, page, paragraph, order, kind, score,
-highlights, terms), with the language answered in and, when nothing could be searched,
-an error `code` and a `message` in that language.
+They see what the caller may see: the library, plus the caller's own uploads (a logged-in
+account's, or those of the browser whose cookie the request carries). Each answer is plain
+JSON: `question` (cut to its limit), `language`, `answered`, `confidence`, `results` (each a
+`Hit.to_json()`: id, doc, text, section, page, paragraph, order, kind, score, highlights,
+terms), and, when nothing could be searched, a machine-readable `code` with a `message` in
+the answer's language. Every argument is checked first: a `k` of "abc", NaN or 10**9, a
+question that is a number or a list, an unknown `doc`, each gets its own code.
 """
 
 from __future__ import annotations
@@ -12,30 +15,47 @@ from typing import Any
 
 import gradio as gr
 
+from thesis_qa.accounts import Accounts
 from thesis_qa.config import Settings
 from thesis_qa.workspace import Workspace
 from thesis_qa_app import answers
+from thesis_qa_app.identity import owner_of
 from thesis_qa_app.texts import AUTO
 
 
-def register_api(workspace: Workspace, settings: Settings, concurrency: int) -> None:
+def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, concurrency: int) -> None:
     """Add the endpoints to the Blocks being built."""
 
-    def ask(question: str, k: int = settings.top_k, doc: str = "", language: str = AUTO) -> dict[str, Any]:
+    def ask(  # noqa: PLR0917 - Gradio passes an endpoint's arguments positionally
+        question: str,
+        k: int = settings.top_k,
+        doc: str = "",
+        language: str = AUTO,
+        history: list[str] | None = None,
+        request: gr.Request = None,  # type: ignore[assignment] - Gradio fills it in
+    ) -> dict[str, Any]:
         """The k best passages for a question (Kazakh, Russian or English), answering sentences
-        in `highlights`. `doc` limits the search to one document ("" = all); `language`
-        ("auto", "kk", "ru", "en") picks the language of `message`."""
-        lang = answers.answer_language(language, question)
-        return answers.ask(workspace, question, int(k), doc, lang).to_json()
+        in `highlights`, judged: `answered` false means the documents do not answer it (the
+        results are then the closest passages). `doc` limits the search to one document
+        ("" = all); `language` ("auto", "kk", "ru", "en") picks the language of `message`;
+        `history` holds the conversation's earlier questions, oldest first."""
+        arguments = {"question": question, "k": k, "doc": doc, "language": language, "history": history}
+        return answers.api_ask(workspace, owner_of(request, accounts), arguments, settings.top_k).to_json()
 
-    def lookup(word: str, k: int = answers.LOOKUP_K, doc: str = "", language: str = AUTO) -> dict[str, Any]:
+    def lookup(
+        word: str,
+        k: int = answers.LOOKUP_K,
+        doc: str = "",
+        language: str = AUTO,
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict[str, Any]:
         """Passages holding a word or a name, inflected forms included, the word in `terms`."""
-        lang = answers.answer_language(language, word)
-        return answers.ask(workspace, word, int(k), doc, lang).to_json()
+        arguments = {"question": word, "k": k, "doc": doc, "language": language}
+        return answers.api_ask(workspace, owner_of(request, accounts), arguments, answers.LOOKUP_K).to_json()
 
-    def documents() -> list[str]:
-        """Names of the indexed documents (values for `doc`)."""
-        return workspace.documents()
+    def documents(request: gr.Request = None) -> list[str]:  # type: ignore[assignment]
+        """Names of the documents the caller can search (values for `doc`)."""
+        return workspace.documents(owner_of(request, accounts))
 
     for fn in (ask, lookup):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="search")

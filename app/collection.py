@@ -1,42 +1,54 @@
 """Pinned passages for lecturers: collected across questions, exported as Markdown.
 
-A pin is a plain dict (a `Hit.to_json()` plus the question it answered), so a browser
-session's collection lives in a `gr.State` and survives nothing but that session.
+A pin is a plain dict (a `Hit.to_json()` plus the question it answered). The collection is
+kept with its owner (thesis_qa.owners), so an account finds it again after logging in. The
+export is built in the browser from the Markdown shown on the page: no file of it is ever
+written on the server, so there is nothing another session could fetch.
+
+Everything in the export that comes from a document or a user is escaped for Markdown, so a
+`<script>`, a `[link](javascript:…)` or a `**` inside a passage reads as the text it is.
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from thesis_qa.language import Language
-from thesis_qa_app.answers import Answer
-from thesis_qa_app.render import one_line
+from thesis_qa_app.answers import Reply
+from thesis_qa_app.render import one_line, visible
 from thesis_qa_app.texts import text
 
 Pin = dict[str, object]
 EXPORT_NAME = "thesis-qa-collection.md"
+# What turns text into markup in CommonMark/GFM mid-line: escapes, code, emphasis, links,
+# HTML and entities, tables, strike-through. Lines never start with document text here. An
+# underscore inside a word ("thesis_kk.txt") never starts emphasis, so it stays as it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_]))")
 
 
-def pinnable(answer: Answer) -> list[Pin]:
+def pinnable(reply: Reply) -> list[Pin]:
     """The passages of an answer, each with the question it answered."""
-    return [{**hit.to_json(), "question": answer.question} for hit in answer.hits]
+    return [{**hit.to_json(), "question": reply.question} for hit in reply.hits]
 
 
 def pin_choices(pins: Sequence[Pin], lang: Language) -> list[tuple[str, str]]:
-    """(label, passage id) for a checkbox per passage: "1. Section · ¶ 12: first words…"."""
+    """(label, position) for a checkbox per passage: "1. Section · ¶ 12: first words…"."""
     return [
-        (f"{rank}. {_place(pin, lang)}: {_opening(str(pin['text']))}", str(pin["id"]))
+        (visible(f"{rank}. {_place(pin, lang)}: {_opening(str(pin['text']))}"), str(rank - 1))
         for rank, pin in enumerate(pins, start=1)
     ]
 
 
 def add_pins(collection: Sequence[Pin], candidates: Sequence[Pin], chosen: Sequence[str]) -> list[Pin]:
-    """`collection` plus the `chosen` candidates (by passage id) it does not hold yet."""
-    held = {pin["id"] for pin in collection}
-    wanted = set(chosen)
-    added = [pin for pin in candidates if pin["id"] in wanted and pin["id"] not in held]
+    """`collection` plus the `chosen` candidates (by position) it does not hold yet."""
+    held = {_key(pin) for pin in collection}
+    picked = [candidates[int(i)] for i in chosen if str(i).isdigit() and int(i) < len(candidates)]
+    added = []
+    for pin in picked:
+        if _key(pin) not in held:
+            held.add(_key(pin))
+            added.append(pin)
     return [*collection, *added]
 
 
@@ -47,18 +59,17 @@ def to_markdown(collection: Sequence[Pin], lang: Language) -> str:
         return ""
     blocks = [f"# {text('md_title', lang)}"]
     for number, pin in enumerate(collection, start=1):
-        blocks.append(f"## {number}. {_place(pin, lang)}\n\n> {_quote(pin)}\n\n{_reference(pin, lang)}")
+        blocks.append(f"## {number}. {_escape(_place(pin, lang))}\n\n> {_quote(pin)}\n\n{_reference(pin, lang)}")
     return "\n\n".join(blocks) + "\n"
 
 
-def write_markdown(markdown: str, folder: Path, session: str) -> Path:
-    """Write the export for one browser session into its own folder under `folder` (the
-    session id is hashed: it comes from the browser)."""
-    target = folder / hashlib.sha256(session.encode()).hexdigest()[:16]
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / EXPORT_NAME
-    path.write_text(markdown, encoding="utf-8")
-    return path
+def _escape(value: object) -> str:
+    """Text as Markdown that shows exactly this text, on one line, no format controls."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(visible(str(value))))
+
+
+def _key(pin: Pin) -> tuple[str, str]:
+    return str(pin["doc"]), str(pin["id"])
 
 
 def _opening(passage: str, chars: int = 60) -> str:
@@ -81,10 +92,10 @@ def _quote(pin: Pin) -> str:
     passage = str(pin["text"])
     parts, pos = [], 0
     for a, b in _merged(passage, pin["highlights"]):  # type: ignore[arg-type]
-        parts += [passage[pos:a], f" **{one_line(passage[a:b])}** "]
+        parts += [_escape(passage[pos:a]), f"**{_escape(passage[a:b])}**"]
         pos = b
-    parts.append(passage[pos:])
-    return one_line("".join(parts))
+    parts.append(_escape(passage[pos:]))
+    return " ".join(part for part in parts if part)
 
 
 def _merged(passage: str, spans: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
@@ -104,6 +115,6 @@ def _reference(pin: Pin, lang: Language) -> str:
         ("md_section", _section(pin, lang)),
         ("md_paragraph", pin["paragraph"] or ""),
         ("md_page", pin["page"] if pin["page"] is not None else ""),
-        ("md_question", one_line(str(pin["question"]))),
+        ("md_question", pin["question"]),
     ]
-    return "\n".join(f"- {text(key, lang)}: {value}" for key, value in rows if value != "")
+    return "\n".join(f"- {text(key, lang)}: {_escape(value)}" for key, value in rows if value != "")

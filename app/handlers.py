@@ -1,72 +1,173 @@
-"""What each event of the page does: ask, look up, upload, pin, clear, switch language."""
+"""What each event of the page does: open, leave, ask, look up, upload, follow uploads, remove,
+publish, pin, clear, switch language.
+
+Every handler takes the `gr.Request` and acts for `owner_of(request)` only; values the page
+sends (a document name, an upload id, a file path) are checked against that owner's own
+documents and uploads. The conversation and the last answer's passages are kept on the server
+(`gr.State`), so the browser never sends them back.
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import contextlib
 from pathlib import Path
 
 import gradio as gr
 from gradio.components import Component
 
+from thesis_qa.accounts import Accounts, may_publish
 from thesis_qa.config import Settings
 from thesis_qa.errors import ThesisQAError
+from thesis_qa.intake import Intake
+from thesis_qa.language import Language
+from thesis_qa.owners import Owner
 from thesis_qa.workspace import Workspace
 from thesis_qa_app import answers, collection, render
+from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, as_language, browser_language, error_text, text
-from thesis_qa_app.uploads import index_document, read_upload
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
 
 Message = dict[str, object]
+MAX_MESSAGES = 50  # the conversation shown (25 questions and answers)
+UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 
 
 class Handlers:
-    def __init__(self, workspace: Workspace, settings: Settings, widgets: Widgets, exports: Path) -> None:
+    def __init__(
+        self, workspace: Workspace, intake: Intake, accounts: Accounts, settings: Settings, widgets: Widgets
+    ) -> None:
         self.workspace = workspace
+        self.intake = intake
+        self.accounts = accounts
         self.settings = settings
         self.widgets = widgets
-        self.exports = exports
-        self.neighbours = partial(answers.neighbours, workspace)
+
+    def owner(self, request: gr.Request | None) -> Owner:
+        return owner_of(request, self.accounts)
+
+    def start(self, choice: str, request: gr.Request) -> dict[Component, object]:
+        """A page opened: the owner is around; the page in their language, with their
+        documents, uploads in progress and pinned collection."""
+        owner = self.owner(request)
+        self.intake.arrived(owner, session_of(request))
+        pinned = self.workspace.uploads.collection(owner)
+        markdown = collection.to_markdown(pinned, self._language(choice, request))
+        w = self.widgets
+        return {
+            **self.interface(choice, request),
+            w.collection: pinned,
+            w.markdown: markdown,
+            w.download: gr.Button(interactive=bool(markdown)),
+        }
+
+    def leave(self, request: gr.Request) -> None:
+        self.intake.left(self.owner(request), session_of(request))
 
     def interface(self, choice: str, request: gr.Request) -> dict[Component, object]:
         """Relabel the page: the chosen language, or on "auto" the browser's."""
-        header = request.headers.get("accept-language", "") if request else ""
-        lang = browser_language(header) if choice == AUTO else as_language(choice)
-        return relabel(self.widgets, lang, self.workspace.documents(), self.settings)
+        owner = self.owner(request)
+        lang = self._language(choice, request)
+        statuses = self.intake.statuses(owner)
+        w = self.widgets
+        return {
+            **relabel(w, lang, owner, self.workspace.documents(owner), self.settings),
+            w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
+            w.upload_jobs: render.jobs_html(statuses, lang),
+            w.mine: self._mine(owner),
+            w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
+        }
 
     def chat(  # noqa: PLR0917 - Gradio passes an event's inputs positionally
-        self, question: str, history: list[Message], k: float, doc: str, choice: str, ui_lang: str
-    ) -> tuple[list[Message], str, list[collection.Pin], gr.CheckboxGroup]:
-        """Answer in the conversation; the answer's passages become the pin choices."""
+        self,
+        question: str,
+        k: float,
+        doc: str,
+        choice: str,
+        ui_lang: str,
+        messages: list[Message],
+        asked: list[str],
+        request: gr.Request,
+    ) -> tuple[list[Message], list[Message], list[str], str, list[collection.Pin], gr.CheckboxGroup]:
+        """Answer in the conversation (the earlier questions are its context); the answer's
+        passages become the pin choices."""
+        question = answers.bounded(question or "")
         lang = answers.answer_language(choice, question, as_language(ui_lang))
-        answer = answers.ask(self.workspace, question, int(k), doc or "", lang)
-        turn: list[Message] = [{"role": "user", "content": render.question_html(question)}] if question.strip() else []
-        turn.append({"role": "assistant", "content": render.answer_html(answer, self.neighbours)})
-        pins = collection.pinnable(answer)
+        owner = self.owner(request)
+        reply = answers.ask(self.workspace, question, int(k), doc or "", lang, owner=owner, history=asked or [])
+        turn: list[Message] = []
+        if question.strip():
+            turn.append({"role": "user", "content": render.question_html(reply.question)})
+        shown = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner))
+        turn.append({"role": "assistant", "content": shown})
+        messages = [*(messages or []), *turn][-MAX_MESSAGES:]
+        asked = [*(asked or []), question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
+        pins = collection.pinnable(reply)
         choices = collection.pin_choices(pins, as_language(ui_lang))
-        return [*(history or []), *turn], "", pins, gr.CheckboxGroup(choices=choices, value=[])
+        return messages, messages, asked, "", pins, gr.CheckboxGroup(choices=choices, value=[])
 
-    def lookup(self, word: str, doc: str, ui_lang: str) -> str:
-        answer = answers.ask(self.workspace, word, answers.LOOKUP_K, doc or "", as_language(ui_lang))
-        return render.lookup_html(answer)
-
-    def upload(self, path: str | None, ui_lang: str, progress: gr.Progress = gr.Progress()) -> tuple[str, object]:  # noqa: B008 - Gradio's way to ask for a progress bar
-        """Read and index an uploaded file; on failure say why and keep what was indexed."""
+    def lookup(self, word: str, doc: str, ui_lang: str, request: gr.Request) -> str:
         lang = as_language(ui_lang)
-        if not path:
-            return "", gr.skip()
+        reply = answers.ask(self.workspace, word or "", answers.LOOKUP_K, doc or "", lang, owner=self.owner(request))
+        return render.lookup_html(reply)
+
+    def upload(self, path: str | None, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
+        """Queue an uploaded file for indexing as the owner's; say why when it is refused."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        message = ""
+        if path:
+            received = Path(path)
+            try:
+                if not _within(received, Path(gr.utils.get_upload_folder())) or not received.is_file():
+                    raise ThesisQAError("no such upload", code="upload_gone")
+                self.intake.submit(owner, received, received.name)
+            except ThesisQAError as error:
+                message = "⚠ " + error_text(lang, error.code, error.params, str(error))
+            finally:
+                _drop(received)
+        statuses = self.intake.statuses(owner)
+        return (
+            render.note_html(message) if message else "",
+            render.jobs_html(statuses, lang),
+            self._mine(owner),
+            gr.Timer(active=any(s.job.active for s in statuses)),
+        )
+
+    def refresh(self, ui_lang: str, request: gr.Request) -> tuple[str, gr.Dropdown, gr.Dropdown, gr.Timer]:
+        """While uploads are in progress: their state, and the documents once one is ready.
+        Only the choices change: a selection the person makes meanwhile is kept."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        statuses = self.intake.statuses(owner)
+        selector = gr.Dropdown(choices=document_choices(self.workspace.documents(owner), lang))
+        mine = gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)])
+        timer = gr.Timer(active=any(s.job.active for s in statuses))
+        return render.jobs_html(statuses, lang), selector, mine, timer
+
+    def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
+        """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        chosen = chosen or ""
+        name = dict((value, label) for label, value in self._mine_choices(owner)).get(chosen, "")
+        if chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
+            message = "✕ " + text("job_cancelled", lang, name=name)
+        elif chosen.startswith(UPLOAD_PREFIX) and self.intake.remove(owner, chosen.removeprefix(UPLOAD_PREFIX)):
+            message = "✓ " + text("removed", lang, name=name)
+        else:
+            message = "⚠ " + text("choose_upload", lang)
+        statuses = self.intake.statuses(owner)
+        timer = gr.Timer(active=True)  # the document list follows on the next tick
+        return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner), timer
+
+    def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Timer]:
+        """Queue adding one of the owner's uploads to the library (lecturers and admins)."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        chosen = chosen or ""
+        if not chosen.startswith(UPLOAD_PREFIX):
+            return render.note_html("⚠ " + text("choose_upload", lang)), gr.skip(), gr.skip()
         try:
-            progress(0.1, desc=text("upload_reading", lang))
-            doc = read_upload(Path(path), self.settings.max_upload_bytes)
-            indexing = text("upload_indexing", lang)
-            progress(0.2, desc=indexing)
-            passages = index_document(
-                self.workspace, doc, lambda done, total: progress(0.2 + 0.8 * done / max(total, 1), desc=indexing)
-            )
+            self.intake.publish(owner, chosen.removeprefix(UPLOAD_PREFIX))
         except ThesisQAError as error:
-            return render.note_html("⚠ " + error_text(lang, error.code, error.params, str(error))), gr.skip()
-        message = render.note_html("✓ " + text("upload_done", lang, name=doc.name, passages=passages))
-        choices = document_choices(self.workspace.documents(), lang)
-        return message, gr.Dropdown(choices=choices, value=doc.name)
+            return render.note_html("⚠ " + error_text(lang, error.code, error.params, str(error))), gr.skip(), gr.skip()
+        return "", render.jobs_html(self.intake.statuses(owner), lang), gr.Timer(active=True)
 
     def pin(
         self,
@@ -75,15 +176,45 @@ class Handlers:
         pinned: list[collection.Pin],
         ui_lang: str,
         request: gr.Request,
-    ) -> tuple[list[collection.Pin], str, gr.DownloadButton, list[str]]:
-        """Add the chosen passages of the last answer to this session's collection."""
+    ) -> tuple[list[collection.Pin], str, gr.Button, list[str]]:
+        """Add the chosen passages of the last answer to the owner's collection."""
         pinned = collection.add_pins(pinned or [], candidates or [], chosen or [])
+        self.workspace.uploads.save_collection(self.owner(request), pinned)
         markdown = collection.to_markdown(pinned, as_language(ui_lang))
-        if not markdown:
-            return pinned, "", gr.DownloadButton(value=None, interactive=False), []
-        session = request.session_hash if request and request.session_hash else "anonymous"
-        path = collection.write_markdown(markdown, self.exports, session)
-        return pinned, markdown, gr.DownloadButton(value=str(path), interactive=True), []
+        return pinned, markdown, gr.Button(interactive=bool(markdown)), []
 
-    def clear(self) -> tuple[list[collection.Pin], str, gr.DownloadButton, list[str]]:
-        return [], "", gr.DownloadButton(value=None, interactive=False), []
+    def clear(self, request: gr.Request) -> tuple[list[collection.Pin], str, gr.Button, list[str]]:
+        self.workspace.uploads.save_collection(self.owner(request), [])
+        return [], "", gr.Button(interactive=False), []
+
+    def _language(self, choice: str, request: gr.Request | None) -> Language:
+        header = request.headers.get("accept-language", "") if request else ""
+        return browser_language(header) if choice == AUTO else as_language(choice)
+
+    def _mine_choices(self, owner: Owner) -> list[tuple[str, str]]:
+        """The owner's uploads (to remove or publish) and uploads in progress (to cancel)."""
+        active = [s.job for s in self.intake.statuses(owner) if s.job.active]
+        return [
+            *((render.visible(u.name), UPLOAD_PREFIX + u.id) for u in self.workspace.uploads.live(owner)),
+            *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
+        ]
+
+    def _mine(self, owner: Owner) -> gr.Dropdown:
+        return gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)], value="")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
+def _drop(received: Path) -> None:
+    """Delete the web server's copy of an upload (taken, or refused) and its folder, so no URL
+    of Gradio's file route serves it any longer."""
+    if not _within(received, Path(gr.utils.get_upload_folder())):
+        return
+    received.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: another session uploaded the same file
+        received.parent.rmdir()

@@ -44,12 +44,73 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Файлы {types}, до {mb} МБ.",
         "en": "{types} files, up to {mb} MB.",
     },
-    "upload_reading": {"kk": "Файл оқылуда…", "ru": "Читаю файл…", "en": "Reading the file…"},
-    "upload_indexing": {"kk": "Индекстелуде…", "ru": "Индексирую…", "en": "Indexing…"},
     "upload_done": {
-        "kk": "«{name}» индекстелді ({passages} үзінді). Сұрақтар енді осы құжат бойынша қойылады.",
-        "ru": "«{name}» проиндексирован (фрагментов: {passages}). Теперь вопросы задаются по этому документу.",
-        "en": "“{name}” is indexed ({passages} passages). Questions now go to this document.",
+        "kk": "«{name}» индекстелді ({passages} үзінді): сұрақтарға енді ол да жауап береді.",
+        "ru": "«{name}» проиндексирован (фрагментов: {passages}): теперь он тоже отвечает на вопросы.",
+        "en": "“{name}” is indexed ({passages} passages): questions now search it too.",
+    },
+    "not_answered": {
+        "kk": "Диссертацияда бұл сұраққа жауап жоқ.",
+        "ru": "В диссертации нет ответа на этот вопрос.",
+        "en": "The thesis does not answer this.",
+    },
+    "closest": {
+        "kk": "Ең жақын үзінділер ({n}): өзіңіз тексеріңіз",
+        "ru": "Ближайшие фрагменты ({n}): проверьте сами",
+        "en": "The closest passages ({n}), to check yourself",
+    },
+    "confidence": {"kk": "сенімділік", "ru": "уверенность", "en": "confidence"},
+    "uploads_private_browser": {
+        "kk": "Жүктелген құжаттарды тек сіз көресіз; олар {hours} сағаттан кейін өшіріледі.",
+        "ru": "Загруженные документы видите только вы; они удаляются через {hours} ч.",
+        "en": "Only you see your uploads; they are deleted after {hours} h.",
+    },
+    "uploads_private_account": {
+        "kk": "Жүктелген құжаттарды тек сіз көресіз; оларды өзіңіз өшіргенше сақталады.",
+        "ru": "Загруженные документы видите только вы; они хранятся, пока вы их не удалите.",
+        "en": "Only you see your uploads; they stay until you remove them.",
+    },
+    "signed_in": {
+        "kk": "Кірген: {name} ({role}) · [Шығу](logout)",
+        "ru": "Вход выполнен: {name} ({role}) · [Выйти](logout)",
+        "en": "Signed in as {name} ({role}) · [Log out](logout)",
+    },
+    "job_queued": {
+        "kk": "«{name}»: кезекте, {position}-орын, {eta}",
+        "ru": "«{name}»: в очереди, место {position}, {eta}",
+        "en": "“{name}”: queued, position {position}, {eta}",
+    },
+    "job_reading": {
+        "kk": "«{name}»: файл оқылуда…",
+        "ru": "«{name}»: читаю файл…",
+        "en": "“{name}”: reading the file…",
+    },
+    "job_running": {
+        "kk": "«{name}»: индекстелуде, {percent}%, қалды: {eta}",
+        "ru": "«{name}»: индексирую, {percent}%, осталось {eta}",
+        "en": "“{name}”: indexing, {percent}%, {eta} left",
+    },
+    "job_cancelled": {"kk": "«{name}»: тоқтатылды.", "ru": "«{name}»: отменено.", "en": "“{name}”: cancelled."},
+    "publish_queued": {
+        "kk": "«{name}» кітапханаға қосылуда…",
+        "ru": "«{name}» добавляется в библиотеку…",
+        "en": "Adding “{name}” to the library…",
+    },
+    "publish_done": {
+        "kk": "«{name}» енді кітапханада: оны барлығы көреді.",
+        "ru": "«{name}» теперь в библиотеке: его видят все.",
+        "en": "“{name}” is now in the library, for everyone.",
+    },
+    "eta_minutes": {"kk": "шамамен {n} мин", "ru": "примерно {n} мин", "en": "about {n} min"},
+    "eta_soon": {"kk": "1 минуттан аз", "ru": "меньше минуты", "en": "under a minute"},
+    "mine": {"kk": "Менің құжаттарым", "ru": "Мои документы", "en": "My uploads"},
+    "remove": {"kk": "Өшіру / тоқтату", "ru": "Удалить / отменить", "en": "Remove / cancel"},
+    "publish": {"kk": "Кітапханаға қосу", "ru": "Добавить в библиотеку", "en": "Add to the library"},
+    "removed": {"kk": "«{name}» өшірілді.", "ru": "«{name}» удалён.", "en": "“{name}” removed."},
+    "choose_upload": {
+        "kk": "Алдымен құжатты таңдаңыз.",
+        "ru": "Сначала выберите документ.",
+        "en": "Choose one of your uploads first.",
     },
     "lookup": {
         "kk": "Жылдам іздеу: сөз, есім, жыл",
@@ -71,7 +132,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     "nothing_found": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
     "toc_entry": {"kk": "Мазмұны", "ru": "Оглавление", "en": "Table of contents"},
     "page": {"kk": "{page}-бет", "ru": "с. {page}", "en": "p. {page}"},
-    "relevance": {"kk": "сәйкестік", "ru": "релевантность", "en": "relevance"},
     "context": {"kk": "Алдындағы және кейінгі мәтін", "ru": "Текст до и после", "en": "Text before and after"},
     "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
     "after": {"kk": "Кейін", "ru": "После", "en": "After"},
@@ -148,6 +208,121 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "Не удалось открыть «{name}». Попробуйте загрузить ещё раз.",
         "en": "“{name}” could not be opened. Try uploading it again.",
     },
+    "load_too_much_text": {
+        "kk": "«{name}» ішінде бір жүктеуге тым көп мәтін бар (шегі {limit} таңба).",
+        "ru": "В «{name}» слишком много текста для одной загрузки (предел {limit} символов).",
+        "en": "“{name}” holds too much text for one upload (the limit is {limit} characters).",
+    },
+    "load_too_many_passages": {
+        "kk": "«{name}» тым көп үзіндіге бөлінеді (шегі {limit}).",
+        "ru": "«{name}» делится на слишком много фрагментов (предел {limit}).",
+        "en": "“{name}” makes too many passages for one upload (the limit is {limit}).",
+    },
+    "load_too_many_pages": {
+        "kk": "«{name}» беттері тым көп (шегі {limit}).",
+        "ru": "В «{name}» слишком много страниц (предел {limit}).",
+        "en": "“{name}” has too many pages (the limit is {limit}).",
+    },
+    "load_too_many_entries": {
+        "kk": "«{name}» ішінде файлдар тым көп ({limit}-ден астам): Word құжатына ұқсамайды.",
+        "ru": "В «{name}» слишком много вложенных файлов (больше {limit}): это не похоже на документ Word.",
+        "en": "“{name}” holds too many files (over {limit}) to be a Word document.",
+    },
+    "load_unpacks_too_big": {
+        "kk": "«{name}» ашылғанда тым үлкен болып шығады (шегі {limit_mb} МБ); сығылған бомба болуы мүмкін.",
+        "ru": "«{name}» при распаковке слишком велик (предел {limit_mb} МБ); возможно, это «zip-бомба».",
+        "en": "“{name}” unpacks to more than {limit_mb} MB (a compression bomb?).",
+    },
+    "load_unsafe_xml": {
+        "kk": "«{name}» ішінде Word жазбайтын қауіпті XML бар; файл қабылданбады.",
+        "ru": "«{name}» содержит небезопасный XML, какого Word не пишет; файл отклонён.",
+        "en": "“{name}” contains unsafe XML that Word never writes; it was refused.",
+    },
+    "quota_files": {
+        "kk": "Ең көбі {limit} құжат сақтауға болады: алдымен біреуін өшіріңіз.",
+        "ru": "Можно хранить не больше {limit} документов: сначала удалите один.",
+        "en": "You can keep at most {limit} uploads: remove one first.",
+    },
+    "quota_mb": {
+        "kk": "Құжаттарыңыздың жалпы көлемі {limit} МБ-тан аспауы керек: алдымен біреуін өшіріңіз.",
+        "ru": "Ваши документы могут занимать не больше {limit} МБ: сначала удалите один.",
+        "en": "Your uploads can take at most {limit} MB: remove one first.",
+    },
+    "quota_passages": {
+        "kk": "«{name}» {passages} үзіндіге бөлінеді; құжаттарыңызда барлығы {limit} үзіндіден аспауы керек.",
+        "ru": "«{name}» делится на {passages} фрагментов; во всех ваших документах их может быть не больше {limit}.",
+        "en": "“{name}” makes {passages} passages; all your uploads together may hold {limit}.",
+    },
+    "upload_memory": {
+        "kk": "«{name}» ашылғанда тым үлкен болып шықты (сығылған бомба болуы мүмкін); индекстелмеді.",
+        "ru": "«{name}» после распаковки оказался слишком большим (возможно, это «zip-бомба»); не проиндексирован.",
+        "en": "“{name}” is far too large once unpacked (a compression bomb?); it was not indexed.",
+    },
+    "upload_failed": {
+        "kk": "«{name}» индекстелмеді ({detail}).",
+        "ru": "«{name}» не удалось проиндексировать ({detail}).",
+        "en": "“{name}” could not be indexed ({detail}).",
+    },
+    "upload_crashed": {
+        "kk": "«{name}» индекстеу күтпеген жерден тоқтады; қайталап көріңіз.",
+        "ru": "Индексирование «{name}» неожиданно прервалось; попробуйте ещё раз.",
+        "en": "Indexing “{name}” stopped unexpectedly; try again.",
+    },
+    "upload_worker": {
+        "kk": "Индекстеу процесі іске қосылмады; кейінірек қайталап көріңіз.",
+        "ru": "Процесс индексирования не запустился; попробуйте позже.",
+        "en": "The indexing process could not start; try again later.",
+    },
+    "upload_unknown": {
+        "kk": "Бұл құжат енді жоқ.",
+        "ru": "Этого документа больше нет.",
+        "en": "That upload no longer exists.",
+    },
+    "upload_gone": {
+        "kk": "Файл қабылданбады; қайта жүктеңіз.",
+        "ru": "Файл не получен; загрузите его ещё раз.",
+        "en": "The file did not arrive; upload it again.",
+    },
+    "not_allowed": {
+        "kk": "Кітапханаға тек оқытушылар мен әкімшілер құжат қоса алады.",
+        "ru": "Добавлять документы в библиотеку могут только преподаватели и администраторы.",
+        "en": "Only lecturers and admins can add documents to the library.",
+    },
+    "doc_unknown": {
+        "kk": "«{name}» деген құжат жоқ (тізімі: /documents).",
+        "ru": "Документа «{name}» нет (список: /documents).",
+        "en": "There is no document called “{name}” (see /documents).",
+    },
+    "bad_question": {
+        "kk": "Сұрақ мәтін болуы керек.",
+        "ru": "Вопрос должен быть текстом.",
+        "en": "The question must be text.",
+    },
+    "bad_k": {
+        "kk": "k — 1-ден {max}-ге дейінгі бүтін сан болуы керек.",
+        "ru": "k должно быть целым числом от 1 до {max}.",
+        "en": "k must be a whole number from 1 to {max}.",
+    },
+    "bad_doc": {
+        "kk": "doc — құжат атауы (мәтін) болуы керек.",
+        "ru": "doc должно быть названием документа (текстом).",
+        "en": "doc must be a document name (text).",
+    },
+    "bad_language": {
+        "kk": "language мәні: auto, kk, ru немесе en.",
+        "ru": "language должно быть одним из: auto, kk, ru, en.",
+        "en": "language must be one of auto, kk, ru, en.",
+    },
+    "bad_history": {
+        "kk": "history — алдыңғы сұрақтар тізімі (мәтін) болуы керек.",
+        "ru": "history должно быть списком предыдущих вопросов (текстом).",
+        "en": "history must be a list of earlier questions (text).",
+    },
+    "request_too_large": {
+        "kk": "Сұраныс тым үлкен.",
+        "ru": "Слишком большой запрос.",
+        "en": "The request is too large.",
+    },
     "store_damaged": {
         "kk": "Индекс зақымдалған және қайта құрылады. Сәлден соң қайталап көріңіз.",
         "ru": "Индекс повреждён и будет перестроен. Повторите чуть позже.",
@@ -188,9 +363,17 @@ def text(key: str, lang: Language, **params: object) -> str:
 
 
 def error_text(lang: Language, code: str, params: dict[str, object], detail: str = "") -> str:
-    """The message for an error `code` (e.g. "load_too_big") in `lang`."""
+    """The message for an error `code` (e.g. "load_too_big") in `lang`; large numbers grouped
+    the way the language writes them (5 000 000, 5,000,000)."""
     entry = ERRORS.get(code) or ERRORS["error"]
-    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **params}))
+    shown = {key: _grouped(value, lang) for key, value in params.items()}
+    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **shown}))
+
+
+def _grouped(value: object, lang: Language) -> object:
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) < 10_000:
+        return value
+    return f"{value:,}".replace(",", "," if lang == "en" else "\u00a0")
 
 
 def as_language(value: str | None, default: Language = "kk") -> Language:

@@ -9,6 +9,8 @@ from gradio.components import Component
 
 from thesis_qa.config import Settings
 from thesis_qa.language import Language
+from thesis_qa.owners import Owner
+from thesis_qa_app.render import visible
 from thesis_qa_app.texts import SUPPORTED_TYPES, text
 
 
@@ -17,6 +19,8 @@ class Widgets:
     """Every component the handlers read or relabel."""
 
     ui_lang: gr.State
+    messages: gr.State
+    asked: gr.State
     answer_pins: gr.State
     collection: gr.State
     header: gr.Markdown
@@ -29,7 +33,12 @@ class Widgets:
     top_k: gr.Slider
     upload: gr.UploadButton
     upload_note: gr.Markdown
-    upload_status: gr.Markdown
+    upload_message: gr.Markdown
+    upload_jobs: gr.Markdown
+    mine: gr.Dropdown
+    remove: gr.Button
+    publish: gr.Button
+    timer: gr.Timer
     lookup_title: gr.Markdown
     lookup: gr.Textbox
     find: gr.Button
@@ -38,18 +47,29 @@ class Widgets:
     pins: gr.CheckboxGroup
     pin: gr.Button
     markdown: gr.Textbox
-    download: gr.DownloadButton
+    download: gr.Button
     clear: gr.Button
 
-    def all(self) -> list[Component]:
-        return [getattr(self, f.name) for f in fields(self)]
+    def labelled(self) -> list[Component]:
+        """The components `relabel` and the page's opening update."""
+        skip = {"messages", "asked", "answer_pins", "collection", "timer"}
+        return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 
 
-def relabel(w: Widgets, lang: Language, documents: list[str], settings: Settings) -> dict[Component, object]:
-    """Every visible text of the page in `lang`."""
+def relabel(
+    w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings
+) -> dict[Component, object]:
+    """Every visible text of the page in `lang`, for `owner`."""
+    privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"
+    hours = f"{settings.upload_lifetime_hours:g}"
+    limit = text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb)
+    note = f"{limit} {text(privacy, lang, hours=hours)}"
+    header = f"# {text('title', lang)}\n{text('subtitle', lang)}"
+    if not owner.anonymous:
+        header += "\n\n" + visible(text("signed_in", lang, name=owner.name, role=owner.role))
     return {
         w.ui_lang: lang,
-        w.header: f"# {text('title', lang)}\n{text('subtitle', lang)}",
+        w.header: header,
         w.chat: gr.Chatbot(placeholder=text("welcome", lang)),
         w.question: gr.Textbox(label=text("question", lang), placeholder=text("question_placeholder", lang)),
         w.ask: gr.Button(value=text("ask", lang)),
@@ -57,7 +77,10 @@ def relabel(w: Widgets, lang: Language, documents: list[str], settings: Settings
         w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
         w.top_k: gr.Slider(label=text("top_k", lang)),
         w.upload: gr.UploadButton(label=text("upload", lang)),
-        w.upload_note: text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb),
+        w.upload_note: note,
+        w.mine: gr.Dropdown(label=text("mine", lang)),
+        w.remove: gr.Button(value=text("remove", lang)),
+        w.publish: gr.Button(value=text("publish", lang)),
         w.lookup_title: f"### {text('lookup', lang)}",
         w.lookup: gr.Textbox(label=text("lookup", lang), placeholder=text("lookup_placeholder", lang)),
         w.find: gr.Button(value=text("find", lang)),
@@ -65,11 +88,11 @@ def relabel(w: Widgets, lang: Language, documents: list[str], settings: Settings
         w.pins: gr.CheckboxGroup(label=text("pins", lang)),
         w.pin: gr.Button(value=text("pin", lang)),
         w.markdown: gr.Textbox(label=text("collection", lang)),
-        w.download: gr.DownloadButton(label=text("download", lang)),
+        w.download: gr.Button(value=text("download", lang)),
         w.clear: gr.Button(value=text("clear", lang)),
     }
 
 
 def document_choices(documents: list[str], lang: Language) -> list[tuple[str, str]]:
     """ "All documents" (value "") and then each document by name."""
-    return [(text("all_documents", lang), ""), *((name, name) for name in documents)]
+    return [(text("all_documents", lang), ""), *((visible(name), name) for name in documents)]

@@ -111,7 +111,7 @@ def fast_poll_ask(c, question: str) -> float:
 def raw_ask(http: httpx.Client, url: str, question: str) -> float:
     """POST the call, then read its SSE stream to the `complete` event."""
     start = time.perf_counter()
-    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto"]}).json()["event_id"]
+    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]}).json()["event_id"]
     with http.stream("GET", f"{url}/gradio_api/call/ask/{event}") as stream:
         for line in stream.iter_lines():
             if line.startswith("event: error"):

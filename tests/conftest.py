@@ -23,7 +23,7 @@ from thesis_qa.indexing import build_index
 from thesis_qa.load import load_document
 from thesis_qa.search import Searcher
 from thesis_qa.segment import segment
-from thesis_qa.store import Index
+from thesis_qa.store import Index, open_index
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +57,16 @@ def thesis_passages(thesis: Document) -> list:
 
 
 @pytest.fixture(scope="session")
-def thesis_index(tmp_path_factory: pytest.TempPathFactory, thesis: Document, embedder: Embedder) -> Index:
-    return build_index(tmp_path_factory.mktemp("indexes") / "thesis", [thesis], embedder)
+def thesis_index_folder(tmp_path_factory: pytest.TempPathFactory, thesis: Document, embedder: Embedder) -> Path:
+    """An index of the bundled thesis, built once (copy it before changing it)."""
+    folder = tmp_path_factory.mktemp("indexes") / "thesis"
+    build_index(folder, [thesis], embedder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def thesis_index(thesis_index_folder: Path) -> Index:
+    return open_index(thesis_index_folder)
 
 
 @pytest.fixture(scope="session")

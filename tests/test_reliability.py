@@ -1,5 +1,5 @@
 """Bad files and faults: each gets a clear message, and the index that served before keeps
-serving. Files go through the app's upload path (`read_upload`) into a real workspace."""
+serving. Files are read as the upload worker reads them (`read_upload`) into a real workspace."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from samples import encrypted_pdf, minimal_pdf
 
 from thesis_qa.errors import LoadError
 from thesis_qa.indexing import ensure_index
+from thesis_qa.owners import safe_name
 from thesis_qa.store import current_version, open_index
+from thesis_qa.worker import read_upload
 from thesis_qa.workspace import Workspace
 from thesis_qa_app.texts import error_text
-from thesis_qa_app.uploads import index_document, read_upload
 
 LIMIT = 200_000
 QUESTION = "Саяси модернизация дегеніміз не?"
@@ -35,6 +36,13 @@ BAD_FILES = {
     "huge.txt": ("сөз ".encode() * (LIMIT // 4), "load_too_big"),
     "thesis.exe": (b"MZ\x90\x00", "load_unsupported"),
 }
+
+
+def index_upload(workspace, path) -> int:
+    """Read `path` as an upload and add it to the workspace's index; its passage count."""
+    doc = read_upload(path, safe_name(path.name), LIMIT)
+    workspace.add_document(doc)
+    return sum(1 for passage in workspace.searcher.index.passages if passage.doc == doc.name)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,7 @@ def test_a_bad_upload_is_refused_clearly_and_the_thesis_keeps_answering(workspac
     path.write_bytes(content)
     before = current_version(workspace.settings.index_folder)
     with pytest.raises(LoadError) as caught:
-        index_document(workspace, read_upload(path, LIMIT))
+        index_upload(workspace, path)
     assert caught.value.code == code and name in str(caught.value)
     for language in ("kk", "ru"):
         assert name in error_text(language, caught.value.code, caught.value.params, str(caught.value))
@@ -70,7 +78,7 @@ def test_legacy_encodings_upload_and_answer(workspace, tmp_path, name, encoding)
     text = "Политическая модернизация Казахстана началась в 1990-е годы. Её двигателем стал президент."
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
-    index_document(workspace, read_upload(path, LIMIT))
+    index_upload(workspace, path)
     hit = workspace.search("Когда началась политическая модернизация Казахстана?", k=1, doc=name)[0]
     assert hit.passage.text.startswith("Политическая модернизация Казахстана")
 
@@ -78,16 +86,16 @@ def test_legacy_encodings_upload_and_answer(workspace, tmp_path, name, encoding)
 def test_a_path_in_the_file_name_is_dropped(workspace, tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("Бұл файлдың атауы ../../x.txt болған.", encoding="utf-8")
-    doc = read_upload(path, LIMIT)
+    doc = read_upload(path, safe_name(path.name), LIMIT)
     assert doc.name == "x.txt" and doc.path == ""
 
 
 def test_uploading_the_same_file_twice_changes_nothing(workspace, tmp_path):
     path = tmp_path / "twice.txt"
     path.write_text("Абай Құнанбайұлы 1845 жылы туған.\n\nОл қазақ ақыны.", encoding="utf-8")
-    first = index_document(workspace, read_upload(path, LIMIT))
+    first = index_upload(workspace, path)
     documents = workspace.documents()
-    second = index_document(workspace, read_upload(path, LIMIT))
+    second = index_upload(workspace, path)
     assert first == second == 2 and workspace.documents() == documents
 
 

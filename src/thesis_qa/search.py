@@ -270,6 +270,19 @@ class Searcher:
             matches[:, w, n] = np.where(np.isin(rows, holders), cosines[w, n], 0.0)
         return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
 
+    def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
+        """Index rows of the passages that hold every one of `keys` (in any inflection: keys
+        are stems), ascending; for an exact lookup."""
+        matrix, vocabulary = self.lexical.matrix, self.lexical.vocabulary
+        held: np.ndarray | None = None
+        for key in dict.fromkeys(keys):
+            column = vocabulary.get(key)
+            if column is None:
+                return np.zeros(0, dtype=np.int64)
+            rows = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]].astype(np.int64)
+            held = rows if held is None else np.intersect1d(held, rows)
+        return np.zeros(0, dtype=np.int64) if held is None else np.sort(held)
+
     def _key_presence(self, keys: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """Which of `keys` each row holds (rows x keys), each key's idf (a key the collection
         lacks gets the highest), and the idf-weighted share of keys the collection lacks."""

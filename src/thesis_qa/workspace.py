@@ -1,25 +1,41 @@
-"""The library's front door: one model, one index folder, the operations a user asks for.
+"""The library's front door: one model, the library index, each owner's uploads.
 
 The CLI and the Gradio app are thin layers over a `Workspace`. The model loads once, when the
-workspace is created; the index is opened (built on first use for the bundled thesis,
+workspace is created; the library index is opened (built on first use for the bundled thesis,
 rebuilt when stale or damaged) and swapped atomically when documents are added.
+
+What a question sees depends on who asks: with no `owner` (the CLI, or a visitor without
+uploads) the library alone; with an owner, the library and that owner's uploads, each its own
+index (thesis_qa.owners), searched separately and merged by score (`answer.merge`). Nobody
+else's uploads are ever opened for them, so privacy holds by construction.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from thesis_qa.answer import Answer, judge
+import numpy as np
+
+from thesis_qa.answer import Answer, judge, merge
 from thesis_qa.config import DEFAULT_INDEX, Settings, bundled_thesis
-from thesis_qa.document import Document
+from thesis_qa.document import Document, Passage
 from thesis_qa.embed import Embedder, load_embedder
+from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.indexing import Notify, add_documents, build_index, ensure_index
+from thesis_qa.owners import Owner, Quotas, Upload, Uploads
 from thesis_qa.search import Hit, Mode, Searcher
-from thesis_qa.store import Index
+from thesis_qa.store import Index, current_version, open_index
 
 ProgressBar = Callable[[int, int], None]
+OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
+
+
+class UnknownDocument(ThesisQAError):
+    code = "doc_unknown"
 
 
 class Workspace:
@@ -43,42 +59,157 @@ class Workspace:
         if default_sources is None:
             default_sources = [bundled_thesis()] if settings.index == DEFAULT_INDEX else []
         self.default_sources = list(default_sources)
+        quotas = Quotas(settings.quota_files, settings.quota_mb, settings.quota_passages)
+        self.uploads = Uploads(settings.owners_folder, quotas, settings.upload_lifetime_hours * 3600)
+        self._queries = _RememberedQueries(self.embedder)
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
+        self._opened: OrderedDict[Path, tuple[str, Searcher | None]] = OrderedDict()
 
     @property
     def searcher(self) -> Searcher:
-        """The searcher over the live index, opened (or built, or repaired) on first use."""
+        """The searcher over the live library index, opened (or built, or repaired) on first use."""
         with self._lock:
             if self._searcher is None:
                 folder = self.settings.index_folder
                 index = ensure_index(folder, self.embedder, self.default_sources, self.notify, self.progress)
-                self._searcher = Searcher(index, self.embedder, self.mode)
+                self._searcher = Searcher(index, self._queries, self.mode)
             return self._searcher
 
     def search(
-        self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()
+        self,
+        question: str,
+        k: int | None = None,
+        doc: str | None = None,
+        history: Sequence[str] = (),
+        owner: Owner | None = None,
     ) -> list[Hit]:
-        return self.searcher.search(question, k or self.settings.top_k, doc, history)
+        """The `k` best passages of the library and `owner`'s uploads (or of document `doc`
+        alone); raises `UnknownDocument` when `owner` sees no document called `doc`."""
+        k = k or self.settings.top_k
+        shelf = self._shelf(owner)
+        if doc:
+            searcher = next((s for s, names in shelf if doc in names), None)
+            if searcher is None:
+                raise UnknownDocument(f"no document called '{doc}'", code="doc_unknown", name=doc)
+            return searcher.search(question, k, doc, history)
+        return merge([searcher.search(question, k, None, history) for searcher, _ in shelf], k)
 
-    def ask(self, question: str, k: int | None = None, doc: str | None = None, history: Sequence[str] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        doc: str | None = None,
+        history: Sequence[str] = (),
+        owner: Owner | None = None,
+    ) -> Answer:
         """The ranked passages for `question` (a follow-up of `history`, oldest first), judged."""
-        return judge(question, self.search(question, k, doc, history))
+        return judge(question, self.search(question, k, doc, history, owner))
 
-    def documents(self) -> list[str]:
-        return [source.name for source in self.searcher.index.manifest.sources]
+    def documents(self, owner: Owner | None = None) -> list[str]:
+        """Names of the library's documents, then of `owner`'s uploads."""
+        library = [source.name for source in self.searcher.index.manifest.sources]
+        return library + ([u.name for u in self.uploads.live(owner)] if owner else [])
+
+    def neighbours(self, passage: Passage, owner: Owner | None = None) -> tuple[list[Passage], list[Passage]]:
+        """The passages just before and after `passage`, from the index `owner` sees it in;
+        none when that index was swapped since."""
+        searcher = next((s for s, names in self._shelf(owner) if passage.doc in names), None)
+        if searcher is None:
+            return [], []
+        try:
+            return searcher.neighbours(passage.id)
+        except KeyError:
+            return [], []
 
     def index_documents(self, documents: Sequence[Document]) -> None:
-        """Make the index hold exactly these documents."""
+        """Make the library index hold exactly these documents."""
         folder = self.settings.index_folder
         self._swap(lambda: build_index(folder, documents, self.embedder, self.progress))
 
     def add_document(self, doc: Document, progress: ProgressBar | None = None) -> None:
-        """Add (or replace, by name) one document; the live index serves until the new one is ready."""
+        """Add (or replace, by name) one library document; the live index serves until the new one is ready."""
         index = self.searcher.index
         self._swap(lambda: add_documents(self.settings.index_folder, index, [doc], self.embedder, progress))
+
+    def reload_library(self) -> None:
+        """Serve the library's live version (another process, e.g. a worker, replaced it)."""
+        self._swap(lambda: open_index(self.settings.index_folder))
 
     def _swap(self, build: Callable[[], Index]) -> None:
         index = build()
         with self._lock:
-            self._searcher = Searcher(index, self.embedder, self.mode)
+            self._searcher = Searcher(index, self._queries, self.mode)
+
+    def _shelf(self, owner: Owner | None) -> list[tuple[Searcher, set[str]]]:
+        """The searchers `owner` may use, each with the document names it holds: the library
+        first, then each of the owner's live uploads."""
+        library = self.searcher
+        shelf = [(library, set(library.index.documents))]
+        if owner is not None:
+            live = self.uploads.live(owner)
+            self._close_gone(owner, {upload.folder for upload in live})
+            for upload in live:
+                searcher = self._upload_searcher(upload)
+                if searcher is not None:
+                    shelf.append((searcher, set(searcher.index.documents)))
+        return shelf
+
+    def _close_gone(self, owner: Owner, live: set[Path]) -> None:
+        """Forget the owner's uploads that were removed or expired (their memory goes too)."""
+        with self._lock:
+            for folder in [f for f in self._opened if f.parent.name == owner.id and f not in live]:
+                del self._opened[folder]
+
+    def _upload_searcher(self, upload: Upload) -> Searcher | None:
+        """The upload's searcher, opened once per version; None when its index is damaged or
+        made with another model (it is then left out, and said so once in the log)."""
+        version = current_version(upload.folder)
+        key = version.name if version else ""
+        with self._lock:
+            cached = self._opened.get(upload.folder)
+            if cached and cached[0] == key:
+                self._opened.move_to_end(upload.folder)
+                return cached[1]
+        searcher = None
+        try:
+            index = open_index(upload.folder)
+            if index.manifest.model_fingerprint == self.embedder.fingerprint:
+                searcher = Searcher(index, self._queries, self.mode)
+            else:
+                self.notify(f"upload {upload.owner}/{upload.id} was indexed with another model; left out")
+        except StoreError as error:
+            self.notify(f"upload {upload.owner}/{upload.id}: {error}; left out")
+        with self._lock:
+            self._opened[upload.folder] = (key, searcher)
+            while len(self._opened) > OPEN_UPLOADS:
+                self._opened.popitem(last=False)
+        return searcher
+
+
+class _RememberedQueries:
+    """The embedder, remembering its last question vectors: a question searched in the library
+    and in several uploads is embedded once."""
+
+    def __init__(self, embedder: Embedder, size: int = 64) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        key = tuple(texts)
+        with self._lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vectors = self._embedder.embed_queries(texts)
+        vectors.setflags(write=False)
+        with self._lock:
+            self._vectors[key] = vectors
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vectors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)

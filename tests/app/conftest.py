@@ -4,7 +4,9 @@ Chromium for the session."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pages import open_page
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -123,9 +126,9 @@ def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("downloads")
 
 
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path):
-    """One headless Chromium (1280x900, Kazakh first in Accept-Language), no outside network."""
+def chromium(profile: Path, downloads: Path):
+    """A headless Chromium of its own (its own profile, so its own cookies: another person),
+    1280x900, Kazakh first in Accept-Language, no outside network."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -141,7 +144,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path):
         "--disable-component-update",
         "--disable-sync",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
         "--window-size=1280,900",
     ):
         options.add_argument(flag)
@@ -149,17 +152,49 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path):
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # to see every request the page makes
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path):
+    """One headless Chromium for the session: student A."""
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"), downloads)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def other_browser(tmp_path_factory: pytest.TempPathFactory):
+    """A second, unrelated Chromium: student B, on another computer as far as the server knows."""
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile-b"), tmp_path_factory.mktemp("downloads-b"))
     yield driver
     driver.quit()
 
 
 @pytest.fixture
 def page(browser, server_url: str):
-    """A fresh page of the app (a new session: empty chat and collection), fully loaded."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+    """A fresh page of the app (a new session: empty chat), fully loaded."""
+    return open_page(browser, server_url)
 
-    browser.get(server_url)
-    WebDriverWait(browser, WAIT_S).until(ec.presence_of_element_located((By.CSS_SELECTOR, "#tqa-header h1")))
-    return browser
+
+@pytest.fixture
+def other_page(other_browser, server_url: str):
+    return open_page(other_browser, server_url)
+
+
+def library_copy(server: Server, tmp: Path) -> dict[str, str]:
+    """Settings for another server over a copy of `server`'s library (never its folders: a
+    server starting up tidies its index folder, and `server` may be busy in it)."""
+    shutil.copytree(Path(server.env["THESIS_QA_INDEX_DIR"]) / "thesis", tmp / "index" / "thesis")
+    return {"THESIS_QA_INDEX_DIR": str(tmp / "index")}
+
+
+def owner_folders(server: Server) -> Path:
+    """Where the server keeps every owner's uploads."""
+    return Path(server.env["THESIS_QA_INDEX_DIR"]) / "thesis.owners"
+
+
+def uploads_on_disk(server: Server, name: str) -> list[Path]:
+    """Upload folders of any owner whose upload is called `name`."""
+    found = owner_folders(server).glob("*/up-*/upload.json")
+    return [f.parent for f in found if json.loads(f.read_text(encoding="utf-8"))["name"] == name]

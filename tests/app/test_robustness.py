@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import running_server
+from conftest import library_copy, running_server
 from gradio_client import Client
 
 QUESTIONS = [
@@ -49,7 +49,7 @@ def test_a_bad_question_gets_an_answer_or_a_kind_message(client, question, answe
         assert answer["message"] and "error" not in answer["message"].lower()
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))) / 1024
 
@@ -73,11 +73,11 @@ def test_500_questions_from_16_clients_match_one_client_and_memory_stays_flat(se
     expected = {q: _ids(client, q) for q in QUESTIONS}  # one client at a time
     clients = [Client(server.url, verbose=False) for _ in range(16)]
     _ask_all(clients, QUESTIONS * 36)  # warm-up: every thread and buffer the load will use
-    rss_before = _rss_mb(server.pid)
+    rss_before = rss_mb(server.pid)
     start = time.perf_counter()
     answers = _ask_all(clients, [QUESTIONS[i % len(QUESTIONS)] for i in range(500)])
     seconds = time.perf_counter() - start
-    rss_after = _rss_mb(server.pid)
+    rss_after = rss_mb(server.pid)
     print(
         f"\nload: 500 questions, 16 clients, {seconds:.1f} s, {500 / seconds:.1f} questions/s, "
         f"server RSS {rss_before:.0f} MB -> {rss_after:.0f} MB"
@@ -109,11 +109,27 @@ def test_no_public_share_link_is_opened(server):
 
 def test_a_login_is_required_when_user_and_password_are_set(server, tmp_path):
     secrets = {"THESIS_QA_USER": "lecturer", "THESIS_QA_PASSWORD": "s3cret-пароль"}
-    reuse_index = {"THESIS_QA_INDEX_DIR": server.env["THESIS_QA_INDEX_DIR"]}
-    with running_server(tmp_path, **secrets, **reuse_index) as guarded:
+    with running_server(tmp_path, **secrets, **library_copy(server, tmp_path)) as guarded:
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own types here
             Client(guarded.url, verbose=False).predict("Кулик", 1, "", "auto", api_name="/ask")
         with pytest.raises(Exception):  # noqa: B017
             Client(guarded.url, auth=("lecturer", "wrong"), verbose=False)
         allowed = Client(guarded.url, auth=("lecturer", "s3cret-пароль"), verbose=False)
         assert allowed.predict("Кулик", 1, "", "auto", api_name="/ask")["results"]
+
+
+def test_temporary_folders_are_removed_at_exit_and_at_start(tmp_path, server):
+    """A server's private temp folder goes when it stops; one left by a server that was
+    killed, and the exports folders earlier versions left behind, go at the next start."""
+    gradio_temp = tmp_path / "gradio"
+    killed = gradio_temp / "thesis-qa-999999999-abcd"  # no such process
+    legacy = tmp_path / "thesis-qa-exports-x1y2z3"
+    for folder in (killed, legacy):
+        (folder / "inside").mkdir(parents=True)
+    with running_server(tmp_path, **library_copy(server, tmp_path)) as started:
+        own = list(gradio_temp.glob(f"thesis-qa-{started.pid}-*"))
+        assert len(own) == 1 and own[0].is_dir()
+        assert not killed.exists() and not legacy.exists()
+
+    assert not own[0].exists()
+    assert list(tmp_path.glob("thesis-qa-*")) == [] and list(gradio_temp.glob("thesis-qa-*")) == []

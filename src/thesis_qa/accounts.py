@@ -1,0 +1,147 @@
+"""Accounts: who may log in, with what role, and whether the server may face a network.
+
+The users file (`Settings.users_path`, JSON, mode 0600) holds, per user name, a role and a
+salted scrypt hash of the password, never the password itself. `thesis-qa users add|remove|list`
+manages it; the server re-reads it when it changes, so an account added while it runs can log
+in at once. `THESIS_QA_USER`/`THESIS_QA_PASSWORD` remain a one-account shortcut (an admin).
+
+Roles: a `student` keeps private uploads; a `lecturer` or an `admin` may also add an upload to
+the library everyone searches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+from thesis_qa.errors import ThesisQAError
+
+Role = Literal["student", "lecturer", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+PUBLISHERS: frozenset[Role] = frozenset({"lecturer", "admin"})
+SHORTCUT_ROLE: Role = "admin"
+MIN_PASSWORD_CHARS = 8
+_USER_NAME = re.compile(r"[\w.@-]{1,64}")
+# scrypt at n=2^14, r=8: 16 MB and ~50 ms a check, OWASP's minimum for interactive logins.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_REMEDY = "add accounts (thesis-qa users add NAME) or pass --allow-anonymous"
+
+
+class AccountError(ThesisQAError):
+    code = "account"
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: Role
+
+
+class Accounts:
+    """The users file plus the environment's one-account shortcut."""
+
+    def __init__(self, path: Path, shortcut: tuple[str, str] | None = None) -> None:
+        self.path = path
+        self.shortcut = shortcut if shortcut and all(shortcut) else None
+        self._lock = threading.Lock()
+        self._cache: tuple[tuple[int, int], dict[str, dict[str, str]]] | None = None
+
+    def configured(self) -> bool:
+        """Whether anyone can log in (then the server asks every visitor to)."""
+        return bool(self.shortcut) or bool(self._users())
+
+    def verify(self, name: str, password: str) -> bool:
+        """Whether `password` is `name`'s; the same work is done for unknown names."""
+        if self.shortcut and hmac.compare_digest(name.encode(), self.shortcut[0].encode()):
+            return hmac.compare_digest(password.encode(), self.shortcut[1].encode())
+        record = self._users().get(name)
+        salt = bytes.fromhex(record["salt"]) if record else b"\0" * 16
+        digest = _hash(password, salt)
+        return bool(record) and hmac.compare_digest(digest.hex(), record["hash"])
+
+    def account(self, name: str) -> Account | None:
+        if self.shortcut and name == self.shortcut[0]:
+            return Account(name, SHORTCUT_ROLE)
+        record = self._users().get(name)
+        return Account(name, record["role"]) if record else None  # type: ignore[arg-type]
+
+    def list(self) -> list[Account]:
+        return [Account(name, record["role"]) for name, record in sorted(self._users().items())]  # type: ignore[arg-type]
+
+    def add(self, name: str, password: str, role: Role = "student") -> None:
+        """Add `name`, or change their password and role."""
+        if not _USER_NAME.fullmatch(name):
+            raise AccountError(f"'{name}' is not a user name (letters, digits, . @ _ -; up to 64)")
+        if role not in ROLES:
+            raise AccountError(f"'{role}' is not a role ({', '.join(ROLES)})")
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            users = dict(self._users())
+            users[name] = {"role": role, "salt": salt.hex(), "hash": _hash(password, salt).hex(), "kdf": "scrypt"}
+            self._write(users)
+
+    def remove(self, name: str) -> bool:
+        with self._lock:
+            users = dict(self._users())
+            if users.pop(name, None) is None:
+                return False
+            self._write(users)
+            return True
+
+    def _users(self) -> dict[str, dict[str, str]]:
+        """The file's users, re-read only when the file changed."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self._cache is None or self._cache[0] != key:
+            try:
+                users = json.loads(self.path.read_text(encoding="utf-8"))["users"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise AccountError(f"the users file {self.path} is damaged ({exc})") from exc
+            self._cache = (key, users)
+        return self._cache[1]
+
+    def _write(self, users: dict[str, dict[str, str]]) -> None:
+        """Replace the file atomically, readable by its owner only."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"version": 1, "users": users}, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+
+def may_publish(role: Role) -> bool:
+    """Whether this role may add an upload to the library."""
+    return role in PUBLISHERS
+
+
+def exposure_problem(host: str, share: bool, logins: bool, allow_anonymous: bool) -> str:
+    """Why the server must not start this way ("" when it may): beyond loopback, or behind a
+    public link, someone must log in unless anonymous access was asked for explicitly."""
+    if logins or allow_anonymous:
+        return ""
+    if share:
+        return f"--share opens a public link without logins: {_REMEDY}"
+    if host not in _LOOPBACK:
+        return f"serving on {host} without logins: {_REMEDY}"
+    return ""
+
+
+def _hash(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)

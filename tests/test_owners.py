@@ -1,0 +1,161 @@
+"""Owners and their private uploads: each upload its own index beside the library, seen by
+its owner only, named so it never replaces a library document, removed, expired and
+bounded by quotas. Real model, real indexes, built the way the upload worker builds them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+
+from thesis_qa.config import Settings
+from thesis_qa.owners import INCOMING, Owner, QuotaError, Quotas, Uploads, safe_name
+from thesis_qa.worker import index_upload
+from thesis_qa.workspace import UnknownDocument, Workspace
+
+ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ жазба әдебиетінің негізін қалаушы."
+RECIPE = "Нан пісіру үшін ұн, су, тұз және ашытқы керек.\n\nҚамырды бір сағат ашытып, пешке саламыз."
+ALICE, BOB = Owner.browser("a" * 43), Owner.browser("b" * 43)
+
+
+@pytest.fixture
+def workspace(tmp_path, thesis_index_folder, embedder, cache_dir):
+    """A library holding the bundled thesis, and nobody's uploads yet."""
+    shutil.copytree(thesis_index_folder, tmp_path / "index" / "thesis")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
+    return Workspace(settings, embedder=embedder)
+
+
+def upload(workspace, owner, name, text, tmp_path, *, quota_passages=10_000):
+    """Upload `text` as the file `name` for `owner`, as the intake and the worker do it."""
+    path = tmp_path / safe_name(name)
+    path.write_text(text, encoding="utf-8")
+    reserved = workspace.uploads.reserve(owner, safe_name(name), path.stat().st_size, workspace.documents())
+    source = reserved.folder / INCOMING / reserved.name
+    shutil.move(path, source)
+    task = {"source": str(source), "name": reserved.name, "folder": str(reserved.folder), "max_bytes": 10**7,
+            "max_passages": quota_passages, "quota_passages": quota_passages}  # fmt: skip
+    index_upload(task, workspace.embedder, lambda done, total: None)
+    workspace.uploads.settle(owner, reserved)
+    return reserved
+
+
+def test_an_upload_answers_its_owner_and_nobody_else(workspace, tmp_path):
+    mine = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    question = "Абай қай жылы туған?"
+
+    assert workspace.search(question, 1, "abai.txt", owner=ALICE)[0].passage.text.startswith("Абай")
+    assert all(hit.passage.doc == "thesis_kk.txt" for hit in workspace.search(question, 10, owner=BOB))
+    assert all(hit.passage.doc == "thesis_kk.txt" for hit in workspace.search(question, 10))
+    assert workspace.documents(ALICE) == ["thesis_kk.txt", "abai.txt"]
+    assert workspace.documents(BOB) == ["thesis_kk.txt"]
+    with pytest.raises(UnknownDocument):
+        workspace.search(question, 1, doc="abai.txt", owner=BOB)
+    passage = workspace.search(question, 1, "abai.txt", owner=ALICE)[0].passage
+    assert workspace.neighbours(passage, BOB) == ([], [])
+    assert workspace.neighbours(passage, ALICE)[1][0].doc == "abai.txt"
+    assert mine.folder.parent.name == ALICE.id
+
+
+def test_an_upload_named_like_a_library_document_does_not_replace_it(workspace, tmp_path):
+    clash = upload(workspace, ALICE, "thesis_kk.txt", RECIPE, tmp_path)
+
+    assert clash.name == "thesis_kk (2).txt"
+    assert workspace.documents(ALICE) == ["thesis_kk.txt", "thesis_kk (2).txt"]
+    assert workspace.search("Саяси модернизация дегеніміз не?", 1, owner=ALICE)[0].passage.doc == "thesis_kk.txt"
+    lookup = workspace.search("Хантингтон", 3, doc="thesis_kk.txt", owner=ALICE)
+    assert lookup and all("Хантингтон" in hit.passage.text for hit in lookup[:1])
+
+
+def test_uploading_the_same_name_again_replaces_the_owners_own_copy(workspace, tmp_path):
+    first = upload(workspace, ALICE, "notes.txt", RECIPE, tmp_path)
+    second = upload(workspace, ALICE, "notes.txt", ABAI, tmp_path)
+
+    assert [u.id for u in workspace.uploads.live(ALICE)] == [second.id]
+    assert not first.folder.exists()
+    assert workspace.search("Абай қай жылы туған?", 1, doc="notes.txt", owner=ALICE)[0].passage.text.startswith("Абай")
+
+
+def test_a_removed_upload_is_gone_from_disk_and_from_answers(workspace, tmp_path):
+    mine = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+
+    assert workspace.uploads.remove(ALICE, mine.id)
+    assert not mine.folder.exists()
+    assert workspace.documents(ALICE) == ["thesis_kk.txt"]
+    assert not workspace.uploads.remove(BOB, mine.id)  # ids from the browser: only the owner's own
+
+
+def test_another_owner_cannot_remove_an_upload(workspace, tmp_path):
+    mine = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+
+    assert not workspace.uploads.remove(BOB, mine.id)
+    assert mine.folder.exists()
+
+
+def test_quotas_refuse_before_anything_is_written(tmp_path):
+    uploads = Uploads(tmp_path, Quotas(files=2, megabytes=1, passages=100), lifetime_s=3600)
+    uploads.reserve(ALICE, "a.txt", 1000, [])
+    uploads.reserve(ALICE, "b.txt", 1000, [])
+    folders = sorted(p.name for p in (tmp_path / ALICE.id).iterdir())
+
+    with pytest.raises(QuotaError) as files:
+        uploads.reserve(ALICE, "c.txt", 1000, [])
+    with pytest.raises(QuotaError) as megabytes:
+        uploads.reserve(BOB, "big.txt", 2 * 2**20, [])
+    assert (files.value.code, files.value.params["limit"]) == ("quota_files", 2)
+    assert (megabytes.value.code, megabytes.value.params["limit"]) == ("quota_mb", 1)
+    assert sorted(p.name for p in (tmp_path / ALICE.id).iterdir()) == folders
+    assert uploads.reserve(ALICE, "a.txt", 1000, [])  # replacing a.txt takes no new room
+
+
+def test_too_many_passages_are_refused_before_embedding(workspace, tmp_path):
+    text = "\n\n".join(f"Абзац {i}: Абай қазақ ақыны болған." for i in range(40))
+    with pytest.raises(QuotaError) as refused:
+        upload(workspace, ALICE, "long.txt", text, tmp_path, quota_passages=5)
+
+    assert refused.value.code == "quota_passages" and refused.value.params["passages"] > 5
+    assert workspace.uploads.live(ALICE) == []
+
+
+def test_anonymous_uploads_expire_and_accounts_keep_theirs(workspace, tmp_path):
+    account = Owner.account("aigerim", "student")
+    anonymous = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    kept = upload(workspace, account, "abai.txt", ABAI, tmp_path)
+    expiring = Uploads(workspace.uploads.root, workspace.uploads.quotas, lifetime_s=0.5)
+    time.sleep(1)
+
+    assert expiring.all(ALICE) == []
+    assert not anonymous.folder.exists()
+    assert [u.id for u in expiring.all(account)] == [kept.id]
+    assert expiring.expire() == 1  # the anonymous owner's folder, empty and unseen for a lifetime
+    assert not (tmp_path / "index" / "thesis.owners" / ALICE.id).exists()
+
+
+def test_uploads_whose_indexing_never_finished_are_discarded_at_start(workspace, tmp_path):
+    done = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    pending = workspace.uploads.reserve(ALICE, "never.txt", 10, [])
+    (pending.folder / INCOMING / "never.txt").write_text("…", encoding="utf-8")
+
+    assert workspace.uploads.discard_unfinished() == 1
+    assert not pending.folder.exists() and done.folder.exists()
+
+
+def test_a_collection_is_kept_with_its_owner(tmp_path):
+    uploads = Uploads(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+    uploads.save_collection(ALICE, [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}])
+
+    assert uploads.collection(ALICE) == [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}]
+    assert uploads.collection(BOB) == []
+
+
+def test_owner_folders_reveal_neither_user_names_nor_cookies(tmp_path):
+    owners = [Owner.account("aigerim", "student"), Owner.browser("secret-cookie-token-" * 2)]
+    uploads = Uploads(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+    for owner in owners:
+        uploads.touch(owner)
+
+    names = " ".join(p.name for p in tmp_path.iterdir())
+    assert "aigerim" not in names and "secret" not in names
+    assert json.loads((tmp_path / owners[0].id / "owner.json").read_text())["seen"] > 0
