@@ -32,6 +32,9 @@ def test_a_question_that_points_back_needs_its_context(question):
         "Много ли трудов посвящено этой теме?",
         "Which works on this topic does the author single out?",
         "Хантингтон",
+        "Что такое политическая модернизация?",  # "такое" defines, it does not point back
+        "Is there a definition of modernization?",
+        "Does the author argue that modernization failed?",
     ],
 )
 def test_a_question_that_stands_alone_needs_none(question):

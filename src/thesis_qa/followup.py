@@ -26,6 +26,19 @@ DOCUMENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
+# Words of PRONOUNS that point back only sometimes: "that" is far more often a conjunction
+# ("does he say that …"); "there" after a verb of being is existential ("is there a …").
+_NOT_POINTERS = frozenset({"that"})
+_EXISTENTIAL = frozenset("is are was were".split())
+
+
+def _points_back(word: str, previous: str, following: str) -> bool:
+    """Whether `word`, between `previous` and `following`, refers to something said before."""
+    if word not in PRONOUNS or word in _NOT_POINTERS or DOCUMENT_WORDS.match(following):
+        return False
+    if previous == "что" and word.startswith("так"):  # "что такое X?" defines X
+        return False
+    return not (word == "there" and previous in _EXISTENTIAL)
 
 
 def needs_context(text: str) -> bool:
@@ -35,11 +48,8 @@ def needs_context(text: str) -> bool:
         return False
     if words[0] in OPENERS and len(words) > 1:
         return True
-    for i, word in enumerate(words):
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if word in PRONOUNS and not DOCUMENT_WORDS.match(following):
-            return True
-    return False
+    padded = ["", *words, ""]
+    return any(_points_back(word, padded[i], padded[i + 2]) for i, word in enumerate(words))
 
 
 def with_context(question: Question, history: Sequence[str]) -> Question:
