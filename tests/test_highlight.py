@@ -40,6 +40,17 @@ def test_one_long_sentence_is_narrowed_to_the_clause_holding_the_question_words(
     assert text[end - 1] != " " and text[start] != " "
 
 
+def test_clauses_without_the_question_words_are_left_unmarked_once_the_mark_says_something():
+    answering = "Саяси модернизация процесі екінші және үшінші эшалондық елдерде көптеген ғалымдармен зерттелген, "
+    names = ", ".join(f"А.Б.Автор{i}" for i in range(40))
+    text = answering + names
+    terms = [(0, 5), (6, 18)]
+
+    [(start, end)] = answer_marks(text, [(0, len(text))], terms=terms)
+
+    assert text[start:end] == answering.rstrip(", ") + ","
+
+
 def test_a_long_run_without_punctuation_is_cut_between_words():
     text = " ".join(["сөз"] * 200)
 

@@ -18,6 +18,7 @@ import numpy as np
 
 Span = tuple[int, int]
 MAX_MARK_CHARS = 300  # an answer mark longer than this is narrowed to a sentence, then a clause
+MIN_MARK_CHARS = 80  # a clause this short is widened by a neighbour even without question words
 LEXICAL_WEIGHT = 0.5
 CLOSE_MARGIN = 0.05
 # A sentence opening with one of these words usually continues the one before it ("Its
@@ -98,7 +99,9 @@ def _terms_inside(span: Span, terms: Sequence[Span]) -> int:
 
 def _best_clause(text: str, sentence: Span, terms: Sequence[Span], limit: int) -> Span:
     """Within a long `sentence`, the clause holding most `terms` (the first on a tie), grown
-    by the neighbouring clause holding more of them while the whole fits in `limit`."""
+    by the neighbouring clause holding more of them while the whole fits in `limit`; a clause
+    without any of them is added only while the mark is under `MIN_MARK_CHARS` (so a list of
+    names after the answering clause stays unmarked)."""
     start, end = sentence
     cuts = [start, *(m.end() + start for m in _CLAUSE_END.finditer(text[start:end])), end]
     clauses = [c for c in (_trimmed(text, a, b) for a, b in pairwise(cuts)) if c[0] < c[1]] or [sentence]
@@ -116,6 +119,8 @@ def _best_clause(text: str, sentence: Span, terms: Sequence[Span], limit: int) -
         if not fitting:
             break
         grow = max(fitting, key=lambda i: (_terms_inside(clauses[i], terms), i > last))
+        if not _terms_inside(clauses[grow], terms) and _length(joined(first, last)) >= MIN_MARK_CHARS:
+            break
         first, last = min(first, grow), max(last, grow)
     chosen = joined(first, last)
     return chosen if _length(chosen) <= limit else _window(text, chosen, terms, limit)
