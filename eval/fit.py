@@ -180,7 +180,9 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
 def fit_ranker(examples: Sequence[Example]) -> LinearModel:
     """Listwise: maximise each question's probability mass on its gold candidates."""
     usable = [e for e in examples if e.relevant.any()]
-    rows = [passage_features(e.candidates.question, e.candidates.signals).astype(np.float64) for e in usable]
+    raw = [passage_features(e.candidates.question, e.candidates.signals).astype(np.float64) for e in usable]
+    scale = _spread(np.concatenate(raw))
+    rows = [x / scale for x in raw]
     weights = _weights(usable)
     ridge = RIDGE * weights.sum() / 100
 
@@ -195,7 +197,14 @@ def fit_ranker(examples: Sequence[Example]) -> LinearModel:
         return total, grad
 
     result = minimize(loss, np.zeros(len(PASSAGE_FEATURES)), jac=True, method="L-BFGS-B")
-    return LinearModel(PASSAGE_FEATURES, result.x.astype(np.float32))
+    return LinearModel(PASSAGE_FEATURES, (result.x / scale).astype(np.float32))
+
+
+def _spread(rows: np.ndarray) -> np.ndarray:
+    """Each feature's standard deviation (1 for a constant one): the ridge then weighs
+    features by what they tell, not by their units (cosines vary by hundredths)."""
+    spread = rows.std(axis=0)
+    return np.where(spread > 1e-9, spread, 1.0)
 
 
 def _question_rows(examples: Sequence[Example], ranker: LinearModel) -> np.ndarray:
@@ -210,7 +219,9 @@ def _question_rows(examples: Sequence[Example], ranker: LinearModel) -> np.ndarr
 def fit_judge(examples: Sequence[Example], ranker: LinearModel) -> LinearModel:
     """Logistic regression: answerable (every answerable dev question) or not (negatives);
     answerable thesis questions, negatives and the external sets weigh a third each."""
-    x = _question_rows(examples, ranker)
+    raw = _question_rows(examples, ranker)
+    centre, scale = raw.mean(axis=0), _spread(raw)
+    x = (raw - centre) / scale
     y = np.array([e.query.answerable for e in examples], dtype=np.float64)
     groups = [
         "negatives" if not e.query.answerable else ("thesis" if e.family == "thesis" else "external") for e in examples
@@ -228,7 +239,8 @@ def fit_judge(examples: Sequence[Example], ranker: LinearModel) -> LinearModel:
         return total + ridge * penalty @ penalty / 2, design.T @ (weights * (p - y)) + ridge * penalty
 
     result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B")
-    return LinearModel(QUESTION_FEATURES, result.x[:-1].astype(np.float32), float(result.x[-1]))
+    weights = result.x[:-1] / scale
+    return LinearModel(QUESTION_FEATURES, weights.astype(np.float32), float(result.x[-1] - weights @ centre))
 
 
 def choose_threshold(examples: Sequence[Example], models: Models) -> float:

@@ -38,8 +38,7 @@ PASSAGE_FEATURES = (
     "lookup_key_coverage",
     "number_answer",
     "person_answer",
-    "navigation_structure",
-    "navigation_other",
+    "navigation",
     "reference",
     "log_length",
 )
@@ -60,7 +59,7 @@ QUESTION_FEATURES = (
     "cross_missing_keys",
     "cross_soft_missing",
     "cross_best_dense_sentence",
-    "lookup",
+    "held_lookup",
     "structural",
 )
 
@@ -144,8 +143,7 @@ def passage_features(question: Question, s: Signals) -> np.ndarray:
         "lookup_key_coverage": s.key_coverage * float(question.is_lookup),
         "number_answer": s.has_number * float(question.asks_number),
         "person_answer": s.has_person * float(question.asks_person),
-        "navigation_structure": s.navigation * float(question.structural),
-        "navigation_other": s.navigation * float(not question.structural),
+        "navigation": s.navigation,  # only structure questions have navigation candidates
         "reference": s.reference.astype(np.float32),
         "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
     }
@@ -179,7 +177,9 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         "cross_missing_keys": cross * s.missing_keys,
         "cross_soft_missing": cross * soft_missing,
         "cross_best_dense_sentence": cross * best_sentence,
-        "lookup": float(question.is_lookup),
+        # A lookup is answered where its words stand: one whose words the documents do not
+        # hold, even softly ("asdf qwerty"), gets no credit for being a lookup.
+        "held_lookup": float(question.is_lookup) * (1.0 - soft_missing),
         "structural": float(question.structural),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher
 
 MAX_K = 50
 CANDIDATES = 100  # per channel; the ranking is taken over their union
+VOCABULARY_CACHE = Path.home() / ".cache" / "thesis-qa" / "vocabulary"  # until indexes store it
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
@@ -121,7 +123,7 @@ class Searcher:
         self._idf = _idf(self.lexical)
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         forms = written_forms(passages, self._language, self.lexical.vocabulary)
-        self.vocabulary = build_vocabulary(forms, embedder)
+        self.vocabulary = build_vocabulary(forms, embedder, VOCABULARY_CACHE)
 
     @property
     def models(self) -> Models:
@@ -180,6 +182,8 @@ class Searcher:
             lexical_best = self._lexical_candidates(asked, bm25, rows)
         with clock("vector"):
             found = np.union1d(self._dense_candidates(vector, rows), lexical_best).astype(np.int64)
+            if not asked.structural:  # contents entries and headings answer structure questions only
+                found = found[~self._is_navigation[found]]
         with clock("signals"):
             return Candidates(asked, vector, found, self._signals(asked, found, vector, bm25, word_vectors), bm25)
 

@@ -13,9 +13,11 @@ questions, cross-validated R@1 for Russian questions 0.50 -> 0.72 (README, "Qual
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -60,8 +62,17 @@ def written_forms(passages: Sequence[Passage], languages: Sequence[Language], ke
     return out
 
 
-def build_vocabulary(forms: Sequence[str], embedder: Embedder) -> Vocabulary:
-    """Embed each written form as a query would embed a word."""
+def build_vocabulary(forms: Sequence[str], embedder: Embedder, cache: Path | None = None) -> Vocabulary:
+    """Embed each written form as a query would embed a word; `cache`, a folder where the
+    vectors of a given list of forms and model are kept between runs."""
     if not forms:
         return Vocabulary(np.zeros((0, embedder.dimension), dtype=np.float32))
-    return Vocabulary(np.asarray(embedder.embed_words(forms), dtype=np.float32))
+    digest = hashlib.sha256("\n".join([embedder.fingerprint, *forms]).encode()).hexdigest()[:16]
+    path = cache / f"vocabulary-{digest}.npy" if cache else None
+    if path and path.exists():
+        return Vocabulary(np.load(path))
+    vectors = np.asarray(embedder.embed_words(forms), dtype=np.float32)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return Vocabulary(vectors)
