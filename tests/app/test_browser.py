@@ -42,7 +42,7 @@ def test_cards_set_their_sentences_apart_and_mark_only_part_of_a_long_passage(pa
     for text in texts:
         marked = "".join(mark.text for mark in text.find_elements(By.CSS_SELECTOR, "mark.answer"))
         assert 0 < len(marked) <= MAX_MARK_CHARS
-        assert len(marked) < len(text.text)
+        assert len(marked) < len(text.text) or len(text.text) <= MAX_MARK_CHARS  # a short passage may be all answer
 
 
 def test_the_text_around_a_passage_is_one_click_away(page):
