@@ -1,8 +1,9 @@
 """What the chat, the quick lookup and the API ask of the workspace, and what they get back.
 
 A `Reply` holds the question as it may be shown (cut to its limit, format controls removed),
-the language to answer in, the library's judged `Answer`, and, when nothing could be searched
-(an empty question, a bad argument, a damaged index), the error code to explain it with.
+the language to answer in, the library's judged `Answer` (or for a lookup, its exact
+`Lookup`), and, when nothing could be searched (an empty question, a bad argument, a damaged
+index), the error code to explain it with.
 Arguments from programs are checked here before anything runs: each bad value gets its own
 code and a kind message, never a stack trace.
 """
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from thesis_qa.answer import Answer
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.language import Language, detect_language
+from thesis_qa.lookup import Lookup
 from thesis_qa.owners import Owner
 from thesis_qa.search import MAX_K, MAX_QUESTION_CHARS, Hit
 from thesis_qa.workspace import Workspace
 from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGES, as_language, error_text
 
-LOOKUP_K = 5  # passages a quick lookup shows
+LOOKUP_K = 5  # passages /lookup returns unless told (its count is always the true one)
 MAX_HISTORY = 10  # earlier questions a follow-up is read with
 
 
@@ -35,12 +37,15 @@ class Reply:
     question: str
     language: Language
     answer: Answer | None = None
+    lookup: Lookup | None = None
     code: str = ""
     params: dict[str, object] = field(default_factory=dict)
     detail: str = ""
 
     @property
     def hits(self) -> list[Hit]:
+        if self.lookup:
+            return self.lookup.hits
         return self.answer.hits if self.answer else []
 
     @property
@@ -49,8 +54,10 @@ class Reply:
         return error_text(self.language, self.code, self.params, self.detail) if self.code else ""
 
     def to_json(self) -> dict[str, object]:
-        answer = self.answer.to_json() if self.answer else {"answered": False, "confidence": 0.0, "results": []}
         extra = {"question": self.question, "language": self.language, "code": self.code, "message": self.message}
+        if self.lookup:
+            return {"count": self.lookup.count, "results": [hit.to_json() for hit in self.lookup.hits], **extra}
+        answer = self.answer.to_json() if self.answer else {"answered": False, "confidence": 0.0, "results": []}
         return {**answer, **extra}
 
 
@@ -76,11 +83,7 @@ def ask(
     history: Sequence[str] = (),
 ) -> Reply:
     """The `k` best passages for `question` among the library and `owner`'s uploads (or in
-    document `doc` alone; "" means all), judged.
-
-    A quick lookup is the same call with a word or a name: a search of one or two words
-    weighs the lexical channel most (thesis_qa.fusion), so the passage holding the word in
-    any inflection comes first, the word marked in each hit's `terms`."""
+    document `doc` alone; "" means all), judged."""
     question = bounded(question)
     shown = visible(question)
     try:
@@ -90,13 +93,30 @@ def ask(
     return Reply(shown, language, answer)
 
 
+def look_up(
+    workspace: Workspace, word: str, k: int, doc: str, language: Language, *, owner: Owner | None = None
+) -> Reply:
+    """Every passage among the library and `owner`'s uploads (or in document `doc` alone)
+    holding `word` (a word, a name, a year, or each word of a phrase), counted; the first `k`."""
+    word = bounded(word)
+    shown = visible(word)
+    try:
+        found = workspace.look_up(word, k, doc or None, owner)
+    except ThesisQAError as error:
+        return Reply(shown, language, code=error.code, params=error.params, detail=str(error))
+    return Reply(visible(found.query), language, lookup=found)
+
+
 def api_ask(
     workspace: Workspace,
     owner: Owner,
     arguments: dict[str, object],
     default_k: int,
+    *,
+    lookup: bool = False,
 ) -> Reply:
-    """`ask` for a program: every argument checked first, each bad one refused with its code."""
+    """`ask` (or with `lookup`, `look_up`) for a program: every argument checked first, each
+    bad one refused with its code."""
     raw_question = arguments.get("question")
     question = bounded(raw_question) if isinstance(raw_question, str) else ""
     choice = arguments.get("language")
@@ -111,6 +131,8 @@ def api_ask(
         history = _history(arguments.get("history"))
     except BadArgument as error:
         return Reply(visible(question), lang, code=error.code, params=error.params, detail=str(error))
+    if lookup:
+        return look_up(workspace, question, k, doc, lang, owner=owner)
     return ask(workspace, question, k, doc, lang, owner=owner, history=history)
 
 

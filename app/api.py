@@ -2,11 +2,12 @@
 
 They see what the caller may see: the library, plus the caller's own uploads (a logged-in
 account's, or those of the browser whose cookie the request carries). Each answer is plain
-JSON: `question` (cut to its limit), `language`, `answered`, `confidence`, `results` (each a
-`Hit.to_json()`: id, doc, text, section, page, paragraph, order, kind, score, highlights,
-terms), and, when nothing could be searched, a machine-readable `code` with a `message` in
-the answer's language. Every argument is checked first: a `k` of "abc", NaN or 10**9, a
-question that is a number or a list, an unknown `doc`, each gets its own code.
+JSON: `question` (cut to its limit), `language`, `answered`, `confidence` (for `/lookup`
+instead: `count`, every passage holding the word), `results` (each a `Hit.to_json()`: id,
+doc, text, section, page, paragraph, order, kind, score, highlights, terms), and, when nothing
+could be searched, a machine-readable `code` with a `message` in the answer's language. Every
+argument is checked first: a `k` of "abc", NaN or 10**9, a question that is a number or a
+list, an unknown `doc`, each gets its own code.
 """
 
 from __future__ import annotations
@@ -49,9 +50,12 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         language: str = AUTO,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
-        """Passages holding a word or a name, inflected forms included, the word in `terms`."""
+        """Every passage holding a word, a name or a year (any inflection; numbers exactly; each
+        word of a phrase): their true `count`, and the first `k` in `results` (body text first,
+        then headings, contents and bibliography), where the word stands in `terms`."""
         arguments = {"question": word, "k": k, "doc": doc, "language": language}
-        return answers.api_ask(workspace, owner_of(request, accounts), arguments, answers.LOOKUP_K).to_json()
+        owner = owner_of(request, accounts)
+        return answers.api_ask(workspace, owner, arguments, answers.LOOKUP_K, lookup=True).to_json()
 
     def documents(request: gr.Request = None) -> list[str]:  # type: ignore[assignment]
         """Names of the documents the caller can search (values for `doc`)."""

@@ -1,120 +1,96 @@
-"""Pinned passages for lecturers: collected across questions, exported as Markdown.
+"""Pinned passages for lecturers: collected across answers and lookups, reordered, exported.
 
-A pin is a plain dict (a `Hit.to_json()` plus the question it answered). The collection is
-kept with its owner (thesis_qa.owners), so an account finds it again after logging in. The
-export is built in the browser from the Markdown shown on the page: no file of it is ever
-written on the server, so there is nothing another session could fetch.
+A pin is a plain dict (a `Hit.to_json()` plus the question it answered, or the word looked
+up). The collection is kept with its owner (thesis_qa.owners), so an account finds it again
+after logging in; every change reads and writes the stored one, so two pages of one owner
+never overwrite each other's pins.
 
-Everything in the export that comes from a document or a user is escaped for Markdown, so a
-`<script>`, a `[link](javascript:…)` or a `**` inside a passage reads as the text it is.
+What a page may pin is what it was shown: each card carries a token, and the server keeps
+the session's tokens with their passages (`remember`), so a page can only pin a passage it
+was given, never send one of its own making. The exports (`thesis_qa.export`) are built on
+the server from the owner's stored collection and sent to that page alone; no file of them is
+ever written, so there is nothing another session could fetch.
 """
 
 from __future__ import annotations
 
-import re
+import secrets
 from collections.abc import Sequence
 
+from thesis_qa.export import DOCX_TYPE, Excerpt, Labels, to_docx, to_markdown
 from thesis_qa.language import Language
-from thesis_qa_app.answers import Reply
-from thesis_qa_app.render import one_line, visible
+from thesis_qa.owners import MAX_PINS
+from thesis_qa.search import Hit
 from thesis_qa_app.texts import text
 
 Pin = dict[str, object]
-EXPORT_NAME = "thesis-qa-collection.md"
-# What turns text into markup in CommonMark/GFM mid-line: escapes, code, emphasis, links,
-# HTML and entities, tables, strike-through. Lines never start with document text here. An
-# underscore inside a word ("thesis_kk.txt") never starts emphasis, so it stays as it is.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_]))")
+Shown = dict[str, Pin]  # token -> pin, for the cards of one session
+MAX_SHOWN = 500  # cards a session remembers (the oldest are forgotten first)
+EXPORT_NAME = "thesis-qa-collection"
+EXPORTS = {"md": ("text/markdown;charset=utf-8", ".md"), "docx": (DOCX_TYPE, ".docx")}
 
 
-def pinnable(reply: Reply) -> list[Pin]:
-    """The passages of an answer, each with the question it answered."""
-    return [{**hit.to_json(), "question": reply.question} for hit in reply.hits]
+def remember(shown: Shown | None, hits: Sequence[Hit], question: str) -> tuple[Shown, list[str]]:
+    """`shown` with a new token for each of `hits` (pinned with `question`), and the tokens."""
+    batch = secrets.token_hex(4)
+    tokens = [f"{batch}-{rank}" for rank in range(1, len(hits) + 1)]
+    added = {token: {**hit.to_json(), "question": question} for token, hit in zip(tokens, hits, strict=True)}
+    kept = {**(shown or {}), **added}
+    return dict(list(kept.items())[-MAX_SHOWN:]), tokens
 
 
-def pin_choices(pins: Sequence[Pin], lang: Language) -> list[tuple[str, str]]:
-    """(label, position) for a checkbox per passage: "1. Section · ¶ 12: first words…"."""
-    return [
-        (visible(f"{rank}. {_place(pin, lang)}: {_opening(str(pin['text']))}"), str(rank - 1))
-        for rank, pin in enumerate(pins, start=1)
-    ]
+def add(collection: Sequence[Pin], pin: Pin) -> list[Pin] | None:
+    """`collection` with `pin` at its end; None when it holds that passage already or is full."""
+    if any(_key(held) == _key(pin) for held in collection) or len(collection) >= MAX_PINS:
+        return None
+    return [*collection, pin]
 
 
-def add_pins(collection: Sequence[Pin], candidates: Sequence[Pin], chosen: Sequence[str]) -> list[Pin]:
-    """`collection` plus the `chosen` candidates (by position) it does not hold yet."""
-    held = {_key(pin) for pin in collection}
-    picked = [candidates[int(i)] for i in chosen if str(i).isdigit() and int(i) < len(candidates)]
-    added = []
-    for pin in picked:
-        if _key(pin) not in held:
-            held.add(_key(pin))
-            added.append(pin)
-    return [*collection, *added]
+def is_full(collection: Sequence[Pin]) -> bool:
+    return len(collection) >= MAX_PINS
 
 
-def to_markdown(collection: Sequence[Pin], lang: Language) -> str:
-    """The collection as Markdown: each passage quoted, its answering sentence in bold,
-    followed by its reference (document, section, paragraph, page) and the question."""
-    if not collection:
-        return ""
-    blocks = [f"# {text('md_title', lang)}"]
-    for number, pin in enumerate(collection, start=1):
-        blocks.append(f"## {number}. {_escape(_place(pin, lang))}\n\n> {_quote(pin)}\n\n{_reference(pin, lang)}")
-    return "\n\n".join(blocks) + "\n"
+def change(collection: Sequence[Pin], action: str, pin_id: str) -> list[Pin]:
+    """`collection` with the pin `pin_id` moved one place "up" or "down", or "remove"d;
+    unchanged for an unknown pin or action."""
+    pins = list(collection)
+    at = next((i for i, pin in enumerate(pins) if str(pin.get("id")) == pin_id), None)
+    if at is None:
+        return pins
+    if action == "remove":
+        del pins[at]
+    elif action in ("up", "down"):
+        to = at - 1 if action == "up" else at + 1
+        if 0 <= to < len(pins):
+            pins[at], pins[to] = pins[to], pins[at]
+    return pins
 
 
-def _escape(value: object) -> str:
-    """Text as Markdown that shows exactly this text, on one line, no format controls."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(visible(str(value))))
+def excerpts(collection: Sequence[Pin]) -> list[tuple[str, Excerpt]]:
+    """Each pin's id with what an export shows of it."""
+    return [(str(pin.get("id")), Excerpt.from_json(pin)) for pin in collection]
+
+
+def labels(lang: Language) -> Labels:
+    """The words of an export in `lang`."""
+    return Labels(
+        title=text("md_title", lang),
+        document=text("md_document", lang),
+        section=text("md_section", lang),
+        paragraph=text("md_paragraph", lang),
+        page=text("md_page", lang),
+        question=text("md_question", lang),
+        toc_entry=text("toc_entry", lang),
+    )
+
+
+def export(collection: Sequence[Pin], kind: str, lang: Language) -> tuple[str, str, bytes]:
+    """(file name, media type, content) of the collection as "md" or "docx"."""
+    media_type, suffix = EXPORTS[kind]
+    shown, words = [excerpt for _, excerpt in excerpts(collection)], labels(lang)
+    content = to_docx(shown, words) if kind == "docx" else to_markdown(shown, words).encode("utf-8")
+    return EXPORT_NAME + suffix, media_type, content
 
 
 def _key(pin: Pin) -> tuple[str, str]:
-    return str(pin["doc"]), str(pin["id"])
-
-
-def _opening(passage: str, chars: int = 60) -> str:
-    line = one_line(passage)
-    return line if len(line) <= chars else line[:chars].rstrip() + "…"
-
-
-def _section(pin: Pin, lang: Language) -> str:
-    """The section title; "table of contents" for its entries; "" when the document has none."""
-    return str(pin["section"] or (text("toc_entry", lang) if pin["kind"] == "toc" else ""))
-
-
-def _place(pin: Pin, lang: Language) -> str:
-    place = _section(pin, lang) or str(pin["doc"])
-    return f"{place} · ¶ {pin['paragraph']}" if pin["paragraph"] else place
-
-
-def _quote(pin: Pin) -> str:
-    """The passage on one line, answering sentences in bold."""
-    passage = str(pin["text"])
-    parts, pos = [], 0
-    for a, b in _merged(passage, pin["highlights"]):  # type: ignore[arg-type]
-        parts += [_escape(passage[pos:a]), f"**{_escape(passage[a:b])}**"]
-        pos = b
-    parts.append(_escape(passage[pos:]))
-    return " ".join(part for part in parts if part)
-
-
-def _merged(passage: str, spans: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
-    """Spans in order, those separated by whitespace only joined into one."""
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted((int(a), int(b)) for a, b in spans):
-        if merged and not passage[merged[-1][1] : a].strip():
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        elif passage[a:b].strip():
-            merged.append((a, b))
-    return merged
-
-
-def _reference(pin: Pin, lang: Language) -> str:
-    rows = [
-        ("md_document", pin["doc"]),
-        ("md_section", _section(pin, lang)),
-        ("md_paragraph", pin["paragraph"] or ""),
-        ("md_page", pin["page"] if pin["page"] is not None else ""),
-        ("md_question", pin["question"]),
-    ]
-    return "\n".join(f"- {text(key, lang)}: {_escape(value)}" for key, value in rows if value != "")
+    return str(pin.get("doc")), str(pin.get("id"))

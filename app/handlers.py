@@ -1,15 +1,19 @@
 """What each event of the page does: open, leave, ask, look up, upload, follow uploads, remove,
-publish, pin, clear, switch language.
+publish, pin, reorder and remove pins, export, clear, switch language.
 
 Every handler takes the `gr.Request` and acts for `owner_of(request)` only; values the page
-sends (a document name, an upload id, a file path) are checked against that owner's own
-documents and uploads. The conversation and the last answer's passages are kept on the server
-(`gr.State`), so the browser never sends them back.
+sends (a document name, an upload id, a file path, a card's token, a pin's id) are checked
+against that owner's own documents, uploads and collection, and this session's cards. The
+conversation and the cards shown are kept on the server (`gr.State`), so the browser never
+sends them back.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -24,11 +28,12 @@ from thesis_qa.owners import Owner
 from thesis_qa.workspace import Workspace
 from thesis_qa_app import answers, collection, render
 from thesis_qa_app.identity import owner_of, session_of
-from thesis_qa_app.texts import AUTO, as_language, browser_language, error_text, text
+from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
 
 Message = dict[str, object]
 MAX_MESSAGES = 50  # the conversation shown (25 questions and answers)
+LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 
 
@@ -41,6 +46,7 @@ class Handlers:
         self.accounts = accounts
         self.settings = settings
         self.widgets = widgets
+        self._pins = threading.Lock()  # one change of a stored collection at a time
 
     def owner(self, request: gr.Request | None) -> Owner:
         return owner_of(request, self.accounts)
@@ -50,15 +56,7 @@ class Handlers:
         documents, uploads in progress and pinned collection."""
         owner = self.owner(request)
         self.intake.arrived(owner, session_of(request))
-        pinned = self.workspace.uploads.collection(owner)
-        markdown = collection.to_markdown(pinned, self._language(choice, request))
-        w = self.widgets
-        return {
-            **self.interface(choice, request),
-            w.collection: pinned,
-            w.markdown: markdown,
-            w.download: gr.Button(interactive=bool(markdown)),
-        }
+        return self.interface(choice, request)
 
     def leave(self, request: gr.Request) -> None:
         self.intake.left(self.owner(request), session_of(request))
@@ -69,8 +67,10 @@ class Handlers:
         lang = self._language(choice, request)
         statuses = self.intake.statuses(owner)
         w = self.widgets
+        pinned = self.workspace.uploads.collection(owner)
         return {
             **relabel(w, lang, owner, self.workspace.documents(owner), self.settings),
+            **self._collection_view(pinned, lang),
             w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
             w.upload_jobs: render.jobs_html(statuses, lang),
             w.mine: self._mine(owner),
@@ -82,33 +82,54 @@ class Handlers:
         question: str,
         k: float,
         doc: str,
-        choice: str,
         ui_lang: str,
         messages: list[Message],
         asked: list[str],
+        shown: collection.Shown,
         request: gr.Request,
-    ) -> tuple[list[Message], list[Message], list[str], str, list[collection.Pin], gr.CheckboxGroup]:
-        """Answer in the conversation (the earlier questions are its context); the answer's
-        passages become the pin choices."""
+    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+        """Answer in the conversation (the earlier questions are its context), labelled in the
+        interface's language; each card can be pinned."""
         question = answers.bounded(question or "")
-        lang = answers.answer_language(choice, question, as_language(ui_lang))
-        owner = self.owner(request)
+        lang, owner = as_language(ui_lang), self.owner(request)
         reply = answers.ask(self.workspace, question, int(k), doc or "", lang, owner=owner, history=asked or [])
+        shown, tokens = collection.remember(shown, reply.hits, reply.question)
         turn: list[Message] = []
         if question.strip():
             turn.append({"role": "user", "content": render.question_html(reply.question)})
-        shown = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner))
-        turn.append({"role": "assistant", "content": shown})
+        cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
+        turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
-        pins = collection.pinnable(reply)
-        choices = collection.pin_choices(pins, as_language(ui_lang))
-        return messages, messages, asked, "", pins, gr.CheckboxGroup(choices=choices, value=[])
+        return messages, messages, asked, "", shown
 
-    def lookup(self, word: str, doc: str, ui_lang: str, request: gr.Request) -> str:
+    def example(  # noqa: PLR0917
+        self,
+        index: int,
+        k: float,
+        doc: str,
+        ui_lang: str,
+        messages: list[Message],
+        asked: list[str],
+        shown: collection.Shown,
+        request: gr.Request,
+    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+        """An example question, asked as soon as it is clicked."""
+        question = EXAMPLES[index] if isinstance(index, int) and 0 <= index < len(EXAMPLES) else ""
+        return self.chat(question, k, doc, ui_lang, messages, asked, shown, request)
+
+    def forget(self) -> tuple[list[Message], list[str]]:
+        """The chat was cleared: a new conversation (the next question is not a follow-up)."""
+        return [], []
+
+    def lookup(
+        self, word: str, doc: str, ui_lang: str, shown: collection.Shown, request: gr.Request
+    ) -> tuple[str, collection.Shown]:
+        """Every passage holding the word (counted), each card pinnable."""
         lang = as_language(ui_lang)
-        reply = answers.ask(self.workspace, word or "", answers.LOOKUP_K, doc or "", lang, owner=self.owner(request))
-        return render.lookup_html(reply)
+        reply = answers.look_up(self.workspace, word or "", LOOKUP_SHOWN, doc or "", lang, owner=self.owner(request))
+        shown, tokens = collection.remember(shown, reply.hits, reply.question)
+        return render.lookup_html(reply, tokens), shown
 
     def upload(self, path: str | None, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Queue an uploaded file for indexing as the owner's; say why when it is refused."""
@@ -170,22 +191,67 @@ class Handlers:
         return "", render.jobs_html(self.intake.statuses(owner), lang), gr.Timer(active=True)
 
     def pin(
-        self,
-        chosen: list[str],
-        candidates: list[collection.Pin],
-        pinned: list[collection.Pin],
-        ui_lang: str,
-        request: gr.Request,
-    ) -> tuple[list[collection.Pin], str, gr.Button, list[str]]:
-        """Add the chosen passages of the last answer to the owner's collection."""
-        pinned = collection.add_pins(pinned or [], candidates or [], chosen or [])
-        self.workspace.uploads.save_collection(self.owner(request), pinned)
-        markdown = collection.to_markdown(pinned, as_language(ui_lang))
-        return pinned, markdown, gr.Button(interactive=bool(markdown)), []
+        self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request
+    ) -> dict[Component, object]:
+        """Add the card whose pin button was pressed to the owner's collection (only a card
+        this session was shown: its token is looked up, never trusted for content)."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        pin = (shown or {}).get(str(chosen.value))
+        with self._pins:
+            pinned = self.workspace.uploads.collection(owner)
+            grown = collection.add(pinned, pin) if pin else None
+            if grown is not None:
+                self.workspace.uploads.save_collection(owner, grown)
+        if pin is None:
+            status = text("pin_gone", lang)
+        elif grown is None:
+            full = collection.is_full(pinned)
+            status = text("collection_full", lang, n=len(pinned)) if full else text("already_pinned", lang)
+        else:
+            place = render.visible(str(pin.get("section") or pin.get("doc") or "")).rsplit(" › ", 1)[-1]
+            status = text("pinned", lang, place=place, n=len(grown))
+        return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: status}
 
-    def clear(self, request: gr.Request) -> tuple[list[collection.Pin], str, gr.Button, list[str]]:
-        self.workspace.uploads.save_collection(self.owner(request), [])
-        return [], "", gr.Button(interactive=False), []
+    def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        action, _, pin_id = str(chosen.value).partition(":")
+        with self._pins:
+            pinned = collection.change(self.workspace.uploads.collection(owner), action, pin_id)
+            self.workspace.uploads.save_collection(owner, pinned)
+        status = text("pin_removed", lang) if action == "remove" else ""
+        return {**self._collection_view(pinned, lang), self.widgets.pin_status: status}
+
+    def clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        with self._pins:
+            self.workspace.uploads.save_collection(self.owner(request), [])
+        return {**self._collection_view([], as_language(ui_lang)), self.widgets.pin_status: ""}
+
+    def export_markdown(self, ui_lang: str, request: gr.Request) -> str:
+        return self._export("md", ui_lang, request)
+
+    def export_docx(self, ui_lang: str, request: gr.Request) -> str:
+        return self._export("docx", ui_lang, request)
+
+    def _export(self, kind: str, ui_lang: str, request: gr.Request) -> str:
+        """The owner's collection as a file for this page to save ("md" or "docx"): JSON with
+        its name, media type and content (base64). Nothing is written on the server."""
+        pinned = self.workspace.uploads.collection(self.owner(request))
+        if not pinned or kind not in collection.EXPORTS:
+            return ""
+        name, media_type, content = collection.export(pinned, kind, as_language(ui_lang))
+        return json.dumps({"name": name, "type": media_type, "data": base64.b64encode(content).decode("ascii")})
+
+    def _collection_view(self, pinned: list[collection.Pin], lang: Language) -> dict[Component, object]:
+        """The collection's list, its tab's label (with the count) and its buttons."""
+        w, some = self.widgets, bool(pinned)
+        return {
+            w.collection: render.collection_html(collection.excerpts(pinned), lang),
+            w.collection_tab: gr.Tab(label=text("tab_collection", lang, n=len(pinned))),
+            w.download_md: gr.Button(value=text("download_md", lang), interactive=some),
+            w.download_docx: gr.Button(value=text("download_docx", lang), interactive=some),
+            w.clear: gr.Button(value=text("clear", lang), interactive=some),
+        }
 
     def _language(self, choice: str, request: gr.Request | None) -> Language:
         header = request.headers.get("accept-language", "") if request else ""

@@ -14,6 +14,12 @@ SUPPORTED_TYPES = " ".join(SUPPORTED_SUFFIXES)
 AUTO = "auto"
 LANGUAGE_CHOICES = [("Auto", AUTO), ("Қазақша", "kk"), ("Русский", "ru"), ("English", "en")]
 LANGUAGE_LABEL = "Тіл · Язык · Language"
+EXAMPLES = [
+    "Кулик сипаттаған тәртіптің белгілері қандай?",
+    "Саяси модернизация дегеніміз не?",
+    "Что такое политическая модернизация?",
+    "Какие страны приводятся как пример трансформации после фашистского и нацистского режимов?",
+]
 
 TEXTS: dict[str, dict[Language, str]] = {
     "title": {"kk": "Диссертация бойынша сұрақ-жауап", "ru": "Вопросы по диссертации", "en": "Thesis QA"},
@@ -120,9 +126,19 @@ TEXTS: dict[str, dict[Language, str]] = {
     "lookup_placeholder": {"kk": "Мысалы: Хантингтон", "ru": "Например: Хантингтон", "en": "e.g. Хантингтон"},
     "find": {"kk": "Табу", "ru": "Найти", "en": "Find"},
     "lookup_header": {
-        "kk": "«{word}»: {n} үзінді",
-        "ru": "«{word}»: фрагментов {n}",
-        "en": "“{word}”: {n} passages",
+        "kk": "«{word}»: {n} үзіндіде кездеседі",
+        "ru": "«{word}»: встречается во фрагментах: {n}",
+        "en": "“{word}”: found in passages: {n}",
+    },
+    "lookup_shown": {
+        "kk": "(алғашқы {shown} көрсетілген)",
+        "ru": "(показаны первые {shown})",
+        "en": "(the first {shown} shown)",
+    },
+    "lookup_none": {
+        "kk": "«{word}» құжаттарда кездеспейді.",
+        "ru": "«{word}» в документах не встречается.",
+        "en": "“{word}” does not occur in the documents.",
     },
     "answer_header": {
         "kk": "Ең сәйкес {n} үзінді",
@@ -135,19 +151,48 @@ TEXTS: dict[str, dict[Language, str]] = {
     "context": {"kk": "Алдындағы және кейінгі мәтін", "ru": "Текст до и после", "en": "Text before and after"},
     "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
     "after": {"kk": "Кейін", "ru": "После", "en": "After"},
-    "collection_box": {
-        "kk": "Жинақ (оқытушыларға)",
-        "ru": "Подборка (для преподавателей)",
-        "en": "Collection (for lecturers)",
+    "tab_lookup": {"kk": "Іздеу", "ru": "Поиск", "en": "Lookup"},
+    "tab_collection": {"kk": "Жинақ ({n})", "ru": "Подборка ({n})", "en": "Collection ({n})"},
+    "tab_documents": {"kk": "Құжаттар", "ru": "Документы", "en": "Documents"},
+    "nav": {"kk": "Бет бөлімдері", "ru": "Разделы страницы", "en": "Parts of the page"},
+    "nav_ask": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Ask"},
+    "pin": {"kk": "Жинаққа", "ru": "В подборку", "en": "Pin"},
+    "pinned": {
+        "kk": "Жинаққа қосылды: {place}. Жинақта {n} үзінді.",
+        "ru": "Добавлено в подборку: {place}. Фрагментов в подборке: {n}.",
+        "en": "Pinned: {place}. The collection holds {n} passages.",
     },
-    "pins": {
-        "kk": "Соңғы жауаптағы үзінділерді таңдаңыз",
-        "ru": "Выберите фрагменты из последнего ответа",
-        "en": "Choose passages of the last answer",
+    "already_pinned": {
+        "kk": "Бұл үзінді жинақта бар.",
+        "ru": "Этот фрагмент уже в подборке.",
+        "en": "This passage is already in the collection.",
     },
-    "pin": {"kk": "Жинаққа қосу", "ru": "Добавить в подборку", "en": "Pin"},
-    "collection": {"kk": "Жинақ (Markdown)", "ru": "Подборка (Markdown)", "en": "Collection (Markdown)"},
-    "download": {"kk": "Markdown жүктеп алу", "ru": "Скачать Markdown", "en": "Download Markdown"},
+    "pin_gone": {
+        "kk": "Бұл үзінді енді қолжетімсіз; сұрақты қайта қойыңыз.",
+        "ru": "Этот фрагмент больше недоступен; задайте вопрос ещё раз.",
+        "en": "That passage is no longer available; ask again.",
+    },
+    "collection_full": {
+        "kk": "Жинақ толы ({n} үзінді): алдымен біреуін алып тастаңыз.",
+        "ru": "Подборка заполнена ({n} фрагментов): сначала уберите один.",
+        "en": "The collection is full ({n} passages): remove one first.",
+    },
+    "collection_empty": {
+        "kk": "Жинақ бос. Жауаптар мен іздеу нәтижелеріндегі «+ Жинаққа» батырмасымен үзінді қосыңыз.",
+        "ru": "Подборка пуста. Добавляйте фрагменты кнопкой «+ В подборку» в ответах и результатах поиска.",
+        "en": "The collection is empty. Add passages with the “+ Pin” button of an answer or a lookup.",
+    },
+    "collection_help": {
+        "kk": "Оқытушыларға: таңдалған үзінділер сілтемелерімен; ретін өзгертуге, Word не Markdown етіп алуға болады.",
+        "ru": "Для преподавателей: выбранные фрагменты со ссылками; их можно переставить, скачать в Word или Markdown.",
+        "en": "For lecturers: the passages you pinned, with references; reorder them and download as Word or Markdown.",
+    },
+    "move_up": {"kk": "Жоғары", "ru": "Выше", "en": "Move up"},
+    "move_down": {"kk": "Төмен", "ru": "Ниже", "en": "Move down"},
+    "remove_pin": {"kk": "Алып тастау", "ru": "Убрать", "en": "Remove"},
+    "pin_removed": {"kk": "Жинақтан алынды.", "ru": "Убрано из подборки.", "en": "Removed from the collection."},
+    "download_md": {"kk": "Markdown жүктеп алу", "ru": "Скачать Markdown", "en": "Download Markdown"},
+    "download_docx": {"kk": "Word (.docx) жүктеп алу", "ru": "Скачать Word (.docx)", "en": "Download Word (.docx)"},
     "clear": {"kk": "Жинақты тазалау", "ru": "Очистить подборку", "en": "Clear the collection"},
     "md_title": {"kk": "Диссертациядан үзінділер", "ru": "Фрагменты диссертации", "en": "Passages from the thesis"},
     "md_question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
@@ -287,6 +332,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "kk": "Кітапханаға тек оқытушылар мен әкімшілер құжат қоса алады.",
         "ru": "Добавлять документы в библиотеку могут только преподаватели и администраторы.",
         "en": "Only lecturers and admins can add documents to the library.",
+    },
+    "lookup_common": {
+        "kk": "«{query}» тек жалпы сөздерден тұрады: есім, термин немесе жыл іздеп көріңіз.",
+        "ru": "«{query}» состоит только из служебных слов: ищите имя, термин или год.",
+        "en": "“{query}” holds only common words: look up a name, a term or a year.",
     },
     "doc_unknown": {
         "kk": "«{name}» деген құжат жоқ (тізімі: /documents).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, fields
 
 import gradio as gr
@@ -18,17 +19,20 @@ from thesis_qa_app.texts import SUPPORTED_TYPES, text
 class Widgets:
     """Every component the handlers read or relabel."""
 
-    ui_lang: gr.State
+    ui_lang: gr.Textbox
     messages: gr.State
     asked: gr.State
-    answer_pins: gr.State
-    collection: gr.State
+    shown: gr.State
     header: gr.Markdown
+    nav: gr.HTML
     language: gr.Radio
     chat: gr.Chatbot
     question: gr.Textbox
     ask: gr.Button
     examples: gr.Dataset
+    lookup_tab: gr.Tab
+    collection_tab: gr.Tab
+    documents_tab: gr.Tab
     document: gr.Dropdown
     top_k: gr.Slider
     upload: gr.UploadButton
@@ -39,27 +43,28 @@ class Widgets:
     remove: gr.Button
     publish: gr.Button
     timer: gr.Timer
-    lookup_title: gr.Markdown
     lookup: gr.Textbox
     find: gr.Button
-    lookup_results: gr.Markdown
-    collection_box: gr.Accordion
-    pins: gr.CheckboxGroup
-    pin: gr.Button
-    markdown: gr.Textbox
-    download: gr.Button
+    lookup_results: gr.HTML
+    pin_bridge: gr.HTML
+    pin_status: gr.HTML
+    collection: gr.HTML
+    download_md: gr.Button
+    download_docx: gr.Button
     clear: gr.Button
+    export_payload: gr.Textbox
 
     def labelled(self) -> list[Component]:
         """The components `relabel` and the page's opening update."""
-        skip = {"messages", "asked", "answer_pins", "collection", "timer"}
+        skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results"}
         return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 
 
 def relabel(
     w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings
 ) -> dict[Component, object]:
-    """Every visible text of the page in `lang`, for `owner`."""
+    """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
+    buttons are set with the collection: `Handlers._collection_view`)."""
     privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"
     hours = f"{settings.upload_lifetime_hours:g}"
     limit = text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb)
@@ -70,10 +75,13 @@ def relabel(
     return {
         w.ui_lang: lang,
         w.header: header,
+        w.nav: nav_html(lang),
         w.chat: gr.Chatbot(placeholder=text("welcome", lang)),
         w.question: gr.Textbox(label=text("question", lang), placeholder=text("question_placeholder", lang)),
         w.ask: gr.Button(value=text("ask", lang)),
         w.examples: gr.Dataset(label=text("examples", lang)),
+        w.lookup_tab: gr.Tab(label=text("tab_lookup", lang)),
+        w.documents_tab: gr.Tab(label=text("tab_documents", lang)),
         w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
         w.top_k: gr.Slider(label=text("top_k", lang)),
         w.upload: gr.UploadButton(label=text("upload", lang)),
@@ -81,16 +89,23 @@ def relabel(
         w.mine: gr.Dropdown(label=text("mine", lang)),
         w.remove: gr.Button(value=text("remove", lang)),
         w.publish: gr.Button(value=text("publish", lang)),
-        w.lookup_title: f"### {text('lookup', lang)}",
         w.lookup: gr.Textbox(label=text("lookup", lang), placeholder=text("lookup_placeholder", lang)),
         w.find: gr.Button(value=text("find", lang)),
-        w.collection_box: gr.Accordion(label=text("collection_box", lang)),
-        w.pins: gr.CheckboxGroup(label=text("pins", lang)),
-        w.pin: gr.Button(value=text("pin", lang)),
-        w.markdown: gr.Textbox(label=text("collection", lang)),
-        w.download: gr.Button(value=text("download", lang)),
-        w.clear: gr.Button(value=text("clear", lang)),
+        w.pin_status: "",
     }
+
+
+NAV_TARGETS = (("nav_ask", "question"), ("tab_lookup", "lookup"), ("tab_collection", "collection"),
+               ("tab_documents", "documents"))  # fmt: skip
+
+
+def nav_html(lang: Language) -> str:
+    """The phone's menu: links to the question box and to each tab (the page selects the tab)."""
+    links = "".join(
+        f'<a href="#{target}" data-go="{target}">{html.escape(text(key, lang, n="").replace(" ()", ""))}</a>'
+        for key, target in NAV_TARGETS
+    )
+    return f'<nav aria-label="{html.escape(text("nav", lang))}">{links}</nav>'
 
 
 def document_choices(documents: list[str], lang: Language) -> list[tuple[str, str]]:

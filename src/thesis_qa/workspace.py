@@ -26,6 +26,7 @@ from thesis_qa.document import Document, Passage
 from thesis_qa.embed import Embedder, load_embedder
 from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.indexing import Notify, add_documents, build_index, ensure_index
+from thesis_qa.lookup import Lookup, look_up
 from thesis_qa.owners import Owner, Quotas, Upload, Uploads
 from thesis_qa.search import Hit, Mode, Searcher
 from thesis_qa.store import Index, current_version, open_index
@@ -105,6 +106,14 @@ class Workspace:
     ) -> Answer:
         """The ranked passages for `question` (a follow-up of `history`, oldest first), judged."""
         return judge(question, self.search(question, k, doc, history, owner))
+
+    def look_up(self, query: str, limit: int, doc: str | None = None, owner: Owner | None = None) -> Lookup:
+        """Every passage of the library and `owner`'s uploads (or of document `doc` alone)
+        holding the words of `query`, counted, the first `limit` as hits (thesis_qa.lookup)."""
+        shelf = self._shelf(owner)
+        if doc and not any(doc in names for _, names in shelf):
+            raise UnknownDocument(f"no document called '{doc}'", code="doc_unknown", name=doc)
+        return look_up([searcher for searcher, _ in shelf], query, limit, doc or None)
 
     def documents(self, owner: Owner | None = None) -> list[str]:
         """Names of the library's documents, then of `owner`'s uploads."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -21,11 +22,14 @@ from pathlib import Path
 import pytest
 from pages import open_page
 
+from thesis_qa_app.identity import COOKIE
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+NODE_PACKAGES = Path(__file__).parent  # package.json pins axe-core; node_modules/ stays out of git
 START_TIMEOUT_S = 240
 WAIT_S = 30
 
@@ -171,6 +175,20 @@ def other_browser(tmp_path_factory: pytest.TempPathFactory):
     driver.quit()
 
 
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script (npm, MPL-2.0), installed next to this file by `.ci/run`, or here
+    on first use."""
+    script = NODE_PACKAGES / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed to install axe-core for the accessibility check: apt-get install npm")
+        command = [npm, "ci", "--prefix", str(NODE_PACKAGES), "--no-audit", "--no-fund"]
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return script.read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def page(browser, server_url: str):
     """A fresh page of the app (a new session: empty chat), fully loaded."""
@@ -198,3 +216,25 @@ def uploads_on_disk(server: Server, name: str) -> list[Path]:
     """Upload folders of any owner whose upload is called `name`."""
     found = owner_folders(server).glob("*/up-*/upload.json")
     return [f.parent for f in found if json.loads(f.read_text(encoding="utf-8"))["name"] == name]
+
+
+def queue_call(
+    url: str, api_name: str, data: list[object], cookie: str, event_data: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Call one of the page's events directly through Gradio's queue, by its fn_index, as the
+    browser holding `cookie` would (or anyone who copied the page's requests), in a session
+    of its own."""
+    with urllib.request.urlopen(url + "config") as response:
+        config = json.load(response)
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    session = secrets.token_hex(8)
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data, "trigger_id": None}
+    headers = {"Content-Type": "application/json", "Cookie": f"{COOKIE}={cookie}"}
+    urllib.request.urlopen(urllib.request.Request(url + "gradio_api/queue/join", json.dumps(body).encode(), headers))
+    stream = urllib.request.Request(url + f"gradio_api/queue/data?session_hash={session}", headers=headers)
+    with urllib.request.urlopen(stream, timeout=60) as events:
+        for line in events:
+            message = json.loads(line.decode().removeprefix("data:")) if line.startswith(b"data:") else {}
+            if message.get("msg") == "process_completed":
+                return message
+    raise AssertionError("no answer from the queue")

@@ -1,5 +1,6 @@
-"""What a person does on the page, for the browser tests: ask, look up, upload, choose a
-document, remove an upload, and what the page then shows."""
+"""What a person does on the page, for the browser tests: ask, look up, pin, reorder and
+export the collection, upload, choose a document, remove an upload, and what the page then
+shows."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def open_page(page: WebDriver, url: str) -> WebDriver:
     return page
 
 
+def as_new_person(page: WebDriver, url: str) -> WebDriver:
+    """Open the app as someone the server has not seen: the browser's cookie forgotten, so no
+    uploads and an empty collection."""
+    page.delete_all_cookies()
+    return open_page(page, url)
+
+
 def ask(page: WebDriver, question: str) -> WebElement:
     """Type a question, press Enter, and return the answer once it is shown."""
     answers_before = len(page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]"))
@@ -40,7 +48,21 @@ def ask(page: WebDriver, question: str) -> WebElement:
     return page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1]
 
 
+def show_tab(page: WebDriver, name: str) -> None:
+    """Select the side tab `name` ("lookup", "collection", "documents") unless it is selected."""
+
+    def selected(p: WebDriver) -> bool:
+        button = p.find_element(By.ID, f"tab-{name}-button")
+        if button.get_attribute("aria-selected") == "true":
+            return True
+        button.click()
+        return False
+
+    wait(page).until(selected)
+
+
 def look_up(page: WebDriver, word: str) -> WebElement:
+    show_tab(page, "lookup")
     results = page.find_element(By.CSS_SELECTOR, "#lookup-results")
     before = results.text
     box = page.find_element(By.CSS_SELECTOR, "#lookup textarea, #lookup input")
@@ -50,13 +72,49 @@ def look_up(page: WebDriver, word: str) -> WebElement:
     return results
 
 
+def pinned_count(page: WebDriver) -> int:
+    """How many passages the collection holds, as its tab says ("Жинақ (3)")."""
+    label = page.find_element(By.ID, "tab-collection-button").text
+    return int(label.rsplit("(", 1)[1].rstrip(")"))
+
+
+def pin(page: WebDriver, cards: WebElement, index: int) -> None:
+    """Press the pin button of card `index` of an answer or a lookup; wait until it is kept."""
+    before = pinned_count(page)
+    cards.find_elements(By.CSS_SELECTOR, "button.tqa-pin")[index].click()
+    wait(page).until(lambda p: pinned_count(p) == before + 1)
+
+
+def collection_items(page: WebDriver) -> list[WebElement]:
+    show_tab(page, "collection")
+    return page.find_elements(By.CSS_SELECTOR, "#collection li.tqa-item")
+
+
+def change_pin(page: WebDriver, index: int, action: str) -> None:
+    """Press "up", "down" or "remove" on item `index` of the collection; wait for the list."""
+    before = [item.text for item in collection_items(page)]
+    collection_items(page)[index].find_element(By.CSS_SELECTOR, f"button[data-action={action}]").click()
+    wait(page).until(lambda p: [item.text for item in collection_items(p)] != before)
+
+
+def clear_collection(page: WebDriver) -> None:
+    """Empty the collection (it is kept with its owner across pages)."""
+    show_tab(page, "collection")
+    button = page.find_element(By.ID, "clear")
+    if button.is_enabled():
+        button.click()
+    wait(page).until(lambda p: pinned_count(p) == 0)
+
+
 def choose_file(page: WebDriver, path: Path) -> None:
+    show_tab(page, "documents")
     page.find_element(By.CSS_SELECTOR, "input[type=file][data-testid$=upload-button]").send_keys(str(path))
 
 
 def upload(page: WebDriver, path: Path) -> str:
     """Upload a file and return the line the page shows for it once it is indexed or refused
     (a name the library holds is changed: "thesis_kk.txt" may come back as "thesis_kk (2).txt")."""
+    show_tab(page, "documents")  # a tab's content is only drawn once it has been shown
     earlier = len(_finished_lines(page, path.stem))
     choose_file(page, path)
     return upload_outcome(page, path.stem, earlier)
@@ -65,6 +123,8 @@ def upload(page: WebDriver, path: Path) -> str:
 def upload_outcome(page: WebDriver, stem: str, earlier: int = 0, seconds: float = UPLOAD_WAIT_S) -> str:
     """The newest finished line ("✓ …", "⚠ …", "✕ …") about `stem` once there are more than
     `earlier` of them, or the refusal shown at once."""
+
+    show_tab(page, "documents")
 
     def finished(p: WebDriver) -> str | None:
         refusal = p.find_element(By.ID, "upload-message").text
@@ -82,7 +142,8 @@ def _finished_lines(page: WebDriver, stem: str) -> list[str]:
 
 
 def options(page: WebDriver, elem_id: str) -> list[str]:
-    """The labels a dropdown offers (it is opened and closed again)."""
+    """The labels a dropdown of the documents tab offers (it is opened and closed again)."""
+    show_tab(page, "documents")
     box = page.find_element(By.CSS_SELECTOR, f"#{elem_id} input")
     box.click()
     labels = [li.get_attribute("aria-label") for li in page.find_elements(By.CSS_SELECTOR, f"#{elem_id} li")]
@@ -92,8 +153,9 @@ def options(page: WebDriver, elem_id: str) -> list[str]:
 
 
 def choose(page: WebDriver, elem_id: str, label: str) -> None:
-    """Pick the option whose label starts with `label` in a dropdown (again if the page
-    redrew the list meanwhile: it follows uploads in progress every second)."""
+    """Pick the option whose label starts with `label` in a dropdown of the documents tab
+    (again if the page redrew the list meanwhile: it follows uploads in progress every second)."""
+    show_tab(page, "documents")
 
     def picked(p: WebDriver) -> bool:
         try:

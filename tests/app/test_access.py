@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import chromium, library_copy, running_server, uploads_on_disk
+from conftest import chromium, library_copy, queue_call, running_server, uploads_on_disk
 from pages import documents, open_page, upload, wait
 from selenium.webdriver.common.by import By
 
@@ -100,25 +100,6 @@ def test_the_users_file_holds_no_password(accounts_server):
 
     assert all(password not in raw for password in PASSWORDS.values())
     assert set(json.loads(raw)["users"]) == set(PASSWORDS)
-
-
-def queue_call(url: str, api_name: str, data: list[object], cookie: str) -> dict[str, object]:
-    """Call one of the page's events directly through Gradio's queue, by its fn_index, as the
-    browser holding `cookie` would (or anyone who copied the page's requests)."""
-    with urllib.request.urlopen(url + "config") as response:
-        config = json.load(response)
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    session = secrets.token_hex(8)
-    body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
-    headers = {"Content-Type": "application/json", "Cookie": f"{COOKIE}={cookie}"}
-    urllib.request.urlopen(urllib.request.Request(url + "gradio_api/queue/join", json.dumps(body).encode(), headers))
-    stream = urllib.request.Request(url + f"gradio_api/queue/data?session_hash={session}", headers=headers)
-    with urllib.request.urlopen(stream, timeout=60) as events:
-        for line in events:
-            message = json.loads(line.decode().removeprefix("data:")) if line.startswith(b"data:") else {}
-            if message.get("msg") == "process_completed":
-                return message
-    raise AssertionError("no answer from the queue")
 
 
 def test_a_private_event_called_directly_cannot_remove_another_owners_upload(page, server, tmp_path):

@@ -165,6 +165,16 @@ def test_lookup_finds_a_name_in_its_inflected_form(client):
     assert "Хантингтонның" in [hit["text"][a:b] for a, b in hit["terms"]]
 
 
+def test_lookup_counts_every_passage_holding_the_word_and_returns_the_first_k(client):
+    answer = client.predict("Қазақстан", 3, api_name="/lookup")
+
+    assert answer["count"] > len(answer["results"]) == 3
+    assert all("қазақстан" in hit["text"].lower() for hit in answer["results"])
+    assert [hit["kind"] for hit in answer["results"]] == ["body"] * 3  # body text before the contents
+    nothing = client.predict("Маркс", api_name="/lookup")
+    assert (nothing["count"], nothing["results"], nothing["code"]) == (0, [], "")
+
+
 def test_documents_lists_the_indexed_thesis(client):
     assert client.predict(api_name="/documents") == ["thesis_kk.txt"]
 

@@ -15,10 +15,11 @@ from thesis_qa.accounts import Accounts
 from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
-from thesis_qa.owners import safe_name
+from thesis_qa.lookup import Lookup
+from thesis_qa.owners import MAX_PINS, safe_name
 from thesis_qa.search import Hit
+from thesis_qa_app import collection
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
-from thesis_qa_app.collection import add_pins, pinnable, to_markdown
 from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
 from thesis_qa_app.ui import launch_options
@@ -41,6 +42,30 @@ def hit(text: str = "Бірінші сөйлем.  Екінші\tсөйлем.",
 
 def no_context(passage: Passage) -> tuple[list[Passage], list[Passage]]:
     return [], []
+
+
+def cards(answer: Reply, neighbours=no_context) -> str:
+    return answer_html(answer, neighbours, [f"t-{i}" for i in range(len(answer.hits))])
+
+
+def found(word: str, lang: str, hits: list[Hit], count: int | None = None) -> Reply:
+    return Reply(word, lang, lookup=Lookup(word, (word.lower(),), len(hits) if count is None else count, hits))
+
+
+def pinned(*replies: Reply) -> list[collection.Pin]:
+    """Every card of the replies pinned, in order (a passage pinned twice kept once)."""
+    pins: list[collection.Pin] = []
+    for shown_reply in replies:
+        shown, tokens = collection.remember({}, shown_reply.hits, shown_reply.question)
+        for token in tokens:
+            pins = collection.add(pins, shown[token]) or pins
+    return pins
+
+
+def markdown(pins: list[collection.Pin], lang: str) -> str:
+    name, media_type, content = collection.export(pins, "md", lang)
+    assert (name, media_type) == ("thesis-qa-collection.md", "text/markdown;charset=utf-8")
+    return content.decode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -77,41 +102,62 @@ def test_the_interface_starts_in_the_browsers_language(header, language):
     assert browser_language(header) == language
 
 
-def test_a_card_shows_place_relevance_and_marks_with_whitespace_collapsed():
-    html = answer_html(reply("сұрақ", "kk", [hit()]), no_context)
+def test_a_card_shows_the_text_first_then_place_relevance_and_its_pin():
+    html = cards(reply("сұрақ", "kk", [hit()]))
 
-    assert 'КІРІСПЕ › Зерттеудің өзектілігі · ¶ 12 · 5-бет · <span class="tqa-doc">a.pdf</span>' in html
+    text = '<p class="tqa-text" lang="kk"><mark class="term">Бірінші</mark> сөйлем. '
+    where = (
+        '<span class="tqa-place" title="КІРІСПЕ › Зерттеудің өзектілігі">Зерттеудің өзектілігі</span> · ¶ 12 · '
+        '5-бет · <span class="tqa-doc">a.pdf</span>'
+    )
+    assert html.index(text) < html.index(where) < html.index('<button type="button" class="tqa-pin" value="t-0">')
     assert "сенімділік 81%" in html
-    assert '<mark class="term">Бірінші</mark>' in html
-    assert '<mark class="answer">Екінші сөйлем.</mark>' in html
+    assert '<span class="tqa-sep"></span><mark class="answer">Екінші сөйлем.</mark>' in html
     assert "\t" not in html
     assert "  " not in html
 
 
 def test_a_table_of_contents_entry_is_labelled_as_such():
-    html = answer_html(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]), no_context)
+    html = cards(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]))
 
-    assert 'Оглавление · <span class="tqa-doc">a.pdf</span>' in html
+    assert 'title="Оглавление">Оглавление</span> · <span class="tqa-doc">a.pdf</span>' in html
 
 
 def test_document_text_section_and_name_are_escaped_in_cards():
     text = f"Мәтін {HOSTILE}"
-    answer = reply(HOSTILE, "en", [hit(text, section=HOSTILE, doc=HOSTILE + ".txt")])
+    hostile = hit(text, section=HOSTILE, doc=HOSTILE + ".txt")
+    answer = reply(HOSTILE, "en", [hostile])
 
-    for html in (answer_html(answer, lambda p: ([hit(HOSTILE).passage], [])), lookup_html(answer)):
+    for html in (
+        cards(answer, lambda p: ([hit(HOSTILE).passage], [])),
+        lookup_html(found(HOSTILE, "en", [hostile]), ["x"]),
+    ):
         assert "<script" not in html
         assert "<img" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_a_lookup_says_how_many_passages_hold_the_word_and_how_many_are_shown():
+    html = lookup_html(found("Хантингтон", "ru", [hit()], count=40), ["t-0"])
+
+    assert "«Хантингтон»: встречается во фрагментах: 40 (показаны первые 1)" in html
+    assert html.count('class="tqa-pin"') == 1
+
+
+def test_a_lookup_that_finds_nothing_says_so():
+    html = lookup_html(found("Маркс", "en", []), [])
+
+    assert html == '<p class="tqa-note">“Маркс” does not occur in the documents.</p>'
+
+
 def test_the_collection_exports_references_and_the_question():
     answer = reply("Зерттеудің өзектілігі неде?", "kk", [hit()])
-    pins = add_pins([], pinnable(answer), ["0"])
 
-    markdown = to_markdown(add_pins(pins, pinnable(answer), ["0"]), "ru")
+    exported = markdown(pinned(answer, answer), "ru")
 
-    assert markdown.count("## ") == 1  # pinning a passage twice keeps one copy
-    assert "> Бірінші сөйлем. **Екінші сөйлем.**" in markdown
+    assert exported.count("> ") == 1  # pinning a passage twice keeps one copy
+    assert "## Зерттеудің өзектілігі неде?" in exported
+    assert "> Бірінші сөйлем. **Екінші сөйлем.**" in exported
     for line in (
         "- Документ: a.pdf",
         "- Раздел: КІРІСПЕ › Зерттеудің өзектілігі",
@@ -119,7 +165,34 @@ def test_the_collection_exports_references_and_the_question():
         "- Страница: 5",
         "- Вопрос: Зерттеудің өзектілігі неде?",
     ):
-        assert line in markdown
+        assert line in exported
+
+
+def test_pins_move_up_and_down_and_are_removed_one_by_one():
+    pins = pinned(reply("сұрақ", "kk", [hit(id=f"a.pdf#{n}") for n in range(3)]))
+    ids = lambda pins: [pin["id"] for pin in pins]  # noqa: E731
+
+    assert ids(collection.change(pins, "up", "a.pdf#2")) == ["a.pdf#0", "a.pdf#2", "a.pdf#1"]
+    assert ids(collection.change(pins, "down", "a.pdf#2")) == ["a.pdf#0", "a.pdf#1", "a.pdf#2"]
+    assert ids(collection.change(pins, "remove", "a.pdf#1")) == ["a.pdf#0", "a.pdf#2"]
+    assert ids(collection.change(pins, "remove", "a.pdf#9")) == ids(pins)
+    assert ids(collection.change(pins, "explode", "a.pdf#1")) == ids(pins)
+
+
+def test_a_full_collection_takes_no_more_pins():
+    pins = pinned(reply("сұрақ", "kk", [hit(id=f"a.pdf#{n}") for n in range(MAX_PINS)]))
+
+    assert len(pins) == MAX_PINS
+    assert collection.add(pins, {**pins[0], "id": "a.pdf#new"}) is None
+
+
+def test_a_session_remembers_its_last_cards_only():
+    shown: collection.Shown = {}
+    for _ in range(collection.MAX_SHOWN // 10 + 5):
+        shown, tokens = collection.remember(shown, [hit() for _ in range(10)], "сұрақ")
+
+    assert len(shown) == collection.MAX_SHOWN
+    assert set(tokens) <= set(shown)
 
 
 def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
@@ -146,10 +219,11 @@ BIDI = "evil\u202eelif.exe \u200bҚазақ\u2066 тілі\u2069"
 
 
 def test_format_controls_are_removed_from_what_is_shown_and_exported():
-    answer = reply(BIDI, "kk", [hit(f"Мәтін {BIDI}.", section=BIDI)])
-    pins = add_pins([], pinnable(answer), ["0"])
+    shown_hit = hit(f"Мәтін {BIDI}.", section=BIDI)
+    answer = reply(BIDI, "kk", [shown_hit])
+    looked_up = lookup_html(found(BIDI, "kk", [shown_hit]), ["t"])
 
-    for shown in (question_html(BIDI), answer_html(answer, no_context), lookup_html(answer), to_markdown(pins, "kk")):
+    for shown in (question_html(BIDI), cards(answer), looked_up, markdown(pinned(answer), "kk")):
         assert not any(unicodedata.category(ch) in ("Cf", "Cc") for ch in shown.replace("\n", ""))
         assert "evilelif.exe" in shown and "Қазақ тілі" in shown
 
@@ -160,7 +234,7 @@ def test_the_markdown_export_shows_hostile_text_as_text():
     passage = hit(text, section="<img src=x onerror=alert(3)>", sentences=((0, second - 1), (second, len(text))))
     pin = {**passage.to_json(), "highlights": [[second, len(text)]], "question": "<a href='javascript:x'>?</a>"}
 
-    rendered = MarkdownIt("commonmark").render(to_markdown([pin], "en"))
+    rendered = MarkdownIt("commonmark").render(markdown([pin], "en"))
 
     assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
     assert "<a " not in rendered  # neither the [link](javascript:…) nor the question's <a> is a link
@@ -170,16 +244,14 @@ def test_the_markdown_export_shows_hostile_text_as_text():
 
 
 def test_an_unanswered_question_says_so_and_folds_the_closest_passages():
-    html = answer_html(
-        Reply("Марста өмір бар ма?", "ru", Answer("Марста өмір бар ма?", [hit()], answered=False)), no_context
-    )
+    html = cards(Reply("Марста өмір бар ма?", "ru", Answer("Марста өмір бар ма?", [hit()], answered=False)))
 
     assert "В диссертации нет ответа на этот вопрос." in html
     assert '<details class="tqa-closest"><summary>Ближайшие фрагменты (1): проверьте сами</summary>' in html
 
 
 def test_confidence_is_never_shown_as_certain():
-    assert "сенімділік 99%" in answer_html(reply("сұрақ", "kk", [replace(hit(), score=1.0)]), no_context)
+    assert "сенімділік 99%" in cards(reply("сұрақ", "kk", [replace(hit(), score=1.0)]))
 
 
 @pytest.mark.parametrize(
