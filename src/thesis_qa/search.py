@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -37,13 +36,12 @@ from thesis_qa.query import (
 )
 from thesis_qa.ranking import Models, load_models, softmax
 from thesis_qa.store import Index
-from thesis_qa.vocabulary import build_vocabulary, written_forms
+from thesis_qa.vocabulary import build_vocabulary
 
 __all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
 
 MAX_K = 50
 CANDIDATES = 100  # per channel; the ranking is taken over their union
-VOCABULARY_CACHE = Path.home() / ".cache" / "thesis-qa" / "vocabulary"  # until indexes store it
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
@@ -122,8 +120,10 @@ class Searcher:
         self._section_keys = _section_keys(passages, self._language)
         self._idf = _idf(self.lexical)
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
-        forms = written_forms(passages, self._language, self.lexical.vocabulary)
-        self.vocabulary = build_vocabulary(forms, embedder, VOCABULARY_CACHE)
+        self.vocabulary = index.vocabulary
+        if self.vocabulary is None or self.vocabulary.keys != tuple(self.lexical.vocabulary):
+            # An index written before vocabularies were stored (and opened without a rebuild).
+            self.vocabulary = build_vocabulary(passages, self._language, embedder)
 
     @property
     def models(self) -> Models:

@@ -4,7 +4,9 @@ Layout of `index/<name>/`:
 
     CURRENT            the name of the live version folder (replaced atomically)
     v-<stamp>/         manifest.json, documents.jsonl, passages.jsonl,
-                       passages.faiss, sentences.faiss
+                       passages.faiss, sentences.faiss,
+                       vocabulary.json + vocabulary.npy (the lexical keys, their written
+                       forms and those forms' vectors: `vocabulary`)
     .lock              serialises builders
 
 A build writes a fresh version folder and only then points CURRENT at it, so a crash
@@ -31,10 +33,12 @@ import numpy as np
 
 from thesis_qa.document import Document, HeadingHint, Passage, PresplitPassage
 from thesis_qa.errors import StoreError
+from thesis_qa.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _DATA_FILES = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss")
+_VOCABULARY_FILES = ("vocabulary.json", "vocabulary.npy")  # absent from indexes written before them
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Manifest:
     sentences: int
     index_type: str = "flat"
     vectors: str = ""  # how passage and sentence vectors were made (indexing.VECTOR_SCHEME)
+    vocabulary: str = ""  # the query engine that embedded the vocabulary; "" when none is stored
     format: int = FORMAT_VERSION
     created: str = ""
     files: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -80,6 +85,7 @@ class Index:
     passage_vectors: faiss.Index
     sentence_vectors: faiss.Index
     sentence_offsets: np.ndarray  # row of each passage's first sentence; one extra at the end
+    vocabulary: Vocabulary | None = None  # None for an index written before vocabularies were stored
 
     def sentence_range(self, passage_index: int) -> tuple[int, int]:
         """First and past-the-end rows of the passage's sentences in `sentence_vectors`."""
@@ -151,13 +157,17 @@ def _damaged(folder: Path, why: str) -> StoreError:
 def _verify_files(version: Path, manifest: Manifest) -> None:
     if manifest.format != FORMAT_VERSION:
         raise _damaged(version.parent, f"format {manifest.format}, expected {FORMAT_VERSION}")
-    for name in _DATA_FILES:
+    for name in _stored_files(manifest):
         expected = manifest.files.get(name)
         path = version / name
         if expected is None or not path.is_file():
             raise _damaged(version.parent, f"{name} missing")
         if path.stat().st_size != expected["bytes"] or _file_sha256(path) != expected["sha256"]:
             raise _damaged(version.parent, f"{name} does not match its checksum")
+
+
+def _stored_files(manifest: Manifest) -> tuple[str, ...]:
+    return _DATA_FILES + (_VOCABULARY_FILES if manifest.vocabulary else ())
 
 
 def _file_sha256(path: Path) -> str:
@@ -180,7 +190,24 @@ def _read_version(version: Path, manifest: Manifest) -> Index:
         raise _damaged(version.parent, "sentence count differs between files")
     if passage_vectors.d != manifest.dimension or sentence_vectors.d != manifest.dimension:
         raise _damaged(version.parent, "vector dimension differs from the manifest")
-    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
+    vocabulary = _read_vocabulary(version) if manifest.vocabulary else None
+    if vocabulary is not None and vocabulary.vectors.shape != (len(vocabulary.keys), manifest.dimension):
+        raise _damaged(version.parent, "vocabulary vectors differ from its keys or the manifest")
+    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, vocabulary)
+
+
+def _read_vocabulary(version: Path) -> Vocabulary:
+    words = json.loads((version / "vocabulary.json").read_text(encoding="utf-8"))
+    if len(words["keys"]) != len(words["forms"]):
+        raise ValueError("vocabulary keys and forms differ in number")
+    vectors = np.load(version / "vocabulary.npy", allow_pickle=False)
+    return Vocabulary(tuple(words["keys"]), tuple(words["forms"]), vectors)
+
+
+def _write_vocabulary(version: Path, vocabulary: Vocabulary) -> None:
+    words = {"keys": list(vocabulary.keys), "forms": list(vocabulary.forms)}
+    (version / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    np.save(version / "vocabulary.npy", np.ascontiguousarray(vocabulary.vectors, dtype=np.float32), allow_pickle=False)
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -197,8 +224,10 @@ def write_index(
     passages: list[Passage],
     passage_vectors: faiss.Index,
     sentence_vectors: faiss.Index,
+    vocabulary: Vocabulary,
 ) -> None:
-    """Write a new version and make it live atomically; older versions are removed."""
+    """Write a new version and make it live atomically; older versions are removed.
+    `manifest.vocabulary` names the engine that embedded `vocabulary`."""
     _ensure_writable(folder)
     staging = folder / f".staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
@@ -207,10 +236,11 @@ def write_index(
         _write_jsonl(staging / "passages.jsonl", (_passage_to_json(p) for p in passages))
         faiss.write_index(passage_vectors, str(staging / "passages.faiss"))
         faiss.write_index(sentence_vectors, str(staging / "sentences.faiss"))
+        _write_vocabulary(staging, vocabulary)
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest.files = {
             name: {"bytes": (staging / name).stat().st_size, "sha256": _file_sha256(staging / name)}
-            for name in _DATA_FILES
+            for name in _stored_files(manifest)
         }
         (staging / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1))
         _fsync_tree(staging)
