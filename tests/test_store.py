@@ -89,7 +89,7 @@ def test_documents_with_the_same_name_are_told_apart(tmp_path, essay, embedder):
 
 @pytest.mark.parametrize(
     "victim",
-    ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json", "vocabulary.npy", "vocabulary.json"],
+    ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json", "lexical-rows.npy", "vocabulary.npy"],
 )
 def test_a_damaged_index_is_detected_reported_and_rebuilt(tmp_path, essay, embedder, victim):
     folder = tmp_path / "idx"
@@ -155,30 +155,33 @@ def test_a_read_only_index_still_answers(tmp_path, essay, embedder):
         assert ensure_index(folder, embedder, [essay]).manifest.passages == 2
 
 
-def test_an_index_carries_its_vocabulary_so_opening_it_embeds_nothing(tmp_path, essay, notes, embedder):
+def test_an_index_carries_its_lexical_index_so_opening_it_builds_nothing(tmp_path, essay, notes, embedder):
     index = ensure_index(tmp_path / "idx", embedder, [essay, notes])
     searcher = Searcher(index, embedder)
     assert searcher.vocabulary is index.vocabulary  # read, not embedded again
-    assert index.vocabulary.keys == tuple(searcher.lexical.vocabulary)  # one vector per BM25 column
+    assert searcher.lexical.postings is index.lexical  # the stored postings, memory-mapped
+    assert index.vocabulary.keys == tuple(index.lexical.keys)  # one vector per BM25 key
     assert "хантингтон" in index.vocabulary.forms and index.manifest.vocabulary == embedder.query_engine
     stored = index.vocabulary.vectors[index.vocabulary.forms.index("хантингтон")]
     assert float(stored @ embedder.embed_words(["хантингтон"])[0]) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_an_index_written_before_vocabularies_were_stored_gains_one_keeping_its_vectors(tmp_path, essay, embedder):
+def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_its_vectors(tmp_path, essay, embedder):
     folder = tmp_path / "idx"
     built = ensure_index(folder, embedder, [essay])
     version = current_version(folder)
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    for name in ("vocabulary.json", "vocabulary.npy"):  # as main wrote indexes until now
-        (version / name).unlink()
+    for name in [n for n in manifest["files"] if n.startswith(("lexical-", "vocabulary."))]:
+        (version / name).unlink()  # as indexes were written until now
         del manifest["files"][name]
-    del manifest["vocabulary"]
+    del manifest["lexical"], manifest["vocabulary"]
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert open_index(folder).vocabulary is None
+    old = open_index(folder)
+    assert old.lexical is None and old.vocabulary is None
+    assert Searcher(old, embedder).vocabulary.forms == built.vocabulary.forms  # still answers, built at open
     messages, progress = [], []
     index = ensure_index(folder, embedder, [essay], notify=messages.append, progress=_record(progress))
-    assert messages == ["index 'idx': no vocabulary vectors stored; rebuilding"]
+    assert messages == ["index 'idx': no lexical index stored; rebuilding"]
     assert progress[0][0] == progress[0][1], "every passage and sentence vector comes from the previous version"
     assert index.vocabulary.forms == built.vocabulary.forms
     assert abs(index.vocabulary.vectors - built.vocabulary.vectors).max() < 1e-5

@@ -32,11 +32,13 @@ from thesis_qa.store import (
     sha256_text,
     write_index,
 )
-from thesis_qa.vocabulary import Vocabulary, build_vocabulary
+from thesis_qa.vocabulary import Vocabulary, lexical_index
 
 Notify = Callable[[str], None]
 # Bumped whenever vectors of the same text and model would come out different.
 VECTOR_SCHEME = "passage+sentence/1"
+# Bumped whenever the stored BM25 postings or vocabulary of the same passages would differ.
+LEXICAL_SCHEME = "postings+vocabulary/1"
 
 
 def build_index(
@@ -57,7 +59,7 @@ def build_index(
         passages = [p for doc in documents for p in segment(doc)]
         passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
         languages = [dominant_language(p.text) for p in passages]
-        vocabulary = build_vocabulary(passages, languages, embedder, _previous_vocabulary(previous, embedder))
+        lexical, vocabulary = lexical_index(passages, languages, embedder, _previous_vocabulary(previous, embedder))
         passage_index = vector_index(passage_vectors, embedder.dimension)
         manifest = Manifest(
             name=folder.name,
@@ -66,6 +68,7 @@ def build_index(
             dimension=embedder.dimension,
             segmenter=SEGMENTER_VERSION,
             vectors=VECTOR_SCHEME,
+            lexical=LEXICAL_SCHEME,
             vocabulary=embedder.query_engine,
             sources=[_stored_source(doc) for doc in documents],
             passages=len(passages),
@@ -79,6 +82,7 @@ def build_index(
             passages=passages,
             passage_vectors=passage_index,
             sentence_vectors=vector_index(sentence_vectors, embedder.dimension),
+            lexical=lexical,
             vocabulary=vocabulary,
         )
     return open_index(folder)
@@ -135,8 +139,8 @@ def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:
         return "segmenter changed"
     if manifest.vectors != VECTOR_SCHEME:
         return "vector scheme changed"
-    if not manifest.vocabulary:
-        return "no vocabulary vectors stored"
+    if manifest.lexical != LEXICAL_SCHEME:
+        return "lexical index changed" if manifest.lexical else "no lexical index stored"
     return f"source changed: {', '.join(changed)}" if changed else ""
 
 

@@ -5,6 +5,7 @@ Layout of `index/<name>/`:
     CURRENT            the name of the live version folder (replaced atomically)
     v-<stamp>/         manifest.json, documents.jsonl, passages.jsonl,
                        passages.faiss, sentences.faiss,
+                       lexical-*.npy (BM25 postings, memory-mapped: `lexical.Postings`),
                        vocabulary.json + vocabulary.npy (the lexical keys, their written
                        forms and those forms' vectors: `vocabulary`)
     .lock              serialises builders
@@ -33,12 +34,14 @@ import numpy as np
 
 from thesis_qa.document import Document, HeadingHint, Passage, PresplitPassage
 from thesis_qa.errors import StoreError
+from thesis_qa.lexical import Postings
 from thesis_qa.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _DATA_FILES = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss")
-_VOCABULARY_FILES = ("vocabulary.json", "vocabulary.npy")  # absent from indexes written before them
+# Absent from indexes written before the lexical index was stored with them:
+_LEXICAL_FILES = (*(f"lexical-{name}.npy" for name in Postings.FILES), "vocabulary.json", "vocabulary.npy")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Manifest:
     sentences: int
     index_type: str = "flat"
     vectors: str = ""  # how passage and sentence vectors were made (indexing.VECTOR_SCHEME)
-    vocabulary: str = ""  # the query engine that embedded the vocabulary; "" when none is stored
+    lexical: str = ""  # how the postings and vocabulary were made (indexing.LEXICAL_SCHEME); "" when not stored
+    vocabulary: str = ""  # the query engine that embedded the vocabulary
     format: int = FORMAT_VERSION
     created: str = ""
     files: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -85,7 +89,8 @@ class Index:
     passage_vectors: faiss.Index
     sentence_vectors: faiss.Index
     sentence_offsets: np.ndarray  # row of each passage's first sentence; one extra at the end
-    vocabulary: Vocabulary | None = None  # None for an index written before vocabularies were stored
+    lexical: Postings | None = None  # both None for an index written before they were stored
+    vocabulary: Vocabulary | None = None
 
     def sentence_range(self, passage_index: int) -> tuple[int, int]:
         """First and past-the-end rows of the passage's sentences in `sentence_vectors`."""
@@ -167,7 +172,7 @@ def _verify_files(version: Path, manifest: Manifest) -> None:
 
 
 def _stored_files(manifest: Manifest) -> tuple[str, ...]:
-    return _DATA_FILES + (_VOCABULARY_FILES if manifest.vocabulary else ())
+    return _DATA_FILES + (_LEXICAL_FILES if manifest.lexical else ())
 
 
 def _file_sha256(path: Path) -> str:
@@ -190,10 +195,14 @@ def _read_version(version: Path, manifest: Manifest) -> Index:
         raise _damaged(version.parent, "sentence count differs between files")
     if passage_vectors.d != manifest.dimension or sentence_vectors.d != manifest.dimension:
         raise _damaged(version.parent, "vector dimension differs from the manifest")
-    vocabulary = _read_vocabulary(version) if manifest.vocabulary else None
-    if vocabulary is not None and vocabulary.vectors.shape != (len(vocabulary.keys), manifest.dimension):
-        raise _damaged(version.parent, "vocabulary vectors differ from its keys or the manifest")
-    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, vocabulary)
+    if not manifest.lexical:
+        return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
+    lexical, vocabulary = Postings.load(version), _read_vocabulary(version)
+    if len(lexical) != len(passages) or len(lexical.starts) != len(lexical.keys) + 1:
+        raise _damaged(version.parent, "lexical postings differ from the passages")
+    if vocabulary.vectors.shape != (len(lexical.keys), manifest.dimension):
+        raise _damaged(version.parent, "vocabulary differs from the lexical keys or the manifest")
+    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary)
 
 
 def _read_vocabulary(version: Path) -> Vocabulary:
@@ -224,10 +233,11 @@ def write_index(
     passages: list[Passage],
     passage_vectors: faiss.Index,
     sentence_vectors: faiss.Index,
+    lexical: Postings,
     vocabulary: Vocabulary,
 ) -> None:
     """Write a new version and make it live atomically; older versions are removed.
-    `manifest.vocabulary` names the engine that embedded `vocabulary`."""
+    `manifest.lexical` must name how `lexical` and `vocabulary` were made."""
     _ensure_writable(folder)
     staging = folder / f".staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
@@ -236,6 +246,7 @@ def write_index(
         _write_jsonl(staging / "passages.jsonl", (_passage_to_json(p) for p in passages))
         faiss.write_index(passage_vectors, str(staging / "passages.faiss"))
         faiss.write_index(sentence_vectors, str(staging / "sentences.faiss"))
+        lexical.save(staging)
         _write_vocabulary(staging, vocabulary)
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest.files = {

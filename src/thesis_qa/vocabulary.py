@@ -22,14 +22,14 @@ import numpy as np
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.language import Language
-from thesis_qa.lexical import terms
+from thesis_qa.lexical import Postings, passage_keys, terms
 
 NEIGHBOURS = 3  # nearest keys kept for each question word
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Every lexical key of a collection in the lexical index's column order, with its most
+    """Every lexical key of a collection in the lexical index's key order, with its most
     frequent written form and that form's L2-normalised vector (embedded as a question word).
 
     Made when an index is written and stored with it (`store`), so opening an index embeds
@@ -54,14 +54,14 @@ class Vocabulary:
 
 
 def written_forms(passages: Sequence[Passage], languages: Sequence[Language]) -> dict[str, str]:
-    """Every key of the passages' section titles and texts, in order of first appearance (the
-    lexical index's column order), with its most frequent written form (lowercase)."""
+    """Every key of the passages' section titles and texts, sorted (the lexical index's key
+    order, `lexical.Postings`), with its most frequent written form (lowercase)."""
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for passage, language in zip(passages, languages, strict=True):
         text = f"{passage.section}\n{passage.text}"
         for term in terms(text, language):
             forms[term.key][text[term.start : term.end].lower()] += 1
-    return {key: counts.most_common(1)[0][0] for key, counts in forms.items()}
+    return {key: forms[key].most_common(1)[0][0] for key in sorted(forms)}
 
 
 def build_vocabulary(
@@ -81,3 +81,15 @@ def build_vocabulary(
     for row, form in enumerate(forms.values()):
         vectors[row] = known[form]
     return Vocabulary(tuple(forms), tuple(forms.values()), vectors)
+
+
+def lexical_index(
+    passages: Sequence[Passage],
+    languages: Sequence[Language],
+    embedder: Embedder,
+    previous: Vocabulary | None = None,
+) -> tuple[Postings, Vocabulary]:
+    """The BM25 postings of `passages` (each with its language) and their vocabulary, as an
+    index stores them (`build_vocabulary` for `previous`)."""
+    keys = [passage_keys(p.section, p.text, language) for p, language in zip(passages, languages, strict=True)]
+    return Postings.build(keys), build_vocabulary(passages, languages, embedder, previous)
