@@ -176,6 +176,7 @@ def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_
         del manifest["files"][name]
     del manifest["lexical"], manifest["vocabulary"]
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "CURRENT").write_text(version.name + "\n", encoding="utf-8")  # no manifest digest yet either
     old = open_index(folder)
     assert old.lexical is None and old.vocabulary is None
     assert Searcher(old, embedder).vocabulary.forms == built.vocabulary.forms  # still answers, built at open

@@ -30,6 +30,7 @@ from thesis_qa.store import (
     read_manifest,
     sha256_bytes,
     sha256_text,
+    verify_index,
     write_index,
 )
 from thesis_qa.vocabulary import Vocabulary, lexical_index
@@ -94,11 +95,14 @@ def ensure_index(
     default_sources: Sequence[Path] = (),
     notify: Notify = lambda message: None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    verify: bool = False,
 ) -> Index:
     """Open the index at `folder`, building or rebuilding it when it is missing, damaged,
-    made with another model or segmenter, or older than one of its source files."""
+    made with another model or segmenter, or older than one of its source files. `verify`
+    hashes every file first (`store.verify_index`), which finds damage that keeps a size."""
     try:
-        index = open_index(folder)
+        index = verify_index(folder) if verify else open_index(folder)
     except StoreError as error:
         if error.code != "store_missing":
             notify(f"{error}; rebuilding")
