@@ -58,7 +58,7 @@ def test_ask_batch_writes_one_line_per_question(run, tmp_path):
 def test_index_then_ask_a_new_document(run, make_docx):
     path = make_docx([("Heading 1", "Кіріспе"), ("Normal", "Абай Құнанбайұлы 1845 жылы туған. Ол ақын болған.")])
     result = run("index", str(path), "--index", "abai")
-    assert result.exit_code == 0 and "1 document(s), 1 passages" in result.output
+    assert result.exit_code == 0 and "1 document(s), 2 passages" in result.output  # the heading and the paragraph
     payload = json.loads(run("ask", "Абай қай жылы туған?", "--index", "abai", "--json").output)
     assert payload["results"][0]["doc"] == "doc.docx" and payload["results"][0]["section"] == "Кіріспе"
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from thesis_doc import BIBLIOGRAPHY, FOOTNOTES, REFERENCES, RUNNING_HEADER, TABLE
 
+from thesis_qa.answer import judge
 from thesis_qa.evaluate import evaluate
 from thesis_qa.load.hyphens import Dehyphenator
 
@@ -116,7 +117,9 @@ def test_retrieval_on_the_docx_and_the_pdf_keeps_up_with_the_text(thesis_plan, t
     PDF ≥ 0.97× the .txt."""
     _, plan = thesis_plan
     ndcg = {
-        form: evaluate(plan.questions, lambda q, s=searcher: s.search(q, k=10))["all"]["nDCG@10"]
+        form: evaluate(plan.questions, lambda q, s=searcher: judge(q.question, s.search(q.question, k=10)))["metrics"][
+            "all"
+        ]["nDCG@10"]
         for form, searcher in thesis_form_searchers.items()
     }
     print(f"nDCG@10 over {len(plan.questions)} questions: {ndcg}")

@@ -155,5 +155,5 @@ def test_capitals_inside_a_paragraph_do_not_make_a_heading():
         "Мемлекет басшысы атап өтті. БІРІНШІ. Реформа жалғасады. АҚШ ПЕН ЕО. Келісім жасалды.\n\n"
         "Екінші абзац осы бөлімде."
     )
-    passages = segment(Document("t.txt", text))
-    assert {p.section for p in passages} == {"1 САЯСИ МОДЕРНИЗАЦИЯ › 1.1 Теориялар мен типтер"}
+    body = [p for p in segment(Document("t.txt", text)) if p.kind != "heading"]
+    assert {p.section for p in body} == {"1 САЯСИ МОДЕРНИЗАЦИЯ › 1.1 Теориялар мен типтер"}

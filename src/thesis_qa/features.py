@@ -59,7 +59,7 @@ QUESTION_FEATURES = (
     "cross_missing_keys",
     "cross_soft_missing",
     "cross_best_dense_sentence",
-    "lookup",
+    "held_lookup",
     "structural",
 )
 
@@ -177,7 +177,9 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         "cross_missing_keys": cross * s.missing_keys,
         "cross_soft_missing": cross * soft_missing,
         "cross_best_dense_sentence": cross * best_sentence,
-        "lookup": float(question.is_lookup),
+        # A lookup is answered where its words stand: one whose words the documents do not
+        # hold, even softly ("asdf qwerty"), gets no credit for being a lookup.
+        "held_lookup": float(question.is_lookup) * (1.0 - soft_missing),
         "structural": float(question.structural),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

@@ -24,10 +24,12 @@ from thesis_qa.sentences import Unit, split_sentences, split_units
 # 2: printed page labels, footnote/table/bibliography kinds, project-assigned .jsonl ids,
 # bounded sentences; the bundled thesis segments exactly as in 1.
 # 3: every heading is also a passage of kind "heading" (structure questions land on it).
-SEGMENTER_VERSION = "3"
+# 4: a Markdown heading's passage reads without its "#" marks.
+SEGMENTER_VERSION = "4"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
+_MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
 _SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?")
 _NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 # A page range as ToCs print it; "8 - 191.2." is pages 8-19 glued to section number 1.2.
@@ -421,7 +423,9 @@ class _Assembler:
         if key in self.seen:
             return
         self.seen.add(key)
-        self._emit([(heading.unit.start, heading.unit.end)], "heading", paragraph=0)
+        marks = _MARKDOWN_HEADING.match(self.doc.text, heading.unit.start, heading.unit.end)
+        start = marks.end() if marks else heading.unit.start  # "## Мақсаты" reads "Мақсаты"
+        self._emit([(start, heading.unit.end)], "heading", paragraph=0)
 
     def _emit_toc(self, start: int, end: int) -> None:
         key = _dedupe_key(self.doc.text[start:end])
