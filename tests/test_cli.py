@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from thesis_qa.cli import main
+from thesis_qa.store import current_version
 
 
 @pytest.fixture
@@ -59,6 +61,20 @@ def test_index_then_ask_a_new_document(run, make_docx):
     assert result.exit_code == 0 and "1 document(s), 2 passages" in result.output  # the heading and the paragraph
     payload = json.loads(run("ask", "Абай қай жылы туған?", "--index", "abai", "--json").output)
     assert payload["results"][0]["doc"] == "doc.docx" and payload["results"][0]["section"] == "Кіріспе"
+
+
+def test_index_verify_finds_damage_that_keeps_the_size_and_rebuilds(run, make_docx, cli_env):
+    path = make_docx([("Normal", "Абай Құнанбайұлы 1845 жылы туған. Ол ақын болған.")])
+    run("index", str(path), "--index", "abai")
+    version = current_version(Path(cli_env["THESIS_QA_INDEX_DIR"]) / "abai")
+    vectors = version / "passages.faiss"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF  # a flipped bit: same size, so opening (sizes and counts) cannot tell
+    vectors.write_bytes(bytes(data))
+    result = run("index", "--verify", "--index", "abai")
+    assert result.exit_code == 0 and "damaged (passages.faiss does not match its checksum); rebuilding" in result.output
+    assert current_version(version.parent) != version
+    assert "every file matches its SHA-256" in run("index", "--verify", "--index", "abai").output
 
 
 def test_eval_reports_metrics_per_language(run, tmp_path):

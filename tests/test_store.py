@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from thesis_qa.errors import StoreError
 from thesis_qa.indexing import build_index, ensure_index
 from thesis_qa.load import load_document
+from thesis_qa.search import Searcher
 from thesis_qa.store import current_version, open_index
 
 ESSAY = "Саяси модернизация – күрделі процесс.\nОл қоғамды өзгертеді.\n\nДемократия біртіндеп дамиды."
@@ -85,7 +87,10 @@ def test_documents_with_the_same_name_are_told_apart(tmp_path, essay, embedder):
     assert sorted(index.documents) == ["essay (2).txt", "essay.txt"]
 
 
-@pytest.mark.parametrize("victim", ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json"])
+@pytest.mark.parametrize(
+    "victim",
+    ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json", "lexical-rows.npy", "vocabulary.npy"],
+)
 def test_a_damaged_index_is_detected_reported_and_rebuilt(tmp_path, essay, embedder, victim):
     folder = tmp_path / "idx"
     ensure_index(folder, embedder, [essay])
@@ -148,3 +153,36 @@ def test_a_read_only_index_still_answers(tmp_path, essay, embedder):
     ensure_index(folder, embedder, [essay])
     with read_only(folder):
         assert ensure_index(folder, embedder, [essay]).manifest.passages == 2
+
+
+def test_an_index_carries_its_lexical_index_so_opening_it_builds_nothing(tmp_path, essay, notes, embedder):
+    index = ensure_index(tmp_path / "idx", embedder, [essay, notes])
+    searcher = Searcher(index, embedder)
+    assert searcher.vocabulary is index.vocabulary  # read, not embedded again
+    assert searcher.lexical.postings is index.lexical  # the stored postings, memory-mapped
+    assert index.vocabulary.keys == tuple(index.lexical.keys)  # one vector per BM25 key
+    assert "хантингтон" in index.vocabulary.forms and index.manifest.vocabulary == embedder.query_engine
+    stored = index.vocabulary.vectors[index.vocabulary.forms.index("хантингтон")]
+    assert float(stored @ embedder.embed_words(["хантингтон"])[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_its_vectors(tmp_path, essay, embedder):
+    folder = tmp_path / "idx"
+    built = ensure_index(folder, embedder, [essay])
+    version = current_version(folder)
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in [n for n in manifest["files"] if n.startswith(("lexical-", "vocabulary."))]:
+        (version / name).unlink()  # as indexes were written until now
+        del manifest["files"][name]
+    del manifest["lexical"], manifest["vocabulary"]
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "CURRENT").write_text(version.name + "\n", encoding="utf-8")  # no manifest digest yet either
+    old = open_index(folder)
+    assert old.lexical is None and old.vocabulary is None
+    assert Searcher(old, embedder).vocabulary.forms == built.vocabulary.forms  # still answers, built at open
+    messages, progress = [], []
+    index = ensure_index(folder, embedder, [essay], notify=messages.append, progress=_record(progress))
+    assert messages == ["index 'idx': no lexical index stored; rebuilding"]
+    assert progress[0][0] == progress[0][1], "every passage and sentence vector comes from the previous version"
+    assert index.vocabulary.forms == built.vocabulary.forms
+    assert abs(index.vocabulary.vectors - built.vocabulary.vectors).max() < 1e-5

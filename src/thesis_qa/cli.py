@@ -116,11 +116,24 @@ def main() -> None:
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check every file of the index against its SHA-256 (reads all of it) and rebuild it if damaged",
+)
 @_flags(OPTIONS)
-def index_command(paths: tuple[Path, ...], **options: Any) -> None:
-    """Index PATHS (.txt .md .docx .pdf .jsonl) into one index, replacing what it held."""
+def index_command(paths: tuple[Path, ...], verify: bool, **options: Any) -> None:
+    """Index PATHS (.txt .md .docx .pdf .jsonl) into one index, replacing what it held; or,
+    with --verify, check the index file by file."""
+    if verify == bool(paths):
+        raise click.UsageError("give PATHS to index, or --verify")
     settings = _settings(**options)
+    if verify:
+        with _progress_bar("embedding") as progress:
+            index = Workspace(settings, notify=_notify, progress=progress).verify_library()
+        click.echo(f"index '{settings.index}': {len(index.passages)} passages; every file matches its SHA-256")
+        return
     documents = [load_document(path) for path in paths]  # fail on a bad file before loading the model
     with _progress_bar("embedding") as progress:
         workspace = Workspace(settings, notify=_notify, progress=progress)

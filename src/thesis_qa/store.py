@@ -2,15 +2,20 @@
 
 Layout of `index/<name>/`:
 
-    CURRENT            the name of the live version folder (replaced atomically)
+    CURRENT            the live version folder's name and its manifest's SHA-256 (replaced atomically)
     v-<stamp>/         manifest.json, documents.jsonl, passages.jsonl,
-                       passages.faiss, sentences.faiss
+                       passages.faiss, sentences.faiss,
+                       lexical-*.npy (BM25 postings, memory-mapped: `lexical.Postings`),
+                       vocabulary.json + vocabulary.npy (the lexical keys, their written
+                       forms and those forms' vectors: `vocabulary`)
     .lock              serialises builders
 
 A build writes a fresh version folder and only then points CURRENT at it, so a crash
-mid-build leaves the previous version live. Opening checks every file against the sizes and
-SHA-256 digests in the manifest and the row counts against each other: a damaged index raises
-`StoreError` and is never served.
+mid-build leaves the previous version live. Opening checks what is cheap to check: the
+manifest against the digest in CURRENT, every file's size, and the row counts against each
+other; a damaged index raises `StoreError` and is never served. A change inside a file that
+keeps its size (a flipped bit) is found by `verify_index` (`thesis-qa index --verify`), which
+hashes every file against the SHA-256 recorded when it was written.
 """
 
 from __future__ import annotations
@@ -31,10 +36,14 @@ import numpy as np
 
 from thesis_qa.document import Document, HeadingHint, Passage, PresplitPassage
 from thesis_qa.errors import StoreError
+from thesis_qa.lexical import Postings
+from thesis_qa.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _DATA_FILES = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss")
+# Absent from indexes written before the lexical index was stored with them:
+_LEXICAL_FILES = (*(f"lexical-{name}.npy" for name in Postings.FILES), "vocabulary.json", "vocabulary.npy")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class Manifest:
     sentences: int
     index_type: str = "flat"
     vectors: str = ""  # how passage and sentence vectors were made (indexing.VECTOR_SCHEME)
+    lexical: str = ""  # how the postings and vocabulary were made (indexing.LEXICAL_SCHEME); "" when not stored
+    vocabulary: str = ""  # the query engine that embedded the vocabulary
     format: int = FORMAT_VERSION
     created: str = ""
     files: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -80,6 +91,8 @@ class Index:
     passage_vectors: faiss.Index
     sentence_vectors: faiss.Index
     sentence_offsets: np.ndarray  # row of each passage's first sentence; one extra at the end
+    lexical: Postings | None = None  # both None for an index written before they were stored
+    vocabulary: Vocabulary | None = None
 
     def sentence_range(self, passage_index: int) -> tuple[int, int]:
         """First and past-the-end rows of the passage's sentences in `sentence_vectors`."""
@@ -96,30 +109,45 @@ def sha256_text(text: str) -> str:
 
 def current_version(folder: Path) -> Path | None:
     """The live version folder of the index at `folder`, if there is one."""
+    return _pointer(folder)[0]
+
+
+def _pointer(folder: Path) -> tuple[Path | None, str]:
+    """The live version folder and the digest its manifest must have ("" if not recorded)."""
     try:
-        name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+        name, _, digest = (folder / _CURRENT).read_text(encoding="utf-8").strip().partition(" ")
     except OSError:
-        return None
+        return None, ""
     version = folder / name
-    return version if name and version.is_dir() else None
+    return (version if name and version.is_dir() else None), digest
 
 
 def open_index(folder: Path) -> Index:
-    """Load and verify the live version; `StoreError` if it is missing or damaged.
+    """Load and check the live version; `StoreError` if it is missing or damaged.
 
     A builder may replace the live version while we read it; that is retried, not damage.
     """
-    version = current_version(folder)
+    return _retrying(folder, verify=False)
+
+
+def verify_index(folder: Path) -> Index:
+    """`open_index` after hashing every file against its recorded SHA-256 (reads the whole
+    index: `thesis-qa index --verify`)."""
+    return _retrying(folder, verify=True)
+
+
+def _retrying(folder: Path, verify: bool) -> Index:
+    version, digest = _pointer(folder)
     while True:
         if version is None:
             raise StoreError(f"no index at {folder}", code="store_missing", name=folder.name)
         try:
-            return _open_version(version)
+            return _open_version(version, digest, verify)
         except StoreError:
-            newer = current_version(folder)
+            newer, newer_digest = _pointer(folder)
             if newer == version:
                 raise
-            version = newer
+            version, digest = newer, newer_digest
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -133,10 +161,13 @@ def read_manifest(folder: Path) -> Manifest | None:
         return None
 
 
-def _open_version(version: Path) -> Index:
+def _open_version(version: Path, digest: str, verify: bool) -> Index:
     try:
-        manifest = Manifest.from_json(json.loads((version / "manifest.json").read_text(encoding="utf-8")))
-        _verify_files(version, manifest)
+        raw = (version / "manifest.json").read_bytes()
+        if digest and sha256_bytes(raw) != digest:
+            raise _damaged(version.parent, "manifest.json does not match its checksum")
+        manifest = Manifest.from_json(json.loads(raw))
+        _check_files(version, manifest, verify)
         return _read_version(version, manifest)
     except StoreError:
         raise
@@ -148,16 +179,21 @@ def _damaged(folder: Path, why: str) -> StoreError:
     return StoreError(f"index '{folder.name}' is damaged ({why})", code="store_damaged", name=folder.name)
 
 
-def _verify_files(version: Path, manifest: Manifest) -> None:
+def _check_files(version: Path, manifest: Manifest, verify: bool) -> None:
+    """Every data file present with its recorded size; with `verify`, its SHA-256 too."""
     if manifest.format != FORMAT_VERSION:
         raise _damaged(version.parent, f"format {manifest.format}, expected {FORMAT_VERSION}")
-    for name in _DATA_FILES:
+    for name in _stored_files(manifest):
         expected = manifest.files.get(name)
         path = version / name
         if expected is None or not path.is_file():
             raise _damaged(version.parent, f"{name} missing")
-        if path.stat().st_size != expected["bytes"] or _file_sha256(path) != expected["sha256"]:
+        if path.stat().st_size != expected["bytes"] or (verify and _file_sha256(path) != expected["sha256"]):
             raise _damaged(version.parent, f"{name} does not match its checksum")
+
+
+def _stored_files(manifest: Manifest) -> tuple[str, ...]:
+    return _DATA_FILES + (_LEXICAL_FILES if manifest.lexical else ())
 
 
 def _file_sha256(path: Path) -> str:
@@ -180,7 +216,28 @@ def _read_version(version: Path, manifest: Manifest) -> Index:
         raise _damaged(version.parent, "sentence count differs between files")
     if passage_vectors.d != manifest.dimension or sentence_vectors.d != manifest.dimension:
         raise _damaged(version.parent, "vector dimension differs from the manifest")
-    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
+    if not manifest.lexical:
+        return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
+    lexical, vocabulary = Postings.load(version), _read_vocabulary(version)
+    if len(lexical) != len(passages) or len(lexical.starts) != len(lexical.keys) + 1:
+        raise _damaged(version.parent, "lexical postings differ from the passages")
+    if vocabulary.vectors.shape != (len(lexical.keys), manifest.dimension):
+        raise _damaged(version.parent, "vocabulary differs from the lexical keys or the manifest")
+    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary)
+
+
+def _read_vocabulary(version: Path) -> Vocabulary:
+    words = json.loads((version / "vocabulary.json").read_text(encoding="utf-8"))
+    if len(words["keys"]) != len(words["forms"]):
+        raise ValueError("vocabulary keys and forms differ in number")
+    vectors = np.load(version / "vocabulary.npy", allow_pickle=False)
+    return Vocabulary(tuple(words["keys"]), tuple(words["forms"]), vectors)
+
+
+def _write_vocabulary(version: Path, vocabulary: Vocabulary) -> None:
+    words = {"keys": list(vocabulary.keys), "forms": list(vocabulary.forms)}
+    (version / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    np.save(version / "vocabulary.npy", np.ascontiguousarray(vocabulary.vectors, dtype=np.float32), allow_pickle=False)
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -197,8 +254,11 @@ def write_index(
     passages: list[Passage],
     passage_vectors: faiss.Index,
     sentence_vectors: faiss.Index,
+    lexical: Postings,
+    vocabulary: Vocabulary,
 ) -> None:
-    """Write a new version and make it live atomically; older versions are removed."""
+    """Write a new version and make it live atomically; older versions are removed.
+    `manifest.lexical` must name how `lexical` and `vocabulary` were made."""
     _ensure_writable(folder)
     staging = folder / f".staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
@@ -207,16 +267,19 @@ def write_index(
         _write_jsonl(staging / "passages.jsonl", (_passage_to_json(p) for p in passages))
         faiss.write_index(passage_vectors, str(staging / "passages.faiss"))
         faiss.write_index(sentence_vectors, str(staging / "sentences.faiss"))
+        lexical.save(staging)
+        _write_vocabulary(staging, vocabulary)
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest.files = {
             name: {"bytes": (staging / name).stat().st_size, "sha256": _file_sha256(staging / name)}
-            for name in _DATA_FILES
+            for name in _stored_files(manifest)
         }
-        (staging / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1))
+        raw = json.dumps(asdict(manifest), ensure_ascii=False, indent=1).encode("utf-8")
+        (staging / "manifest.json").write_bytes(raw)
         _fsync_tree(staging)
         version = folder / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         staging.rename(version)
-        _point_current(folder, version.name)
+        _point_current(folder, f"{version.name} {sha256_bytes(raw)}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _remove_stale_versions(folder)
@@ -234,10 +297,10 @@ def _ensure_writable(folder: Path) -> None:
         ) from exc
 
 
-def _point_current(folder: Path, version_name: str) -> None:
+def _point_current(folder: Path, pointer: str) -> None:
     tmp = folder / f".{_CURRENT}.{os.getpid()}"
     with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(version_name + "\n")
+        handle.write(pointer + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, folder / _CURRENT)

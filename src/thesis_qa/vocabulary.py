@@ -13,26 +13,30 @@ questions, cross-validated R@1 for Russian questions 0.50 -> 0.72 (README, "Qual
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.language import Language
-from thesis_qa.lexical import terms
+from thesis_qa.lexical import Postings, passage_keys, terms
 
 NEIGHBOURS = 3  # nearest keys kept for each question word
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """One L2-normalised vector per lexical key, in the lexical index's column order."""
+    """Every lexical key of a collection in the lexical index's key order, with its most
+    frequent written form and that form's L2-normalised vector (embedded as a question word).
 
+    Made when an index is written and stored with it (`store`), so opening an index embeds
+    nothing."""
+
+    keys: tuple[str, ...]
+    forms: tuple[str, ...]
     vectors: np.ndarray
 
     def nearest(self, words: np.ndarray, limit: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
@@ -49,30 +53,43 @@ class Vocabulary:
         return np.take_along_axis(part, order, axis=1), np.take_along_axis(sims, order, axis=1).astype(np.float32)
 
 
-def written_forms(passages: Sequence[Passage], languages: Sequence[Language], keys: dict[str, int]) -> list[str]:
-    """The most frequent written form (lowercase) of every key, in column order."""
+def written_forms(passages: Sequence[Passage], languages: Sequence[Language]) -> dict[str, str]:
+    """Every key of the passages' section titles and texts, sorted (the lexical index's key
+    order, `lexical.Postings`), with its most frequent written form (lowercase)."""
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for passage, language in zip(passages, languages, strict=True):
         text = f"{passage.section}\n{passage.text}"
         for term in terms(text, language):
             forms[term.key][text[term.start : term.end].lower()] += 1
-    out = [""] * len(keys)
-    for key, column in keys.items():
-        out[column] = forms[key].most_common(1)[0][0] if forms[key] else key
-    return out
+    return {key: forms[key].most_common(1)[0][0] for key in sorted(forms)}
 
 
-def build_vocabulary(forms: Sequence[str], embedder: Embedder, cache: Path | None = None) -> Vocabulary:
-    """Embed each written form as a query would embed a word; `cache`, a folder where the
-    vectors of a given list of forms and model are kept between runs."""
-    if not forms:
-        return Vocabulary(np.zeros((0, embedder.dimension), dtype=np.float32))
-    digest = hashlib.sha256("\n".join([embedder.fingerprint, *forms]).encode()).hexdigest()[:16]
-    path = cache / f"vocabulary-{digest}.npy" if cache else None
-    if path and path.exists():
-        return Vocabulary(np.load(path))
-    vectors = np.asarray(embedder.embed_words(forms), dtype=np.float32)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
-    return Vocabulary(vectors)
+def build_vocabulary(
+    passages: Sequence[Passage],
+    languages: Sequence[Language],
+    embedder: Embedder,
+    previous: Vocabulary | None = None,
+) -> Vocabulary:
+    """The vocabulary of `passages` (each with its language), each form embedded as a question
+    word by `embedder`'s query engine; forms `previous` holds keep their vectors (the caller
+    lends it only when it was made by the same model and engine)."""
+    forms = written_forms(passages, languages)
+    known = dict(zip(previous.forms, previous.vectors, strict=True)) if previous else {}
+    new = [form for form in dict.fromkeys(forms.values()) if form not in known]
+    known.update(zip(new, np.asarray(embedder.embed_words(new), dtype=np.float32), strict=True))
+    vectors = np.zeros((len(forms), embedder.dimension), dtype=np.float32)
+    for row, form in enumerate(forms.values()):
+        vectors[row] = known[form]
+    return Vocabulary(tuple(forms), tuple(forms.values()), vectors)
+
+
+def lexical_index(
+    passages: Sequence[Passage],
+    languages: Sequence[Language],
+    embedder: Embedder,
+    previous: Vocabulary | None = None,
+) -> tuple[Postings, Vocabulary]:
+    """The BM25 postings of `passages` (each with its language) and their vocabulary, as an
+    index stores them (`build_vocabulary` for `previous`)."""
+    keys = [passage_keys(p.section, p.text, language) for p, language in zip(passages, languages, strict=True)]
+    return Postings.build(keys), build_vocabulary(passages, languages, embedder, previous)

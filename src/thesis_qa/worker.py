@@ -84,7 +84,7 @@ def main() -> None:
     os.nice(19)
     limit = int(config["memory_mb"]) * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    embedder = load_embedder(config["model"], Path(config["cache_dir"]))
+    embedder = load_embedder(config["model"], Path(config["cache_dir"]), config["query_engine"])
     _send(replies, {"ready": True})
     for line in sys.stdin:
         task = json.loads(line)

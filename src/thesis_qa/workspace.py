@@ -141,6 +141,15 @@ class Workspace:
         index = self.searcher.index
         self._swap(lambda: add_documents(self.settings.index_folder, index, [doc], self.embedder, progress))
 
+    def verify_library(self) -> Index:
+        """Hash every file of the library index against its recorded SHA-256 (opening checks
+        sizes and counts only), rebuilding it from its sources when damaged."""
+        folder = self.settings.index_folder
+        self._swap(
+            lambda: ensure_index(folder, self.embedder, self.default_sources, self.notify, self.progress, verify=True)
+        )
+        return self.searcher.index
+
     def reload_library(self) -> None:
         """Serve the library's live version (another process, e.g. a worker, replaced it)."""
         self._swap(lambda: open_index(self.settings.index_folder))
