@@ -14,7 +14,7 @@ and bibliography entries; within each, in document order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,11 +54,12 @@ class Word:
         """Whether a word of a passage (its `term`, `written` as in the text) is this word."""
         return _opens_with_number(written, self.text) if self.is_number else term.key == self.key(language)
 
-    def index_keys(self, vocabulary: Iterable[str]) -> list[str]:
-        """A number's keys in an index: itself (cut as keys are) and longer written words it
-        opens ("1966ж"), which the index keeps as keys of their own."""
+    def index_keys(self, keys: np.ndarray) -> list[str]:
+        """A number's keys in an index (`keys`, sorted): itself (cut as keys are) and longer
+        written words it opens ("1966ж"), which the index keeps as keys of their own."""
         cut = self.key("kk")
-        return [key for key in vocabulary if key == cut or _opens_with_number(key, self.text)]
+        opening = keys[np.searchsorted(keys, cut) : np.searchsorted(keys, cut + "\uffff")]
+        return [str(key) for key in opening if key == cut or _opens_with_number(str(key), self.text)]
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _candidate_rows(searcher: Searcher, words: Sequence[Word]) -> np.ndarray:
 def _key_sets(searcher: Searcher, words: Sequence[Word]) -> list[list[str]]:
     """The key sets to ask the index for: the words keyed in each language, with each way of
     picking one index key per number."""
-    numbers = _product([w.index_keys(searcher.lexical.vocabulary) for w in words if w.is_number])
+    numbers = _product([w.index_keys(searcher.lexical.postings.keys) for w in words if w.is_number])
     sets: list[tuple[str, ...]] = []
     for language in LANGUAGES:
         keys = [w.key(language) for w in words if not w.is_number]
