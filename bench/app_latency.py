@@ -18,7 +18,6 @@ Targets: median <= 60 ms with one client; no error and the same answers with 16.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -91,20 +90,6 @@ def fast_poll_ask(c, question: str) -> float:
         return ask(c, question)[0]
     finally:
         gradio_client.utils.time = saved
-
-
-def raw_ask(http: httpx.Client, url: str, question: str) -> float:
-    """POST the call, then read its SSE stream to the `complete` event."""
-    start = time.perf_counter()
-    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]}).json()["event_id"]
-    with http.stream("GET", f"{url}/gradio_api/call/ask/{event}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("event: error"):
-                raise RuntimeError("the server reported an error")
-            if line.startswith("data:") and "results" in line:
-                json.loads(line[5:])
-                break
-    return time.perf_counter() - start
 
 
 def concurrent(url: str, questions: list[str], rounds: int) -> dict:
@@ -190,7 +175,7 @@ def measure(url: str, questions: list[str], rounds: int, server: subprocess.Pope
                 start = time.perf_counter()
                 one.predict(api_name="/documents")
                 floor.append(time.perf_counter() - start)
-                raw.append(raw_ask(http, url, q))
+                raw.append(common.raw_ask(http, url, q))
                 fast.append(fast_poll_ask(one, q))
     one.close()
 

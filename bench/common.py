@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"  # git-ignored
@@ -175,3 +177,18 @@ def cache_dir() -> Path:
     from thesis_qa.config import Settings
 
     return Settings.from_env(index_dir=SCRATCH).cache_dir
+
+
+def raw_ask(http: httpx.Client, url: str, question: str) -> float:
+    """One `/ask` as raw HTTP (POST the call, then read its SSE answer); seconds. Without
+    gradio_client, whose 50 ms polling would dominate the figure."""
+    start = time.perf_counter()
+    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]}).json()["event_id"]
+    with http.stream("GET", f"{url}/gradio_api/call/ask/{event}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event: error"):
+                raise RuntimeError("the server reported an error")
+            if line.startswith("data:") and "results" in line:
+                json.loads(line[5:])
+                break
+    return time.perf_counter() - start

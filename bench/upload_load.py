@@ -125,24 +125,11 @@ class Browser:
                 self.event("ui_remove", [value, "en"])
 
 
-def ask(http: httpx.Client, url: str, question: str) -> float:
-    """One question as raw HTTP (POST, then the SSE answer); seconds."""
-    start = time.perf_counter()
-    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]}).json()["event_id"]
-    with http.stream("GET", f"{url}/gradio_api/call/ask/{event}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("event: error"):
-                raise RuntimeError("the server reported an error")
-            if line.startswith("data:") and "results" in line:
-                break
-    return time.perf_counter() - start
-
-
 def phase(url: str, questions: list[str]) -> list[float]:
     with httpx.Client(timeout=60) as http:
         seconds = []
         for i in range(QUESTIONS_PER_PHASE):
-            seconds.append(ask(http, url, questions[i % len(questions)]))
+            seconds.append(common.raw_ask(http, url, questions[i % len(questions)]))
             time.sleep(PAUSE_S)
         return seconds
 
