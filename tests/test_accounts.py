@@ -9,7 +9,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from thesis_qa.accounts import AccountError, Accounts, exposure_problem, may_publish
+from thesis_qa.accounts import AccountError, Accounts, UsersFile, exposure_problem, may_publish
 from thesis_qa.cli import main
 from thesis_qa.owners import Owner
 
@@ -18,7 +18,7 @@ PASSWORD = "Абай-1845-ақын"
 
 @pytest.fixture
 def accounts(tmp_path):
-    return Accounts(tmp_path / "users.json")
+    return Accounts(UsersFile(tmp_path / "users.json"))
 
 
 def test_an_added_account_logs_in_with_its_password_only(accounts):
@@ -35,12 +35,12 @@ def test_the_users_file_holds_salted_hashes_and_no_password(accounts):
     accounts.add("aigerim", PASSWORD)
     accounts.add("dana", PASSWORD)  # the same password
 
-    raw = accounts.path.read_bytes()
+    raw = accounts.users.path.read_bytes()
     users = json.loads(raw)["users"]
     assert PASSWORD.encode() not in raw and PASSWORD.encode("unicode_escape") not in raw
     assert users["aigerim"]["salt"] != users["dana"]["salt"]
     assert users["aigerim"]["hash"] != users["dana"]["hash"]
-    assert stat.S_IMODE(accounts.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(accounts.users.path.stat().st_mode) == 0o600
 
 
 def test_roles_decide_who_may_add_to_the_library(accounts):
@@ -73,12 +73,12 @@ def test_a_removed_account_can_no_longer_log_in(accounts):
 
 
 def test_the_environment_shortcut_is_one_admin_account(tmp_path):
-    accounts = Accounts(tmp_path / "users.json", ("lecturer", "s3cret-пароль"))
+    accounts = Accounts(UsersFile(tmp_path / "users.json"), ("lecturer", "s3cret-пароль"))
 
     assert accounts.configured()
     assert accounts.verify("lecturer", "s3cret-пароль") and not accounts.verify("lecturer", "s3cret")
     assert accounts.account("lecturer").role == "admin"
-    assert not Accounts(tmp_path / "users.json", ("lecturer", "")).configured()
+    assert not Accounts(UsersFile(tmp_path / "users.json"), ("lecturer", "")).configured()
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_the_users_command_adds_lists_and_removes_accounts(tmp_path):
     owner_folder.mkdir(parents=True)
 
     assert runner.invoke(main, ["users", "list"], env=env).output == "aigerim\tlecturer\ndana\tstudent\n"
-    assert Accounts(tmp_path / "index" / "users.json").verify("dana", PASSWORD)
+    assert Accounts(UsersFile(tmp_path / "index" / "users.json")).verify("dana", PASSWORD)
     assert runner.invoke(main, ["users", "remove", "dana"], env=env).exit_code == 0
     assert not owner_folder.exists()  # the account's uploads went with it
     refused = runner.invoke(main, ["users", "remove", "dana"], env=env)

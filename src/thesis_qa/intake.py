@@ -30,6 +30,9 @@ from thesis_qa.owners import INCOMING, Owner, Upload, safe_name, unique_name
 from thesis_qa.workspace import Workspace
 
 LEAVE_GRACE_S = 20.0
+# Replicas sharing a store: an upload unfinished for this long lost its indexer (a 250-page
+# thesis indexes in minutes; a queue holds at most a few).
+UNFINISHED_SHARED_S = 3600.0
 
 
 class PermissionDenied(ThesisQAError):
@@ -58,7 +61,7 @@ class Intake:
 
     def start(self) -> None:
         """Remove what a previous run left half-done, then expire uploads in the background."""
-        self.uploads.discard_unfinished()
+        self.uploads.discard_unfinished(UNFINISHED_SHARED_S if self.uploads.store.shared else 0.0)
         self.uploads.expire()
         self._sweeper.start()
 
@@ -90,7 +93,7 @@ class Intake:
                 "kind": "index",
                 "source": str(source),
                 "name": upload.name,
-                "folder": str(upload.folder),
+                "index": upload.location.spec,
                 "max_bytes": settings.max_upload_bytes,
                 "max_passages": self.uploads.passages_left(owner, upload.name),
                 "quota_passages": settings.quota_passages,
@@ -105,11 +108,11 @@ class Intake:
         upload = self.uploads.find(owner, upload_id)
         if upload is None or not upload.live:
             raise ThesisQAError("no such upload", code="upload_unknown")
-        library = self.workspace.settings.index_folder
+        library = self.workspace.library.spec
 
         def task() -> dict[str, object]:
             name = unique_name(upload.name, set(self.workspace.documents()))
-            return {"kind": "publish", "upload": str(upload.folder), "library": str(library), "name": name}
+            return {"kind": "publish", "upload": upload.location.spec, "library": library, "name": name}
 
         return self.queue.submit(Job(owner.id, upload.name, upload.bytes, task, {"owner": owner, "publish": upload}))
 
@@ -157,11 +160,11 @@ class Intake:
             if job.state == "done":
                 self.uploads.settle(job.meta["owner"], upload)
             else:
-                shutil.rmtree(upload.folder, ignore_errors=True)
+                self.uploads.discard(upload)
         published: Upload | None = job.meta.get("publish")
         if published is not None and job.state == "done":
             self.workspace.reload_library()
-            shutil.rmtree(published.folder, ignore_errors=True)
+            self.uploads.discard(published)
 
     def _sweep_forever(self) -> None:
         interval = min(60.0, max(1.0, self.uploads.lifetime_s / 10))

@@ -1,26 +1,26 @@
-"""Who an upload belongs to, and where each owner's uploads live on disk.
+"""Who an upload belongs to, and where each owner's uploads are kept.
 
 The library is what the operator indexed. Everything uploaded from the browser belongs to an
 owner: an account (by user name) or an anonymous browser (by the random token of its cookie).
-Under `Settings.owners_folder` (index/<library>.owners/):
+In the store's records area `<library>.owners` (thesis_qa.stores; with the files store, the
+folder index/<library>.owners/):
 
-    <owner-id>/owner.json        {"seen": unix time}: when the owner last opened the page
-    <owner-id>/collection.json   the owner's pinned passages
-    <owner-id>/<upload-id>/      upload.json {"name", "bytes", "created"}, incoming/ (the file
-                                 while it waits to be indexed) and an index of that one
-                                 document in the store format (thesis_qa.store)
+    <owner-id>/owner               {"seen": unix time}: when the owner last opened the page
+    <owner-id>/collection          the owner's pinned passages
+    <owner-id>/<upload-id>/upload  {"name", "bytes", "created"}; the index of that one
+                                   document is the store's `<library>.owners/<owner>/<upload>`
 
-Each upload being its own index, removing it, expiring it or deleting its owner is deleting a
-folder: nothing of it (text, vectors, the file) is left on disk, and no other index is
-rebuilt. Owner ids are digests, so a folder name reveals neither a user name nor a cookie. An
-upload is live once its index has a CURRENT version; a folder without one is still being
-indexed, or its indexing died (and it is removed at the next start).
+The file itself waits to be indexed in `incoming/` of the upload's scratch folder on the
+machine that received it, and is deleted once indexed. Each upload being its own index,
+removing it, expiring it or deleting its owner deletes its records and its index: nothing of
+it (text, vectors, the file) is left, and no other index is rebuilt. Owner ids are digests,
+so a key reveals neither a user name nor a cookie. An upload is live once its index has a
+version; one without is still being indexed, or its indexing died (`discard_unfinished`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -29,17 +29,15 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from thesis_qa.accounts import Role
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.store import current_version, read_manifest
+from thesis_qa.stores import IndexLocation, Store
 
 MAX_NAME_CHARS = 120
 MAX_PINS = 200
-_UPLOAD_FILE = "upload.json"
-_OWNER_FILE = "owner.json"
-_COLLECTION_FILE = "collection.json"
 INCOMING = "incoming"
 _OWNER_ID = re.compile(r"[ua]-[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"up-[0-9a-f]{16}")
@@ -83,34 +81,46 @@ class Upload:
     name: str
     bytes: int
     created: float
-    folder: Path
+    folder: Path  # on this machine: the file while it waits to be indexed (`INCOMING`)
+    location: IndexLocation  # the upload's own index, in the store
 
     @property
     def live(self) -> bool:
-        return current_version(self.folder) is not None
+        return self.location.version() is not None
 
     @property
     def passages(self) -> int:
-        manifest = read_manifest(self.folder)
+        manifest = self.location.manifest()
         return manifest.passages if manifest else 0
 
 
 class Uploads:
-    """Every owner's uploads, under one folder."""
+    """Every owner's uploads: their records and indexes in `store` (under `area`), their
+    files waiting to be indexed in `scratch` on this machine."""
 
-    def __init__(self, root: Path, quotas: Quotas, lifetime_s: float) -> None:
-        self.root = root
+    def __init__(self, store: Store, area: str, scratch: Path, quotas: Quotas, lifetime_s: float) -> None:
+        self.store = store
+        self.area = area
+        self.records = store.records(area)
+        self.scratch = scratch
         self.quotas = quotas
         self.lifetime_s = lifetime_s
+
+    @classmethod
+    def in_folder(cls, root: Path, quotas: Quotas, lifetime_s: float) -> Uploads:
+        """Uploads kept as files under `root` (the files store's layout)."""
+        from thesis_qa.stores.files import FilesStore
+
+        return cls(FilesStore(root.parent), root.name, root, quotas, lifetime_s)
 
     def all(self, owner: Owner) -> list[Upload]:
         """The owner's uploads, live or being indexed, oldest first; expired ones are deleted
         on the way, so an upload past its lifetime is never seen."""
-        uploads = [u for u in map(_read_upload, self._upload_folders(owner.id)) if u]
+        uploads = [u for u in map(self._read, self._upload_ids(owner.id), repeat(owner.id)) if u]
         if owner.anonymous:
             now = time.time()
             for upload in [u for u in uploads if self._expired(u, now)]:
-                shutil.rmtree(upload.folder, ignore_errors=True)
+                self._delete(upload)
                 uploads.remove(upload)
         return sorted(uploads, key=lambda u: (u.created, u.id))
 
@@ -122,9 +132,10 @@ class Uploads:
         return next((u for u in self.all(owner) if u.id == upload_id), None)
 
     def reserve(self, owner: Owner, name: str, size: int, taken: Iterable[str]) -> Upload:
-        """A folder for a new upload of `size` bytes, named `name` unless a library document
-        (`taken`) has that name. An upload of the owner's with the same name is replaced
-        once the new one is live (`settle`), so it does not count against the quotas."""
+        """A record and a scratch folder for a new upload of `size` bytes, named `name` unless
+        a library document (`taken`) has that name. An upload of the owner's with the same
+        name is replaced once the new one is live (`settle`), so it does not count against
+        the quotas."""
         kept = [u for u in self.all(owner) if u.name != name]
         name = unique_name(name, set(taken))
         kept = [u for u in kept if u.name != name]
@@ -134,10 +145,9 @@ class Uploads:
             raise QuotaError(
                 f"at most {self.quotas.megabytes} MB of uploads", code="quota_mb", limit=self.quotas.megabytes
             )
-        upload_id = "up-" + secrets.token_hex(8)
-        upload = Upload(owner.id, upload_id, name, size, time.time(), self.root / owner.id / upload_id)
+        upload = self._upload(owner.id, "up-" + secrets.token_hex(8), name, size, time.time())
         (upload.folder / INCOMING).mkdir(parents=True)
-        _write_json(upload.folder / _UPLOAD_FILE, {"name": name, "bytes": size, "created": upload.created})
+        self.records.put(f"{owner.id}/{upload.id}/upload", {"name": name, "bytes": size, "created": upload.created})
         self.touch(owner)
         return upload
 
@@ -151,87 +161,120 @@ class Uploads:
         shutil.rmtree(upload.folder / INCOMING, ignore_errors=True)
         for old in self.all(owner):
             if old.name == upload.name and old.id != upload.id:
-                shutil.rmtree(old.folder, ignore_errors=True)
+                self._delete(old)
 
     def remove(self, owner: Owner, upload_id: str) -> bool:
         upload = self.find(owner, upload_id)
         if upload is None:
             return False
-        shutil.rmtree(upload.folder, ignore_errors=True)
+        self._delete(upload)
         return True
 
+    def discard(self, upload: Upload) -> None:
+        """Delete an upload that failed or was cancelled (no quota check: it is the owner's)."""
+        self._delete(upload)
+
     def touch(self, owner: Owner) -> None:
-        """Remember that the owner is around (an anonymous owner's folder outlives its uploads
-        by one lifetime after the last visit)."""
-        folder = self.root / owner.id
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_json(folder / _OWNER_FILE, {"seen": time.time()})
+        """Remember that the owner is around (an anonymous owner's records outlive their
+        uploads by one lifetime after the last visit)."""
+        self.records.put(f"{owner.id}/owner", {"seen": time.time()})
 
     def expire(self, busy: Iterable[str] = ()) -> int:
-        """Delete anonymous owners' uploads past their lifetime, and the folders of anonymous
+        """Delete anonymous owners' uploads past their lifetime, and the records of anonymous
         owners gone for a lifetime with nothing left; `busy` upload ids are being indexed and
-        are left alone. Returns the number of folders deleted."""
+        are left alone. Returns the number of uploads and owners deleted."""
         busy, now, removed = set(busy), time.time(), 0
-        for folder in self._owner_folders():
-            if not folder.name.startswith("a-"):
+        for owner_id in self._owner_ids():
+            if not owner_id.startswith("a-"):
                 continue
-            for upload in filter(None, map(_read_upload, self._upload_folders(folder.name))):
+            for upload in filter(None, (self._read(u, owner_id) for u in self._upload_ids(owner_id))):
                 if upload.id not in busy and self._expired(upload, now):
-                    shutil.rmtree(upload.folder, ignore_errors=True)
+                    self._delete(upload)
                     removed += 1
-            if not self._upload_folders(folder.name) and _seen(folder) + self.lifetime_s < now:
-                shutil.rmtree(folder, ignore_errors=True)
+            if not self._upload_ids(owner_id) and self._seen(owner_id) + self.lifetime_s < now:
+                self.records.delete(owner_id)
+                shutil.rmtree(self.scratch / owner_id, ignore_errors=True)
                 removed += 1
         return removed
 
-    def discard_unfinished(self) -> int:
-        """Delete uploads whose indexing never finished (the server stopped mid-way): at
-        start nothing is being indexed, so a folder without a live index is debris."""
-        removed = 0
-        for owner in self._owner_folders():
-            for folder in self._upload_folders(owner.name):
-                if current_version(folder) is None or _read_upload(folder) is None:
-                    shutil.rmtree(folder, ignore_errors=True)
+    def discard_unfinished(self, older_than_s: float = 0.0) -> int:
+        """Delete uploads whose indexing never finished (a server stopped mid-way) and this
+        machine's leftover incoming files. At the start of a server that is alone with its
+        store nothing is being indexed (`older_than_s` 0); replicas sharing a store only
+        discard what has been unfinished for longer than any indexing takes."""
+        removed, cutoff = 0, time.time() - older_than_s
+        for owner_id in self._owner_ids():
+            for upload_id in self._upload_ids(owner_id):
+                upload = self._read(upload_id, owner_id)
+                if upload is not None and upload.created > cutoff:
+                    continue
+                if upload is None or not upload.live:
+                    self._delete(upload or self._upload(owner_id, upload_id, "", 0, 0.0))
                     removed += 1
                 else:
-                    shutil.rmtree(folder / INCOMING, ignore_errors=True)
+                    shutil.rmtree(upload.folder / INCOMING, ignore_errors=True)
         return removed
 
     def collection(self, owner: Owner) -> list[dict[str, object]]:
-        try:
-            pins = json.loads((self.root / owner.id / _COLLECTION_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
+        pins = self.records.get(f"{owner.id}/collection")
         return [pin for pin in pins if isinstance(pin, dict)][:MAX_PINS] if isinstance(pins, list) else []
 
     def save_collection(self, owner: Owner, pins: list[dict[str, object]]) -> None:
-        folder = self.root / owner.id
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_json(folder / _COLLECTION_FILE, pins[:MAX_PINS])
+        self.records.put(f"{owner.id}/collection", pins[:MAX_PINS])
+
+    def _delete(self, upload: Upload) -> None:
+        upload.location.remove()
+        self.records.delete(f"{upload.owner}/{upload.id}")
+        shutil.rmtree(upload.folder, ignore_errors=True)
 
     def _expired(self, upload: Upload, now: float) -> bool:
         return upload.created + self.lifetime_s < now
 
-    def _owner_folders(self) -> list[Path]:
-        if not self.root.is_dir():
-            return []
-        return [p for p in self.root.iterdir() if p.is_dir() and _OWNER_ID.fullmatch(p.name)]
+    def _seen(self, owner_id: str) -> float:
+        record = self.records.get(f"{owner_id}/owner")
+        try:
+            return float(record["seen"])  # type: ignore[index,arg-type]
+        except (KeyError, TypeError, ValueError):
+            return 0.0
 
-    def _upload_folders(self, owner_id: str) -> list[Path]:
-        folder = self.root / owner_id
-        if not folder.is_dir():
-            return []
-        return [p for p in folder.iterdir() if p.is_dir() and _UPLOAD_ID.fullmatch(p.name)]
+    def _owner_ids(self) -> list[str]:
+        return [name for name in self.records.children("") if _OWNER_ID.fullmatch(name)]
+
+    def _upload_ids(self, owner_id: str) -> list[str]:
+        return [name for name in self.records.children(owner_id) if _UPLOAD_ID.fullmatch(name)]
+
+    def _key(self, owner_id: str, upload_id: str) -> str:
+        return f"{self.area}/{owner_id}/{upload_id}"
+
+    def _upload(self, owner_id: str, upload_id: str, name: str, size: int, created: float) -> Upload:
+        location = self.store.index(self._key(owner_id, upload_id))
+        return Upload(owner_id, upload_id, name, size, created, self.scratch / owner_id / upload_id, location)
+
+    def _read(self, upload_id: str, owner_id: str) -> Upload | None:
+        data = self.records.get(f"{owner_id}/{upload_id}/upload")
+        try:
+            name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])  # type: ignore[index,arg-type]
+        except (KeyError, TypeError, ValueError):
+            return None
+        return self._upload(owner_id, upload_id, name, size, created)
 
 
-def remove_owner_everywhere(index_dir: Path, owner_id: str) -> int:
-    """Delete an owner's folder next to every library in `index_dir` (an account removed)."""
+def remove_owner_everywhere(store: Store, scratch_root: Path, owner_id: str) -> int:
+    """Delete an owner's uploads, pins and records next to every library of the store (an
+    account removed); the number of libraries they had anything in."""
     if not _OWNER_ID.fullmatch(owner_id):
         return 0
-    folders = [f / owner_id for f in index_dir.glob("*.owners") if (f / owner_id).is_dir()]
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-    return len(folders)
+    found = 0
+    for area in store.areas():
+        records = store.records(area)
+        if owner_id not in records.children(""):
+            continue
+        for upload_id in filter(_UPLOAD_ID.fullmatch, records.children(owner_id)):
+            store.index(f"{area}/{owner_id}/{upload_id}").remove()
+        records.delete(owner_id)
+        shutil.rmtree(scratch_root / area / owner_id, ignore_errors=True)
+        found += 1
+    return found
 
 
 def safe_name(name: str) -> str:
@@ -259,25 +302,3 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def _read_upload(folder: Path) -> Upload | None:
-    try:
-        data = json.loads((folder / _UPLOAD_FILE).read_text(encoding="utf-8"))
-        name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return Upload(folder.parent.name, folder.name, name, size, created, folder)
-
-
-def _seen(owner_folder: Path) -> float:
-    try:
-        return float(json.loads((owner_folder / _OWNER_FILE).read_text(encoding="utf-8"))["seen"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return owner_folder.stat().st_mtime
-
-
-def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)

@@ -40,7 +40,7 @@ from thesis_qa.lexical import Postings
 from thesis_qa.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
-_CURRENT = "CURRENT"
+CURRENT = "CURRENT"
 _DATA_FILES = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss")
 # Absent from indexes written before the lexical index was stored with them:
 _LEXICAL_FILES = (*(f"lexical-{name}.npy" for name in Postings.FILES), "vocabulary.json", "vocabulary.npy")
@@ -93,6 +93,7 @@ class Index:
     sentence_offsets: np.ndarray  # row of each passage's first sentence; one extra at the end
     lexical: Postings | None = None  # both None for an index written before they were stored
     vocabulary: Vocabulary | None = None
+    version: str = ""  # the store's name for this version (`IndexLocation.version`)
 
     def sentence_range(self, passage_index: int) -> tuple[int, int]:
         """First and past-the-end rows of the passage's sentences in `sentence_vectors`."""
@@ -115,7 +116,7 @@ def current_version(folder: Path) -> Path | None:
 def _pointer(folder: Path) -> tuple[Path | None, str]:
     """The live version folder and the digest its manifest must have ("" if not recorded)."""
     try:
-        name, _, digest = (folder / _CURRENT).read_text(encoding="utf-8").strip().partition(" ")
+        name, _, digest = (folder / CURRENT).read_text(encoding="utf-8").strip().partition(" ")
     except OSError:
         return None, ""
     version = folder / name
@@ -205,8 +206,8 @@ def _file_sha256(path: Path) -> str:
 
 
 def _read_version(version: Path, manifest: Manifest) -> Index:
-    documents = {d.name: d for d in map(_document_from_json, _read_jsonl(version / "documents.jsonl"))}
-    passages = [_passage_from_json(p, documents) for p in _read_jsonl(version / "passages.jsonl")]
+    documents = {d.name: d for d in map(document_from_json, _read_jsonl(version / "documents.jsonl"))}
+    passages = [passage_from_json(p, documents) for p in _read_jsonl(version / "passages.jsonl")]
     passage_vectors = faiss.read_index(str(version / "passages.faiss"))
     sentence_vectors = faiss.read_index(str(version / "sentences.faiss"))
     offsets = np.cumsum([0] + [len(p.sentences) for p in passages])
@@ -217,13 +218,15 @@ def _read_version(version: Path, manifest: Manifest) -> Index:
     if passage_vectors.d != manifest.dimension or sentence_vectors.d != manifest.dimension:
         raise _damaged(version.parent, "vector dimension differs from the manifest")
     if not manifest.lexical:
-        return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets)
+        return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, version=version.name)
     lexical, vocabulary = Postings.load(version), _read_vocabulary(version)
     if len(lexical) != len(passages) or len(lexical.starts) != len(lexical.keys) + 1:
         raise _damaged(version.parent, "lexical postings differ from the passages")
     if vocabulary.vectors.shape != (len(lexical.keys), manifest.dimension):
         raise _damaged(version.parent, "vocabulary differs from the lexical keys or the manifest")
-    return Index(manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary)
+    return Index(
+        manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary, version.name
+    )
 
 
 def _read_vocabulary(version: Path) -> Vocabulary:
@@ -263,8 +266,8 @@ def write_index(
     staging = folder / f".staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
     try:
-        _write_jsonl(staging / "documents.jsonl", (_document_to_json(d) for d in documents))
-        _write_jsonl(staging / "passages.jsonl", (_passage_to_json(p) for p in passages))
+        _write_jsonl(staging / "documents.jsonl", (document_to_json(d) for d in documents))
+        _write_jsonl(staging / "passages.jsonl", (passage_to_json(p) for p in passages))
         faiss.write_index(passage_vectors, str(staging / "passages.faiss"))
         faiss.write_index(sentence_vectors, str(staging / "sentences.faiss"))
         lexical.save(staging)
@@ -298,12 +301,12 @@ def _ensure_writable(folder: Path) -> None:
 
 
 def _point_current(folder: Path, pointer: str) -> None:
-    tmp = folder / f".{_CURRENT}.{os.getpid()}"
+    tmp = folder / f".{CURRENT}.{os.getpid()}"
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(pointer + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, folder / _CURRENT)
+    os.replace(tmp, folder / CURRENT)
     _fsync_dir(folder)
 
 
@@ -360,11 +363,11 @@ def _write_jsonl(path: Path, records: Iterator[dict[str, object]]) -> None:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _document_to_json(doc: Document) -> dict[str, object]:
+def document_to_json(doc: Document) -> dict[str, object]:
     return asdict(doc)
 
 
-def _document_from_json(data: dict[str, object]) -> Document:
+def document_from_json(data: dict[str, object]) -> Document:
     fields = dict(data)
     fields["page_starts"] = tuple(data["page_starts"])  # type: ignore[arg-type]
     fields["headings"] = tuple(HeadingHint(**h) for h in data["headings"])  # type: ignore[union-attr]
@@ -372,13 +375,13 @@ def _document_from_json(data: dict[str, object]) -> Document:
     return Document(**fields)  # type: ignore[arg-type]
 
 
-def _passage_to_json(passage: Passage) -> dict[str, object]:
+def passage_to_json(passage: Passage) -> dict[str, object]:
     record = asdict(passage)
     del record["text"]  # a slice of its document's text, stored once
     return record
 
 
-def _passage_from_json(data: dict[str, object], documents: dict[str, Document]) -> Passage:
+def passage_from_json(data: dict[str, object], documents: dict[str, Document]) -> Passage:
     fields = dict(data)
     doc = documents[str(data["doc"])]
     fields["text"] = doc.text[int(data["start"]) : int(data["end"])]  # type: ignore[arg-type]

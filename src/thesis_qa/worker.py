@@ -9,7 +9,7 @@ true` when it ends after saying so).
 Being a process of its own, it cannot slow answering beyond what the kernel grants a nice-19
 process, its memory is bounded (a file that inflates past the bound fails alone, the server
 keeps serving), and it is stopped at any moment by killing it: the index it was writing never
-becomes live (thesis_qa.store), and the caller deletes the folder.
+becomes live (thesis_qa.stores), and the caller deletes the upload.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from thesis_qa.indexing import add_documents, build_index
 from thesis_qa.load import load_document
 from thesis_qa.owners import QuotaError
 from thesis_qa.segment import segment
-from thesis_qa.store import open_index
+from thesis_qa.stores import open_location
 
 Task = dict[str, Any]
 Progress = Callable[[int, int], None]
@@ -58,16 +58,16 @@ def index_upload(task: Task, embedder: Embedder, progress: Progress) -> dict[str
             passages=passages,
             limit=int(task["quota_passages"]),
         )
-    index = build_index(Path(task["folder"]), [doc], embedder, progress)
+    index = build_index(open_location(task["index"]), [doc], embedder, progress)
     return {"passages": len(index.passages)}
 
 
 def publish_upload(task: Task, embedder: Embedder, progress: Progress) -> dict[str, object]:
     """Add an upload's document to the library under `name` (chosen not to clash)."""
-    upload = open_index(Path(task["upload"]))
+    upload = open_location(task["upload"]).open()
     doc = replace(next(iter(upload.documents.values())), name=task["name"], path="")
-    library = Path(task["library"])
-    index = add_documents(library, open_index(library), [doc], embedder, progress)
+    library = open_location(task["library"])
+    index = add_documents(library, library.open(), [doc], embedder, progress)
     return {"passages": sum(1 for p in index.passages if p.doc == doc.name), "name": doc.name}
 
 

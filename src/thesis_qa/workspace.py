@@ -13,6 +13,7 @@ else's uploads are ever opened for them, so privacy holds by construction.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,10 +30,12 @@ from thesis_qa.indexing import Notify, add_documents, build_index, ensure_index
 from thesis_qa.lookup import Lookup, look_up
 from thesis_qa.owners import Owner, Quotas, Upload, Uploads
 from thesis_qa.search import Hit, Mode, Searcher
-from thesis_qa.store import Index, current_version, open_index
+from thesis_qa.store import Index
+from thesis_qa.stores import open_store
 
 ProgressBar = Callable[[int, int], None]
 OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
+RECHECK_S = 1.0  # how stale a replica's library may be: its live version is checked this often
 
 
 class UnknownDocument(ThesisQAError):
@@ -60,22 +63,51 @@ class Workspace:
         if default_sources is None:
             default_sources = [bundled_thesis()] if settings.index == DEFAULT_INDEX else []
         self.default_sources = list(default_sources)
+        self.store = open_store(settings.store, settings.index_dir)
+        self.library = self.store.index(settings.index)
         quotas = Quotas(settings.quota_files, settings.quota_mb, settings.quota_passages)
-        self.uploads = Uploads(settings.owners_folder, quotas, settings.upload_lifetime_hours * 3600)
+        lifetime_s = settings.upload_lifetime_hours * 3600
+        self.uploads = Uploads(self.store, settings.owners_area, settings.owners_folder, quotas, lifetime_s)
         self._queries = _RememberedQueries(self.embedder)
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
-        self._opened: OrderedDict[Path, tuple[str, Searcher | None]] = OrderedDict()
+        self._searcher_version: str | None = None
+        self._checked = 0.0
+        self._opened: OrderedDict[str, tuple[str, Searcher | None]] = OrderedDict()
 
     @property
     def searcher(self) -> Searcher:
-        """The searcher over the live library index, opened (or built, or repaired) on first use."""
+        """The searcher over the live library index, opened (or built, or repaired) on first
+        use, and reopened when another process (a worker, another replica) replaced it: that
+        is checked at most every `RECHECK_S` seconds."""
         with self._lock:
             if self._searcher is None:
-                folder = self.settings.index_folder
-                index = ensure_index(folder, self.embedder, self.default_sources, self.notify, self.progress)
-                self._searcher = Searcher(index, self._queries, self.mode)
-            return self._searcher
+                index = ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
+                self._set_searcher(index)
+            searcher, stale = self._searcher, self._stale()
+        if stale:
+            try:
+                self.reload_library()
+            except StoreError as error:
+                self.notify(f"{error}; still serving the version opened before")
+                self._searcher_version = self.library.version()
+                return searcher
+            return self.searcher
+        return searcher
+
+    def _stale(self) -> bool:
+        """Whether the library's live version is no longer the one being served."""
+        now = time.monotonic()
+        if now - self._checked < RECHECK_S:
+            return False
+        self._checked = now
+        live = self.library.version()
+        return live is not None and live != self._searcher_version
+
+    def _set_searcher(self, index: Index) -> None:
+        self._searcher = Searcher(index, self._queries, self.mode)
+        self._searcher_version = index.version
+        self._checked = time.monotonic()
 
     def search(
         self,
@@ -133,31 +165,31 @@ class Workspace:
 
     def index_documents(self, documents: Sequence[Document]) -> None:
         """Make the library index hold exactly these documents."""
-        folder = self.settings.index_folder
-        self._swap(lambda: build_index(folder, documents, self.embedder, self.progress))
+        self._swap(lambda: build_index(self.library, documents, self.embedder, self.progress))
 
     def add_document(self, doc: Document, progress: ProgressBar | None = None) -> None:
         """Add (or replace, by name) one library document; the live index serves until the new one is ready."""
         index = self.searcher.index
-        self._swap(lambda: add_documents(self.settings.index_folder, index, [doc], self.embedder, progress))
+        self._swap(lambda: add_documents(self.library, index, [doc], self.embedder, progress))
 
     def verify_library(self) -> Index:
         """Hash every file of the library index against its recorded SHA-256 (opening checks
         sizes and counts only), rebuilding it from its sources when damaged."""
-        folder = self.settings.index_folder
         self._swap(
-            lambda: ensure_index(folder, self.embedder, self.default_sources, self.notify, self.progress, verify=True)
+            lambda: ensure_index(
+                self.library, self.embedder, self.default_sources, self.notify, self.progress, verify=True
+            )
         )
         return self.searcher.index
 
     def reload_library(self) -> None:
         """Serve the library's live version (another process, e.g. a worker, replaced it)."""
-        self._swap(lambda: open_index(self.settings.index_folder))
+        self._swap(self.library.open)
 
     def _swap(self, build: Callable[[], Index]) -> None:
         index = build()
         with self._lock:
-            self._searcher = Searcher(index, self._queries, self.mode)
+            self._set_searcher(index)
 
     def _shelf(self, owner: Owner | None) -> list[tuple[Searcher, set[str]]]:
         """The searchers `owner` may use, each with the document names it holds: the library
@@ -166,32 +198,32 @@ class Workspace:
         shelf = [(library, set(library.index.documents))]
         if owner is not None:
             live = self.uploads.live(owner)
-            self._close_gone(owner, {upload.folder for upload in live})
+            self._close_gone(owner, {upload.location.spec for upload in live})
             for upload in live:
                 searcher = self._upload_searcher(upload)
                 if searcher is not None:
                     shelf.append((searcher, set(searcher.index.documents)))
         return shelf
 
-    def _close_gone(self, owner: Owner, live: set[Path]) -> None:
+    def _close_gone(self, owner: Owner, live: set[str]) -> None:
         """Forget the owner's uploads that were removed or expired (their memory goes too)."""
         with self._lock:
-            for folder in [f for f in self._opened if f.parent.name == owner.id and f not in live]:
-                del self._opened[folder]
+            mine = f"/{owner.id}/"
+            for spec in [s for s in self._opened if mine in s and s not in live]:
+                del self._opened[spec]
 
     def _upload_searcher(self, upload: Upload) -> Searcher | None:
         """The upload's searcher, opened once per version; None when its index is damaged or
         made with another model (it is then left out, and said so once in the log)."""
-        version = current_version(upload.folder)
-        key = version.name if version else ""
+        spec, key = upload.location.spec, upload.location.version() or ""
         with self._lock:
-            cached = self._opened.get(upload.folder)
+            cached = self._opened.get(spec)
             if cached and cached[0] == key:
-                self._opened.move_to_end(upload.folder)
+                self._opened.move_to_end(spec)
                 return cached[1]
         searcher = None
         try:
-            index = open_index(upload.folder)
+            index = upload.location.open()
             if index.manifest.model_fingerprint == self.embedder.fingerprint:
                 searcher = Searcher(index, self._queries, self.mode)
             else:
@@ -199,7 +231,7 @@ class Workspace:
         except StoreError as error:
             self.notify(f"upload {upload.owner}/{upload.id}: {error}; left out")
         with self._lock:
-            self._opened[upload.folder] = (key, searcher)
+            self._opened[spec] = (key, searcher)
             while len(self._opened) > OPEN_UPLOADS:
                 self._opened.popitem(last=False)
         return searcher

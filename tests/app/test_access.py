@@ -19,7 +19,7 @@ from conftest import chromium, library_copy, queue_call, running_server, uploads
 from pages import documents, open_page, upload, wait
 from selenium.webdriver.common.by import By
 
-from thesis_qa.accounts import Accounts
+from thesis_qa.accounts import Accounts, UsersFile
 from thesis_qa_app.identity import COOKIE
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ ақыны."
@@ -43,7 +43,7 @@ def accounts_server(tmp_path_factory, server):
     """A server with two student accounts, over a copy of the main server's library."""
     tmp = tmp_path_factory.mktemp("accounts-server")
     settings = library_copy(server, tmp)
-    accounts = Accounts(tmp / "index" / "users.json")
+    accounts = Accounts(UsersFile(tmp / "index" / "users.json"))
     for name, password in PASSWORDS.items():
         accounts.add(name, password)
     with running_server(tmp, **settings) as started:

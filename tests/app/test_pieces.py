@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from thesis_qa.accounts import Accounts
+from thesis_qa.accounts import Accounts, UsersFile
 from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
@@ -196,7 +196,8 @@ def test_a_session_remembers_its_last_cards_only():
 
 
 def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
-    options = launch_options(Settings(index_dir=tmp_path, cache_dir=tmp_path), Accounts(tmp_path / "users.json"))
+    accounts = Accounts(UsersFile(tmp_path / "users.json"))
+    options = launch_options(Settings(index_dir=tmp_path, cache_dir=tmp_path), accounts)
 
     assert options["server_name"] == "127.0.0.1"
     assert options["server_port"] == 7860
@@ -207,8 +208,8 @@ def test_the_app_serves_locally_without_login_by_default(tmp_path: Path):
 
 def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Path):
     settings = Settings(index_dir=tmp_path, cache_dir=tmp_path)
-    both = Accounts(tmp_path / "users.json", ("lecturer", "s3cret-пароль"))
-    user_only = Accounts(tmp_path / "users.json", ("lecturer", ""))
+    both = Accounts(UsersFile(tmp_path / "users.json"), ("lecturer", "s3cret-пароль"))
+    user_only = Accounts(UsersFile(tmp_path / "users.json"), ("lecturer", ""))
 
     assert launch_options(settings, both)["auth"] == both.verify
     assert both.verify("lecturer", "s3cret-пароль") and not both.verify("lecturer", "s3cret")

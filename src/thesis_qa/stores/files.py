@@ -1,0 +1,116 @@
+"""The files store: each index a folder under `index/` (format in thesis_qa.store), each
+record a JSON file, so a newcomer's install needs no database."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from thesis_qa import store
+from thesis_qa.ann import index_type, vector_index
+from thesis_qa.store import Index, Manifest
+from thesis_qa.stores import IndexContents, Json
+
+
+class FilesLocation:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def spec(self) -> str:
+        return str(self.folder)
+
+    def open(self, verify: bool = False) -> Index:
+        return store.verify_index(self.folder) if verify else store.open_index(self.folder)
+
+    def write(self, contents: IndexContents) -> None:
+        dimension = contents.manifest.dimension
+        passage_index = vector_index(contents.passage_vectors, dimension)
+        contents.manifest.index_type = index_type(passage_index)
+        store.write_index(
+            self.folder,
+            manifest=contents.manifest,
+            documents=contents.documents,
+            passages=contents.passages,
+            passage_vectors=passage_index,
+            sentence_vectors=vector_index(contents.sentence_vectors, dimension),
+            lexical=contents.lexical,
+            vocabulary=contents.vocabulary,
+        )
+
+    def version(self) -> str | None:
+        live = store.current_version(self.folder)
+        return live.name if live else None
+
+    def manifest(self) -> Manifest | None:
+        return store.read_manifest(self.folder)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        with store.build_lock(self.folder):
+            yield
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class FilesRecords:
+    """Record "a/b/c" is the file `<root>/a/b/c.json`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def get(self, key: str) -> Json | None:
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, value: Json) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def children(self, prefix: str) -> list[str]:
+        folder = self.root / prefix if prefix else self.root
+        if not folder.is_dir():
+            return []
+        names = {p.name if p.is_dir() else p.stem for p in folder.iterdir() if p.is_dir() or p.suffix == ".json"}
+        return sorted(name for name in names if not name.startswith("."))
+
+    def delete(self, prefix: str) -> None:
+        shutil.rmtree(self.root / prefix, ignore_errors=True)
+        self._path(prefix).unlink(missing_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+
+class FilesStore:
+    shared = False  # one server per folder
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+
+    def index(self, key: str) -> FilesLocation:
+        return FilesLocation(self.index_dir / key)
+
+    def records(self, area: str) -> FilesRecords:
+        return FilesRecords(self.index_dir / area)
+
+    def areas(self) -> list[str]:
+        return sorted(p.name for p in self.index_dir.glob("*") if p.is_dir() and not (p / store.CURRENT).exists())
+
+    def describe(self) -> str:
+        return str(self.index_dir)

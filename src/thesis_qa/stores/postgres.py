@@ -1,0 +1,390 @@
+"""The PostgreSQL store: indexes, uploads, owners and accounts in one database with pgvector,
+so several app replicas serve the same library and users.
+
+An index version is rows tagged with its key and version number: documents and passages
+(JSON), passage and sentence vectors (pgvector), the lexical postings and vocabulary (the
+arrays the files store writes as .npy, as bytea). A build inserts a new version and then
+points `indexes.version` at it in one transaction; the version before stays until the next
+build, so a replica still reading it never sees rows vanish mid-question.
+
+Vectors: an index of up to `EXACT_MAX` passages is loaded into an exact FAISS index on open
+(as the files store does, so rankings are the same); a larger one is searched in PostgreSQL
+through an HNSW index of its own version (`vector_ip_ops`), with iterative scans so a filter
+to one document still finds its k nearest.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from thesis_qa.ann import EXACT_MAX, HNSW_M, vector_index
+from thesis_qa.errors import StoreError
+from thesis_qa.lexical import Postings
+from thesis_qa.store import Index, Manifest, document_from_json, document_to_json, passage_from_json, passage_to_json
+from thesis_qa.stores import IndexContents, Json
+from thesis_qa.vocabulary import Vocabulary
+
+# Numbered migrations: the database records the last one applied (schema_version).
+MIGRATIONS = (
+    """
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE indexes (key text PRIMARY KEY, version bigint NOT NULL, manifest jsonb NOT NULL,
+                          updated timestamptz NOT NULL DEFAULT now());
+    CREATE TABLE documents (key text, version bigint, position int, data jsonb NOT NULL,
+                            PRIMARY KEY (key, version, position));
+    CREATE TABLE passages (key text, version bigint, row int, data jsonb NOT NULL, embedding vector NOT NULL,
+                           PRIMARY KEY (key, version, row));
+    CREATE TABLE sentences (key text, version bigint, row int, embedding vector NOT NULL,
+                            PRIMARY KEY (key, version, row));
+    CREATE TABLE blobs (key text, version bigint, name text, data bytea NOT NULL, PRIMARY KEY (key, version, name));
+    CREATE TABLE records (area text, key text, value jsonb NOT NULL, PRIMARY KEY (area, key));
+    CREATE SEQUENCE index_versions;
+    """,
+)
+_VERSION_TABLES = ("documents", "passages", "sentences", "blobs")
+EF_SEARCH = 200  # pgvector hnsw.ef_search (its default is 40): recall@10 >= 0.95 wanted
+
+
+class Database:
+    """Connections to one database, one per thread (psycopg connections are not shared
+    across threads mid-query), schema brought up to date on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._migrated = False
+
+    def connection(self) -> psycopg.Connection[Any]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreError(
+                f"cannot reach the database {redacted(self.url)} ({str(exc).strip().splitlines()[-1]})",
+                code="store_unreachable",
+                name=redacted(self.url),
+            ) from exc
+        if not self._migrated:
+            migrate(conn)
+            self._migrated = True
+        from pgvector.psycopg import register_vector
+
+        register_vector(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        conn = self.connection()
+        with conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+
+def migrate(conn: psycopg.Connection[Any]) -> None:
+    """Apply the migrations this database has not seen, one process at a time."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(4242)")
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)")
+        cur.execute("SELECT max(version) FROM schema_version")
+        done = cur.fetchone()[0] or 0
+        for number, migration in enumerate(MIGRATIONS[done:], start=done + 1):
+            cur.execute(migration)
+            cur.execute("INSERT INTO schema_version VALUES (%s)", (number,))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, credentials = head.partition("://")
+    return f"{scheme}://{credentials.split(':')[0]}@{tail}"
+
+
+class PostgresVectors:
+    """The rows of one version's passage or sentence vectors, searched in PostgreSQL; offers
+    what the searcher asks of a FAISS index (`ntotal`, `d`, `reconstruct_batch`,
+    `reconstruct_n`) and `nearest` (thesis_qa.ann)."""
+
+    def __init__(self, location: PostgresLocation, table: str, version: int, count: int, dimension: int) -> None:
+        self.db, self.table, self.key, self.version = location.db, table, location.key, version
+        self.ntotal, self.d = count, dimension
+
+    def nearest(self, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
+        # Key and version as literals: the planner must see them to pick this version's partial
+        # HNSW index (a prepared statement's generic plan would not).
+        query = sql.SQL(
+            "SELECT row FROM {} WHERE key = {} AND version = {} AND row >= %s AND row < %s "
+            "ORDER BY embedding::vector({}) <#> %s LIMIT %s"
+        ).format(sql.Identifier(self.table), sql.Literal(self.key), sql.Literal(self.version), sql.Literal(self.d))
+        with self.db.transaction() as cur:
+            cur.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(k, EF_SEARCH))))
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cur.execute(query, (rows.start, rows.stop, np.asarray(vector, np.float32), k))
+            found = np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
+        return found
+
+    def reconstruct_batch(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        query = sql.SQL("SELECT row, embedding FROM {} WHERE key = %s AND version = %s AND row = ANY(%s)").format(
+            sql.Identifier(self.table)
+        )
+        with self.db.transaction() as cur:
+            cur.execute(query, (self.key, self.version, [int(r) for r in rows]))
+            found = {row: vector.to_numpy() for row, vector in cur.fetchall()}
+        return np.stack([found[int(r)] for r in rows]) if len(rows) else np.zeros((0, self.d), np.float32)
+
+    def reconstruct_n(self, start: int, n: int) -> np.ndarray:
+        return self.reconstruct_batch(np.arange(start, start + n))
+
+
+class PostgresLocation:
+    def __init__(self, store: PostgresStore, key: str) -> None:
+        self.store, self.key = store, key
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
+
+    @property
+    def name(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.db.url}#{self.key}"
+
+    def version(self) -> str | None:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT version FROM indexes WHERE key = %s", (self.key,))
+            row = cur.fetchone()
+        return str(row[0]) if row else None
+
+    def manifest(self) -> Manifest | None:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT manifest FROM indexes WHERE key = %s", (self.key,))
+            row = cur.fetchone()
+        return Manifest.from_json(row[0]) if row else None
+
+    def open(self, verify: bool = False) -> Index:
+        conn = self.db.connection()
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cur.execute("SELECT version, manifest FROM indexes WHERE key = %s", (self.key,))
+            row = cur.fetchone()
+            if row is None:
+                raise StoreError(
+                    f"no index '{self.key}' in {redacted(self.db.url)}", code="store_missing", name=self.name
+                )
+            version, manifest = int(row[0]), Manifest.from_json(row[1])
+            try:
+                return self._read(cur, version, manifest)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise StoreError(
+                    f"index '{self.name}' is damaged ({type(exc).__name__}: {exc})",
+                    code="store_damaged",
+                    name=self.name,
+                ) from exc
+
+    def _read(self, cur: psycopg.Cursor[Any], version: int, manifest: Manifest) -> Index:
+        key = (self.key, version)
+        cur.execute("SELECT data FROM documents WHERE key = %s AND version = %s ORDER BY position", key)
+        documents = {d.name: d for d in (document_from_json(r[0]) for r in cur.fetchall())}
+        cur.execute("SELECT data FROM passages WHERE key = %s AND version = %s ORDER BY row", key)
+        passages = [passage_from_json(r[0], documents) for r in cur.fetchall()]
+        cur.execute("SELECT name, data FROM blobs WHERE key = %s AND version = %s", key)
+        blobs = {name: np.load(io.BytesIO(data), allow_pickle=False) for name, data in cur.fetchall()}
+        offsets = np.cumsum([0] + [len(p.sentences) for p in passages])
+        if len(passages) != manifest.passages or offsets[-1] != manifest.sentences:
+            raise ValueError("row counts differ from the manifest")
+        passage_vectors, sentence_vectors = self._vectors(cur, version, manifest)
+        lexical = Postings(*(blobs[f"lexical-{name}"] for name in Postings.FILES))
+        vocabulary = Vocabulary(tuple(blobs["vocabulary-keys"]), tuple(blobs["vocabulary-forms"]), blobs["vocabulary"])
+        if len(lexical) != len(passages) or vocabulary.vectors.shape != (len(lexical.keys), manifest.dimension):
+            raise ValueError("lexical postings differ from the passages")
+        return Index(
+            manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary, str(version)
+        )
+
+    def _vectors(self, cur: psycopg.Cursor[Any], version: int, manifest: Manifest) -> tuple[Any, Any]:
+        """Exact FAISS indexes for a small version (loaded whole), PostgreSQL-searched rows for a large one."""
+        if manifest.passages > self.store.exact_max:
+            return (
+                PostgresVectors(self, "passages", version, manifest.passages, manifest.dimension),
+                PostgresVectors(self, "sentences", version, manifest.sentences, manifest.dimension),
+            )
+        loaded = []
+        for table in ("passages", "sentences"):
+            query = sql.SQL("SELECT embedding FROM {} WHERE key = %s AND version = %s ORDER BY row")
+            cur.execute(query.format(sql.Identifier(table)), (self.key, version))
+            rows = [r[0].to_numpy() for r in cur.fetchall()]
+            vectors = np.stack(rows) if rows else np.zeros((0, manifest.dimension), np.float32)
+            loaded.append(vector_index(vectors, manifest.dimension, "flat"))
+        return loaded[0], loaded[1]
+
+    def write(self, contents: IndexContents) -> None:
+        manifest = contents.manifest
+        large = manifest.passages > self.store.exact_max
+        manifest.index_type = f"pgvector-hnsw{HNSW_M // 2}" if large else "flat"
+        with self.db.transaction() as cur:
+            cur.execute("SELECT nextval('index_versions')")
+            version = int(cur.fetchone()[0])
+            self._insert(cur, version, contents)
+            if large:
+                self._graph(cur, version, manifest.dimension)
+            cur.execute("SELECT version FROM indexes WHERE key = %s FOR UPDATE", (self.key,))
+            previous = cur.fetchone()
+            cur.execute(
+                "INSERT INTO indexes (key, version, manifest) VALUES (%s, %s, %s) ON CONFLICT (key) DO UPDATE "
+                "SET version = EXCLUDED.version, manifest = EXCLUDED.manifest, updated = now()",
+                (self.key, version, Jsonb(asdict(manifest))),
+            )
+            # Keep the version just replaced (replicas may still be answering from it); drop older ones.
+            keep = [version, int(previous[0])] if previous else [version]
+            self._drop_versions(cur, keep)
+
+    def _insert(self, cur: psycopg.Cursor[Any], version: int, contents: IndexContents) -> None:
+        with cur.copy("COPY documents (key, version, position, data) FROM STDIN") as copy:
+            for position, doc in enumerate(contents.documents):
+                copy.write_row((self.key, version, position, Jsonb(document_to_json(doc))))
+        with cur.copy("COPY passages (key, version, row, data, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "int4", "jsonb", "vector"])
+            for row, (passage, vector) in enumerate(zip(contents.passages, contents.passage_vectors, strict=True)):
+                copy.write_row((self.key, version, row, Jsonb(passage_to_json(passage)), vector))
+        with cur.copy("COPY sentences (key, version, row, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "int4", "vector"])
+            for row, vector in enumerate(contents.sentence_vectors):
+                copy.write_row((self.key, version, row, vector))
+        vocabulary = contents.vocabulary
+        arrays = {f"lexical-{name}": getattr(contents.lexical, name) for name in Postings.FILES}
+        arrays |= {
+            "vocabulary": np.ascontiguousarray(vocabulary.vectors, dtype=np.float32),
+            "vocabulary-keys": np.array(vocabulary.keys, dtype=str),
+            "vocabulary-forms": np.array(vocabulary.forms, dtype=str),
+        }
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, np.asarray(array), allow_pickle=False)
+            cur.execute("INSERT INTO blobs VALUES (%s, %s, %s, %s)", (self.key, version, name, buffer.getvalue()))
+
+    def _graph(self, cur: psycopg.Cursor[Any], version: int, dimension: int) -> None:
+        """HNSW indexes over this version's vectors alone (partial indexes: one a version)."""
+        for table in ("passages", "sentences"):
+            cur.execute(
+                sql.SQL(
+                    "CREATE INDEX {} ON {} USING hnsw ((embedding::vector({})) vector_ip_ops) "
+                    "WITH (m = {}, ef_construction = 80) WHERE key = {} AND version = {}"
+                ).format(
+                    sql.Identifier(f"{table}_hnsw_{version}"),
+                    sql.Identifier(table),
+                    sql.Literal(dimension),
+                    sql.Literal(HNSW_M // 2),
+                    sql.Literal(self.key),
+                    sql.Literal(version),
+                )
+            )
+
+    def _drop_versions(self, cur: psycopg.Cursor[Any], keep: list[int]) -> None:
+        for table in _VERSION_TABLES:
+            cur.execute(
+                sql.SQL("SELECT DISTINCT version FROM {} WHERE key = %s AND version <> ALL(%s)").format(
+                    sql.Identifier(table)
+                ),
+                (self.key, keep),
+            )
+            for (old,) in cur.fetchall():
+                self._drop_version(cur, table, int(old))
+
+    def _drop_version(self, cur: psycopg.Cursor[Any], table: str, version: int) -> None:
+        cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"{table}_hnsw_{version}")))
+        cur.execute(
+            sql.SQL("DELETE FROM {} WHERE key = %s AND version = %s").format(sql.Identifier(table)), (self.key, version)
+        )
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """A session advisory lock on a connection of its own, held while the builder works."""
+        with psycopg.connect(self.db.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.key,))
+
+    def remove(self) -> None:
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM indexes WHERE key = %s", (self.key,))
+            self._drop_versions(cur, [])
+
+
+class PostgresRecords:
+    def __init__(self, db: Database, area: str) -> None:
+        self.db, self.area = db, area
+
+    def get(self, key: str) -> Json | None:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT value FROM records WHERE area = %s AND key = %s", (self.area, key))
+            row = cur.fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, value: Json) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO records VALUES (%s, %s, %s) ON CONFLICT (area, key) DO UPDATE SET value = EXCLUDED.value",
+                (self.area, key, Jsonb(value)),
+            )
+
+    def children(self, prefix: str) -> list[str]:
+        start = f"{prefix}/" if prefix else ""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT DISTINCT split_part(substr(key, %s), '/', 1) FROM records "
+                "WHERE area = %s AND starts_with(key, %s)",
+                (len(start) + 1, self.area, start),
+            )
+            return sorted(r[0] for r in cur.fetchall() if r[0])
+
+    def delete(self, prefix: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "DELETE FROM records WHERE area = %s AND (key = %s OR starts_with(key, %s))",
+                (self.area, prefix, f"{prefix}/"),
+            )
+
+
+class PostgresStore:
+    shared = True  # several app replicas may share it
+
+    def __init__(self, url: str, exact_max: int = EXACT_MAX) -> None:
+        """`exact_max`: indexes of up to this many passages are searched exactly, in memory."""
+        self.db = Database(url)
+        self.exact_max = exact_max
+
+    def index(self, key: str) -> PostgresLocation:
+        return PostgresLocation(self, key)
+
+    def records(self, area: str) -> PostgresRecords:
+        return PostgresRecords(self.db, area)
+
+    def areas(self) -> list[str]:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT DISTINCT area FROM records ORDER BY area")
+            return [r[0] for r in cur.fetchall()]
+
+    def describe(self) -> str:
+        return redacted(self.db.url)
