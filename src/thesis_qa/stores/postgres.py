@@ -76,7 +76,7 @@ class Database:
             conn = psycopg.connect(self.url, autocommit=True)
         except psycopg.OperationalError as exc:
             raise StoreError(
-                f"cannot reach the database {redacted(self.url)} ({str(exc).strip().splitlines()[-1]})",
+                f"cannot reach the database {redacted(self.url)} ({str(exc).strip().splitlines()[-1].strip()})",
                 code="store_unreachable",
                 name=redacted(self.url),
             ) from exc

@@ -1,0 +1,178 @@
+"""The PostgreSQL store (thesis_qa.stores.postgres) against a real PostgreSQL with pgvector:
+the same answers as the files store, indexes and uploads shared by every process using the
+database, accounts and pins kept there, nothing of a removed upload left behind."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from thesis_qa.accounts import Accounts, UsersRecord
+from thesis_qa.cli import main
+from thesis_qa.config import Settings
+from thesis_qa.indexing import build_index
+from thesis_qa.load import load_document
+from thesis_qa.owners import INCOMING, Owner
+from thesis_qa.search import Searcher
+from thesis_qa.stores.postgres import PostgresStore
+from thesis_qa.worker import index_upload
+from thesis_qa.workspace import RECHECK_S, Workspace
+
+QUESTIONS = [
+    "Саяси модернизация теорияларын кім ұсынды?",
+    "Хантингтон саяси институттар туралы не айтты?",
+    "Кто такой Хантингтон и что он предложил?",
+    "Какие типы модернизации выделяет автор?",
+    "What are the driving forces of modernization?",
+    "Қазақстандағы саяси модернизацияның ерекшеліктері қандай?",
+    "Зерттеудің мақсаты мен міндеттері",
+    "1966",
+]
+ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ ақыны, ағартушы."
+ALICE, BOB = Owner.browser("a" * 43), Owner.browser("b" * 43)
+
+
+@pytest.fixture
+def library(postgres_url, thesis_index, embedder):
+    """The bundled thesis's index written into the database (its vectors reused, not re-embedded)."""
+    location = PostgresStore(postgres_url).index("thesis")
+    return build_index(location, list(thesis_index.documents.values()), embedder, previous=thesis_index)
+
+
+def ranking(searcher: Searcher, question: str) -> list[tuple[str, float]]:
+    return [(hit.passage.id, round(hit.score, 4)) for hit in searcher.search(question, 10)]
+
+
+def test_the_same_questions_get_the_same_rankings_as_from_files(library, searcher, embedder):
+    from_database = Searcher(library, embedder)
+
+    for question in QUESTIONS:
+        assert ranking(from_database, question) == ranking(searcher, question), question
+
+
+def test_a_large_index_is_searched_by_pgvector_and_finds_what_faiss_finds(postgres_url, thesis_index, embedder):
+    large = PostgresStore(postgres_url, exact_max=0).index("thesis")  # every index counts as large
+    index = build_index(large, list(thesis_index.documents.values()), embedder, previous=thesis_index)
+    exact = Searcher(thesis_index, embedder)
+
+    assert index.manifest.index_type.startswith("pgvector-hnsw")
+    for question in QUESTIONS:
+        found, expected = Searcher(index, embedder).search(question, 5), exact.search(question, 5)
+        assert [h.passage.id for h in found] == [h.passage.id for h in expected], question
+        assert np.allclose([h.score for h in found], [h.score for h in expected], atol=1e-3)
+
+
+def test_a_document_indexed_by_one_process_is_answered_by_another_without_restart(
+    postgres_url, library, cache_dir, embedder, tmp_path
+):
+    settings = Settings(index_dir=tmp_path / "a", cache_dir=cache_dir, store=postgres_url)
+    first = Workspace(settings, embedder=embedder)
+    second = Workspace(replace(settings, index_dir=tmp_path / "b"), embedder=embedder)
+    assert second.documents() == ["thesis_kk.txt"]
+    (tmp_path / "abai.txt").write_text(ABAI, encoding="utf-8")
+
+    first.add_document(load_document(tmp_path / "abai.txt"))
+    time.sleep(RECHECK_S + 0.1)
+
+    assert sorted(second.documents()) == ["abai.txt", "thesis_kk.txt"]
+    assert second.search("Абай қай жылы туған?", 1)[0].passage.doc == "abai.txt"
+
+
+def upload(workspace: Workspace, owner: Owner, name: str, text: str) -> str:
+    """Upload `text` as `owner`'s file `name`, as the intake and the worker do it; its id."""
+    reserved = workspace.uploads.reserve(owner, name, len(text.encode()), workspace.documents())
+    source = reserved.folder / INCOMING / name
+    source.write_text(text, encoding="utf-8")
+    task = {"source": str(source), "name": name, "index": reserved.location.spec, "max_bytes": 10**7,
+            "max_passages": 1000, "quota_passages": 1000}  # fmt: skip
+    index_upload(task, workspace.embedder, lambda done, total: None)
+    workspace.uploads.settle(owner, reserved)
+    return reserved.id
+
+
+@pytest.fixture
+def replicas(postgres_url, library, cache_dir, embedder, tmp_path):
+    """Two workspaces on one database, as two app replicas on two machines hold them."""
+    settings = Settings(index_dir=tmp_path / "a", cache_dir=cache_dir, store=postgres_url)
+    second = replace(settings, index_dir=tmp_path / "b")
+    return Workspace(settings, embedder=embedder), Workspace(second, embedder=embedder)
+
+
+def test_an_upload_through_one_replica_answers_its_owner_on_the_other_and_nobody_else(replicas):
+    one, other = replicas
+    upload(one, ALICE, "abai.txt", ABAI)
+
+    assert other.search("Абай қай жылы туған?", 1, owner=ALICE)[0].passage.doc == "abai.txt"
+    assert all(hit.passage.doc != "abai.txt" for hit in other.search("Абай қай жылы туған?", 10, owner=BOB))
+    assert "abai.txt" not in other.documents(BOB)
+
+
+def test_a_removed_upload_leaves_nothing_in_the_database(replicas, postgres_url):
+    one, other = replicas
+    upload_id = upload(one, ALICE, "abai.txt", ABAI)
+
+    assert other.uploads.remove(ALICE, upload_id)
+
+    assert "abai.txt" not in one.documents(ALICE)
+    with psycopg.connect(postgres_url) as conn:
+        for table in ("indexes", "documents", "passages", "sentences", "blobs"):
+            left = conn.execute(f"SELECT count(*) FROM {table} WHERE key LIKE 'thesis.owners/%'").fetchone()[0]
+            assert left == 0, table
+        assert conn.execute("SELECT count(*) FROM records WHERE key LIKE %s", (f"%{upload_id}%",)).fetchone()[0] == 0
+
+
+def test_pins_are_kept_in_the_database(replicas):
+    one, other = replicas
+    one.uploads.save_collection(ALICE, [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}])
+
+    assert other.uploads.collection(ALICE) == [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}]
+    assert other.uploads.collection(BOB) == []
+
+
+def test_accounts_added_from_the_command_line_log_in_on_every_replica_and_no_password_is_stored(postgres_url):
+    password = "Абай-1845-ақын"
+    command = ["users", "add", "aigerim", "--role", "lecturer", "--store", postgres_url]
+    added = CliRunner().invoke(main, command, input=f"{password}\n{password}\n")
+    assert added.exit_code == 0, added.output
+    accounts = Accounts(UsersRecord(PostgresStore(postgres_url).records("accounts")))
+
+    assert accounts.verify("aigerim", password) and not accounts.verify("aigerim", "wrong-password")
+    assert accounts.account("aigerim").role == "lecturer"
+    with psycopg.connect(postgres_url) as conn:
+        stored = " ".join(r[0] for r in conn.execute("SELECT value::text FROM records").fetchall())
+    assert "aigerim" in stored and password not in stored
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path, cache_dir):
+    url = f"postgresql://postgres@/thesis_qa?host={tmp_path}"  # no server there
+    done = subprocess.run(
+        [sys.executable, "-c", "from thesis_qa.cli import main; main()", "ask", "Абай", "--store", url],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "THESIS_QA_CACHE_DIR": str(cache_dir)},
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "cannot reach the database" in done.stderr
+
+
+def test_db_start_prints_the_url_and_db_stop_stops_the_server(tmp_path):
+    data = tmp_path / "db"
+    started = CliRunner().invoke(main, ["db", "start", "--data", str(data)])
+    url = started.output.strip().splitlines()[-1]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+    stopped = CliRunner().invoke(main, ["db", "stop", "--data", str(data)])
+
+    assert stopped.exit_code == 0 and "stopped" in stopped.output
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=3)
+    shutil.rmtree(data, ignore_errors=True)
