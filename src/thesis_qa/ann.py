@@ -97,6 +97,14 @@ def nearest(index: faiss.Index, vector: np.ndarray, k: int, rows: range) -> np.n
     return ids[0][ids[0] >= 0]
 
 
+def similarities(index: faiss.Index, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Cosines of `vector` with the stored vectors of `rows`, in that order (a database's
+    index computes them where the vectors are)."""
+    if not isinstance(index, faiss.Index):
+        return index.similarities(rows, vector)
+    return index.reconstruct_batch(rows) @ vector
+
+
 def _exact_in_range(index: faiss.Index, query: np.ndarray, k: int, rows: range) -> np.ndarray:
     """Exact search over a range of ids, from the stored vectors."""
     block = index.reconstruct_n(rows.start, len(rows))

