@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,9 @@ RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"  # git-ignored
 # The dev data: ../shared/eval next to the main checkout, two levels up from a worktree.
 EVAL = next((p / "shared" / "eval" for p in ROOT.parents if (p / "shared" / "eval").is_dir()), ROOT / "shared")
+# The `thesis-qa` command of the Python running the benchmark (.venv/bin/thesis-qa for
+# `.venv/bin/python bench/…`; also right in a git worktree, which has no .venv of its own).
+THESIS_QA = Path(sys.executable).with_name("thesis-qa")
 
 # Offline and quiet, like the tests; a benchmark never downloads anything.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -89,16 +91,41 @@ def rss_mb(pid: int | str = "self") -> dict[str, float]:
     return out
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (the server may fork helpers)."""
-    pids = [pid]
+def descendants(pid: int) -> list[int]:
+    """The processes a process started, and theirs, from /proc (the server may fork helpers)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: unlike wall time, hardly changed by
+    whatever else runs on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def command_line(pid: int) -> str:
     try:
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
-        pids += [int(p) for p in children.split()]
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
-        pass
+        return "?"
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and every process it started, in MB."""
     total = 0.0
-    for p in pids:
+    for p in [pid, *descendants(pid)]:
         try:
             total += rss_mb(p)["rss_mb"]
         except (OSError, KeyError):
@@ -183,12 +210,15 @@ def raw_ask(http: httpx.Client, url: str, question: str) -> float:
     """One `/ask` as raw HTTP (POST the call, then read its SSE answer); seconds. Without
     gradio_client, whose 50 ms polling would dominate the figure."""
     start = time.perf_counter()
-    event = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]}).json()["event_id"]
+    # The arguments of `ask` in app/api.py, all of them: Gradio refuses a call with fewer.
+    response = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]})
+    response.raise_for_status()
+    event = response.json()["event_id"]
     with http.stream("GET", f"{url}/gradio_api/call/ask/{event}") as stream:
         for line in stream.iter_lines():
             if line.startswith("event: error"):
                 raise RuntimeError("the server reported an error")
             if line.startswith("data:") and "results" in line:
                 json.loads(line[5:])
-                break
-    return time.perf_counter() - start
+                return time.perf_counter() - start
+    raise RuntimeError("the server closed the answer without results")

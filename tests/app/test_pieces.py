@@ -4,6 +4,8 @@ API arguments, and the launch settings."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -214,6 +216,27 @@ def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Pat
     assert launch_options(settings, both)["auth"] == both.verify
     assert both.verify("lecturer", "s3cret-пароль") and not both.verify("lecturer", "s3cret")
     assert launch_options(settings, user_only)["auth"] is None
+
+
+# A fresh interpreter: this one has imported Gradio already.
+SERVE_IMPORT = """
+from thesis_qa_app.gradio_import import skip_stub_writing
+skip_stub_writing()
+import gradio as gr
+import gradio.component_meta as meta
+with gr.Blocks() as blocks:
+    box = gr.Textbox()
+    box.change(lambda text: text, box, box)
+print(meta.create_or_modify_pyi.__name__, len(blocks.fns))
+"""
+
+
+def test_the_server_imports_gradio_without_rewriting_its_stubs_and_its_components_still_work():
+    command = [sys.executable, "-c", SERVE_IMPORT]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["_no_stub", "1"]
 
 
 BIDI = "evil\u202eelif.exe \u200bҚазақ\u2066 тілі\u2069"
