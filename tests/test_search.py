@@ -105,3 +105,16 @@ def test_html_in_text_is_escaped_before_marking():
     rendered = render_html(text, [(0, 4)], [(5, 13)])
     assert "<script>" not in rendered and "<img" not in rendered
     assert rendered.startswith('<mark class="answer">Safe</mark> <mark class="term">&lt;script')
+
+
+def test_a_latin_name_finds_the_passage_that_writes_it_in_cyrillic(searcher):
+    hits = searcher.search("What idea did Huntington put forward?", k=3)
+    assert any("Хантингтон" in h.passage.text for h in hits)
+    marked = {h.passage.text[a:b] for h in hits for a, b in h.terms}
+    assert marked & {"Хантингтон", "Хантингтонның", "С.Хантингтон"}
+    assert searcher.candidates("Huntington").question.keys == searcher.candidates("Хантингтон").question.keys
+
+
+def test_a_follow_up_leans_on_a_latin_name_asked_before(searcher):
+    asked = searcher.candidates("What idea of his does it describe?", history=["Is Max Weber mentioned in the thesis?"])
+    assert "вебер" in asked.question.context_keys

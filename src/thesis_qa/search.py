@@ -2,6 +2,8 @@
 
 Candidates are the union of the best passages by vector, by sentence vector and by BM25
 (over the question's keys, and the keys of the earlier question a follow-up leans on).
+A Latin word of the question that the collection lacks is read across scripts (`translit`):
+the Cyrillic key it meets stands for it ("Huntington" is searched as "Хантингтон").
 `features` turns their evidence into numbers, `ranking` scores them with the fitted models;
 `highlight` picks the answering sentences of each hit and `lexical` finds where the
 question's words stand in it.
@@ -13,7 +15,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -36,6 +38,7 @@ from thesis_qa.query import (
 )
 from thesis_qa.ranking import Models, load_models, softmax
 from thesis_qa.store import Index
+from thesis_qa.translit import Bridge, is_latin_word
 from thesis_qa.vocabulary import lexical_index
 
 __all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
@@ -119,6 +122,14 @@ class Searcher:
         self._section_keys = _section_keys(passages, self._language)
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
+        self._bridge: Bridge | None = None
+
+    @property
+    def bridge(self) -> Bridge:
+        """The vocabulary's Cyrillic forms romanised for Latin words (made on first use)."""
+        if self._bridge is None:
+            self._bridge = Bridge(self.vocabulary.forms)
+        return self._bridge
 
     @property
     def models(self) -> Models:
@@ -168,7 +179,9 @@ class Searcher:
         clock = clock or _Stopwatch(None)
         with clock("lexical"):
             asked = with_context(read_question(question), previous_questions(history))
-        words = _question_words(asked)
+            words = _question_words(asked)
+            asked, spelled = self._across_scripts(asked, words)
+        words = list(words.values())
         with clock("embed"):
             vector, word_vectors = self._vectors(asked, words)
         rows = self._rows.get(doc, range(0)) if doc else range(len(self.index.passages))
@@ -180,7 +193,8 @@ class Searcher:
             if not asked.structural:  # contents entries and headings answer structure questions only
                 found = found[~self._is_navigation[found]]
         with clock("signals"):
-            return Candidates(asked, vector, found, self._signals(asked, found, vector, bm25, word_vectors), bm25)
+            signals = self._signals(asked, found, vector, bm25, word_vectors, spelled=spelled)
+            return Candidates(asked, vector, found, signals, bm25)
 
     def _channel_scores(self, s: Signals) -> np.ndarray:
         """One channel alone, for ablations: dense (half the passage's cosine, half its best
@@ -210,6 +224,35 @@ class Searcher:
             question = blend / max(float(np.linalg.norm(blend)), 1e-12)
         return question, vectors[1 + len(context) :]
 
+    def _across_scripts(self, asked: Question, words: dict[str, str]) -> tuple[Question, dict[int, int]]:
+        """The question with each Latin word the collection lacks (its own, and those of the
+        conversation it continues) replaced by the key it meets across scripts (`translit`),
+        and those of its own words' positions among `words` with the columns of their keys."""
+        keys = self.lexical.postings.keys
+        spelled: dict[int, int] = {}
+        renamed: dict[str, str] = {}
+        for position, (key, word) in enumerate(words.items()):
+            column = self._spelled_as(key, word)
+            if column is not None:
+                spelled[position], renamed[key] = column, str(keys[column])
+        for term in terms(asked.context) if asked.context_keys else ():
+            if term.key in asked.context_keys and term.key not in renamed:
+                column = self._spelled_as(term.key, asked.context[term.start : term.end].lower())
+                if column is not None:
+                    renamed[term.key] = str(keys[column])
+        if not renamed:
+            return asked, spelled
+        own = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.keys))
+        context = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.context_keys))
+        return replace(asked, keys=own, context_keys=tuple(key for key in context if key not in own)), spelled
+
+    def _spelled_as(self, key: str, word: str) -> int | None:
+        """The column of the key a Latin word the collection lacks meets across scripts."""
+        if not is_latin_word(word) or self.lexical.postings.column(key) is not None:
+            return None
+        match = self.bridge.match(word)
+        return None if match is None else match[0]
+
     def _lexical_candidates(self, asked: Question, bm25: np.ndarray, rows: range) -> np.ndarray:
         scores = bm25
         if asked.context_keys:
@@ -228,7 +271,14 @@ class Searcher:
         return np.union1d(passages, owners)
 
     def _signals(
-        self, asked: Question, rows: np.ndarray, vector: np.ndarray, bm25: np.ndarray, word_vectors: np.ndarray
+        self,
+        asked: Question,
+        rows: np.ndarray,
+        vector: np.ndarray,
+        bm25: np.ndarray,
+        word_vectors: np.ndarray,
+        *,
+        spelled: dict[int, int],
     ) -> Signals:
         dense_passage, dense_sentence = self._dense_scores(rows, vector)
         presence, weights, missing = self._key_presence(asked.keys, rows)
@@ -250,12 +300,18 @@ class Searcher:
             has_person=self._has_person[rows],
             length=self._length[rows],
             missing_keys=missing,
-            words=self._word_matches(rows, word_vectors),
+            words=self._word_matches(rows, word_vectors, spelled),
         )
 
-    def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray) -> WordMatches:
-        """Each question word's nearest keys, and which candidates hold them."""
+    def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray, spelled: dict[int, int]) -> WordMatches:
+        """Each question word's nearest keys, and which candidates hold them; a word read
+        across scripts (`spelled`: its position, its key's column) holds its key as if it
+        were the word itself (cosine 1)."""
         columns, cosines = self.vocabulary.nearest(word_vectors)
+        for w, column in spelled.items():
+            others = [(c, s) for c, s in zip(columns[w], cosines[w], strict=True) if c != column]
+            columns[w] = [column, *(c for c, _ in others)][: columns.shape[1]]
+            cosines[w] = [1.0, *(s for _, s in others)][: cosines.shape[1]]
         matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
         postings = self.lexical.postings
         for (w, n), column in np.ndenumerate(columns):
@@ -326,12 +382,12 @@ class Searcher:
         return prev, nxt
 
 
-def _question_words(asked: Question) -> list[str]:
-    """The question's content words as written (lowercase), one per key."""
+def _question_words(asked: Question) -> dict[str, str]:
+    """The question's content words as written (lowercase), one per key: key -> word."""
     words: dict[str, str] = {}
     for term in terms(asked.text, asked.language):
         words.setdefault(term.key, asked.text[term.start : term.end].lower())
-    return list(words.values())
+    return words
 
 
 def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
