@@ -388,6 +388,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "Папка индекса недоступна для записи, документ не добавлен.",
         "en": "The index folder is read-only; the document was not added.",
     },
+    "store_unreachable": {
+        "kk": "Дерекқорға қосылу мүмкін болмады; сәлден соң қайталап көріңіз.",
+        "ru": "Не удаётся подключиться к базе данных; попробуйте ещё раз чуть позже.",
+        "en": "The database cannot be reached; please try again in a moment.",
+    },
     "model_load": {
         "kk": "Модель жүктелмеді.",
         "ru": "Не удалось загрузить модель.",
