@@ -90,6 +90,14 @@ def cli_env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def cli_env_with_thesis(cli_env: dict[str, str], thesis_index_folder: Path) -> dict[str, str]:
+    """`cli_env` as after a first run: its index folder holds the bundled thesis's index (a
+    copy of the session's, which the CLI finds current and opens instead of embedding again)."""
+    shutil.copytree(thesis_index_folder, Path(cli_env["THESIS_QA_INDEX_DIR"]) / "thesis")
+    return cli_env
+
+
+@pytest.fixture
 def make_docx(tmp_path: Path) -> Callable[..., Path]:
     """Write a .docx from (style, text) pairs, e.g. ("Heading 1", "Кіріспе")."""
     import docx
