@@ -47,13 +47,13 @@ def index_upload(workspace, path) -> int:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory, thesis_index_folder, embedder, cache_dir):
+def workspace(tmp_path_factory, thesis_library_folder, cache_dir):
     """A library holding the bundled thesis (a copy of the session's index), for the module."""
     from thesis_qa.config import Settings
 
     index_dir = tmp_path_factory.mktemp("index")
-    shutil.copytree(thesis_index_folder, index_dir / "thesis")
-    workspace = Workspace(Settings(index_dir=index_dir, cache_dir=cache_dir), embedder=embedder)
+    shutil.copytree(thesis_library_folder, index_dir / "thesis")
+    workspace = Workspace(Settings(index_dir=index_dir, cache_dir=cache_dir))
     workspace.searcher  # noqa: B018 - open the thesis index once for the module
     return workspace
 

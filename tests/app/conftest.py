@@ -107,12 +107,12 @@ def running_server(tmp: Path, **settings: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, thesis_index_folder: Path, cache_dir: Path) -> Iterator[Server]:
-    """A real `thesis-qa serve` for the session, over a private copy of the tests' index of the
-    bundled thesis (the server finds it current and opens it: the thesis is embedded once a
-    session) and the model the tests expanded (expanded once a session too)."""
+def server(tmp_path_factory: pytest.TempPathFactory, thesis_library_folder: Path, cache_dir: Path) -> Iterator[Server]:
+    """A real `thesis-qa serve` for the session, over a private copy of the bundled thesis's
+    index as the app builds it on its first run (built once a session; the server finds it
+    current and opens it) and the model the tests expanded (expanded once a session too)."""
     tmp = tmp_path_factory.mktemp("server")
-    shutil.copytree(thesis_index_folder, tmp / "index" / "thesis")
+    shutil.copytree(thesis_library_folder, tmp / "index" / "thesis")
     with running_server(tmp, THESIS_QA_CACHE_DIR=str(cache_dir)) as started:
         yield started
 
