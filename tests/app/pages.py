@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -20,9 +20,7 @@ KAZAKH_QUESTION = "Кулик сипаттаған тәртіптің белгі
 
 
 def wait(page: WebDriver, seconds: float = WAIT_S) -> WebDriverWait:
-    """Wait up to `seconds`, looking every 0.1 s (Selenium's 0.5 s adds a quarter of a second
-    on average to every step a person takes on the page)."""
-    return WebDriverWait(page, seconds, poll_frequency=0.1)
+    return WebDriverWait(page, seconds)
 
 
 def open_page(page: WebDriver, url: str) -> WebDriver:
@@ -48,22 +46,6 @@ def ask(page: WebDriver, question: str) -> WebElement:
     box.send_keys(Keys.ENTER)
     wait(page).until(lambda p: len(p.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")) > answers_before)
     return page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1]
-
-
-def click_in_chat(page: WebDriver, element: WebElement) -> None:
-    """Bring `element` of an answer to the middle of the chat and click it, again until nothing
-    covers it: for a moment after an answer arrives the chat scrolls itself down to it, and
-    its ↓ button may lie over the element."""
-
-    def clicked(p: WebDriver) -> bool:
-        p.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        try:
-            element.click()
-        except ElementClickInterceptedException:
-            return False
-        return True
-
-    wait(page).until(clicked)
 
 
 def show_tab(page: WebDriver, name: str) -> None:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from conftest import uploads_on_disk
-from pages import KAZAKH_QUESTION, ask, choose, cited, click_in_chat, documents, look_up, open_page, upload, wait
+from pages import KAZAKH_QUESTION, ask, choose, cited, documents, look_up, open_page, upload, wait
 from selenium.webdriver.common.by import By
 
 from thesis_qa.highlight import MAX_MARK_CHARS
@@ -50,7 +50,9 @@ def test_the_text_around_a_passage_is_one_click_away(page):
     context = answer.find_element(By.CSS_SELECTOR, ".tqa-card details")
     assert not context.find_element(By.TAG_NAME, "p").is_displayed()
 
-    click_in_chat(page, context.find_element(By.TAG_NAME, "summary"))
+    summary = context.find_element(By.TAG_NAME, "summary")
+    page.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)  # from under the chat's ↓ button
+    summary.click()
 
     assert "Алдында:" in context.text
     assert context.find_element(By.TAG_NAME, "p").is_displayed()

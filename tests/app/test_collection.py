@@ -17,7 +17,6 @@ from pages import (
     ask,
     change_pin,
     clear_collection,
-    click_in_chat,
     collection_items,
     look_up,
     pin,
@@ -143,7 +142,7 @@ def test_a_card_token_copied_into_another_session_pins_nothing(page, server):
 def test_the_closest_passages_of_an_unanswered_question_can_be_pinned_too(page, server_url):
     as_new_person(page, server_url)
     folded = ask(page, "Футболдан әлем чемпионы кім?").find_element(By.CSS_SELECTOR, "details.tqa-closest")
-    click_in_chat(page, folded.find_element(By.TAG_NAME, "summary"))
+    folded.find_element(By.TAG_NAME, "summary").click()
 
     pin(page, folded, 0)
 
