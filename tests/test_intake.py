@@ -30,12 +30,13 @@ def owner(name: str) -> Owner:
 
 
 @pytest.fixture(scope="module")
-def intake(tmp_path_factory, thesis_index_folder, embedder, cache_dir):
-    """An intake over a copy of the thesis library, two workers, a one-second grace to leave."""
+def intake(tmp_path_factory, thesis_library_folder, app_embedder, cache_dir):
+    """An intake over a copy of the thesis library and the model as the app loads them, two
+    workers, a one-second grace to leave."""
     index_dir = tmp_path_factory.mktemp("intake") / "index"
-    shutil.copytree(thesis_index_folder, index_dir / "thesis")
+    shutil.copytree(thesis_library_folder, index_dir / "thesis")
     settings = Settings(index_dir=index_dir, cache_dir=cache_dir, index_workers=2, quota_files=5, max_upload_mb=5)
-    intake = Intake(Workspace(settings, embedder=embedder), leave_grace_s=1.0)
+    intake = Intake(Workspace(settings, embedder=app_embedder), leave_grace_s=1.0)
     intake.start()
     yield intake
     intake.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,12 +47,14 @@ def index_upload(workspace, path) -> int:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory, cache_dir):
+def workspace(tmp_path_factory, thesis_library_folder, cache_dir):
+    """A library holding the bundled thesis (a copy of the session's index), for the module."""
     from thesis_qa.config import Settings
 
-    settings = Settings(index_dir=tmp_path_factory.mktemp("index"), cache_dir=cache_dir)
-    workspace = Workspace(settings)
-    workspace.searcher  # noqa: B018 - build the thesis index once for the module
+    index_dir = tmp_path_factory.mktemp("index")
+    shutil.copytree(thesis_library_folder, index_dir / "thesis")
+    workspace = Workspace(Settings(index_dir=index_dir, cache_dir=cache_dir))
+    workspace.searcher  # noqa: B018 - open the thesis index once for the module
     return workspace
 
 

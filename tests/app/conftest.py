@@ -107,9 +107,13 @@ def running_server(tmp: Path, **settings: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real `thesis-qa serve` over a private index of the bundled thesis, for the session."""
-    with running_server(tmp_path_factory.mktemp("server")) as started:
+def server(tmp_path_factory: pytest.TempPathFactory, thesis_library_folder: Path, cache_dir: Path) -> Iterator[Server]:
+    """A real `thesis-qa serve` for the session, over a private copy of the bundled thesis's
+    index as the app builds it on its first run (built once a session; the server finds it
+    current and opens it) and the model the tests expanded (expanded once a session too)."""
+    tmp = tmp_path_factory.mktemp("server")
+    shutil.copytree(thesis_library_folder, tmp / "index" / "thesis")
+    with running_server(tmp, THESIS_QA_CACHE_DIR=str(cache_dir)) as started:
         yield started
 
 
@@ -202,9 +206,10 @@ def other_page(other_browser, server_url: str):
 
 def library_copy(server: Server, tmp: Path) -> dict[str, str]:
     """Settings for another server over a copy of `server`'s library (never its folders: a
-    server starting up tidies its index folder, and `server` may be busy in it)."""
+    server starting up tidies its index folder, and `server` may be busy in it) and the model
+    `server` uses (expanded once: read-only from then on)."""
     shutil.copytree(Path(server.env["THESIS_QA_INDEX_DIR"]) / "thesis", tmp / "index" / "thesis")
-    return {"THESIS_QA_INDEX_DIR": str(tmp / "index")}
+    return {"THESIS_QA_INDEX_DIR": str(tmp / "index"), "THESIS_QA_CACHE_DIR": server.env["THESIS_QA_CACHE_DIR"]}
 
 
 def owner_folders(server: Server) -> Path:

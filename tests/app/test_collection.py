@@ -42,13 +42,13 @@ def card_texts(answer) -> list[str]:
     return [text.text for text in answer.find_elements(By.CSS_SELECTOR, ".tqa-card .tqa-text")]
 
 
-@pytest.fixture
-def collected(page, server_url):
+@pytest.fixture(scope="module")
+def collected(browser, server_url):
     """The page of a new person after pinning the best passage of a Kazakh answer, the two
     best others of a Russian one (a follow-up may bring the first again) and the first passage
     holding a name, removing the second Russian one and moving the lookup's passage up above
-    the Russian one."""
-    as_new_person(page, server_url)
+    the Russian one. Made once for the tests that only read or export it (none changes it)."""
+    page = as_new_person(browser, server_url)
     kazakh = ask(page, KAZAKH_QUESTION)
     pin(page, kazakh, 0)
     russian = ask(page, RUSSIAN_QUESTION)
