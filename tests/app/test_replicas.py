@@ -40,11 +40,13 @@ def database(tmp_path_factory, postgres_server, thesis_index, embedder):
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory, database):
-    """Two servers on the database, each with a folder of its own (as on two machines)."""
+def replicas(tmp_path_factory, database, cache_dir):
+    """Two servers on the database, each with a folder of its own (as on two machines), both
+    using the session's expanded model."""
+    settings = {"THESIS_QA_STORE": database, "THESIS_QA_CACHE_DIR": str(cache_dir)}
     with (
-        running_server(tmp_path_factory.mktemp("replica-a"), THESIS_QA_STORE=database) as first,
-        running_server(tmp_path_factory.mktemp("replica-b"), THESIS_QA_STORE=database) as second,
+        running_server(tmp_path_factory.mktemp("replica-a"), **settings) as first,
+        running_server(tmp_path_factory.mktemp("replica-b"), **settings) as second,
     ):
         yield first, second
 
