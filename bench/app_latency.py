@@ -34,7 +34,7 @@ CLIENTS = 16
 def start_server(port: int, index_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "THESIS_QA_INDEX_DIR": str(index_dir), "THESIS_QA_PORT": str(port)}
     log = (common.SCRATCH / "app-server.log").open("w")
-    command = [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "serve"]
+    command = [str(common.THESIS_QA), "serve"]
     return subprocess.Popen(
         command,
         env=env,

@@ -64,7 +64,7 @@ def index_with_cli(path: Path, name: str) -> dict:
     shutil.rmtree(common.SCRATCH / "index-thesis" / name, ignore_errors=True)
     start = time.perf_counter()
     done = subprocess.run(
-        [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "index", str(path), "--index", name],
+        [str(common.THESIS_QA), "index", str(path), "--index", name],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     seconds = time.perf_counter() - start

@@ -34,29 +34,14 @@ import subprocess
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import common
 import httpx
 import numpy as np
 
+from thesis_qa.stores.embedded import create_database, start
+
 CLIENTS = 16
-
-
-def start_database(data: Path) -> str:
-    from thesis_qa.stores.embedded import start
-
-    return start(data)
-
-
-def fresh_database(url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    path, _, query = url.partition("?")
-    return f"{path.rsplit('/', 1)[0]}/{name}?{query}"
 
 
 def pool_contents(embedder):
@@ -134,7 +119,7 @@ def measure_size(url: str, size: int, embedder, questions: list[str]) -> dict[st
 
     contents = corpus(size, embedder)
     passage_vectors = contents.passage_vectors
-    location = PostgresStore(fresh_database(url, f"bench_{size}")).index("large")
+    location = PostgresStore(create_database(url, f"bench_{size}", replace=True)).index("large")
     start = time.perf_counter()
     location.write(contents)
     write_s = time.perf_counter() - start
@@ -185,7 +170,7 @@ def measure_replicas(url: str, embedder, questions: list[str], seconds: float) -
     from thesis_qa.stores.postgres import PostgresStore
     from thesis_qa.workspace import Workspace
 
-    database = fresh_database(url, "bench_replicas")
+    database = create_database(url, "bench_replicas", replace=True)
     files = Workspace(Settings.from_env(), embedder=embedder).searcher.index  # the bundled thesis, as files
     build_index(PostgresStore(database).index("thesis"), list(files.documents.values()), embedder, previous=files)
     servers = [_serve(database, i) for i in range(2)]
@@ -207,7 +192,7 @@ def _serve(database: str, n: int) -> tuple[int, subprocess.Popen]:
     folder = common.SCRATCH / f"replica-{n}"
     env = {**os.environ, "THESIS_QA_STORE": database, "THESIS_QA_PORT": str(port), "THESIS_QA_INDEX_DIR": str(folder)}
     log = (common.SCRATCH / f"replica-{n}.log").open("w")
-    command = [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "serve"]
+    command = [str(common.THESIS_QA), "serve"]
     return port, subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -266,7 +251,7 @@ def main() -> None:
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)
-    url = args.store or start_database(common.SCRATCH / "postgres")
+    url = args.store or start(common.SCRATCH / "postgres")
     questions = common.dev_questions()
     result: dict[str, object] = {"sizes": [measure_size(url, size, embedder, questions) for size in args.sizes if size]}
     if args.replicas:

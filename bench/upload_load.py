@@ -65,7 +65,7 @@ def start_server(port: int, index_dir: Path) -> subprocess.Popen:
         "GRADIO_TEMP_DIR": str(common.SCRATCH / "upload-load-gradio"),
     }
     log = (common.SCRATCH / "upload-load-server.log").open("w")
-    command = [str(common.ROOT / ".venv" / "bin" / "thesis-qa"), "serve"]
+    command = [str(common.THESIS_QA), "serve"]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -9,7 +9,6 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -29,6 +28,7 @@ from thesis_qa.load import load_document
 from thesis_qa.search import Searcher
 from thesis_qa.segment import segment
 from thesis_qa.store import Index, open_index
+from thesis_qa.stores.embedded import create_database
 
 
 @pytest.fixture(scope="session")
@@ -110,11 +110,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A new, empty database on the session's server, for one test."""
-    name = "test_" + secrets.token_hex(6)
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    path, _, query = postgres_server.partition("?")
-    return f"{path.rsplit('/', 1)[0]}/{name}?{query}"
+    return create_database(postgres_server, "test_" + secrets.token_hex(6), replace=False)
 
 
 @pytest.fixture

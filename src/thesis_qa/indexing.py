@@ -23,6 +23,7 @@ from thesis_qa.load import load_document
 from thesis_qa.segment import SEGMENTER_VERSION, segment
 from thesis_qa.store import Index, Manifest, StoredSource, sha256_bytes, sha256_text
 from thesis_qa.stores import IndexContents, IndexLocation
+from thesis_qa.stores.files import FilesLocation
 from thesis_qa.vocabulary import Vocabulary, lexical_index
 
 Notify = Callable[[str], None]
@@ -122,11 +123,7 @@ def add_documents(
 
 def as_location(where: IndexLocation | Path) -> IndexLocation:
     """`where` itself, or the files store's index in the folder `where`."""
-    if isinstance(where, Path):
-        from thesis_qa.stores.files import FilesLocation
-
-        return FilesLocation(where)
-    return where
+    return FilesLocation(where) if isinstance(where, Path) else where
 
 
 def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:

