@@ -5,12 +5,59 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thesis_qa.highlight import MAX_MARK_CHARS, answer_marks, render_html, sentence_breaks
+from thesis_qa.highlight import MAX_MARK_CHARS, answer_marks, answering_sentences, render_html, sentence_breaks
 
 CLAUSE = "саяси жүйенің тұрақтылығы сақталады"
+
+
+def spans_of(texts: list[str]) -> list[tuple[int, int]]:
+    """Offsets of `texts` joined by one space."""
+    spans, start = [], 0
+    for text in texts:
+        spans.append((start, start + len(text)))
+        start += len(text) + 1
+    return spans
+
+
+def test_a_sentence_that_points_back_in_any_case_form_is_marked_with_the_one_it_continues():
+    texts = [
+        "Елімізде демократиялық және саяси модернизацияның жаңа кезеңі басталды деп айтуға толық негіз бар",
+        "Бұған дәлел ретінде реформалар бағдарламасын әзірлейтін мемлекеттік комиссияның құрылуын айтуға болады",
+        "Зерттеу жұмысының соңғы бөлімінде қорытынды жасалды және ұсыныстар берілді",
+    ]
+    dense = np.array([0.90, 0.80, 0.70])
+
+    chosen = answering_sentences(spans_of(texts), texts, dense, np.zeros(3))
+
+    assert chosen == tuple(spans_of(texts)[:2])
+
+
+def test_a_short_label_is_marked_with_the_sentence_it_names():
+    texts = [
+        "Модернизациялаудың бірінші кезеңі",
+        "«50 – 60 – шы жылдардағы үлгідегі» теориялық модернизация әмбебаптылық жорамалына негізделеді",
+        "Барлық елдің және халықтың дамуы әмбебап заңдылықтарға бағынады деп саналды",
+    ]
+    dense = np.array([0.90, 0.80, 0.70])
+
+    chosen = answering_sentences(spans_of(texts), texts, dense, np.zeros(3))
+
+    assert chosen == tuple(spans_of(texts)[:2])
+
+
+def test_a_long_best_sentence_followed_by_an_unrelated_one_is_marked_alone():
+    texts = [
+        "Елімізде демократиялық және саяси модернизацияның жаңа кезеңі басталды деп айтуға толық негіз бар",
+        "Зерттеу жұмысының соңғы бөлімінде қорытынды жасалды және ұсыныстар берілді",
+    ]
+
+    chosen = answering_sentences(spans_of(texts), texts, np.array([0.90, 0.70]), np.zeros(2))
+
+    assert chosen == (spans_of(texts)[0],)
 
 
 def test_short_answering_sentences_are_marked_whole():
