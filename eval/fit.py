@@ -35,7 +35,7 @@ from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, is_relevant, read_gold
 from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES, passage_features, question_features
-from thesis_qa.ranking import LinearModel, Models, models_path, sigmoid, softmax
+from thesis_qa.ranking import LinearModel, Models, answer_probabilities, models_path, sigmoid, softmax
 from thesis_qa.search import Candidates, Searcher
 from thesis_qa.workspace import Workspace
 
@@ -178,9 +178,25 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
 
 
 def fit_ranker(examples: Sequence[Example]) -> LinearModel:
-    """Listwise: maximise each question's probability mass on its gold candidates."""
+    """Listwise: maximise each question's probability mass on its gold candidates. In two
+    steps: a follow-up's features hold what its earlier question's ranking found, so that
+    ranking comes from a first fit (where nothing is carried over yet)."""
     usable = [e for e in examples if e.relevant.any()]
-    raw = [passage_features(e.candidates.question, e.candidates.signals).astype(np.float64) for e in usable]
+    first = _fit_listwise(usable, [_features(e, None) for e in usable])
+    return _fit_listwise(usable, [_features(e, first) for e in usable])
+
+
+def _features(example: Example, ranker: LinearModel | None) -> np.ndarray:
+    """The candidates' feature rows, with what `ranker` found for a follow-up's earlier question."""
+    question, signals = example.candidates.question, example.candidates.signals
+    carried = None
+    if ranker is not None and signals.previous is not None:
+        previous = signals.previous
+        carried = previous.carried(answer_probabilities(ranker, previous.question, previous.signals))
+    return passage_features(question, signals, carried).astype(np.float64)
+
+
+def _fit_listwise(usable: Sequence[Example], raw: list[np.ndarray]) -> LinearModel:
     scale = _spread(np.concatenate(raw))
     rows = [x / scale for x in raw]
     weights = _weights(usable)
@@ -211,7 +227,7 @@ def _question_rows(examples: Sequence[Example], ranker: LinearModel) -> np.ndarr
     rows = []
     for e in examples:
         c = e.candidates
-        probabilities = softmax(ranker.logits(passage_features(c.question, c.signals)))
+        probabilities = answer_probabilities(ranker, c.question, c.signals)
         rows.append(question_features(c.question, c.signals, probabilities))
     return np.array(rows, dtype=np.float64)
 

@@ -67,3 +67,17 @@ def test_a_follow_up_finds_the_passage_its_context_needs(searcher):
     followed = searcher.search("Ал олар нені орната алмады?", k=1, history=history)[0]
     assert "Латын  Америкасындағы" in followed.passage.text
     assert followed.passage.id != alone.passage.id or followed.score > alone.score
+
+
+def test_a_follow_up_carries_over_where_its_earlier_question_found_the_answer(searcher):
+    earlier = "Сколько угроз для демократии называет Дарендорф?"
+    answer = searcher.search(earlier, k=1)[0].passage.id
+    follow_up = searcher.candidates("А в чём заключается первая?", history=[earlier])
+    previous = follow_up.signals.previous
+    carried = previous.carried(searcher.probabilities(searcher.candidates(earlier)))
+    ids = [searcher.index.passages[row].id for row in follow_up.rows]
+    assert carried[ids.index(answer)] == carried.max() > 0
+
+
+def test_a_question_asked_alone_carries_nothing_over(searcher):
+    assert searcher.candidates("А в чём заключается первая?").signals.previous is None

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from thesis_qa.errors import ModelError
-from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES
+from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES, Signals, passage_features
+from thesis_qa.query import Question
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,16 @@ def models_path() -> Path:
 def load_models(path: Path | None = None) -> Models:
     """The fitted models shipped with the package (or at `path`)."""
     return Models.from_json(json.loads((path or models_path()).read_text(encoding="utf-8")))
+
+
+def answer_probabilities(ranker: LinearModel, question: Question, signals: Signals) -> np.ndarray:
+    """P(candidate holds the answer) over a question's candidates; a follow-up's earlier
+    question is ranked first, by the same ranker, and what it found is carried over."""
+    carried = None
+    if signals.previous is not None:
+        previous = signals.previous
+        carried = previous.carried(answer_probabilities(ranker, previous.question, previous.signals))
+    return softmax(ranker.logits(passage_features(question, signals, carried)))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from thesis_qa.ann import nearest, similarities
 from thesis_qa.document import Passage
 from thesis_qa.embed import Embedder
-from thesis_qa.features import Signals, WordMatches, passage_features, question_features
+from thesis_qa.features import Previous, Signals, WordMatches, question_features
 from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
 from thesis_qa.language import Language, dominant_language
@@ -36,7 +36,7 @@ from thesis_qa.query import (
     previous_questions,
     read_question,
 )
-from thesis_qa.ranking import Models, load_models, softmax
+from thesis_qa.ranking import Models, answer_probabilities, load_models
 from thesis_qa.store import Index
 from thesis_qa.translit import Bridge, is_latin_word
 from thesis_qa.vocabulary import lexical_index
@@ -194,7 +194,14 @@ class Searcher:
                 found = found[~self._is_navigation[found]]
         with clock("signals"):
             signals = self._signals(asked, found, vector, bm25, word_vectors, spelled=spelled)
-            return Candidates(asked, vector, found, signals, bm25)
+        if asked.context:
+            signals = replace(signals, previous=self._previous(asked.context, doc, found, clock))
+        return Candidates(asked, vector, found, signals, bm25)
+
+    def _previous(self, context: str, doc: str | None, rows: np.ndarray, clock: _Stopwatch) -> Previous:
+        """The earlier question searched alone, lined up with a follow-up's candidate `rows`."""
+        earlier = self.candidates(context, doc, (), clock)
+        return Previous(earlier.question, earlier.signals, _positions(earlier.rows, rows))
 
     def _channel_scores(self, s: Signals) -> np.ndarray:
         """One channel alone, for ablations: dense (half the passage's cosine, half its best
@@ -203,8 +210,7 @@ class Searcher:
 
     def probabilities(self, candidates: Candidates) -> np.ndarray:
         """The ranker's P(passage holds the answer | the documents answer the question)."""
-        rows = passage_features(candidates.question, candidates.signals)
-        return softmax(self.models.ranker.logits(rows))
+        return answer_probabilities(self.models.ranker, candidates.question, candidates.signals)
 
     def answerable(self, candidates: Candidates, probabilities: np.ndarray) -> float:
         """P(the documents answer the question), from question-level evidence."""
@@ -380,6 +386,14 @@ class Searcher:
         prev = [p for p in self.index.passages[max(0, i - before) : i] if p.doc == doc]
         nxt = [p for p in self.index.passages[i + 1 : i + 1 + after] if p.doc == doc]
         return prev, nxt
+
+
+def _positions(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where each of `rows` stands in `sorted_rows` (-1: absent)."""
+    if not len(sorted_rows):
+        return np.full(len(rows), -1)
+    at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    return np.where(sorted_rows[at] == rows, at, -1)
 
 
 def _question_words(asked: Question) -> dict[str, str]:
