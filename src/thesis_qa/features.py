@@ -66,7 +66,6 @@ QUESTION_FEATURES = (
     "held_lookup",
     "structural",
     "number_unmet",
-    "person_unmet",
 )
 
 
@@ -209,8 +208,7 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         # hold, even softly ("asdf qwerty"), gets no credit for being a lookup.
         "held_lookup": float(question.is_lookup) * (1.0 - soft_missing),
         "structural": float(question.structural),
-        # The best hit holds no answer of the kind asked for (no year for "when", no name for "who").
+        # The best hit holds no number for "when", "how many", "which century".
         "number_unmet": float(question.asks_number and not s.has_number[top]),
-        "person_unmet": float(question.asks_person and not s.has_person[top]),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)
