@@ -10,13 +10,17 @@ A segment's table (`PassageTable`) is these files, opened memory-mapped:
     sections.json    the distinct section titles, which rows refer to by number
 
 `Passages` is an index's passages over its segments' tables in order: the columns a question
-reads for every candidate (kind, language, length, document rows, sentence offsets) as arrays,
-and a `Passage` built only for a row asked for (a hit, a neighbour, a highlight).
+reads for its candidates (kind, language, length, flags, section, document rows, sentence
+offsets) as arrays, and a `Passage` built only for a row asked for (a hit, a
+neighbour). Facts the ranker reads of every candidate are computed once, when a table is
+built: the passage's dominant language and whether it mentions a number or a person
+(`NUMBER`, `PERSON`; changing one means rewriting indexes).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from functools import cached_property
@@ -26,7 +30,7 @@ from typing import overload
 import numpy as np
 
 from thesis_qa.document import Document, Passage
-from thesis_qa.language import Language
+from thesis_qa.language import Language, dominant_language
 
 ROW = np.dtype(
     [
@@ -40,11 +44,16 @@ ROW = np.dtype(
         ("kind", "u1"),  # position in KINDS
         ("language", "u1"),  # position in LANGUAGES: the passage's dominant language
         ("section", "<i4"),  # position in sections.json
+        ("flags", "u1"),  # HAS_NUMBER | HAS_PERSON
         ("page_index", "<i4"),  # -1: no page
         ("sentence_end", "<i8"),  # past the passage's last row of sentences.npy
         ("label_end", "<i8"),  # past the passage's labels in labels.bin
     ]
 )
+# A year, a century in Roman numerals, a count; initials and a name ("Г.Алмонд", "С.Хантингтон").
+NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
+PERSON = re.compile(r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}")
+HAS_NUMBER, HAS_PERSON = 1, 2
 KINDS = ("body", "heading", "toc", "footnote", "bibliography", "table")
 LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 FILES = ("documents.jsonl", "texts.bin", "passages.npy", "sentences.npy", "labels.bin", "sections.json")
@@ -99,7 +108,8 @@ class PassageTable:
             page = -1 if p.page_index is None else p.page_index
             section = sections.setdefault(p.section, len(sections))
             kind, lang = KINDS.index(p.kind), LANGUAGES.index(language)
-            numbers = (kind, lang, section, page, sentence_end, label_end)
+            flags = HAS_NUMBER * bool(NUMBER.search(p.text)) | HAS_PERSON * bool(PERSON.search(p.text))
+            numbers = (kind, lang, section, flags, page, sentence_end, label_end)
             rows.append((j, p.order, p.paragraph, p.start, p.end, *text_span, *numbers))
         entries = [
             {**{k: v for k, v in asdict(doc).items() if k != "text"}, "text_bytes": [int(bases[j]), int(bases[j + 1])]}
@@ -190,9 +200,14 @@ class Passages(Sequence[Passage]):
     def __init__(self, tables: Sequence[PassageTable]) -> None:
         self.tables = list(tables)
         self.bases = np.cumsum([0, *map(len, self.tables)], dtype=np.int64)
-        self.kinds = _joined([t.rows["kind"] for t in self.tables], np.uint8)
-        self.languages = _joined([t.rows["language"] for t in self.tables], np.uint8)
-        self.lengths = _joined([t.rows["end"] - t.rows["start"] for t in self.tables], np.float32)
+        self.kinds = self._column("kind", np.uint8)
+        self.languages = self._column("language", np.uint8)
+        self.lengths = self._column("end", np.float32) - self._column("start", np.float32)
+        self.flags = self._column("flags", np.uint8)
+        self._part = np.repeat(np.arange(len(self.tables), dtype=np.int32), np.diff(self.bases))
+        self.sections = [title for table in self.tables for title in table.sections]
+        section_bases = np.cumsum([0, *(len(t.sections) for t in self.tables)])[self._part]
+        self.section_ids = self._column("section", np.int64) + section_bases  # positions in `sections`
         counts = _joined([t.sentence_counts() for t in self.tables], np.int64)
         self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.document_rows: dict[str, range] = {}
@@ -202,9 +217,13 @@ class Passages(Sequence[Passage]):
                 (name, range(a, b)) for name, a, b in zip(table.names, starts, starts[1:], strict=False)
             )
 
+    def _column(self, name: str, dtype: type) -> np.ndarray:
+        return _joined([t.rows[name] for t in self.tables], dtype)
+
     @classmethod
-    def of(cls, documents: Sequence[Document], passages: Sequence[Passage], languages: Sequence[Language]) -> Passages:
+    def of(cls, documents: Sequence[Document], passages: Sequence[Passage]) -> Passages:
         """Passages held in memory (an index read whole: the database's, or the previous format)."""
+        languages = [dominant_language(p.text) for p in passages]
         return cls([PassageTable.build(documents, passages, languages)])
 
     def __len__(self) -> int:
@@ -217,20 +236,15 @@ class Passages(Sequence[Passage]):
     def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        table, local = self._locate(i)
-        return table.passage(local)
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        part = int(self._part[i])
+        return self.tables[part].passage(i - int(self.bases[part]))
 
     def __iter__(self) -> Iterator[Passage]:
         for table in self.tables:
             yield from (table.passage(i) for i in range(len(table)))
-
-    def text(self, i: int) -> str:
-        table, local = self._locate(i)
-        return table.text(local)
-
-    def section(self, i: int) -> str:
-        table, local = self._locate(i)
-        return table.sections[int(table.rows[local]["section"])]
 
     def language(self, i: int) -> Language:
         return LANGUAGES[int(self.languages[i])]
@@ -239,18 +253,15 @@ class Passages(Sequence[Passage]):
         """Whether each row's kind is one of `kinds`."""
         return np.isin(self.kinds, [KINDS.index(k) for k in kinds])
 
+    def has(self, flag: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` has `flag` (`HAS_NUMBER`, `HAS_PERSON`)."""
+        return (self.flags[rows] & flag).astype(bool)
+
     @cached_property
     def positions(self) -> dict[str, int]:
         """Row of each passage id (made on first use: it reads every id)."""
         ids = (passage_id for table in self.tables for passage_id in table.passage_ids())
         return {passage_id: row for row, passage_id in enumerate(ids)}
-
-    def _locate(self, i: int) -> tuple[PassageTable, int]:
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
-        part = int(np.searchsorted(self.bases, i, side="right")) - 1
-        return self.tables[part], i - int(self.bases[part])
 
 
 class Documents(Mapping[str, Document]):

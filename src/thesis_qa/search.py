@@ -11,7 +11,6 @@ question's words stand in it.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,8 +25,8 @@ from thesis_qa.embed import Embedder
 from thesis_qa.features import Signals, WordMatches, passage_features, question_features
 from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
-from thesis_qa.language import Language
 from thesis_qa.lexical import BM25, coverage, matching_spans, terms, top_rows
+from thesis_qa.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
 from thesis_qa.query import (
     MAX_QUESTION_CHARS,
     Question,
@@ -48,8 +47,6 @@ CANDIDATES = 100  # per channel; the ranking is taken over their union
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
-_NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
-_PERSON = re.compile(r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ class Searcher:
             languages = [passages.language(i) for i in range(len(passages))]
             postings, self.vocabulary = lexical_index(list(passages), languages, embedder)
         self.lexical = BM25.over(postings)
-        self._section_keys: dict[tuple[str, Language], frozenset[str]] = {}
+        self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         self._bridge: Bridge | None = None
@@ -280,32 +277,36 @@ class Searcher:
         context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
         own = set(asked.keys)
         passages = self.index.passages
-        texts = [passages.text(i) for i in rows]
         return Signals(
             dense_passage=dense_passage,
             dense_sentence=dense_sentence,
             bm25=bm25[rows],
             key_coverage=_weighted_share(presence, weights),
             section_coverage=np.array(
-                [len(own & self._section_keys_of(i)) / len(own) if own else 0.0 for i in rows], dtype=np.float32
+                [len(own & keys) / len(own) if own else 0.0 for keys in self._section_keys_of(rows)], dtype=np.float32
             ),
             context_coverage=_weighted_share(context_presence, context_weights),
-            cross_language=np.array([passages.language(i) != asked.language for i in rows], dtype=bool),
+            cross_language=passages.languages[rows] != LANGUAGES.index(asked.language),
             navigation=self._is_navigation[rows],
             reference=self._is_reference[rows],
-            has_number=np.array([bool(_NUMBER.search(text)) for text in texts], dtype=bool),
-            has_person=np.array([bool(_PERSON.search(text)) for text in texts], dtype=bool),
+            has_number=passages.has(HAS_NUMBER, rows),
+            has_person=passages.has(HAS_PERSON, rows),
             length=passages.lengths[rows],
             missing_keys=missing,
             words=self._word_matches(rows, word_vectors, spelled),
         )
 
-    def _section_keys_of(self, i: int) -> frozenset[str]:
-        """The keys of passage `i`'s section title (computed once per distinct title)."""
-        section, language = self.index.passages.section(i), self.index.passages.language(i)
-        if (section, language) not in self._section_keys:
-            self._section_keys[section, language] = frozenset(t.key for t in terms(section, language))
-        return self._section_keys[section, language]
+    def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
+        """The keys of each row's section title in its language (computed once per title and language)."""
+        passages = self.index.passages
+        out = []
+        languages = passages.languages[rows].tolist()
+        for section, language in zip(passages.section_ids[rows].tolist(), languages, strict=True):
+            if (section, language) not in self._section_keys:
+                title = passages.sections[section]
+                self._section_keys[section, language] = frozenset(t.key for t in terms(title, LANGUAGES[language]))
+            out.append(self._section_keys[section, language])
+        return out
 
     def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray, spelled: dict[int, int]) -> WordMatches:
         """Each question word's nearest keys, and which candidates hold them; a word read

@@ -49,7 +49,6 @@ import numpy as np
 from thesis_qa.ann import SegmentedVectors, index_type, read_vectors
 from thesis_qa.document import Document, HeadingHint, Passage, PresplitPassage
 from thesis_qa.errors import StoreError
-from thesis_qa.language import dominant_language
 from thesis_qa.lexical import Postings, SegmentedPostings
 from thesis_qa.passage_table import FILES as TABLE_FILES
 from thesis_qa.passage_table import Documents, Passages, PassageTable
@@ -308,7 +307,7 @@ def _read_format_1(version: Path, manifest: Manifest, verify: bool) -> Index:
     _check_files(version, stored, manifest.files, verify=verify, index=version.parent)
     documents = {d.name: d for d in map(document_from_json, _read_jsonl(version / "documents.jsonl"))}
     listed = [passage_from_json(p, documents) for p in _read_jsonl(version / "passages.jsonl")]
-    passages = Passages.of(list(documents.values()), listed, [dominant_language(p.text) for p in listed])
+    passages = Passages.of(list(documents.values()), listed)
     passage_vectors = faiss.read_index(str(version / "passages.faiss"))
     sentence_vectors = faiss.read_index(str(version / "sentences.faiss"))
     if not (len(passages) == passage_vectors.ntotal == manifest.passages):

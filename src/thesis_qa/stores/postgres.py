@@ -29,7 +29,6 @@ from psycopg.types.json import Jsonb
 
 from thesis_qa.ann import EXACT_MAX, HNSW_M, vector_index
 from thesis_qa.errors import StoreError
-from thesis_qa.language import dominant_language
 from thesis_qa.lexical import Postings
 from thesis_qa.passage_table import Passages
 from thesis_qa.store import Index, Manifest, document_from_json, document_to_json, passage_from_json, passage_to_json
@@ -220,7 +219,7 @@ class PostgresLocation:
         documents = {d.name: d for d in (document_from_json(r[0]) for r in cur.fetchall())}
         cur.execute("SELECT data FROM passages WHERE key = %s AND version = %s ORDER BY row", key)
         listed = [passage_from_json(r[0], documents) for r in cur.fetchall()]
-        passages = Passages.of(list(documents.values()), listed, [dominant_language(p.text) for p in listed])
+        passages = Passages.of(list(documents.values()), listed)
         cur.execute("SELECT name, data FROM blobs WHERE key = %s AND version = %s", key)
         blobs = {name: np.load(io.BytesIO(data), allow_pickle=False) for name, data in cur.fetchall()}
         if len(passages) != manifest.passages or passages.sentence_offsets[-1] != manifest.sentences:
