@@ -270,8 +270,9 @@ def _vector_cache(previous: Index | None, embedder: Embedder) -> dict[str, np.nd
         return {}
     if (previous.manifest.model_fingerprint, previous.manifest.vectors) != (embedder.fingerprint, VECTOR_SCHEME):
         return {}
-    passage_texts = [p.text for p in previous.passages]
-    sentence_texts = [s for p in previous.passages for s in p.sentence_texts()]
+    passages = list(previous.passages)  # built once: an index's passages are read lazily
+    passage_texts = [p.text for p in passages]
+    sentence_texts = [s for p in passages for s in p.sentence_texts()]
     cache = dict(zip(map(sha256_text, passage_texts), all_vectors(previous.passage_vectors), strict=True))
     cache.update(zip(map(sha256_text, sentence_texts), all_vectors(previous.sentence_vectors), strict=True))
     return cache
