@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from thesis_qa.language import detect_language, dominant_language
-from thesis_qa.lexical import BM25, Postings, SegmentedPostings, coverage, key_of, matching_spans, terms, top_rows
+from thesis_qa.lexical import (
+    BM25,
+    Postings,
+    SegmentedPostings,
+    coverage,
+    holding,
+    key_of,
+    matching_spans,
+    terms,
+    top_rows,
+)
 from thesis_qa.stem import stem, stem_kazakh
 
 
@@ -213,3 +223,11 @@ def test_postings_split_into_segments_read_and_score_as_one(tmp_path):
     for query in QUERIES:
         keys = [t.key for t in terms(query, "kk")]
         np.testing.assert_array_equal(BM25.over(split).scores(keys), BM25.over(whole).scores(keys))
+
+
+def test_holding_tells_which_rows_a_key_holds_as_isin_does():
+    rng = np.random.default_rng(3)
+    holders = np.unique(rng.integers(0, 50_000, 20_000)).astype(np.int32)
+    rows = rng.integers(0, 50_000, 300)
+    np.testing.assert_array_equal(holding(rows, holders), np.isin(rows, holders))
+    assert holding(rows, holders[:0]).tolist() == [False] * 300

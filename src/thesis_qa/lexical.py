@@ -244,6 +244,17 @@ class BM25:
         return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.rows).astype(np.float32)
 
 
+def holding(rows: np.ndarray, holders: np.ndarray) -> np.ndarray:
+    """Whether each of `rows` is among `holders` (ascending, as `Postings.holders` gives them):
+    a binary search per row, so a question's few hundred candidates cost the same against a
+    key held by ten rows or by half a million (`np.isin` sorts the holders every time)."""
+    if not len(holders):
+        return np.zeros(len(rows), dtype=bool)
+    wanted = np.asarray(rows).astype(holders.dtype, copy=False)  # a cast of the holders would copy them
+    at = np.minimum(np.searchsorted(holders, wanted), len(holders) - 1)
+    return np.asarray(holders[at] == wanted)
+
+
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the `k` highest positive scores, in no particular order: a partial
     selection (`np.argpartition`), linear in the rows, never a sort of them."""
