@@ -218,8 +218,10 @@ def test_postings_split_into_segments_read_and_score_as_one(tmp_path):
     )
     np.testing.assert_array_equal(split.keys, whole.keys)
     np.testing.assert_array_equal(split.frequencies(), whole.frequencies())
+    rows = np.arange(len(documents))
     for column in range(len(whole.keys)):
         np.testing.assert_array_equal(split.holders(column), whole.holders(column))
+        np.testing.assert_array_equal(split.holds(column, rows), whole.holds(column, rows))
     for query in QUERIES:
         keys = [t.key for t in terms(query, "kk")]
         np.testing.assert_array_equal(BM25.over(split).scores(keys), BM25.over(whole).scores(keys))

@@ -144,6 +144,10 @@ class Postings:
         start, stop = self.starts[column], self.starts[column + 1]
         return self.rows[start:stop], self.counts[start:stop]
 
+    def holds(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` holds the key at `column` (`holding`)."""
+        return holding(rows, self.holders(column))
+
     def frequencies(self) -> np.ndarray:
         """How many rows hold each key."""
         return np.diff(self.starts)
@@ -186,6 +190,19 @@ class SegmentedPostings:
                 rows.append(held.astype(np.int64) + base)
                 counts.append(count)
         return np.concatenate(rows), np.concatenate(counts)
+
+    def holds(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` holds the key at `column`, asked of the segment holding the row
+        (no segment's postings are copied)."""
+        if len(self.parts) == 1:
+            return self.parts[0].holds(column, rows)
+        key, rows = str(self.keys[column]), np.asarray(rows)
+        held = np.zeros(len(rows), dtype=bool)
+        for part, base, stop in zip(self.parts, self.bases.tolist(), self.bases[1:].tolist(), strict=False):
+            own, mine = part.column(key), (rows >= base) & (rows < stop)
+            if own is not None and mine.any():
+                held[mine] = part.holds(own, rows[mine] - base)
+        return held
 
     def frequencies(self) -> np.ndarray:
         if len(self.parts) == 1:

@@ -25,7 +25,7 @@ from thesis_qa.embed import Embedder
 from thesis_qa.features import Signals, WordMatches, passage_features, question_features
 from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
-from thesis_qa.lexical import BM25, coverage, holding, matching_spans, terms, top_rows
+from thesis_qa.lexical import BM25, coverage, matching_spans, terms, top_rows
 from thesis_qa.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
 from thesis_qa.query import (
     MAX_QUESTION_CHARS,
@@ -320,7 +320,7 @@ class Searcher:
         matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
         postings = self.lexical.postings
         for (w, n), column in np.ndenumerate(columns):
-            matches[:, w, n] = np.where(holding(rows, postings.holders(column)), cosines[w, n], 0.0)
+            matches[:, w, n] = np.where(postings.holds(column, rows), cosines[w, n], 0.0)
         return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
 
     def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
@@ -349,7 +349,7 @@ class Searcher:
                 lacking.append(j)
                 continue
             weights[j] = self._idf[column]
-            presence[:, j] = holding(rows, postings.holders(column))
+            presence[:, j] = postings.holds(column, rows)
         missing = float(weights[lacking].sum() / weights.sum()) if len(keys) else 0.0
         return presence, weights, missing
 
