@@ -5,6 +5,7 @@ through `Searcher.search`, and grown by one 250-page thesis (`add_documents`: a 
     .venv/bin/python bench/corpus_scale.py --pools /work/idx                 # 100k and 1M: ~1 h, ~12 GB RAM, ~8 GB disk
     .venv/bin/python bench/corpus_scale.py --pools /work/idx --sizes 1000000 --keep   # keep it, then
     .venv/bin/python bench/corpus_scale.py --pools /work/idx --sizes 1000000 --reuse  # measure it again
+                                                         # (into corpus_scale_reused.json)
 
 `--pools` is an index folder holding the dev pools' indexes `eval-kk_pool.passages` (and
 `eval-xquad_ru.passages` if there), as `thesis-qa eval --pool` writes them; they are only read.
@@ -314,7 +315,11 @@ def add_thesis(folder: Path, index, embedder) -> tuple[dict[str, object], object
     finally:
         del embedder.embed_passages
     row = {
-        "thesis": {"passages": len(passages), "sentences": sum(len(p.sentences) for p in passages), "texts": len(texts)},
+        "thesis": {
+            "passages": len(passages),
+            "sentences": sum(len(p.sentences) for p in passages),
+            "texts": len(texts),
+        },
         "embed_alone_s": round(alone, 1),
         "add_s": round(added, 1),
         "add_embedding_s": round(sum(embedding), 1),
@@ -396,7 +401,7 @@ def main() -> None:
     }
     for n in args.sizes:
         result["sizes"].append(measure(n, args, pool, embedder, questions))
-        common.write_result("corpus_scale", result, info, started)
+        common.write_result("corpus_scale_reused" if args.reuse else "corpus_scale", result, info, started)
         if not args.keep:
             shutil.rmtree(args.scratch / f"synthetic-{n}", ignore_errors=True)
         gc.collect()
