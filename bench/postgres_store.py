@@ -48,18 +48,17 @@ def pool_contents(embedder):
     """The kk_pool dev pool as an index's contents (vectors from its built index)."""
     from thesis_qa import ann
     from thesis_qa.config import Settings
-    from thesis_qa.language import dominant_language
     from thesis_qa.vocabulary import lexical_index
     from thesis_qa.workspace import Workspace
 
     settings = Settings.from_env(index="eval-kk_pool.passages")
     pool = Workspace(settings, embedder=embedder, default_sources=[common.EVAL / "kk_pool.passages.jsonl"])
     index = pool.searcher.index
-    languages = [dominant_language(p.text) for p in index.passages]
-    postings, vocabulary = lexical_index(index.passages, languages, embedder, index.vocabulary)
+    languages = [index.passages.language(i) for i in range(len(index.passages))]
+    postings, vocabulary = lexical_index(list(index.passages), languages, embedder, index.vocabulary)
     passages = ann.all_vectors(index.passage_vectors)
     sentences = ann.all_vectors(index.sentence_vectors)
-    return index, postings, vocabulary, passages, sentences
+    return index, languages, postings, vocabulary, passages, sentences
 
 
 def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -75,7 +74,7 @@ def corpus(size: int, embedder):
     from thesis_qa.store import Manifest, StoredSource
     from thesis_qa.stores import IndexContents
 
-    index, postings, vocabulary, passage_vectors, sentence_vectors = pool_contents(embedder)
+    index, languages, postings, vocabulary, passage_vectors, sentence_vectors = pool_contents(embedder)
     [pool_doc] = index.documents.values()
     copies = max(1, round(size / len(index.passages)))
     rng = np.random.default_rng(0)
@@ -96,6 +95,7 @@ def corpus(size: int, embedder):
         manifest,
         documents,
         passages,
+        languages * copies,
         np.concatenate([noisy(passage_vectors, rng) for _ in range(copies)]),
         np.concatenate([noisy(sentence_vectors, rng) for _ in range(copies)]),
         lexical,

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from thesis_qa.cli import main
-from thesis_qa.store import current_version
+from thesis_qa.store import current_version, segment_folders
 
 
 def runner(env: dict[str, str]):
@@ -78,14 +78,16 @@ def test_index_then_ask_a_new_document(run, make_docx):
 def test_index_verify_finds_damage_that_keeps_the_size_and_rebuilds(run, make_docx, cli_env):
     path = make_docx([("Normal", "Абай Құнанбайұлы 1845 жылы туған. Ол ақын болған.")])
     run("index", str(path), "--index", "abai")
-    version = current_version(Path(cli_env["THESIS_QA_INDEX_DIR"]) / "abai")
-    vectors = version / "passages.faiss"
+    folder = Path(cli_env["THESIS_QA_INDEX_DIR"]) / "abai"
+    version, [segment] = current_version(folder), segment_folders(folder)
+    vectors = segment / "passages.faiss"
     data = bytearray(vectors.read_bytes())
     data[-1] ^= 0xFF  # a flipped bit: same size, so opening (sizes and counts) cannot tell
     vectors.write_bytes(bytes(data))
     result = run("index", "--verify", "--index", "abai")
-    assert result.exit_code == 0 and "damaged (passages.faiss does not match its checksum); rebuilding" in result.output
-    assert current_version(version.parent) != version
+    damage = f"damaged ({segment.name}/passages.faiss does not match its checksum); rebuilding"
+    assert result.exit_code == 0 and damage in result.output
+    assert current_version(folder) != version and not segment.exists()
     assert "every file matches its SHA-256" in run("index", "--verify", "--index", "abai").output
 
 

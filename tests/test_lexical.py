@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from thesis_qa.language import detect_language, dominant_language
-from thesis_qa.lexical import BM25, Postings, coverage, key_of, matching_spans, terms, top_rows
+from thesis_qa.lexical import (
+    BM25,
+    Postings,
+    SegmentedPostings,
+    coverage,
+    holding,
+    key_of,
+    matching_spans,
+    terms,
+    top_rows,
+)
 from thesis_qa.stem import stem, stem_kazakh
 
 
@@ -191,3 +201,35 @@ def test_top_rows_selects_the_best_positive_scores_without_sorting():
     assert sorted(top_rows(scores, 3).tolist()) == [1, 4, 6]
     assert sorted(top_rows(scores, 10).tolist()) == [1, 2, 4, 5, 6], "zero scores are no candidates"
     assert top_rows(np.zeros(4, np.float32), 2).tolist() == []
+
+
+def test_top_rows_equals_the_top_of_a_full_sort():
+    scores = np.random.default_rng(7).random(100_000).astype(np.float32)
+    scores[::3] = 0.0  # rows without a query key
+    best = np.argsort(-scores, kind="stable")[:100]
+    assert sorted(top_rows(scores, 100).tolist()) == sorted(best.tolist())
+
+
+def test_postings_split_into_segments_read_and_score_as_one(tmp_path):
+    documents = keyed(PASSAGES)
+    whole = Postings.build(documents)
+    split = SegmentedPostings(
+        [Postings.build(documents[:2]), Postings.build(documents[2:3]), Postings.build(documents[3:])]
+    )
+    np.testing.assert_array_equal(split.keys, whole.keys)
+    np.testing.assert_array_equal(split.frequencies(), whole.frequencies())
+    rows = np.arange(len(documents))
+    for column in range(len(whole.keys)):
+        np.testing.assert_array_equal(split.holders(column), whole.holders(column))
+        np.testing.assert_array_equal(split.holds(column, rows), whole.holds(column, rows))
+    for query in QUERIES:
+        keys = [t.key for t in terms(query, "kk")]
+        np.testing.assert_array_equal(BM25.over(split).scores(keys), BM25.over(whole).scores(keys))
+
+
+def test_holding_tells_which_rows_a_key_holds_as_isin_does():
+    rng = np.random.default_rng(3)
+    holders = np.unique(rng.integers(0, 50_000, 20_000)).astype(np.int32)
+    rows = rng.integers(0, 50_000, 300)
+    np.testing.assert_array_equal(holding(rows, holders), np.isin(rows, holders))
+    assert holding(rows, holders[:0]).tolist() == [False] * 300

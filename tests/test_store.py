@@ -7,15 +7,19 @@ import os
 import shutil
 import subprocess
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from thesis_qa.errors import StoreError
-from thesis_qa.indexing import build_index, ensure_index
+from thesis_qa.indexing import add_documents, build_index, ensure_index
 from thesis_qa.load import load_document
 from thesis_qa.search import Searcher
-from thesis_qa.store import current_version, open_index
+from thesis_qa.segment import segment
+from thesis_qa.store import VERSION_FILES, current_version, open_index, segment_folders, verify_index
 
+# An index of ESSAY and NOTES as the files store wrote them before segments (format 1).
+FORMAT_1 = Path(__file__).parent / "data" / "format1" / "essays"
 ESSAY = "Саяси модернизация – күрделі процесс.\nОл қоғамды өзгертеді.\n\nДемократия біртіндеп дамиды."
 NOTES = "Хантингтон саяси тәртіп туралы жазды.\n\nАлмонд пен Пай функционалды тәсілді ұсынды."
 
@@ -87,14 +91,27 @@ def test_documents_with_the_same_name_are_told_apart(tmp_path, essay, embedder):
     assert sorted(index.documents) == ["essay (2).txt", "essay.txt"]
 
 
+def _file_of(folder, name):
+    """The live file `name` of the index at `folder`: its version's, or its first segment's."""
+    return (current_version(folder) if name in {"manifest.json", *VERSION_FILES} else segment_folders(folder)[0]) / name
+
+
 @pytest.mark.parametrize(
     "victim",
-    ["passages.faiss", "sentences.faiss", "passages.jsonl", "manifest.json", "lexical-rows.npy", "vocabulary.npy"],
+    [
+        "passages.faiss",
+        "sentences.faiss",
+        "passages.npy",
+        "texts.bin",
+        "manifest.json",
+        "lexical-rows.npy",
+        "vocabulary.npy",
+    ],
 )
 def test_a_damaged_index_is_detected_reported_and_rebuilt(tmp_path, essay, embedder, victim):
     folder = tmp_path / "idx"
     ensure_index(folder, embedder, [essay])
-    target = current_version(folder) / victim
+    target = _file_of(folder, victim)
     target.write_bytes(target.read_bytes()[: max(1, target.stat().st_size // 2)])
     with pytest.raises(StoreError, match="is damaged"):
         open_index(folder)
@@ -107,8 +124,8 @@ def test_a_damaged_index_is_detected_reported_and_rebuilt(tmp_path, essay, embed
 def test_metadata_that_does_not_match_the_vectors_is_never_served(tmp_path, essay, notes, embedder):
     build_index(tmp_path / "one", [load_document(essay)], embedder)
     build_index(tmp_path / "two", [load_document(essay), load_document(notes)], embedder)
-    mixed = current_version(tmp_path / "two") / "passages.jsonl"
-    shutil.copy(current_version(tmp_path / "one") / "passages.jsonl", mixed)
+    mixed = _file_of(tmp_path / "two", "passages.npy")
+    shutil.copy(_file_of(tmp_path / "one", "passages.npy"), mixed)
     with pytest.raises(StoreError, match="damaged"):
         open_index(tmp_path / "two")
 
@@ -166,13 +183,14 @@ def test_an_index_carries_its_lexical_index_so_opening_it_builds_nothing(tmp_pat
     assert float(stored @ embedder.embed_words(["хантингтон"])[0]) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_its_vectors(tmp_path, essay, embedder):
-    folder = tmp_path / "idx"
-    built = ensure_index(folder, embedder, [essay])
+def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_its_vectors(tmp_path, embedder):
+    folder = tmp_path / "essays"
+    shutil.copytree(FORMAT_1, folder)
+    built = open_index(folder)
     version = current_version(folder)
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     for name in [n for n in manifest["files"] if n.startswith(("lexical-", "vocabulary."))]:
-        (version / name).unlink()  # as indexes were written until now
+        (version / name).unlink()  # as indexes were written before the lexical index was stored
         del manifest["files"][name]
     del manifest["lexical"], manifest["vocabulary"]
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -181,8 +199,61 @@ def test_an_index_written_before_its_lexical_index_was_stored_gains_one_keeping_
     assert old.lexical is None and old.vocabulary is None
     assert Searcher(old, embedder).vocabulary.forms == built.vocabulary.forms  # still answers, built at open
     messages, progress = [], []
-    index = ensure_index(folder, embedder, [essay], notify=messages.append, progress=_record(progress))
-    assert messages == ["index 'idx': no lexical index stored; rebuilding"]
+    index = ensure_index(folder, embedder, notify=messages.append, progress=_record(progress))
+    assert messages == ["index 'essays': no lexical index stored; rebuilding"]
     assert progress[0][0] == progress[0][1], "every passage and sentence vector comes from the previous version"
     assert index.vocabulary.forms == built.vocabulary.forms
     assert abs(index.vocabulary.vectors - built.vocabulary.vectors).max() < 1e-5
+
+
+QUESTIONS = ("Хантингтон не туралы жазды?", "Саяси модернизация деген не?", "Демократия қалай дамиды?")
+
+
+def _answers(index, embedder, doc=None):
+    searcher = Searcher(index, embedder)
+    return [[(h.passage, round(h.score, 5), h.highlights) for h in searcher.search(q, 5, doc)] for q in QUESTIONS]
+
+
+def test_an_index_of_the_previous_layout_answers_and_is_rewritten_as_a_segment_embedding_nothing(tmp_path, embedder):
+    folder = tmp_path / "essays"
+    shutil.copytree(FORMAT_1, folder)
+    old = open_index(folder)
+    assert old.manifest.format == 1 and [p.doc for p in old.passages] == ["essay.txt"] * 2 + ["notes.txt"] * 2
+    messages, progress = [], []
+    index = ensure_index(folder, embedder, notify=messages.append, progress=_record(progress))
+    assert messages == ["index 'essays': stored in the previous layout; rebuilding"]
+    assert progress[0][0] == progress[0][1], "every passage and sentence vector comes from the previous version"
+    assert len(segment_folders(folder)) == 1 and not (current_version(folder) / "passages.jsonl").exists()
+    assert list(index.passages) == list(old.passages)
+    assert _answers(index, embedder) == _answers(old, embedder)
+
+
+def test_an_added_document_becomes_a_segment_and_answers_as_a_rebuild_would(tmp_path, essay, notes, embedder):
+    folder = tmp_path / "grown"
+    first = build_index(folder, [load_document(essay)], embedder)
+    kept = segment_folders(folder)
+    progress = []
+    grown = add_documents(folder, first, [load_document(notes)], embedder, _record(progress))
+    assert segment_folders(folder)[:-1] == kept and len(segment_folders(folder)) == 2  # nothing rewritten
+    texts = {t for p in segment(load_document(notes)) for t in (p.text, *p.sentence_texts())}
+    assert progress[-1][1] == len(texts), "only the new document's passages and sentences are embedded"
+    rebuilt = build_index(tmp_path / "rebuilt", [load_document(essay), load_document(notes)], embedder)
+    assert list(grown.passages) == list(rebuilt.passages) and dict(grown.documents) == dict(rebuilt.documents)
+    assert grown.vocabulary.keys == rebuilt.vocabulary.keys and grown.vocabulary.forms == rebuilt.vocabulary.forms
+    assert _answers(grown, embedder) == _answers(rebuilt, embedder)
+    assert _answers(grown, embedder, "notes.txt") == _answers(rebuilt, embedder, "notes.txt")
+    assert open_index(folder).manifest.sources == rebuilt.manifest.sources
+
+
+def test_a_damaged_appended_segment_is_detected(tmp_path, essay, notes, embedder):
+    folder = tmp_path / "grown"
+    add_documents(folder, build_index(folder, [load_document(essay)], embedder), [load_document(notes)], embedder)
+    added = segment_folders(folder)[-1]
+    target = added / "sentences.npy"
+    target.write_bytes(target.read_bytes()[:-8])
+    with pytest.raises(StoreError, match=f"{added.name}/sentences.npy does not match"):
+        open_index(folder)
+    target.write_bytes(target.read_bytes() + b"\0" * 8)  # the size again, not the bytes
+    assert open_index(folder).manifest.passages == 4
+    with pytest.raises(StoreError, match=f"{added.name}/sentences.npy does not match"):
+        verify_index(folder)

@@ -14,12 +14,17 @@ vectors in the index (passages and sentences each get their own), as measured by
 `nearest` restricted to a document (a range of ids) searches a small range exactly (a graph
 walk that may only keep a few ids finds too few of them); a large range goes through the graph
 with `IDSelectorRange` and a wider efSearch.
+
+A stored index is a list of segments, each with its own FAISS indexes (`SegmentedVectors`
+searches them as one id space, merging by score). Saved indexes are memory-mapped
+(`read_vectors`): opening reads nothing, and processes serving one index share its pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal
 
 import faiss
@@ -68,14 +73,64 @@ def index_type(index: faiss.Index) -> str:
     return type(index).__name__
 
 
-def all_vectors(index: faiss.Index) -> np.ndarray:
+def all_vectors(index: faiss.Index | SegmentedVectors) -> np.ndarray:
     """Every stored vector, in id order (used to reuse vectors across rebuilds)."""
     return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
 
 
-def nearest(index: faiss.Index, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
+def read_vectors(path: Path) -> faiss.Index:
+    """A saved index, memory-mapped (read-only: FAISS aborts on an `add` to it)."""
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+
+
+class SegmentedVectors:
+    """The FAISS indexes of an index's segments as one id space, in order: part i holds ids
+    `bases[i]` to `bases[i + 1]`. One part is searched as itself; several each within the
+    requested rows, their best merged by score."""
+
+    def __init__(self, parts: Sequence[faiss.Index], dimension: int) -> None:
+        self.parts = list(parts)
+        self.d = dimension
+        self.bases = np.cumsum([0, *(part.ntotal for part in self.parts)], dtype=np.int64)
+        self.ntotal = int(self.bases[-1])
+
+    def nearest(self, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
+        if len(self.parts) == 1:
+            return nearest(self.parts[0], vector, k, rows)
+        scores, ids = [], []
+        for part, base, stop in zip(self.parts, self.bases.tolist(), self.bases[1:].tolist(), strict=False):
+            local = range(max(rows.start, base) - base, min(rows.stop, stop) - base)
+            if len(local) > 0:
+                found = nearest(part, vector, k, local)
+                scores.append(part.reconstruct_batch(found) @ vector)
+                ids.append(found + base)
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        merged, joined = np.concatenate(scores), np.concatenate(ids)
+        return joined[np.argsort(-merged, kind="stable")[:k]]
+
+    def similarities(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        return self.reconstruct_batch(rows) @ vector
+
+    def reconstruct_batch(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(self.parts) == 1:
+            return self.parts[0].reconstruct_batch(rows)
+        owner = np.searchsorted(self.bases, rows, side="right") - 1
+        out = np.empty((len(rows), self.d), dtype=np.float32)
+        for part in np.unique(owner).tolist():
+            mine = owner == part
+            out[mine] = self.parts[part].reconstruct_batch(rows[mine] - self.bases[part])
+        return out
+
+    def reconstruct_n(self, start: int, n: int) -> np.ndarray:
+        return self.reconstruct_batch(np.arange(start, start + n))
+
+
+def nearest(index: faiss.Index | SegmentedVectors, vector: np.ndarray, k: int, rows: range) -> np.ndarray:
     """Ids of the `k` vectors nearest to `vector` among ids in `rows`, best first. An index
-    that is not FAISS's searches itself (a database's: thesis_qa.stores.postgres)."""
+    that is not FAISS's searches itself (segments': `SegmentedVectors`; a database's:
+    thesis_qa.stores.postgres)."""
     k = min(k, len(rows))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
@@ -97,7 +152,7 @@ def nearest(index: faiss.Index, vector: np.ndarray, k: int, rows: range) -> np.n
     return ids[0][ids[0] >= 0]
 
 
-def similarities(index: faiss.Index, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+def similarities(index: faiss.Index | SegmentedVectors, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """Cosines of `vector` with the stored vectors of `rows`, in that order (a database's
     index computes them where the vectors are)."""
     if not isinstance(index, faiss.Index):

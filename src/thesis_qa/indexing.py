@@ -1,6 +1,8 @@
-"""Build, refresh and repair an index: load -> segment -> embed -> store.
+"""Build, grow, refresh and repair an index: load -> segment -> embed -> store.
 
-Vectors are cached by content: a rebuild (new document, edited source, repaired damage)
+Adding documents to an index of the files store appends them as a segment (`add_documents`):
+only they are segmented, embedded and keyed. Everything else writes a whole version, and
+vectors are cached by content: a rebuild (new document, edited source, repaired damage)
 re-embeds only passages, sentences and vocabulary words whose text is new; the rest are
 copied from the previous version when it was made with the same model (and, for words, the
 same query engine).
@@ -22,7 +24,7 @@ from thesis_qa.language import dominant_language
 from thesis_qa.load import load_document
 from thesis_qa.segment import SEGMENTER_VERSION, segment
 from thesis_qa.store import Index, Manifest, StoredSource, sha256_bytes, sha256_text
-from thesis_qa.stores import IndexContents, IndexLocation
+from thesis_qa.stores import AppendableLocation, IndexContents, IndexLocation
 from thesis_qa.stores.files import FilesLocation
 from thesis_qa.vocabulary import Vocabulary, lexical_index
 
@@ -47,28 +49,51 @@ def build_index(
     location = as_location(location)
     with location.lock():
         previous = previous or _open_or_none(location)
-        cache = _vector_cache(previous, embedder)
         documents = _unique_names(documents)
-        passages = [p for doc in documents for p in segment(doc)]
-        passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
-        languages = [dominant_language(p.text) for p in passages]
-        lexical, vocabulary = lexical_index(passages, languages, embedder, _previous_vocabulary(previous, embedder))
-        manifest = Manifest(
-            name=location.name,
-            model=embedder.name,
-            model_fingerprint=embedder.fingerprint,
-            dimension=embedder.dimension,
-            segmenter=SEGMENTER_VERSION,
-            vectors=VECTOR_SCHEME,
-            lexical=LEXICAL_SCHEME,
-            vocabulary=embedder.query_engine,
-            sources=[_stored_source(doc) for doc in documents],
-            passages=len(passages),
-            sentences=len(sentence_vectors),
+        contents = _contents(
+            location.name,
+            documents,
+            embedder,
+            progress,
+            cache=_vector_cache(previous, embedder),
+            previous=_previous_vocabulary(previous, embedder),
         )
-        vectors = (passage_vectors, sentence_vectors)
-        location.write(IndexContents(manifest, list(documents), passages, *vectors, lexical, vocabulary))
+        location.write(contents)
     return location.open()
+
+
+def _contents(
+    name: str,
+    documents: list[Document],
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None,
+    *,
+    cache: dict[str, np.ndarray],
+    previous: Vocabulary | None,
+    base: Index | None = None,
+) -> IndexContents:
+    """`documents` segmented, embedded (texts in `cache` are not) and keyed: a whole index, or
+    what is appended to `base` (whose vocabulary the new one extends)."""
+    passages = [p for doc in documents for p in segment(doc)]
+    passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
+    languages = [dominant_language(p.text) for p in passages]
+    before = base.vocabulary if base else None
+    lexical, vocabulary = lexical_index(passages, languages, embedder, previous, before)
+    manifest = Manifest(
+        name=name,
+        model=embedder.name,
+        model_fingerprint=embedder.fingerprint,
+        dimension=embedder.dimension,
+        segmenter=SEGMENTER_VERSION,
+        vectors=VECTOR_SCHEME,
+        lexical=LEXICAL_SCHEME,
+        vocabulary=embedder.query_engine,
+        sources=[*(base.manifest.sources if base else []), *map(_stored_source, documents)],
+        passages=len(passages) + (base.manifest.passages if base else 0),
+        sentences=len(sentence_vectors) + (base.manifest.sentences if base else 0),
+    )
+    vectors = (passage_vectors, sentence_vectors)
+    return IndexContents(manifest, list(documents), passages, languages, *vectors, lexical, vocabulary)
 
 
 def ensure_index(
@@ -101,7 +126,7 @@ def ensure_index(
             ) from error
         return build_index(location, documents, embedder, progress)
     changed = _changed_sources(index)
-    reason = _stale_reason(index, embedder, changed)
+    reason = _stale_reason(index, embedder, changed) or _old_layout(location, index)
     if reason:
         notify(f"index '{location.name}': {reason}; rebuilding")
         return build_index(location, _current_documents(index, changed), embedder, progress, index)
@@ -115,10 +140,40 @@ def add_documents(
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
 ) -> Index:
-    """A new version with `new` added (a document of the same name is replaced)."""
+    """A new version with `new` added (a document of the same name is replaced).
+
+    A store that grows by appending (the files store's segments) gets `new` as one more
+    segment: only `new` is embedded and keyed, so the cost follows the new documents, not the
+    corpus. Replacing a document, an index due a rebuild (`ensure_index`), or another store
+    gets a whole new version (vectors of unchanged text reused)."""
+    location = as_location(location)
     names = {doc.name for doc in new}
+    if isinstance(location, AppendableLocation):
+        with location.lock():
+            index = index if location.version() == index.version else location.open()  # grown since?
+            if _appendable(index, embedder, names):
+                previous = _previous_vocabulary(index, embedder)
+                addition = _contents(
+                    location.name, _unique_names(new), embedder, progress, cache={}, previous=previous, base=index
+                )
+                location.append(addition)
+                return location.open()
     kept = [doc for doc in index.documents.values() if doc.name not in names]
     return build_index(location, [*kept, *new], embedder, progress, index)
+
+
+def _appendable(base: Index, embedder: Embedder, names: set[str]) -> bool:
+    """Whether `base` can grow by a segment holding documents called `names`: it is stored as
+    segments, is not due a rebuild, replaces none of its documents, and its vocabulary kept
+    the counts an extension needs."""
+    vocabulary = base.vocabulary
+    return (
+        bool(base.manifest.segments)
+        and not _stale_reason(base, embedder, [])
+        and not names & set(base.documents)
+        and vocabulary is not None
+        and len(vocabulary.counts) == len(vocabulary.keys)
+    )
 
 
 def as_location(where: IndexLocation | Path) -> IndexLocation:
@@ -137,6 +192,14 @@ def _stale_reason(index: Index, embedder: Embedder, changed: list[str]) -> str:
     if manifest.lexical != LEXICAL_SCHEME:
         return "lexical index changed" if manifest.lexical else "no lexical index stored"
     return f"source changed: {', '.join(changed)}" if changed else ""
+
+
+def _old_layout(location: IndexLocation, index: Index) -> str:
+    """Why an index the files store wrote before segments is rewritten as one (its vectors and
+    vocabulary reused: nothing is embedded again)."""
+    return (
+        "stored in the previous layout" if isinstance(location, FilesLocation) and not index.manifest.segments else ""
+    )
 
 
 def _changed_sources(index: Index) -> list[str]:
@@ -207,8 +270,9 @@ def _vector_cache(previous: Index | None, embedder: Embedder) -> dict[str, np.nd
         return {}
     if (previous.manifest.model_fingerprint, previous.manifest.vectors) != (embedder.fingerprint, VECTOR_SCHEME):
         return {}
-    passage_texts = [p.text for p in previous.passages]
-    sentence_texts = [s for p in previous.passages for s in p.sentence_texts()]
+    passages = list(previous.passages)  # built once: an index's passages are read lazily
+    passage_texts = [p.text for p in passages]
+    sentence_texts = [s for p in passages for s in p.sentence_texts()]
     cache = dict(zip(map(sha256_text, passage_texts), all_vectors(previous.passage_vectors), strict=True))
     cache.update(zip(map(sha256_text, sentence_texts), all_vectors(previous.sentence_vectors), strict=True))
     return cache

@@ -139,9 +139,82 @@ class Postings:
         """The rows holding the key at `column`, ascending."""
         return self.rows[self.starts[column] : self.starts[column + 1]]
 
+    def entries(self, column: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows holding the key at `column` (ascending) and how often each holds it."""
+        start, stop = self.starts[column], self.starts[column + 1]
+        return self.rows[start:stop], self.counts[start:stop]
+
+    def holds(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` holds the key at `column` (`holding`)."""
+        return holding(rows, self.holders(column))
+
     def frequencies(self) -> np.ndarray:
         """How many rows hold each key."""
         return np.diff(self.starts)
+
+
+class SegmentedPostings:
+    """The postings of an index's segments (`Postings` each, rows numbered within their
+    segment) read as one `Postings` over all rows: keys are the union of the segments' keys,
+    sorted, and a key's rows come segment after segment, so each stays ascending. A segment's
+    postings never change when another is added: that is what lets an index grow by appending."""
+
+    def __init__(self, parts: Sequence[Postings]) -> None:
+        self.parts = list(parts)
+        self.bases = np.cumsum([0, *map(len, self.parts)], dtype=np.int64)
+        if len(self.parts) == 1:
+            self.keys = self.parts[0].keys
+        else:
+            self.keys = np.unique(np.concatenate([part.keys for part in self.parts])) if self.parts else _NO_KEYS
+        self.lengths = np.concatenate([np.asarray(part.lengths) for part in self.parts]) if self.parts else _NO_ROWS
+
+    def __len__(self) -> int:
+        return int(self.bases[-1])
+
+    def column(self, key: str) -> int | None:
+        at = int(np.searchsorted(self.keys, key))
+        return at if at < len(self.keys) and self.keys[at] == key else None
+
+    def holders(self, column: int) -> np.ndarray:
+        return self.entries(column)[0]
+
+    def entries(self, column: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.parts) == 1:
+            return self.parts[0].entries(column)
+        key = str(self.keys[column])
+        rows, counts = [], []
+        for part, base in zip(self.parts, self.bases.tolist(), strict=False):
+            own = part.column(key)
+            if own is not None:
+                held, count = part.entries(own)
+                rows.append(held.astype(np.int64) + base)
+                counts.append(count)
+        return np.concatenate(rows), np.concatenate(counts)
+
+    def holds(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` holds the key at `column`, asked of the segment holding the row
+        (no segment's postings are copied)."""
+        if len(self.parts) == 1:
+            return self.parts[0].holds(column, rows)
+        key, rows = str(self.keys[column]), np.asarray(rows)
+        held = np.zeros(len(rows), dtype=bool)
+        for part, base, stop in zip(self.parts, self.bases.tolist(), self.bases[1:].tolist(), strict=False):
+            own, mine = part.column(key), (rows >= base) & (rows < stop)
+            if own is not None and mine.any():
+                held[mine] = part.holds(own, rows[mine] - base)
+        return held
+
+    def frequencies(self) -> np.ndarray:
+        if len(self.parts) == 1:
+            return self.parts[0].frequencies()
+        df = np.zeros(len(self.keys), dtype=np.int64)
+        for part in self.parts:
+            df[np.searchsorted(self.keys, part.keys)] += part.frequencies()
+        return df
+
+
+_NO_KEYS = np.array([], "<U1")
+_NO_ROWS = np.zeros(0, np.int32)
 
 
 class BM25:
@@ -153,13 +226,13 @@ class BM25:
         self._setup(Postings.build(documents), k1, b)
 
     @classmethod
-    def over(cls, postings: Postings, k1: float = K1, b: float = B) -> BM25:
-        """BM25 over stored postings."""
+    def over(cls, postings: Postings | SegmentedPostings, k1: float = K1, b: float = B) -> BM25:
+        """BM25 over stored postings (an index's segments' as one)."""
         bm25 = cls.__new__(cls)
         bm25._setup(postings, k1, b)
         return bm25
 
-    def _setup(self, postings: Postings, k1: float, b: float) -> None:
+    def _setup(self, postings: Postings | SegmentedPostings, k1: float, b: float) -> None:
         self.postings = postings
         self.k1, self.b = k1, b
         self.rows = len(postings)
@@ -180,13 +253,23 @@ class BM25:
         idf = np.log(1 + (self.rows - df + 0.5) / (df + 0.5))
         rows, weights = [], []
         for weight, column in zip(idf, columns, strict=True):
-            start, stop = postings.starts[column], postings.starts[column + 1]
-            held = postings.rows[start:stop]
-            tf = postings.counts[start:stop].astype(np.float32)
+            held, count = postings.entries(column)
+            tf = count.astype(np.float32)
             norm = self.k1 * (1 - self.b + self.b * postings.lengths[held].astype(np.float32) / self.mean_length)
             weights.append(weight * tf * (self.k1 + 1) / (tf + norm))
             rows.append(held)
         return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.rows).astype(np.float32)
+
+
+def holding(rows: np.ndarray, holders: np.ndarray) -> np.ndarray:
+    """Whether each of `rows` is among `holders` (ascending, as `Postings.holders` gives them):
+    a binary search per row, so a question's few hundred candidates cost the same against a
+    key held by ten rows or by half a million (`np.isin` sorts the holders every time)."""
+    if not len(holders):
+        return np.zeros(len(rows), dtype=bool)
+    wanted = np.asarray(rows).astype(holders.dtype, copy=False)  # a cast of the holders would copy them
+    at = np.minimum(np.searchsorted(holders, wanted), len(holders) - 1)
+    return np.asarray(holders[at] == wanted)
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

@@ -11,7 +11,6 @@ question's words stand in it.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,8 +25,8 @@ from thesis_qa.embed import Embedder
 from thesis_qa.features import Previous, Signals, WordMatches, question_features
 from thesis_qa.followup import with_context
 from thesis_qa.highlight import Span, answering_sentences
-from thesis_qa.language import Language, dominant_language
 from thesis_qa.lexical import BM25, coverage, matching_spans, terms, top_rows
+from thesis_qa.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
 from thesis_qa.query import (
     MAX_QUESTION_CHARS,
     Question,
@@ -48,8 +47,6 @@ CANDIDATES = 100  # per channel; the ranking is taken over their union
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
-_NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
-_PERSON = re.compile(r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}")
 
 
 @dataclass(frozen=True)
@@ -105,21 +102,16 @@ class Searcher:
         self.embedder = embedder
         self.mode = mode
         self._models = models
-        passages = index.passages
-        self._position = {p.id: i for i, p in enumerate(passages)}
-        self._language: list[Language] = [dominant_language(p.text) for p in passages]
-        self._is_navigation = np.array([p.kind in NAVIGATION_KINDS for p in passages], dtype=bool)
-        self._is_reference = np.array([p.kind == "bibliography" for p in passages], dtype=bool)
-        self._length = np.array([len(p.text) for p in passages], dtype=np.float32)
-        self._has_number = np.array([bool(_NUMBER.search(p.text)) for p in passages], dtype=bool)
-        self._has_person = np.array([bool(_PERSON.search(p.text)) for p in passages], dtype=bool)
-        self._rows = _document_rows(passages)
+        passages = index.passages  # columns for every row; a passage is built only when read
+        self._is_navigation = passages.is_kind(NAVIGATION_KINDS)
+        self._is_reference = passages.is_kind(("bibliography",))
         postings, self.vocabulary = index.lexical, index.vocabulary
         if postings is None or self.vocabulary is None:
             # An index written before they were stored with it (and opened without a rebuild).
-            postings, self.vocabulary = lexical_index(passages, self._language, embedder)
+            languages = [passages.language(i) for i in range(len(passages))]
+            postings, self.vocabulary = lexical_index(list(passages), languages, embedder)
         self.lexical = BM25.over(postings)
-        self._section_keys = _section_keys(passages, self._language)
+        self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         self._bridge: Bridge | None = None
@@ -184,7 +176,7 @@ class Searcher:
         words = list(words.values())
         with clock("embed"):
             vector, word_vectors = self._vectors(asked, words)
-        rows = self._rows.get(doc, range(0)) if doc else range(len(self.index.passages))
+        rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
         with clock("lexical"):
             bm25 = self.lexical.scores(asked.keys)
             lexical_best = self._lexical_candidates(asked, bm25, rows)
@@ -290,24 +282,37 @@ class Searcher:
         presence, weights, missing = self._key_presence(asked.keys, rows)
         context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
         own = set(asked.keys)
+        passages = self.index.passages
         return Signals(
             dense_passage=dense_passage,
             dense_sentence=dense_sentence,
             bm25=bm25[rows],
             key_coverage=_weighted_share(presence, weights),
             section_coverage=np.array(
-                [len(own & self._section_keys[i]) / len(own) if own else 0.0 for i in rows], dtype=np.float32
+                [len(own & keys) / len(own) if own else 0.0 for keys in self._section_keys_of(rows)], dtype=np.float32
             ),
             context_coverage=_weighted_share(context_presence, context_weights),
-            cross_language=np.array([self._language[i] != asked.language for i in rows], dtype=bool),
+            cross_language=passages.languages[rows] != LANGUAGES.index(asked.language),
             navigation=self._is_navigation[rows],
             reference=self._is_reference[rows],
-            has_number=self._has_number[rows],
-            has_person=self._has_person[rows],
-            length=self._length[rows],
+            has_number=passages.has(HAS_NUMBER, rows),
+            has_person=passages.has(HAS_PERSON, rows),
+            length=passages.lengths[rows],
             missing_keys=missing,
             words=self._word_matches(rows, word_vectors, spelled),
         )
+
+    def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
+        """The keys of each row's section title in its language (computed once per title and language)."""
+        passages = self.index.passages
+        out = []
+        languages = passages.languages[rows].tolist()
+        for section, language in zip(passages.section_ids[rows].tolist(), languages, strict=True):
+            if (section, language) not in self._section_keys:
+                title = passages.sections[section]
+                self._section_keys[section, language] = frozenset(t.key for t in terms(title, LANGUAGES[language]))
+            out.append(self._section_keys[section, language])
+        return out
 
     def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray, spelled: dict[int, int]) -> WordMatches:
         """Each question word's nearest keys, and which candidates hold them; a word read
@@ -321,7 +326,7 @@ class Searcher:
         matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
         postings = self.lexical.postings
         for (w, n), column in np.ndenumerate(columns):
-            matches[:, w, n] = np.where(np.isin(rows, postings.holders(column)), cosines[w, n], 0.0)
+            matches[:, w, n] = np.where(postings.holds(column, rows), cosines[w, n], 0.0)
         return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
 
     def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
@@ -350,7 +355,7 @@ class Searcher:
                 lacking.append(j)
                 continue
             weights[j] = self._idf[column]
-            presence[:, j] = np.isin(rows, postings.holders(column))
+            presence[:, j] = postings.holds(column, rows)
         missing = float(weights[lacking].sum() / weights.sum()) if len(keys) else 0.0
         return presence, weights, missing
 
@@ -373,7 +378,7 @@ class Searcher:
     def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
         passage = self.index.passages[i]
         keys = candidates.question.keys
-        found = terms(passage.text, self._language[i])  # once, for both the sentence choice and the marks
+        found = terms(passage.text, self.index.passages.language(i))  # once, for both the sentence choice and the marks
         dense = self._sentence_scores(i, candidates.vector)
         shares = coverage(passage.sentences, found, keys)
         highlights = answering_sentences(passage.sentences, passage.sentence_texts(), dense, shares)
@@ -381,7 +386,7 @@ class Searcher:
 
     def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after `passage_id` in the same document."""
-        i = self._position[passage_id]
+        i = self.index.passages.positions[passage_id]
         doc = self.index.passages[i].doc
         prev = [p for p in self.index.passages[max(0, i - before) : i] if p.doc == doc]
         nxt = [p for p in self.index.passages[i + 1 : i + 1 + after] if p.doc == doc]
@@ -411,17 +416,6 @@ def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (presence @ weights / total).astype(np.float32)
 
 
-def _section_keys(passages: list[Passage], languages: list[Language]) -> list[frozenset[str]]:
-    """The keys of each passage's section title (computed once per distinct title)."""
-    cache: dict[tuple[str, Language], frozenset[str]] = {}
-    out = []
-    for p, lang in zip(passages, languages, strict=True):
-        if (p.section, lang) not in cache:
-            cache[p.section, lang] = frozenset(t.key for t in terms(p.section, lang))
-        out.append(cache[p.section, lang])
-    return out
-
-
 class _Stopwatch:
     """Adds the wall time of each `with clock("stage"):` block to a dict, if one is given."""
 
@@ -436,12 +430,3 @@ class _Stopwatch:
         finally:
             if self.timings is not None:
                 self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
-
-
-def _document_rows(passages: list[Passage]) -> dict[str, range]:
-    """Each document's passages are stored contiguously; its row range."""
-    rows: dict[str, range] = {}
-    for i, p in enumerate(passages):
-        first = rows[p.doc].start if p.doc in rows else i
-        rows[p.doc] = range(first, i + 1)
-    return rows

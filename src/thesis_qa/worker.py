@@ -68,7 +68,7 @@ def publish_upload(task: Task, embedder: Embedder, progress: Progress) -> dict[s
     doc = replace(next(iter(upload.documents.values())), name=task["name"], path="")
     library = open_location(task["library"])
     index = add_documents(library, library.open(), [doc], embedder, progress)
-    return {"passages": sum(1 for p in index.passages if p.doc == doc.name), "name": doc.name}
+    return {"passages": len(index.passages.document_rows.get(doc.name, range(0))), "name": doc.name}
 
 
 TASKS: dict[str, Callable[[Task, Embedder, Progress], dict[str, object]]] = {

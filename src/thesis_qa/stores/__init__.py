@@ -13,11 +13,12 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from thesis_qa.document import Document, Passage
+from thesis_qa.language import Language
 from thesis_qa.lexical import Postings
 from thesis_qa.store import Index, Manifest
 from thesis_qa.vocabulary import Vocabulary
@@ -27,12 +28,15 @@ Json = dict[str, object] | list[object]
 
 @dataclass(frozen=True)
 class IndexContents:
-    """A whole index version as a builder hands it to the store (vectors as rows, in
-    passage and sentence order; the store chooses how to search them)."""
+    """Documents as a builder hands them to the store: a whole index version to `write`, or
+    the documents to `append` (vectors as rows, in passage and sentence order, the store
+    chooses how to search them; `lexical` numbers the rows from 0). `manifest` and
+    `vocabulary` always describe the whole index."""
 
     manifest: Manifest
     documents: list[Document]
     passages: list[Passage]
+    languages: list[Language]  # each passage's dominant language
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
     lexical: Postings
@@ -69,6 +73,16 @@ class IndexLocation(Protocol):
 
     def remove(self) -> None:
         """Delete the index and everything of it."""
+
+
+@runtime_checkable
+class AppendableLocation(IndexLocation, Protocol):
+    """An index that grows by appending: adding documents costs what they cost, not the
+    corpus (the files store's segments). Other stores get a whole new version `write`n."""
+
+    def append(self, addition: IndexContents) -> None:
+        """Make live a version holding the live one's documents and then `addition`'s (the
+        caller holds `lock` and built `addition` on the live version)."""
 
 
 class Records(Protocol):

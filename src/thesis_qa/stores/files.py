@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from thesis_qa import store
-from thesis_qa.ann import index_type, vector_index
-from thesis_qa.store import Index, Manifest
+from thesis_qa.ann import vector_index
+from thesis_qa.passage_table import PassageTable
+from thesis_qa.store import Index, Manifest, NewSegment
 from thesis_qa.stores import IndexContents, Json
 
 
@@ -33,19 +34,10 @@ class FilesLocation:
         return store.verify_index(self.folder) if verify else store.open_index(self.folder)
 
     def write(self, contents: IndexContents) -> None:
-        dimension = contents.manifest.dimension
-        passage_index = vector_index(contents.passage_vectors, dimension)
-        contents.manifest.index_type = index_type(passage_index)
-        store.write_index(
-            self.folder,
-            manifest=contents.manifest,
-            documents=contents.documents,
-            passages=contents.passages,
-            passage_vectors=passage_index,
-            sentence_vectors=vector_index(contents.sentence_vectors, dimension),
-            lexical=contents.lexical,
-            vocabulary=contents.vocabulary,
-        )
+        store.write_index(self.folder, contents.manifest, _segment(contents), contents.vocabulary)
+
+    def append(self, addition: IndexContents) -> None:
+        store.append_segment(self.folder, addition.manifest, _segment(addition), addition.vocabulary)
 
     def version(self) -> str | None:
         live = store.current_version(self.folder)
@@ -61,6 +53,17 @@ class FilesLocation:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _segment(contents: IndexContents) -> NewSegment:
+    """A segment of `contents`, each vector set indexed as its size calls for (`ann`)."""
+    dimension = contents.manifest.dimension
+    return NewSegment(
+        PassageTable.build(contents.documents, contents.passages, contents.languages),
+        contents.lexical,
+        vector_index(contents.passage_vectors, dimension),
+        vector_index(contents.sentence_vectors, dimension),
+    )
 
 
 class FilesRecords:

@@ -30,6 +30,7 @@ from psycopg.types.json import Jsonb
 from thesis_qa.ann import EXACT_MAX, HNSW_M, vector_index
 from thesis_qa.errors import StoreError
 from thesis_qa.lexical import Postings
+from thesis_qa.passage_table import Passages
 from thesis_qa.store import Index, Manifest, document_from_json, document_to_json, passage_from_json, passage_to_json
 from thesis_qa.stores import IndexContents, Json
 from thesis_qa.vocabulary import Vocabulary
@@ -217,11 +218,11 @@ class PostgresLocation:
         cur.execute("SELECT data FROM documents WHERE key = %s AND version = %s ORDER BY position", key)
         documents = {d.name: d for d in (document_from_json(r[0]) for r in cur.fetchall())}
         cur.execute("SELECT data FROM passages WHERE key = %s AND version = %s ORDER BY row", key)
-        passages = [passage_from_json(r[0], documents) for r in cur.fetchall()]
+        listed = [passage_from_json(r[0], documents) for r in cur.fetchall()]
+        passages = Passages.of(list(documents.values()), listed)
         cur.execute("SELECT name, data FROM blobs WHERE key = %s AND version = %s", key)
         blobs = {name: np.load(io.BytesIO(data), allow_pickle=False) for name, data in cur.fetchall()}
-        offsets = np.cumsum([0] + [len(p.sentences) for p in passages])
-        if len(passages) != manifest.passages or offsets[-1] != manifest.sentences:
+        if len(passages) != manifest.passages or passages.sentence_offsets[-1] != manifest.sentences:
             raise ValueError("row counts differ from the manifest")
         passage_vectors, sentence_vectors = self._vectors(cur, version, manifest)
         lexical = Postings(*(blobs[f"lexical-{name}"] for name in Postings.FILES))
@@ -229,7 +230,7 @@ class PostgresLocation:
         if len(lexical) != len(passages) or vocabulary.vectors.shape != (len(lexical.keys), manifest.dimension):
             raise ValueError("lexical postings differ from the passages")
         return Index(
-            manifest, documents, passages, passage_vectors, sentence_vectors, offsets, lexical, vocabulary, str(version)
+            manifest, documents, passages, passage_vectors, sentence_vectors, lexical, vocabulary, str(version)
         )
 
     def _vectors(self, cur: psycopg.Cursor[Any], version: int, manifest: Manifest) -> tuple[Any, Any]:
