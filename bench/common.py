@@ -13,6 +13,8 @@ import platform
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -222,3 +224,24 @@ def raw_ask(http: httpx.Client, url: str, question: str) -> float:
                 json.loads(line[5:])
                 return time.perf_counter() - start
     raise RuntimeError("the server closed the answer without results")
+
+
+@contextmanager
+def embedding_seconds(embedder) -> Iterator[list[float]]:
+    """Inside, each `embedder.embed_passages` call's seconds are appended to the list given:
+    what an indexing step spends embedding, apart from its own cost."""
+    seconds: list[float] = []
+    original = embedder.embed_passages
+
+    def timed(texts, progress=None):
+        start = time.perf_counter()
+        try:
+            return original(texts, progress)
+        finally:
+            seconds.append(time.perf_counter() - start)
+
+    embedder.embed_passages = timed
+    try:
+        yield seconds
+    finally:
+        del embedder.embed_passages

@@ -297,23 +297,10 @@ def add_thesis(folder: Path, index, embedder) -> tuple[dict[str, object], object
     embedder.embed_passages(texts)
     alone = time.perf_counter() - start
     gc.collect()
-    embedding = []  # seconds the add spends embedding; the rest is its own cost
-    original = embedder.embed_passages
-
-    def timed(texts, progress=None):
-        begin = time.perf_counter()
-        try:
-            return original(texts, progress)
-        finally:
-            embedding.append(time.perf_counter() - begin)
-
-    embedder.embed_passages = timed
-    try:
+    with common.embedding_seconds(embedder) as embedding:  # the add's embedding; the rest is its own cost
         start = time.perf_counter()
         grown = add_documents(folder, index, [thesis], embedder)
         added = time.perf_counter() - start
-    finally:
-        del embedder.embed_passages
     row = {
         "thesis": {
             "passages": len(passages),

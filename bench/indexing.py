@@ -37,23 +37,10 @@ def pipeline(embedder, source: Path) -> dict[str, float]:
 
     folder = common.SCRATCH / "index-bench" / "pool"
     shutil.rmtree(folder, ignore_errors=True)  # no vectors to reuse from an earlier run
-    embed_seconds = []
-    original = embedder.embed_passages
-
-    def timed(texts, progress=None):
-        start = time.perf_counter()
-        try:
-            return original(texts, progress)
-        finally:
-            embed_seconds.append(time.perf_counter() - start)
-
-    embedder.embed_passages = timed
-    try:
+    with common.embedding_seconds(embedder) as embed_seconds:
         start = time.perf_counter()
         build_index(folder, [load_document(source)], embedder)
         total = time.perf_counter() - start
-    finally:
-        del embedder.embed_passages
     return {"total_s": total, "embed_s": sum(embed_seconds), "rest_s": total - sum(embed_seconds)}
 
 
