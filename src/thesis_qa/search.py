@@ -174,8 +174,11 @@ class Searcher:
             words = _question_words(asked)
             asked, spelled = self._across_scripts(asked, words)
         words = list(words.values())
+        # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
+        # where it found its answer is carried over (`Previous`).
+        earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
         with clock("embed"):
-            vector, word_vectors = self._vectors(asked, words)
+            vector, word_vectors = self._vectors(asked, words, earlier.vector if earlier else None)
         rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
         with clock("lexical"):
             bm25 = self.lexical.scores(asked.keys)
@@ -186,14 +189,10 @@ class Searcher:
                 found = found[~self._is_navigation[found]]
         with clock("signals"):
             signals = self._signals(asked, found, vector, bm25, word_vectors, spelled=spelled)
-        if asked.context:
-            signals = replace(signals, previous=self._previous(asked.context, doc, found, clock))
+        if earlier is not None:
+            previous = Previous(earlier.question, earlier.signals, _positions(earlier.rows, found))
+            signals = replace(signals, previous=previous)
         return Candidates(asked, vector, found, signals, bm25)
-
-    def _previous(self, context: str, doc: str | None, rows: np.ndarray, clock: _Stopwatch) -> Previous:
-        """The earlier question searched alone, lined up with a follow-up's candidate `rows`."""
-        earlier = self.candidates(context, doc, (), clock)
-        return Previous(earlier.question, earlier.signals, _positions(earlier.rows, rows))
 
     def _channel_scores(self, s: Signals) -> np.ndarray:
         """One channel alone, for ablations: dense (half the passage's cosine, half its best
@@ -211,16 +210,15 @@ class Searcher:
         row = question_features(candidates.question, candidates.signals, probabilities)
         return self.models.answerable(row)
 
-    def _vectors(self, asked: Question, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The question's vector (a follow-up's leans towards the question it continues) and
-        one vector per question word, from one call to the model."""
-        context = [asked.context] if asked.context else []
-        vectors = self.embedder.embed_queries([asked.text, *context, *words])
+    def _vectors(self, asked: Question, words: list[str], context: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector (a follow-up's leans towards its earlier question's vector,
+        `context`) and one vector per question word, from one call to the model."""
+        vectors = self.embedder.embed_queries([asked.text, *words])
         question = vectors[0]
-        if context:
-            blend = question + CONTEXT_WEIGHT * vectors[1]
+        if context is not None:
+            blend = question + CONTEXT_WEIGHT * context
             question = blend / max(float(np.linalg.norm(blend)), 1e-12)
-        return question, vectors[1 + len(context) :]
+        return question, vectors[1:]
 
     def _across_scripts(self, asked: Question, words: dict[str, str]) -> tuple[Question, dict[int, int]]:
         """The question with each Latin word the collection lacks (its own, and those of the
