@@ -34,8 +34,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, is_relevant, read_gold
-from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES, passage_features, question_features
-from thesis_qa.ranking import LinearModel, Models, answer_probabilities, models_path, sigmoid, softmax
+from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES, question_features
+from thesis_qa.ranking import (
+    LinearModel,
+    Models,
+    answer_probabilities,
+    candidate_features,
+    models_path,
+    sigmoid,
+    softmax,
+)
 from thesis_qa.search import Candidates, Searcher
 from thesis_qa.workspace import Workspace
 
@@ -187,13 +195,7 @@ def fit_ranker(examples: Sequence[Example]) -> LinearModel:
 
 
 def _features(example: Example, ranker: LinearModel | None) -> np.ndarray:
-    """The candidates' feature rows, with what `ranker` found for a follow-up's earlier question."""
-    question, signals = example.candidates.question, example.candidates.signals
-    carried = None
-    if ranker is not None and signals.previous is not None:
-        previous = signals.previous
-        carried = previous.carried(answer_probabilities(ranker, previous.question, previous.signals))
-    return passage_features(question, signals, carried).astype(np.float64)
+    return candidate_features(example.candidates.question, example.candidates.signals, ranker).astype(np.float64)
 
 
 def _fit_listwise(usable: Sequence[Example], raw: list[np.ndarray]) -> LinearModel:

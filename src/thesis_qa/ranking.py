@@ -92,13 +92,18 @@ def load_models(path: Path | None = None) -> Models:
 
 
 def answer_probabilities(ranker: LinearModel, question: Question, signals: Signals) -> np.ndarray:
-    """P(candidate holds the answer) over a question's candidates; a follow-up's earlier
-    question is ranked first, by the same ranker, and what it found is carried over."""
-    carried = None
-    if signals.previous is not None:
-        previous = signals.previous
-        carried = previous.carried(answer_probabilities(ranker, previous.question, previous.signals))
-    return softmax(ranker.logits(passage_features(question, signals, carried)))
+    """P(candidate holds the answer) over a question's candidates."""
+    return softmax(ranker.logits(candidate_features(question, signals, ranker)))
+
+
+def candidate_features(question: Question, signals: Signals, ranker: LinearModel | None) -> np.ndarray:
+    """The candidates' feature rows; for a follow-up, its earlier question is ranked by `ranker`
+    and what it found is carried over (nothing is, without a ranker: a first fit has none)."""
+    previous = signals.previous
+    if ranker is None or previous is None:
+        return passage_features(question, signals)
+    carried = previous.carried(answer_probabilities(ranker, previous.question, previous.signals))
+    return passage_features(question, signals, carried)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
