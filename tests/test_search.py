@@ -118,3 +118,27 @@ def test_a_latin_name_finds_the_passage_that_writes_it_in_cyrillic(searcher):
 def test_a_follow_up_leans_on_a_latin_name_asked_before(searcher):
     asked = searcher.candidates("What idea of his does it describe?", history=["Is Max Weber mentioned in the thesis?"])
     assert "вебер" in asked.question.context_keys
+
+
+@pytest.fixture
+def embedded_texts(searcher, monkeypatch) -> list[list[str]]:
+    """What the searcher asks the model to embed, call by call (the model still embeds it)."""
+    calls: list[list[str]] = []
+    embed = searcher.embedder.embed_queries
+
+    def recording(texts):
+        calls.append(list(texts))
+        return embed(texts)
+
+    monkeypatch.setattr(searcher.embedder, "embed_queries", recording)
+    return calls
+
+
+def test_words_the_thesis_holds_are_not_embedded_again(searcher, embedded_texts):
+    searcher.search("Хантингтон модернизация")
+    assert embedded_texts == [["Хантингтон модернизация"]]
+
+
+def test_a_word_the_thesis_lacks_is_embedded_with_the_question(searcher, embedded_texts):
+    searcher.search("Хантингтон погода")
+    assert embedded_texts == [["Хантингтон погода", "погода"]]

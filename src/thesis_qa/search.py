@@ -173,7 +173,6 @@ class Searcher:
             asked = with_context(read_question(question), previous_questions(history))
             words = _question_words(asked)
             asked, spelled = self._across_scripts(asked, words)
-        words = list(words.values())
         # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
         # where it found its answer is carried over (`Previous`).
         earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
@@ -210,15 +209,29 @@ class Searcher:
         row = question_features(candidates.question, candidates.signals, probabilities)
         return self.models.answerable(row)
 
-    def _vectors(self, asked: Question, words: list[str], context: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _vectors(
+        self, asked: Question, words: dict[str, str], context: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The question's vector (a follow-up's leans towards its earlier question's vector,
-        `context`) and one vector per question word, from one call to the model."""
-        vectors = self.embedder.embed_queries([asked.text, *words])
-        question = vectors[0]
+        `context`) and one vector per question word (`words`: key -> word).
+
+        A word whose key the collection holds takes that key's vector from the vocabulary (its
+        most frequent form, embedded as a question word when the index was written): embedding
+        each word costs the model about as much as the whole question again, and a word the
+        collection holds meets its own key first either way. Only the others are embedded, in
+        one call with the question."""
+        postings = self.lexical.postings
+        columns = [postings.column(key) for key in words]
+        unknown = [word for word, column in zip(words.values(), columns, strict=True) if column is None]
+        embedded = iter(self.embedder.embed_queries([asked.text, *unknown]))
+        question = next(embedded)
+        word_vectors = np.zeros((len(words), len(question)), dtype=np.float32)
+        for row, column in enumerate(columns):
+            word_vectors[row] = next(embedded) if column is None else self.vocabulary.vectors[column]
         if context is not None:
             blend = question + CONTEXT_WEIGHT * context
             question = blend / max(float(np.linalg.norm(blend)), 1e-12)
-        return question, vectors[1:]
+        return question, word_vectors
 
     def _across_scripts(self, asked: Question, words: dict[str, str]) -> tuple[Question, dict[int, int]]:
         """The question with each Latin word the collection lacks (its own, and those of the
