@@ -3,6 +3,7 @@ API arguments, and the launch settings."""
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from thesis_qa.document import Passage
 from thesis_qa.lookup import Lookup
 from thesis_qa.owners import MAX_PINS, safe_name
 from thesis_qa.search import Hit
-from thesis_qa_app import collection
+from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
@@ -237,6 +238,30 @@ def test_the_server_imports_gradio_without_rewriting_its_stubs_and_its_component
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["_no_stub", "1"]
+
+
+def test_the_start_runs_without_the_garbage_collector_and_freezes_what_it_made():
+    try:
+        with collector_paused():
+            paused = not gc.isenabled()
+            made = [[] for _ in range(1_000)]
+
+        assert paused and gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.unfreeze()
+
+
+def test_a_collector_paused_by_the_caller_stays_paused():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 BIDI = "evil\u202eelif.exe \u200bҚазақ\u2066 тілі\u2069"
