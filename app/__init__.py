@@ -8,8 +8,9 @@ builds the page).
 Gradio writes uploads (and a few files of its own) under its temp folder; each server gets a
 private one, `thesis-qa-<pid>-…` inside the folder Gradio would have used, removed at exit,
 and those of servers that died are removed at the next start. Gradio is imported only after
-it is set, since some of its modules read the folder once, at import; and without the `.pyi`
-stubs it would rewrite for editors (`thesis_qa_app.gradio_import`), half its import time.
+it is set, since some of its modules read the folder once, at import; and without the work
+a server never uses (`thesis_qa_app.gradio_import`: the `.pyi` stubs it would rewrite for
+editors, half its import time, and its docstring templates compiled once each).
 Until the page is built, Python's cyclic garbage collector waits (`collector_paused`).
 """
 
@@ -30,7 +31,7 @@ from thesis_qa.accounts import Accounts
 from thesis_qa.config import Settings
 from thesis_qa.intake import Intake
 from thesis_qa.workspace import Workspace
-from thesis_qa_app.gradio_import import skip_stub_writing
+from thesis_qa_app.gradio_import import trim_gradio_import
 
 __all__ = ["collector_paused", "launch"]
 
@@ -46,7 +47,7 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
     with private_temp_folder() as temp:
         os.environ["GRADIO_TEMP_DIR"] = str(temp)
         with collector_paused():
-            skip_stub_writing()
+            trim_gradio_import()
             from thesis_qa_app.ui import build_app, launch_options
 
             notify(f"loading the model '{settings.model}' and opening the index '{settings.index}'…")
