@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -19,14 +20,16 @@ from thesis_qa.accounts import Accounts, UsersFile
 from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
+from thesis_qa.intake import Intake
 from thesis_qa.lookup import Lookup
 from thesis_qa.owners import MAX_PINS, safe_name
 from thesis_qa.search import Hit
+from thesis_qa.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
-from thesis_qa_app.ui import launch_options
+from thesis_qa_app.ui import SEARCH_CONCURRENCY, build_app, launch_options
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
 
@@ -218,6 +221,23 @@ def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Pat
     assert launch_options(settings, both)["auth"] == both.verify
     assert both.verify("lecturer", "s3cret-пароль") and not both.verify("lecturer", "s3cret")
     assert launch_options(settings, user_only)["auth"] is None
+
+
+def test_every_queued_event_of_the_app_sets_how_many_of_it_run_at_once(
+    tmp_path: Path, thesis_library_folder: Path, cache_dir: Path
+):
+    shutil.copytree(thesis_library_folder, tmp_path / "index" / "thesis")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
+    workspace = Workspace(settings)
+
+    app = build_app(workspace, Intake(workspace), Accounts(UsersFile(tmp_path / "users.json")), settings)
+
+    # Closing the page calls `leave` at once, never through the queue.
+    queued = [fn for fn in app.fns.values() if fn.queue and all(event != "unload" for _, event in fn.targets)]
+    limits = {fn.name: fn.concurrency_limit for fn in queued}
+    assert limits["start"] == limits["ask"] == limits["documents"] == SEARCH_CONCURRENCY
+    assert limits["upload"] == 4
+    assert "default" not in limits.values()  # no queue() call sets one: the event would run one at a time
 
 
 # A fresh interpreter: this one has imported Gradio already.
