@@ -229,8 +229,11 @@ def test_every_queued_event_of_the_app_sets_how_many_of_it_run_at_once(
     shutil.copytree(thesis_library_folder, tmp_path / "index" / "thesis")
     settings = Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
     workspace = Workspace(settings)
-
-    app = build_app(workspace, Intake(workspace), Accounts(UsersFile(tmp_path / "users.json")), settings)
+    intake = Intake(workspace)  # its queue's threads wait for jobs until closed
+    try:
+        app = build_app(workspace, intake, Accounts(UsersFile(tmp_path / "users.json")), settings)
+    finally:
+        intake.close()
 
     # Closing the page calls `leave` at once, never through the queue.
     queued = [fn for fn in app.fns.values() if fn.queue and all(event != "unload" for _, event in fn.targets)]
