@@ -63,4 +63,4 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
 
     for fn in (ask, lookup):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="search")
-    gr.api(documents, api_name="documents")
+    gr.api(documents, api_name="documents", concurrency_limit=concurrency)

@@ -201,12 +201,14 @@ LAYOUT_CSS = """
 
 
 def build_app(workspace: Workspace, intake: Intake, accounts: Accounts, settings: Settings) -> gr.Blocks:
-    """The Blocks app over `workspace`, its queue set for several users at once."""
+    """The Blocks app over `workspace`. Each event sets how many of it run at once, for several
+    users: no `queue()` call sets a default, since it would build Gradio's FastAPI app once
+    more (0.06 s of the start), and an event without a limit of its own would run one at a
+    time."""
     with gr.Blocks(title="Thesis QA", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         register_api(workspace, accounts, settings, SEARCH_CONCURRENCY)
         widgets = _layout(settings)
         _wire(widgets, Handlers(workspace, intake, accounts, settings, widgets), demo)
-    demo.queue(default_concurrency_limit=SEARCH_CONCURRENCY)
     return demo
 
 
@@ -323,12 +325,13 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     private = {"api_visibility": "private", "show_progress": "minimal"}
     search = {"concurrency_limit": SEARCH_CONCURRENCY, "concurrency_id": "search", **private}
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    light = {"concurrency_limit": SEARCH_CONCURRENCY, **quiet}
     page = [*w.labelled(), w.timer]
-    opened = demo.load(h.start, [w.language], page, api_name="ui_start", **quiet)
+    opened = demo.load(h.start, [w.language], page, api_name="ui_start", **light)
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
-    relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **quiet)
+    relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **light)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
-    demo.unload(h.leave)  # fires when the page is closed or reloaded
+    demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
     context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown]
     chat_outputs = [w.chat, w.messages, w.asked, w.question, w.shown]
     asked = gr.on([w.question.submit, w.ask.click], h.chat, [w.question, *context], chat_outputs, api_name="ui_chat",
@@ -336,7 +339,7 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     asked.then(None, js=SCROLL_TO_ANSWER)
     example = w.examples.click(h.example, [w.examples, *context], chat_outputs, api_name="ui_example", **search)
     example.then(None, js=SCROLL_TO_ANSWER)
-    w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **quiet)
+    w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **light)
     lookup_io = {"inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]}
     gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
     uploads = {"concurrency_limit": 4, "concurrency_id": "uploads", **private}

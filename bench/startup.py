@@ -6,9 +6,14 @@ process it started) after 500 questions (kk, ru, en: thesis.dev, thesis.dev2 and
 repeated); and where a warm start's time goes (`python -X importtime`).
 
     .venv/bin/python bench/startup.py           # ~6 minutes
+    .venv/bin/python bench/startup.py --only-serve-warm   # the warm serve starts alone, printed
 
 Every run is a fresh process with THESIS_QA_CACHE_DIR and THESIS_QA_INDEX_DIR pointing into
 bench/.scratch/startup/ (removed at the end), so nothing of the user's cache is touched.
+
+With --only-serve-warm, that folder is kept for the next such run (the first builds it with
+one cold `ask`) and no result file is written: a quick check while working on start-up.
+
 Targets (issue 11): ask warm <= 1.0 s and <= 300 MB; serve warm <= 3 s to the first answer and
 <= 400 MB after 500 questions.
 """
@@ -149,15 +154,49 @@ def import_times(module: str) -> dict[str, float]:
     return {"total_s": round(sum(packages.values()), 2), **{k: round(v, 2) for k, v in biggest}}
 
 
+def serve_warm(folder: Path, runs: int, questions: int) -> dict[str, object]:
+    """`runs` warm starts of `thesis-qa serve` (the first then answers `questions` more): each
+    run, and their median with the memory after the first's questions."""
+    results = []
+    for run in range(runs):
+        results.append(timed_serve(folder, mixed_questions(questions) if run == 0 else []))
+        print(f"thesis-qa serve, warm, run {run + 1}: {results[-1]}", flush=True)
+    summary = {
+        "seconds_to_first_answer": round(percentile([r["seconds_to_first_answer"] for r in results], 50), 2),
+        "cpu_seconds_to_first_answer": round(percentile([r["cpu_seconds_to_first_answer"] for r in results], 50), 2),
+        **{k: v for k, v in results[0].items() if not k.endswith("seconds_to_first_answer")},
+        "target": "<= 3 s, <= 400 MB after 500 questions",
+    }
+    print(
+        f"thesis-qa serve, warm (median of {runs}; memory after the first's questions): {summary}",
+        flush=True,
+    )
+    return {"serve_warm_runs": results, "serve_warm": summary}
+
+
+def only_serve_warm(base: Path, runs: int, questions: int) -> None:
+    """The warm serve starts alone, on a folder kept between such runs (built once here)."""
+    folder = base / "ask"
+    if not (folder / "index").is_dir():
+        print(f"building the warm folder: thesis-qa ask, cold: {timed_ask(folder)}", flush=True)
+    serve_warm(folder, runs, questions)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--serve-runs", type=int, default=5, help="warm starts of `thesis-qa serve` (median)")
     parser.add_argument("--questions", type=int, default=500, help="questions before the server's RSS is read")
+    parser.add_argument(
+        "--only-serve-warm", action="store_true", help="only the warm serve starts; keep the folder, write no result"
+    )
     args = parser.parse_args()
     started = time.time()
     info = common.machine()
     print(common.machine_line(info), flush=True)
     base = common.SCRATCH / "startup"
+    if args.only_serve_warm:
+        only_serve_warm(base, args.serve_runs, args.questions)
+        return
     shutil.rmtree(base, ignore_errors=True)
 
     result: dict[str, object] = {"question": QUESTION}
@@ -174,21 +213,7 @@ def main() -> None:
     print(f"thesis-qa ask, warm (median of 5): {result['ask_warm']}", flush=True)
     result["imports"] = {m: import_times(m) for m in ("thesis_qa.cli", "thesis_qa_app")}
     print(f"imports: {result['imports']}", flush=True)
-    runs = []
-    for run in range(args.serve_runs):  # the first run then answers the many questions
-        runs.append(timed_serve(folder, mixed_questions(args.questions) if run == 0 else []))
-        print(f"thesis-qa serve, warm, run {run + 1}: {runs[-1]}", flush=True)
-    result["serve_warm_runs"] = runs
-    result["serve_warm"] = {
-        "seconds_to_first_answer": round(percentile([r["seconds_to_first_answer"] for r in runs], 50), 2),
-        "cpu_seconds_to_first_answer": round(percentile([r["cpu_seconds_to_first_answer"] for r in runs], 50), 2),
-        **{k: v for k, v in runs[0].items() if not k.endswith("seconds_to_first_answer")},
-        "target": "<= 3 s, <= 400 MB after 500 questions",
-    }
-    print(
-        f"thesis-qa serve, warm (median of {len(runs)}; memory after the first's questions): {result['serve_warm']}",
-        flush=True,
-    )
+    result.update(serve_warm(folder, args.serve_runs, args.questions))
     result["serve_cold"] = timed_serve(base / "serve", [])
     print(f"thesis-qa serve, cold: {result['serve_cold']}", flush=True)
     shutil.rmtree(base, ignore_errors=True)

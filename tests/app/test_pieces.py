@@ -3,7 +3,10 @@ API arguments, and the launch settings."""
 
 from __future__ import annotations
 
+import gc
+import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -17,14 +20,16 @@ from thesis_qa.accounts import Accounts, UsersFile
 from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
+from thesis_qa.intake import Intake
 from thesis_qa.lookup import Lookup
 from thesis_qa.owners import MAX_PINS, safe_name
 from thesis_qa.search import Hit
-from thesis_qa_app import collection
+from thesis_qa.workspace import Workspace
+from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
-from thesis_qa_app.ui import launch_options
+from thesis_qa_app.ui import SEARCH_CONCURRENCY, build_app, launch_options
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
 
@@ -218,16 +223,50 @@ def test_a_login_is_asked_only_when_user_and_password_are_both_set(tmp_path: Pat
     assert launch_options(settings, user_only)["auth"] is None
 
 
+def test_every_queued_event_of_the_app_sets_how_many_of_it_run_at_once(
+    tmp_path: Path, thesis_library_folder: Path, cache_dir: Path
+):
+    shutil.copytree(thesis_library_folder, tmp_path / "index" / "thesis")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
+    workspace = Workspace(settings)
+    intake = Intake(workspace)  # its queue's threads wait for jobs until closed
+    try:
+        app = build_app(workspace, intake, Accounts(UsersFile(tmp_path / "users.json")), settings)
+    finally:
+        intake.close()
+
+    # Closing the page calls `leave` at once, never through the queue.
+    queued = [fn for fn in app.fns.values() if fn.queue and all(event != "unload" for _, event in fn.targets)]
+    limits = {fn.name: fn.concurrency_limit for fn in queued}
+    assert limits["start"] == limits["ask"] == limits["documents"] == SEARCH_CONCURRENCY
+    assert limits["upload"] == 4
+    assert "default" not in limits.values()  # no queue() call sets one: the event would run one at a time
+
+
 # A fresh interpreter: this one has imported Gradio already.
 SERVE_IMPORT = """
-from thesis_qa_app.gradio_import import skip_stub_writing
-skip_stub_writing()
+from thesis_qa_app.gradio_import import trim_gradio_import
+trim_gradio_import()
 import gradio as gr
 import gradio.component_meta as meta
 with gr.Blocks() as blocks:
     box = gr.Textbox()
     box.change(lambda text: text, box, box)
 print(meta.create_or_modify_pyi.__name__, len(blocks.fns))
+"""
+# Every event listener's docstring of every component, as Gradio filled it in.
+LISTENER_DOCS = """
+import sys
+if sys.argv[1] == "trimmed":
+    from thesis_qa_app.gradio_import import trim_gradio_import
+    trim_gradio_import()
+import gradio as gr
+import gradio.events
+import jinja2
+from gradio.components import Component
+components = sorted((c for c in vars(gr).values() if isinstance(c, type) and issubclass(c, Component)), key=str)
+docs = [getattr(c, str(e)).__doc__ for c in components for e in c.EVENTS if hasattr(c, str(e))]
+print(len(docs), hash("".join(docs)), "{{" in "".join(docs), gradio.events.Template is jinja2.Template)
 """
 
 
@@ -237,6 +276,43 @@ def test_the_server_imports_gradio_without_rewriting_its_stubs_and_its_component
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["_no_stub", "1"]
+
+
+def test_the_server_compiles_each_docstring_template_once_and_the_docstrings_read_the_same():
+    plain, trimmed = (
+        subprocess.run([sys.executable, "-c", LISTENER_DOCS, way], check=True, capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "PYTHONHASHSEED": "0"}).stdout
+        for way in ("plain", "trimmed")
+    )  # fmt: skip
+
+    count, docs, placeholders_left, compiled_anew = trimmed.split()
+    assert plain.split() == [count, docs, placeholders_left, "True"]
+    assert compiled_anew == "False"
+    assert int(count) > 200 and placeholders_left == "False"
+
+
+def test_the_start_runs_without_the_garbage_collector_and_freezes_what_it_made():
+    try:
+        with collector_paused():
+            paused = not gc.isenabled()
+            made = [[] for _ in range(1_000)]
+
+        assert paused and gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.unfreeze()
+
+
+def test_a_collector_paused_by_the_caller_stays_paused():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 BIDI = "evil\u202eelif.exe \u200bҚазақ\u2066 тілі\u2069"
