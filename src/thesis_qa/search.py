@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -47,6 +48,8 @@ CANDIDATES = 100  # per channel; the ranking is taken over their union
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
+# Questions embedded while their BM25 scores are computed; as many at once as the app serves.
+_EMBEDDING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embed-question")
 
 
 @dataclass(frozen=True)
@@ -176,12 +179,14 @@ class Searcher:
         # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
         # where it found its answer is carried over (`Previous`).
         earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
-        with clock("embed"):
-            vector, word_vectors = self._vectors(asked, words, earlier.vector if earlier else None)
+        # The model embeds (outside the GIL) while BM25 scores the collection.
+        embedding = _EMBEDDING.submit(self._vectors, asked, words, earlier.vector if earlier else None)
         rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
         with clock("lexical"):
             bm25 = self.lexical.scores(asked.keys)
             lexical_best = self._lexical_candidates(asked, bm25, rows)
+        with clock("embed"):
+            vector, word_vectors = embedding.result()
         with clock("vector"):
             found = np.union1d(self._dense_candidates(vector, rows), lexical_best).astype(np.int64)
             if not asked.structural:  # contents entries and headings answer structure questions only
