@@ -30,8 +30,25 @@ def test_questions_about_the_documents_structure_are_recognised(question):
     assert read_question(question).structural
 
 
-def test_a_content_question_is_not_about_structure():
-    assert not read_question("Саяси модернизация дегеніміз не?").structural
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Саяси модернизация дегеніміз не?",
+        "В чём заключается суть модернизации?",  # "заключается" shares six letters with "заключение"
+        "Что содержится в теории Хантингтона?",
+        "Какой главный фактор модернизации?",
+        "What reforms did the government introduce?",
+    ],
+)
+def test_a_content_question_is_not_about_structure(question):
+    assert not read_question(question).structural
+
+
+@pytest.mark.parametrize(
+    "question", ["Что сказано в заключении?", "Что написано во введении?", "Қорытындыда не айтылады?"]
+)
+def test_structure_words_are_recognised_inflected(question):
+    assert read_question(question).structural
 
 
 @pytest.mark.parametrize(

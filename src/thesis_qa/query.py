@@ -15,24 +15,46 @@ from dataclasses import dataclass
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.language import Language, detect_language
 from thesis_qa.lexical import key_of, terms
+from thesis_qa.stem import stem
 
 MAX_QUESTION_CHARS = 1000
 MAX_SCAN_CHARS = 4 * MAX_QUESTION_CHARS  # what cleaning may look at: whitespace and controls shrink it
 MAX_HISTORY = 3  # earlier questions a follow-up may lean on
 _WORD = re.compile(r"\w+")
 
+
+def _structure_form(word: str, language: Language) -> str:
+    """How a word is compared with the structure words: by its whole stem in Russian and
+    English, where a key's six letters would join "заключается" (consists) with "заключение"
+    (conclusion), "содержится" with "содержание", "introduce" with "introduction"; by its key
+    in Kazakh, whose stemmer leaves one word different stems ("бөлім", "бөлімде", "бөлімінде")."""
+    word = word.lower().replace("ё", "е")
+    return key_of(word, language) if language == "kk" else stem(word, language)
+
+
 # Words that ask about the document's structure (its chapters, sections, contents, pages):
-# only such questions are answered by table-of-contents entries.
-STRUCTURE_WORDS = frozenset(
-    key_of(word, language)
+# only such questions are answered by table-of-contents entries. Matched by `_structure_form`.
+STRUCTURE_WORDS: dict[Language, frozenset[str]] = {
+    language: frozenset(_structure_form(word, language) for word in words.split())
     for language, words in (
         ("kk", "тарау тараушасы бөлім бөлімше параграф мазмұны құрылымы кіріспе қорытынды бет әдебиеттер тізімі"),
         ("ru", "глава главы раздел подраздел параграф параграфа содержание структура введение заключение страница"),
         ("en", "chapter section subsection paragraph contents structure introduction conclusion page bibliography"),
     )
-    for word in words.split()
-)
+}
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d\.\d(?:\.\d)*(?![\d])")
+
+
+def _asks_structure(text: str) -> bool:
+    """Whether a question asks about the document's structure: a structure word (of any of
+    the three languages, as a question may name a Kazakh section in Russian), or a section
+    number ("1.2")."""
+    words = _WORD.findall(text)
+    return bool(_SECTION_NUMBER.search(text)) or any(
+        _structure_form(word, language) in forms for language, forms in STRUCTURE_WORDS.items() for word in words
+    )
+
+
 # Questions whose answer is a number, a year or a century, and questions whose answer is a
 # person (matched on lowercase words; a match anywhere in the question counts).
 NUMBER_QUESTION = re.compile(
@@ -90,7 +112,7 @@ def read_question(question: str) -> Question:
     text = clean_question(question)
     language = detect_language(text)
     keys = tuple(dict.fromkeys(t.key for t in terms(text, language)))
-    structural = bool(STRUCTURE_WORDS.intersection(keys)) or bool(_SECTION_NUMBER.search(text))
+    structural = _asks_structure(text)
     lower = text.lower()
     return Question(
         text,
