@@ -96,6 +96,18 @@ def test_question_words_are_not_terms():
     assert [t.key for t in terms("Что такое политическая модернизация?")] == ["полити", "модерн"]
 
 
+@pytest.mark.parametrize(
+    ("question", "keys"),
+    [
+        ("Кто такой Чешков в контексте диссертации?", ["чешк", "контек"]),
+        ("Диссертацияда Чешков аталады ма?", ["чешк", "аталад"]),
+        ("Is Cheshkov named in the thesis?", ["cheshk", "name"]),
+    ],
+)
+def test_the_thesis_naming_itself_is_not_a_term(question, keys):
+    assert [t.key for t in terms(question)] == keys
+
+
 def test_bm25_ranks_the_passage_holding_the_rare_word_first():
     docs = [
         "Саяси модернизация теориялары мен типтері",

@@ -63,15 +63,26 @@ def key_of(word: str, language: Language) -> str:
     return stem(word, language)[:PREFIX]
 
 
+# Words naming the document itself ("диссертацияда", "в диссертации", "in the thesis"): in a
+# collection of theses every passage is in one, so they say nothing of what is asked (and a
+# passage that happens to name its thesis is no nearer the answer). Matched by key, any
+# inflection.
+DOCUMENT_WORDS = (("kk", "диссертация"), ("ru", "диссертация"), ("en", "thesis"), ("en", "dissertation"))
+DOCUMENT_KEYS = frozenset(key_of(word, language) for language, word in DOCUMENT_WORDS)
+
+
 def terms(text: str, language: Language | None = None) -> list[Term]:
-    """The content words of `text` with their keys; stop words are left out."""
+    """The content words of `text` with their keys; stop words and the document's own name
+    (`DOCUMENT_KEYS`) are left out."""
     language = language or detect_language(text)
     out = []
     for match in _WORD.finditer(text):
         word = match.group().lower().replace("ё", "е")
         if word in STOP_WORDS or (len(word) == 1 and not word.isdigit()):
             continue
-        out.append(Term(match.start(), match.end(), key_of(word, language)))
+        key = key_of(word, language)
+        if key not in DOCUMENT_KEYS:
+            out.append(Term(match.start(), match.end(), key))
     return out
 
 
