@@ -5,8 +5,9 @@ the keys nearest to it.
 Stems only meet within a language: a Russian question's "учёные" never matches the Kazakh
 "ғалымдар", nor "общества" "қоғам". The multilingual model knows these are the same words
 (cosine 0.92 for both; "perемены" -> "өзгеріс" 0.93, "government" -> "үкімет" 0.94), and
-a typo ("Рейснер" in a question, "Рейспер" in the thesis: 0.95). So each question word is
-embedded alone, and a passage holding one of its nearest keys counts as holding the word,
+a typo ("Рейснер" in a question, "Рейспер" in the thesis: 0.95). So each question word has
+a vector of its own (embedded alone, or its key's here when the collection holds the key:
+`Searcher._vectors`), and a passage holding one of its nearest keys counts as holding the word,
 weighted by how near it is (`features`: soft coverage). Measured on the thesis dev
 questions, cross-validated R@1 for Russian questions 0.50 -> 0.72 (README, "Quality").
 """
