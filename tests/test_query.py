@@ -38,6 +38,7 @@ def test_questions_about_the_documents_structure_are_recognised(question):
         "Что содержится в теории Хантингтона?",
         "Какой главный фактор модернизации?",
         "What reforms did the government introduce?",
+        "Түсті металл қай қалаларда қорытылады?",  # "is smelted": the key of "қорытынды" (conclusion)
     ],
 )
 def test_a_content_question_is_not_about_structure(question):

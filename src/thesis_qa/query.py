@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.language import Language, detect_language
-from thesis_qa.lexical import key_of, terms
+from thesis_qa.lexical import terms
 from thesis_qa.stem import stem
 
 MAX_QUESTION_CHARS = 1000
@@ -23,21 +23,17 @@ MAX_HISTORY = 3  # earlier questions a follow-up may lean on
 _WORD = re.compile(r"\w+")
 
 
-def _structure_form(word: str, language: Language) -> str:
-    """How a word is compared with the structure words: by its whole stem in Russian and
-    English, where a key's six letters would join "заключается" (consists) with "заключение"
-    (conclusion), "содержится" with "содержание", "introduce" with "introduction"; by its key
-    in Kazakh, whose stemmer leaves one word different stems ("бөлім", "бөлімде", "бөлімінде")."""
-    word = word.lower().replace("ё", "е")
-    return key_of(word, language) if language == "kk" else stem(word, language)
-
-
 # Words that ask about the document's structure (its chapters, sections, contents, pages):
-# only such questions are answered by table-of-contents entries. Matched by `_structure_form`.
-STRUCTURE_WORDS: dict[Language, frozenset[str]] = {
-    language: frozenset(_structure_form(word, language) for word in words.split())
+# only such questions are answered by table-of-contents entries. Not compared by key: six
+# letters join "заключается" (consists) with "заключение" (conclusion), "содержится" with
+# "содержание", "introduce" with "introduction", "қорытылады" (is smelted) with "қорытынды"
+# (conclusion). Russian and English words are compared by whole stem; a Kazakh word by its
+# beginning (it is its stem and then suffixes: "бөлімінде", "қорытындысында"), since the
+# Kazakh stemmer leaves one word different stems ("бөлім", "бөлімде" -> "бөл", "бөлім").
+KAZAKH_STRUCTURE_WORDS = tuple("тарау бөлім параграф мазмұн құрылым кіріспе қорытынды бет әдебиеттер".split())
+STRUCTURE_STEMS: dict[Language, frozenset[str]] = {
+    language: frozenset(stem(word, language) for word in words.split())
     for language, words in (
-        ("kk", "тарау тараушасы бөлім бөлімше параграф мазмұны құрылымы кіріспе қорытынды бет әдебиеттер тізімі"),
         ("ru", "глава главы раздел подраздел параграф параграфа содержание структура введение заключение страница"),
         ("en", "chapter section subsection paragraph contents structure introduction conclusion page bibliography"),
     )
@@ -49,9 +45,13 @@ def _asks_structure(text: str) -> bool:
     """Whether a question asks about the document's structure: a structure word (of any of
     the three languages, as a question may name a Kazakh section in Russian), or a section
     number ("1.2")."""
-    words = _WORD.findall(text)
-    return bool(_SECTION_NUMBER.search(text)) or any(
-        _structure_form(word, language) in forms for language, forms in STRUCTURE_WORDS.items() for word in words
+    return bool(_SECTION_NUMBER.search(text)) or any(map(_is_structure_word, _WORD.findall(text)))
+
+
+def _is_structure_word(word: str) -> bool:
+    word = word.lower().replace("ё", "е")
+    return word.startswith(KAZAKH_STRUCTURE_WORDS) or any(
+        stem(word, language) in stems for language, stems in STRUCTURE_STEMS.items()
     )
 
 
