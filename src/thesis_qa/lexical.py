@@ -143,8 +143,7 @@ class Postings:
 
     def column(self, key: str) -> int | None:
         """The position of `key` among the keys, None when no row holds it."""
-        at = int(np.searchsorted(self.keys, key))
-        return at if at < len(self.keys) and self.keys[at] == key else None
+        return column_of(self.keys, key)
 
     def holders(self, column: int) -> np.ndarray:
         """The rows holding the key at `column`, ascending."""
@@ -183,8 +182,7 @@ class SegmentedPostings:
         return int(self.bases[-1])
 
     def column(self, key: str) -> int | None:
-        at = int(np.searchsorted(self.keys, key))
-        return at if at < len(self.keys) and self.keys[at] == key else None
+        return column_of(self.keys, key)
 
     def holders(self, column: int) -> np.ndarray:
         return self.entries(column)[0]
@@ -270,6 +268,12 @@ class BM25:
             weights.append(weight * tf * (self.k1 + 1) / (tf + norm))
             rows.append(held)
         return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.rows).astype(np.float32)
+
+
+def column_of(keys: np.ndarray, key: str) -> int | None:
+    """The position of `key` in the sorted `keys`, None when it is not there."""
+    at = int(np.searchsorted(keys, key))
+    return at if at < len(keys) and keys[at] == key else None
 
 
 def holding(rows: np.ndarray, holders: np.ndarray) -> np.ndarray:
