@@ -252,7 +252,7 @@ class PostgresLocation:
     def write(self, contents: IndexContents) -> None:
         manifest = contents.manifest
         large = manifest.passages > self.store.exact_max
-        manifest.index_type = f"pgvector-hnsw{HNSW_M // 2}" if large else "flat"
+        manifest.index_type = f"pgvector-hnsw{HNSW_M}" if large else "flat"
         with self.db.transaction() as cur:
             cur.execute("SELECT nextval('index_versions')")
             version = int(cur.fetchone()[0])
@@ -307,7 +307,7 @@ class PostgresLocation:
                     sql.Identifier(f"{table}_hnsw_{version}"),
                     sql.Identifier(table),
                     sql.Literal(dimension),
-                    sql.Literal(HNSW_M // 2),
+                    sql.Literal(HNSW_M),
                     sql.Literal(self.key),
                     sql.Literal(version),
                 )
