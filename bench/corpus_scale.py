@@ -20,11 +20,16 @@ titles, so the vocabulary (its forms' vectors from the kk pool's, the others emb
 postings are the product's. An HNSW graph for each vector set past `ann.EXACT_MAX`.
 
 Figures per size (`sizes[]` in bench/results/corpus_scale.json):
-- `open_in_fresh_process`: a new Python process imports the library, `open_index` (checks
-  sizes and counts, maps the files), `Searcher(...)` with the default query engine loaded:
+- `open_cold_in_fresh_process`: the index's pages are dropped from the page cache
+  (`posix_fadvise(DONTNEED)` on each of its files, as after a reboot or when other work has
+  evicted them), then a new Python process imports the library, `open_index` (checks sizes
+  and counts, maps the files), `Searcher(...)` with the default query engine loaded:
   `ready_s` is the time until the searcher is ready (the target: <= 10 s at 1M); then one
-  question (`first_question_s`, cold pages). Its resident memory (the index's pages are
-  file-backed, shared with other processes serving it).
+  question (`first_question_s`, on pages still cold). Its resident memory (the index's pages
+  are file-backed, shared with other processes serving it).
+- `open_in_fresh_process`: the same right after, the pages now cached.
+- `recall_at_10`: how many of the exact 10 nearest passages (sentences) to each question's
+  vector the index's own search (`ann.nearest`, the graph past `ann.EXACT_MAX`) returns.
 - `questions`: the 728 dev questions (k 3, the app's default) after 20 warm-up ones, over the
   whole corpus: `whole` is the whole hybrid question (embedding the question and the words
   the collection lacks + dense passages and sentences + BM25 + ranking features + the learned
@@ -46,6 +51,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -222,6 +228,36 @@ def build(folder: Path, n: int, pool: Pool, per_passage: float, embedder) -> dic
     }
 
 
+def evict(folder: Path) -> None:
+    """Drop the index's files from the page cache (clean pages no process maps)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as f:
+                os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def recall_at_10(vectors, questions: np.ndarray) -> float:
+    """Share of the exact 10 nearest that `ann.nearest` finds, over the questions' vectors
+    (exact search block by block, so the vectors need not all be in memory at once)."""
+    import faiss
+
+    from thesis_qa import ann
+
+    best_scores = np.full((len(questions), 10), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(questions), 10), dtype=np.int64)
+    for start in range(0, vectors.ntotal, 500_000):
+        block = vectors.reconstruct_n(start, min(500_000, vectors.ntotal - start))
+        scores, ids = faiss.knn(questions, block, 10, metric=faiss.METRIC_INNER_PRODUCT)
+        merged_scores = np.concatenate([best_scores, scores], axis=1)
+        merged_ids = np.concatenate([best_ids, ids + start], axis=1)
+        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
+        best_scores = np.take_along_axis(merged_scores, order, axis=1)
+        best_ids = np.take_along_axis(merged_ids, order, axis=1)
+    whole = range(vectors.ntotal)
+    found = [set(ann.nearest(vectors, q, 10, whole).tolist()) for q in questions]
+    return round(float(np.mean([len(f & set(e.tolist())) / 10 for f, e in zip(found, best_ids, strict=True)])), 4)
+
+
 def open_in_child(folder: Path) -> dict[str, float]:
     """Import, `open_index` and `Searcher` in a fresh process, then one question: seconds and RSS."""
     code = f"""
@@ -340,9 +376,18 @@ def measure(n: int, args, pool: Pool | None, embedder, questions: list[str]) -> 
         row["build"] = build(folder, n, pool, args.sentences_per_passage, embedder)
     print(f"  {row['build']}", flush=True)
     gc.collect()
+    evict(folder)
+    row["open_cold_in_fresh_process"] = open_in_child(folder)
+    print(f"  open in a fresh process, pages evicted: {row['open_cold_in_fresh_process']}", flush=True)
     row["open_in_fresh_process"] = open_in_child(folder)
-    print(f"  open in a fresh process: {row['open_in_fresh_process']}", flush=True)
+    print(f"  open in a fresh process, pages cached: {row['open_in_fresh_process']}", flush=True)
     searcher = Searcher(open_index(folder), embedder)
+    vectors = embedder.embed_queries(questions)
+    row["recall_at_10"] = {
+        "passages": recall_at_10(searcher.index.passage_vectors, vectors),
+        "sentences": recall_at_10(searcher.index.sentence_vectors, vectors),
+    }
+    print(f"  recall@10: {row['recall_at_10']}", flush=True)
     row["segments"] = [s.passages for s in searcher.index.manifest.segments]
     row["questions"] = ask_all(searcher, questions, args.k)
     print(f"  questions: {row['questions']['whole']} / embedding alone {row['questions']['embedding_alone']}")
