@@ -8,12 +8,15 @@ vectors in the index (passages and sentences each get their own), as measured by
   with the corpus: 0.2 ms at 10k vectors, 0.8 ms at 20k, 2.3 ms at 50k, 5 ms at 100k.
 - above: `IndexHNSWFlat` (`HNSW_M` links a node on upper levels, twice that on the bottom
   one; fp32 vectors kept, so scores and reconstructed vectors stay exact), searched with
-  efSearch `HNSW_EF_SEARCH`: under 0.6 ms at 100k vectors, a few ms for both indexes of 1M
-  passages (3.5M vectors). Building it costs far less than embedding the texts it holds.
-  M 16 rather than 32: opening an index reads its whole graph (FAISS checks every neighbour
-  id), so M sets the cold open at 1M (graphs 1.1 GB at 32); recall@10 against exact search at
-  300k passages 0.992 with M 16, 0.994 with 32, at the same search time and build time
-  (`bench/corpus_scale.py` measures it at 1M).
+  efSearch `HNSW_EF_SEARCH` (passed with each search, so an index built before a change gets it):
+  under 1 ms at 100k vectors, about 10 ms for both indexes of 1M passages (3.6M vectors).
+  Building it costs far less than embedding the texts it holds.
+  M 16 rather than 32, efSearch 1024 rather than 512: opening an index reads its whole graph
+  (FAISS checks every neighbour id), so M sets the cold open at 1M (the graphs were 1.1 GB at
+  M 32: 11 s from this disk; 5.7-9.1 s at M 16). On the same 1M synthetic corpus and 728 dev
+  questions (`bench/corpus_scale.py`), recall@10 against exact search of passages / sentences:
+  M 32 efSearch 512 0.937 / 0.963; M 16 efSearch 512 0.921 / 0.935; M 16 efSearch 1024
+  0.952 / 0.964.
 
 `nearest` restricted to a document (a range of ids) searches a small range exactly (a graph
 walk that may only keep a few ids finds too few of them); a large range goes through the graph
@@ -39,8 +42,8 @@ Kind = Literal["flat", "hnsw"]
 EXACT_MAX = 20_000  # vectors; more get an HNSW graph
 HNSW_M = 16  # FAISS's M; pgvector's `m` means the same (thesis_qa.stores.postgres)
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 512
-MAX_EF_SEARCH = 1024  # for a selector that keeps a small share of the graph
+HNSW_EF_SEARCH = 1024
+MAX_EF_SEARCH = 4096  # for a selector that keeps a small share of the graph
 EXACT_RANGE_MAX = 20_000  # a restricted search over at most this many ids is done exactly
 
 
