@@ -8,21 +8,27 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import psycopg
 import pytest
 from click.testing import CliRunner
+from pgvector.psycopg import register_vector
+from psycopg.types.json import Jsonb
 
+from thesis_qa import ann
 from thesis_qa.accounts import Accounts, UsersRecord
 from thesis_qa.cli import main
 from thesis_qa.config import Settings
 from thesis_qa.indexing import build_index
+from thesis_qa.lexical import Postings
 from thesis_qa.load import load_document
 from thesis_qa.owners import INCOMING, Owner
+from thesis_qa.passage_table import npy_bytes
 from thesis_qa.search import Searcher
-from thesis_qa.stores.postgres import PostgresStore
+from thesis_qa.stores.embedded import create_database
+from thesis_qa.stores.postgres import SCHEMA_1, PostgresStore
 from thesis_qa.worker import index_upload
 from thesis_qa.workspace import RECHECK_S, Workspace
 
@@ -86,6 +92,43 @@ def test_a_document_indexed_by_one_process_is_answered_by_another_without_restar
     assert second.search("Абай қай жылы туған?", 1)[0].passage.doc == "abai.txt"
 
 
+def write_schema_1(url: str, index) -> None:
+    """`index` (of one segment) written as the first schema kept it: a JSON row per document
+    and passage."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(SCHEMA_1)
+        register_vector(conn)
+        conn.execute("CREATE TABLE schema_version (version int NOT NULL); INSERT INTO schema_version VALUES (1)")
+        for position, doc in enumerate(index.documents.values()):
+            conn.execute("INSERT INTO documents VALUES ('thesis', 1, %s, %s)", (position, Jsonb(asdict(doc))))
+        vectors = ann.all_vectors(index.passage_vectors)
+        for row, (passage, vector) in enumerate(zip(index.passages, vectors, strict=True)):
+            record = {k: v for k, v in asdict(passage).items() if k != "text"}
+            conn.execute("INSERT INTO passages VALUES ('thesis', 1, %s, %s, %s)", (row, Jsonb(record), vector))
+        for row, vector in enumerate(ann.all_vectors(index.sentence_vectors)):
+            conn.execute("INSERT INTO sentences VALUES ('thesis', 1, %s, %s)", (row, vector))
+        [postings] = index.lexical.parts
+        arrays = {f"lexical-{name}": getattr(postings, name) for name in Postings.FILES}
+        arrays |= {"vocabulary": index.vocabulary.vectors, "vocabulary-keys": np.array(index.vocabulary.keys),
+                   "vocabulary-forms": np.array(index.vocabulary.forms)}  # fmt: skip
+        for name, array in arrays.items():
+            conn.execute("INSERT INTO blobs VALUES ('thesis', 1, %s, %s)", (name, npy_bytes(array)))
+        conn.execute("INSERT INTO indexes VALUES ('thesis', 1, %s)", (Jsonb(asdict(index.manifest)),))
+
+
+def test_a_database_of_the_first_schema_is_migrated_and_answers_as_before(postgres_server, thesis_index, searcher):
+    url = create_database(postgres_server, "schema_1", replace=True)
+    write_schema_1(url, thesis_index)
+
+    migrated = PostgresStore(url).index("thesis").open()
+
+    assert list(migrated.passages) == list(thesis_index.passages)
+    assert list(migrated.documents.values()) == list(thesis_index.documents.values())
+    from_database = Searcher(migrated, searcher.embedder)
+    for question in QUESTIONS:
+        assert ranking(from_database, question) == ranking(searcher, question), question
+
+
 def upload(workspace: Workspace, owner: Owner, name: str, text: str) -> str:
     """Upload `text` as `owner`'s file `name`, as the intake and the worker do it; its id."""
     reserved = workspace.uploads.reserve(owner, name, len(text.encode()), workspace.documents())
@@ -123,7 +166,7 @@ def test_a_removed_upload_leaves_nothing_in_the_database(replicas, postgres_url)
 
     assert "abai.txt" not in one.documents(ALICE)
     with psycopg.connect(postgres_url) as conn:
-        for table in ("indexes", "documents", "passages", "sentences", "blobs"):
+        for table in ("indexes", "passages", "sentences", "blobs"):
             left = conn.execute(f"SELECT count(*) FROM {table} WHERE key LIKE 'thesis.owners/%'").fetchone()[0]
             assert left == 0, table
         assert conn.execute("SELECT count(*) FROM records WHERE key LIKE %s", (f"%{upload_id}%",)).fetchone()[0] == 0

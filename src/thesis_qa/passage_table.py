@@ -19,6 +19,7 @@ built: the passage's dominant language and whether it mentions a number or a per
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -124,18 +125,26 @@ class PassageTable:
             sections=list(sections),
         )
 
+    def contents(self) -> dict[str, bytes]:
+        """The table as the contents of its `FILES`, by name: what `save` writes to a folder and
+        a database keeps (thesis_qa.stores.postgres)."""
+        documents = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in self.documents)
+        return {
+            "documents.jsonl": documents.encode("utf-8"),
+            "texts.bin": self.texts.tobytes(),
+            "passages.npy": npy_bytes(self.rows),
+            "sentences.npy": npy_bytes(self.sentences),
+            "labels.bin": self.labels.tobytes(),
+            "sections.json": json.dumps(self.sections, ensure_ascii=False).encode("utf-8"),
+        }
+
     def save(self, folder: Path) -> None:
-        with (folder / "documents.jsonl").open("w", encoding="utf-8") as handle:
-            for entry in self.documents:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        (folder / "sections.json").write_text(json.dumps(self.sections, ensure_ascii=False), encoding="utf-8")
-        (folder / "texts.bin").write_bytes(self.texts.tobytes())
-        (folder / "labels.bin").write_bytes(self.labels.tobytes())
-        np.save(folder / "passages.npy", self.rows, allow_pickle=False)
-        np.save(folder / "sentences.npy", self.sentences, allow_pickle=False)
+        for name, data in self.contents().items():
+            (folder / name).write_bytes(data)
 
     @classmethod
     def load(cls, folder: Path) -> PassageTable:
+        """The table saved in `folder`, its arrays memory-mapped."""
         with (folder / "documents.jsonl").open(encoding="utf-8") as handle:
             documents = [json.loads(line) for line in handle]
         return cls(
@@ -145,6 +154,19 @@ class PassageTable:
             texts=_mapped_bytes(folder / "texts.bin"),
             labels=_mapped_bytes(folder / "labels.bin"),
             sections=json.loads((folder / "sections.json").read_text(encoding="utf-8")),
+        )
+
+    @classmethod
+    def from_contents(cls, contents: Mapping[str, bytes]) -> PassageTable:
+        """The table whose `contents()` these are (read from a database)."""
+        lines = contents["documents.jsonl"].decode("utf-8").splitlines()
+        return cls(
+            documents=[json.loads(line) for line in lines],
+            rows=np.load(io.BytesIO(contents["passages.npy"]), allow_pickle=False),
+            sentences=np.load(io.BytesIO(contents["sentences.npy"]), allow_pickle=False),
+            texts=np.frombuffer(contents["texts.bin"], dtype=np.uint8),
+            labels=np.frombuffer(contents["labels.bin"], dtype=np.uint8),
+            sections=json.loads(contents["sections.json"]),
         )
 
     def passage(self, i: int) -> Passage:
@@ -287,6 +309,12 @@ def _joined(columns: Sequence[np.ndarray], dtype: type) -> np.ndarray:
 
 def _decode(data: np.ndarray) -> str:
     return bytes(data).decode(*_UTF8)
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _mapped_bytes(path: Path) -> np.ndarray:

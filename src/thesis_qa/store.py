@@ -502,11 +502,7 @@ def build_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# --- JSON records (format 1, and the database store) ---------------------------------------
-
-
-def document_to_json(doc: Document) -> dict[str, object]:
-    return asdict(doc)
+# --- JSON records (format 1, and a database's schema 1) ---------------------------------------
 
 
 def document_from_json(data: dict[str, object]) -> Document:
@@ -515,12 +511,6 @@ def document_from_json(data: dict[str, object]) -> Document:
     fields["headings"] = tuple(HeadingHint(**h) for h in data["headings"])  # type: ignore[union-attr]
     fields["presplit"] = tuple(PresplitPassage(**p) for p in data["presplit"])  # type: ignore[union-attr]
     return Document(**fields)  # type: ignore[arg-type]
-
-
-def passage_to_json(passage: Passage) -> dict[str, object]:
-    record = asdict(passage)
-    del record["text"]  # a slice of its document's text, stored once
-    return record
 
 
 def passage_from_json(data: dict[str, object], documents: dict[str, Document]) -> Passage:
