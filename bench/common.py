@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -169,6 +170,39 @@ def dev_questions() -> list[str]:
     questions = [r["question"] for r in read_jsonl(EVAL / "thesis.dev.jsonl")]
     lookups = ["Хантингтон", "1966", "вестернизация", "Растоу", "модернизация", "Назарбаев", "Kazakhstan"]
     return questions + lookups
+
+
+def scale_questions() -> list[str]:
+    """The questions of every dev set that asks over one collection (728): thesis, KazQAD,
+    FLORES ru->kk, XQuAD ru; what the scale benchmarks ask."""
+    files = ["thesis.dev.jsonl", "kazqad.dev.queries.jsonl", "flores_ru2kk.dev.queries.jsonl"]
+    files.append("xquad_ru.dev.queries.jsonl")
+    return [r["question"] for f in files for r in read_jsonl(EVAL / f)]
+
+
+def ask_all(searcher, questions: list[str], k: int, doc: str | None = None) -> dict[str, object]:
+    """Every question once (after 20 warm-up ones): the whole question, per stage, and the
+    question embedded alone right after it."""
+    for q in questions[:20]:
+        searcher.search(q, k, doc)
+    whole, alone, stages = [], [], {}
+    for q in questions:
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        searcher.search(q, k, doc, timings=timings)
+        whole.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        searcher.embedder.embed_queries([q])
+        alone.append(time.perf_counter() - start)
+        for stage, seconds in timings.items():
+            stages.setdefault(stage, []).append(seconds)
+    return {
+        "whole": summary_ms(whole),
+        "embedding_alone": summary_ms(alone),
+        "beyond_embedding": summary_ms([w - a for w, a in zip(whole, alone, strict=True)]),
+        "ratio": round(statistics.median(whole) / statistics.median(alone), 2),
+        "stages": {s: summary_ms(t) for s, t in stages.items()},
+    }
 
 
 def free_port() -> int:

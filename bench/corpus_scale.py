@@ -286,31 +286,6 @@ print(json.dumps({{"import_s": imported - start, "open_index_s": opened - import
     return {k: round(v, 3) for k, v in json.loads(done.stdout.splitlines()[-1]).items()}
 
 
-def ask_all(searcher, questions: list[str], k: int, doc: str | None = None) -> dict[str, object]:
-    """Every question once (after 20 warm-up ones): the whole question, per stage, and the
-    question embedded alone right after it."""
-    for q in questions[:20]:
-        searcher.search(q, k, doc)
-    whole, alone, stages = [], [], {}
-    for q in questions:
-        timings: dict[str, float] = {}
-        start = time.perf_counter()
-        searcher.search(q, k, doc, timings=timings)
-        whole.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        searcher.embedder.embed_queries([q])
-        alone.append(time.perf_counter() - start)
-        for stage, seconds in timings.items():
-            stages.setdefault(stage, []).append(seconds)
-    return {
-        "whole": common.summary_ms(whole),
-        "embedding_alone": common.summary_ms(alone),
-        "beyond_embedding": common.summary_ms([w - a for w, a in zip(whole, alone, strict=True)]),
-        "ratio": round(float(np.median(whole) / np.median(alone)), 2),
-        "stages": {s: common.summary_ms(t) for s, t in stages.items()},
-    }
-
-
 def thesis_document():
     """A 250-page thesis of ~850 passages: kk_pool paragraphs under numbered headings."""
     from thesis_qa.document import Document
@@ -389,15 +364,15 @@ def measure(n: int, args, pool: Pool | None, embedder, questions: list[str]) -> 
     }
     print(f"  recall@10: {row['recall_at_10']}", flush=True)
     row["segments"] = [s.passages for s in searcher.index.manifest.segments]
-    row["questions"] = ask_all(searcher, questions, args.k)
+    row["questions"] = common.ask_all(searcher, questions, args.k)
     print(f"  questions: {row['questions']['whole']} / embedding alone {row['questions']['embedding_alone']}")
     doc = searcher.index.manifest.sources[len(searcher.index.manifest.sources) // 2].name
-    row["questions_one_document"] = ask_all(searcher, questions, args.k, doc)
+    row["questions_one_document"] = common.ask_all(searcher, questions, args.k, doc)
     row["rss_after_questions"] = common.rss_mb()
     if n in args.add_at and not args.reuse:
         row["add_thesis"], grown = add_thesis(folder, searcher.index, embedder)
         print(f"  add a thesis: {row['add_thesis']}", flush=True)
-        row["questions_after_add"] = ask_all(Searcher(grown, embedder), questions[:200], args.k)
+        row["questions_after_add"] = common.ask_all(Searcher(grown, embedder), questions[:200], args.k)
         print(f"  questions after the add: {row['questions_after_add']['whole']}", flush=True)
     return row
 
@@ -423,9 +398,7 @@ def main() -> None:
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)
     pool = None if args.reuse else Pool(args.pools, embedder.query_engine)
-    files = ["thesis.dev.jsonl", "kazqad.dev.queries.jsonl", "flores_ru2kk.dev.queries.jsonl"]
-    files.append("xquad_ru.dev.queries.jsonl")
-    questions = [r["question"] for f in files for r in common.read_jsonl(common.EVAL / f)]
+    questions = common.scale_questions()
     print(f"{len(questions)} questions, engine {embedder.query_engine}", flush=True)
     result: dict[str, object] = {
         "corpus": {

@@ -1,6 +1,7 @@
 """The PostgreSQL store at scale, and app replicas sharing it.
 
     .venv/bin/python bench/postgres_store.py --sizes 100000            # ~20 min on 2 cores
+    .venv/bin/python bench/postgres_store.py --sizes 100000 --reuse    # measure the kept database again
     .venv/bin/python bench/postgres_store.py --sizes 1000000           # hours: HNSW builds in pgvector
     .venv/bin/python bench/postgres_store.py --sizes 0 --replicas      # only the replicas' throughput
 
@@ -12,9 +13,12 @@ Scale. Corpus: the kk_pool dev pool (1,730 real Kazakh passages, 12,968 sentence
 e5 vectors) copied as documents of its own until N passages; every copy's vectors are the
 pool's plus Gaussian noise (cosine about 0.9 to the source), renormalised, so no two copies
 are alike for the vector search; keys and texts are the pool's. Written by the product's
-store (`PostgresLocation.write`: COPY, then an HNSW index of each vector set), opened, and
-asked the thesis dev questions through `Searcher.search` (dense + lexical + ranking +
-highlights, the whole question). Recall@10 of pgvector's search (k = 10, as `nearest` asks
+store (`PostgresLocation.write`: COPY, then an HNSW index of each vector set) into the
+database `bench_<size>`, which is kept (`--reuse` measures it again, migrating it to the
+current schema first: `migrate_s`); opened (`open_s`, `open_rss_growth_mb`), and asked the
+728 questions of the scale benchmarks through `Searcher.search` (`questions`: `whole` is the
+whole hybrid question, embedding included; `embedding_alone` the question embedded by itself
+right after; as bench/corpus_scale.py reports them). Recall@10 of pgvector's search (k = 10, as `nearest` asks
 it) against exact search over the same vectors, for the question vectors.
 
 Replicas. The bundled thesis in the database; 16 client threads ask the dev questions over raw
@@ -113,43 +117,40 @@ def _row_keys(postings) -> list[list[str]]:
     return rows
 
 
-def measure_size(url: str, size: int, embedder, questions: list[str]) -> dict[str, object]:
+def measure_size(url: str, size: int, embedder, questions: list[str], reuse: bool) -> dict[str, object]:
+    from thesis_qa import ann
     from thesis_qa.search import Searcher
     from thesis_qa.stores.postgres import PostgresStore
 
-    contents = corpus(size, embedder)
-    passage_vectors = contents.passage_vectors
-    location = PostgresStore(create_database(url, f"bench_{size}", replace=True)).index("large")
+    location = PostgresStore(create_database(url, f"bench_{size}", replace=not reuse)).index("large")
     start = time.perf_counter()
-    location.write(contents)
-    write_s = time.perf_counter() - start
-    del contents
-    gc.collect()
+    kept = reuse and location.version() is not None  # connects: migrates a kept database first
+    written: dict[str, object] = {"reused": True, "migrate_s": round(time.perf_counter() - start, 1)}
+    if not kept:
+        contents = corpus(size, embedder)
+        start = time.perf_counter()
+        location.write(contents)
+        written = {"write_s": round(time.perf_counter() - start, 1)}
+        del contents
+        gc.collect()
     before = common.rss_mb()["rss_mb"]
     start = time.perf_counter()
     index = location.open()
     searcher = Searcher(index, embedder)
     open_s = time.perf_counter() - start
     opened_mb = common.rss_mb()["rss_mb"] - before
-    for question in questions[:5]:
-        searcher.search(question, 3)  # warm the connection and the caches
-    times = []
-    for question in questions:
-        start = time.perf_counter()
-        searcher.search(question, 3)
-        times.append(time.perf_counter() - start)
     vectors = embedder.embed_queries(questions)
-    exact = np.argsort(-(vectors @ passage_vectors.T), axis=1)[:, :10]
-    whole = range(0, len(passage_vectors))
+    exact = np.argsort(-(vectors @ ann.all_vectors(index.passage_vectors).T), axis=1)[:, :10]
+    whole = range(0, len(index.passages))
     found = [index.passage_vectors.nearest(v, 10, whole) for v in vectors]
     recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
     result = {
         "passages": len(index.passages),
         "sentences": int(index.manifest.sentences),
-        "write_s": round(write_s, 1),
+        **written,
         "open_s": round(open_s, 1),
         "open_rss_growth_mb": round(opened_mb, 1),
-        "question": common.summary_ms(times),
+        "questions": common.ask_all(searcher, questions, 3),
         "passage_recall_at_10": round(recall, 4),
         "database_mb": _database_mb(location.db.url),
     }
@@ -243,6 +244,7 @@ def main() -> None:
     parser.add_argument("--store", help="a PostgreSQL with pgvector to use instead of starting one")
     parser.add_argument("--replicas", action="store_true", help="also measure 1 vs 2 replicas")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--reuse", action="store_true", help="measure the databases kept by an earlier run again")
     args = parser.parse_args()
     started, info = time.time(), common.machine()
     print(common.machine_line(info), flush=True)
@@ -252,10 +254,13 @@ def main() -> None:
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)
     url = args.store or start(common.SCRATCH / "postgres")
-    questions = common.dev_questions()
-    result: dict[str, object] = {"sizes": [measure_size(url, size, embedder, questions) for size in args.sizes if size]}
+    questions = common.scale_questions()
+    result: dict[str, object] = {
+        "questions": len(questions),
+        "sizes": [measure_size(url, size, embedder, questions, args.reuse) for size in args.sizes if size],
+    }
     if args.replicas:
-        result["replicas"] = measure_replicas(url, embedder, questions, args.seconds)
+        result["replicas"] = measure_replicas(url, embedder, common.dev_questions(), args.seconds)
     common.write_result("postgres_store", result, info, started)
 
 
