@@ -4,6 +4,7 @@ database, accounts and pins kept there, nothing of a removed upload left behind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -219,3 +220,31 @@ def test_db_start_prints_the_url_and_db_stop_stops_the_server(tmp_path):
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=3)
     shutil.rmtree(data, ignore_errors=True)
+
+
+def test_db_start_gives_the_server_a_quarter_of_the_memory_as_its_buffer_cache(postgres_server):
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    query = "SELECT setting::bigint * 8192 / 1048576 FROM pg_settings WHERE name = 'shared_buffers'"
+
+    with psycopg.connect(postgres_server) as conn:
+        assert conn.execute(query).fetchone()[0] == memory_mb // 4
+
+
+def db(*args: str) -> str:
+    """`thesis-qa db ...` in a process of its own, as a user runs it; its last line."""
+    command = [sys.executable, "-c", "from thesis_qa.cli import main; main()", "db", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_db_start_keeps_a_buffer_cache_someone_chose(tmp_path):
+    data = str(tmp_path / "db")
+    with psycopg.connect(db("start", "--data", data), autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET shared_buffers = '64MB'")
+    db("stop", "--data", data)
+
+    url = db("start", "--data", data)
+
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SHOW shared_buffers").fetchone() == ("64MB",)
+    db("stop", "--data", data)
