@@ -162,8 +162,8 @@ class PassageTable:
         lines = contents["documents.jsonl"].decode("utf-8").splitlines()
         return cls(
             documents=[json.loads(line) for line in lines],
-            rows=np.load(io.BytesIO(contents["passages.npy"]), allow_pickle=False),
-            sentences=np.load(io.BytesIO(contents["sentences.npy"]), allow_pickle=False),
+            rows=npy_array(contents["passages.npy"]),
+            sentences=npy_array(contents["sentences.npy"]),
             texts=np.frombuffer(contents["texts.bin"], dtype=np.uint8),
             labels=np.frombuffer(contents["labels.bin"], dtype=np.uint8),
             sections=json.loads(contents["sections.json"]),
@@ -312,9 +312,15 @@ def _decode(data: np.ndarray) -> str:
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
+    """An array as the bytes of a .npy file (what a database keeps of one)."""
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(array), allow_pickle=False)
     return buffer.getvalue()
+
+
+def npy_array(data: bytes) -> np.ndarray:
+    """The array of `npy_bytes`."""
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _mapped_bytes(path: Path) -> np.ndarray:

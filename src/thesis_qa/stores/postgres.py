@@ -16,7 +16,6 @@ to one document still finds its k nearest.
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from thesis_qa.errors import StoreError
 from thesis_qa.language import dominant_language
 from thesis_qa.lexical import Postings
 from thesis_qa.passage_table import FILES as TABLE_FILES
-from thesis_qa.passage_table import Documents, Passages, PassageTable, npy_bytes
+from thesis_qa.passage_table import Documents, Passages, PassageTable, npy_array, npy_bytes
 from thesis_qa.store import Index, Manifest, document_from_json, passage_from_json
 from thesis_qa.stores import IndexContents, Json
 from thesis_qa.vocabulary import Vocabulary
@@ -254,7 +253,7 @@ class PostgresLocation:
     def _read(self, cur: Cursor, version: int, manifest: Manifest) -> Index:
         blobs = _get_blobs(cur, self.key, version)
         table = PassageTable.from_contents({name: blobs[f"table-{name}"] for name in TABLE_FILES})
-        arrays = {name: np.load(io.BytesIO(blobs[name]), allow_pickle=False) for name in _ARRAYS}
+        arrays = {name: npy_array(blobs[name]) for name in _ARRAYS}
         passages = Passages([table])
         if len(passages) != manifest.passages or passages.sentence_offsets[-1] != manifest.sentences:
             raise ValueError("row counts differ from the manifest")
