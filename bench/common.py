@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -203,6 +204,29 @@ def ask_all(searcher, questions: list[str], k: int, doc: str | None = None) -> d
         "ratio": round(statistics.median(whole) / statistics.median(alone), 2),
         "stages": {s: summary_ms(t) for s, t in stages.items()},
     }
+
+
+def recall_at_10(vectors, questions: np.ndarray) -> float:
+    """Share of the exact 10 nearest that `ann.nearest` finds, over the questions' vectors
+    (`vectors`: a FAISS index, segments' or a database's; exact search block by block, so the
+    vectors need not all be in memory at once)."""
+    import faiss
+
+    from thesis_qa import ann
+
+    best_scores = np.full((len(questions), 10), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(questions), 10), dtype=np.int64)
+    for start in range(0, vectors.ntotal, 500_000):
+        block = vectors.reconstruct_n(start, min(500_000, vectors.ntotal - start))
+        scores, ids = faiss.knn(questions, block, 10, metric=faiss.METRIC_INNER_PRODUCT)
+        merged_scores = np.concatenate([best_scores, scores], axis=1)
+        merged_ids = np.concatenate([best_ids, ids + start], axis=1)
+        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
+        best_scores = np.take_along_axis(merged_scores, order, axis=1)
+        best_ids = np.take_along_axis(merged_ids, order, axis=1)
+    whole = range(vectors.ntotal)
+    found = [set(ann.nearest(vectors, q, 10, whole).tolist()) for q in questions]
+    return round(float(np.mean([len(f & set(e.tolist())) / 10 for f, e in zip(found, best_ids, strict=True)])), 4)
 
 
 def free_port() -> int:

@@ -236,28 +236,6 @@ def evict(folder: Path) -> None:
                 os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def recall_at_10(vectors, questions: np.ndarray) -> float:
-    """Share of the exact 10 nearest that `ann.nearest` finds, over the questions' vectors
-    (exact search block by block, so the vectors need not all be in memory at once)."""
-    import faiss
-
-    from thesis_qa import ann
-
-    best_scores = np.full((len(questions), 10), -np.inf, dtype=np.float32)
-    best_ids = np.zeros((len(questions), 10), dtype=np.int64)
-    for start in range(0, vectors.ntotal, 500_000):
-        block = vectors.reconstruct_n(start, min(500_000, vectors.ntotal - start))
-        scores, ids = faiss.knn(questions, block, 10, metric=faiss.METRIC_INNER_PRODUCT)
-        merged_scores = np.concatenate([best_scores, scores], axis=1)
-        merged_ids = np.concatenate([best_ids, ids + start], axis=1)
-        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
-        best_scores = np.take_along_axis(merged_scores, order, axis=1)
-        best_ids = np.take_along_axis(merged_ids, order, axis=1)
-    whole = range(vectors.ntotal)
-    found = [set(ann.nearest(vectors, q, 10, whole).tolist()) for q in questions]
-    return round(float(np.mean([len(f & set(e.tolist())) / 10 for f, e in zip(found, best_ids, strict=True)])), 4)
-
-
 def open_in_child(folder: Path) -> dict[str, float]:
     """Import, `open_index` and `Searcher` in a fresh process, then one question: seconds and RSS."""
     code = f"""
@@ -359,8 +337,8 @@ def measure(n: int, args, pool: Pool | None, embedder, questions: list[str]) -> 
     searcher = Searcher(open_index(folder), embedder)
     vectors = embedder.embed_queries(questions)
     row["recall_at_10"] = {
-        "passages": recall_at_10(searcher.index.passage_vectors, vectors),
-        "sentences": recall_at_10(searcher.index.sentence_vectors, vectors),
+        "passages": common.recall_at_10(searcher.index.passage_vectors, vectors),
+        "sentences": common.recall_at_10(searcher.index.sentence_vectors, vectors),
     }
     print(f"  recall@10: {row['recall_at_10']}", flush=True)
     row["segments"] = [s.passages for s in searcher.index.manifest.segments]

@@ -118,7 +118,6 @@ def _row_keys(postings) -> list[list[str]]:
 
 
 def measure_size(url: str, size: int, embedder, questions: list[str], reuse: bool) -> dict[str, object]:
-    from thesis_qa import ann
     from thesis_qa.search import Searcher
     from thesis_qa.stores.postgres import PostgresStore
 
@@ -139,11 +138,7 @@ def measure_size(url: str, size: int, embedder, questions: list[str], reuse: boo
     searcher = Searcher(index, embedder)
     open_s = time.perf_counter() - start
     opened_mb = common.rss_mb()["rss_mb"] - before
-    vectors = embedder.embed_queries(questions)
-    exact = np.argsort(-(vectors @ ann.all_vectors(index.passage_vectors).T), axis=1)[:, :10]
-    whole = range(0, len(index.passages))
-    found = [index.passage_vectors.nearest(v, 10, whole) for v in vectors]
-    recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
+    recall = common.recall_at_10(index.passage_vectors, embedder.embed_queries(questions))
     result = {
         "passages": len(index.passages),
         "sentences": int(index.manifest.sentences),
@@ -151,7 +146,7 @@ def measure_size(url: str, size: int, embedder, questions: list[str], reuse: boo
         "open_s": round(open_s, 1),
         "open_rss_growth_mb": round(opened_mb, 1),
         "questions": common.ask_all(searcher, questions, 3),
-        "passage_recall_at_10": round(recall, 4),
+        "passage_recall_at_10": recall,
         "database_mb": _database_mb(location.db.url),
     }
     print(size, result, flush=True)

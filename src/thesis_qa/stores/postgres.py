@@ -29,7 +29,6 @@ from psycopg.types.json import Jsonb
 
 from thesis_qa.ann import EXACT_MAX, HNSW_M, vector_index
 from thesis_qa.errors import StoreError
-from thesis_qa.language import dominant_language
 from thesis_qa.lexical import Postings
 from thesis_qa.passage_table import FILES as TABLE_FILES
 from thesis_qa.passage_table import Documents, Passages, PassageTable, npy_array, npy_bytes
@@ -66,9 +65,10 @@ def _passage_tables(cur: Cursor) -> None:
         cur.execute("SELECT data FROM documents WHERE key = %s AND version = %s ORDER BY position", (key, version))
         documents = {d.name: d for d in (document_from_json(r[0]) for r in cur.fetchall())}
         cur.execute("SELECT data FROM passages WHERE key = %s AND version = %s ORDER BY row", (key, version))
-        passages = [passage_from_json(r[0], documents) for r in cur.fetchall()]
-        languages = [dominant_language(p.text) for p in passages]
-        _put_blobs(cur, key, version, _table_blobs(PassageTable.build(list(documents.values()), passages, languages)))
+        [table] = Passages.of(
+            list(documents.values()), [passage_from_json(r[0], documents) for r in cur.fetchall()]
+        ).tables
+        _put_blobs(cur, key, version, _table_blobs(table))
     cur.execute("DROP TABLE documents")
     cur.execute("ALTER TABLE passages DROP COLUMN data")
 
