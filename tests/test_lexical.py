@@ -239,6 +239,16 @@ def test_postings_split_into_segments_read_and_score_as_one(tmp_path):
         np.testing.assert_array_equal(BM25.over(split).scores(keys), BM25.over(whole).scores(keys))
 
 
+def test_segments_merged_are_the_postings_of_all_rows():
+    documents = keyed(PASSAGES)
+    whole = Postings.build(documents)
+
+    merged = SegmentedPostings([Postings.build(documents[:2]), Postings.build(documents[2:])]).merged()
+
+    for name in Postings.FILES:
+        np.testing.assert_array_equal(getattr(merged, name), getattr(whole, name), err_msg=name)
+
+
 def test_holding_tells_which_rows_a_key_holds_as_isin_does():
     rng = np.random.default_rng(3)
     holders = np.unique(rng.integers(0, 50_000, 20_000)).astype(np.int32)

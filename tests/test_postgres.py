@@ -29,7 +29,7 @@ from thesis_qa.owners import INCOMING, Owner
 from thesis_qa.passage_table import npy_bytes
 from thesis_qa.search import Searcher
 from thesis_qa.stores.embedded import create_database
-from thesis_qa.stores.postgres import SCHEMA_1, PostgresStore
+from thesis_qa.stores.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
 from thesis_qa.worker import index_upload
 from thesis_qa.workspace import RECHECK_S, Workspace
 
@@ -70,11 +70,23 @@ def test_a_large_index_is_searched_by_pgvector_and_finds_what_faiss_finds(postgr
     index = build_index(large, list(thesis_index.documents.values()), embedder, previous=thesis_index)
     exact = Searcher(thesis_index, embedder)
 
-    assert index.manifest.index_type.startswith("pgvector-hnsw")
+    assert index.manifest.index_type == GRAPH_TYPE
     for question in QUESTIONS:
         found, expected = Searcher(index, embedder).search(question, 5), exact.search(question, 5)
         assert [h.passage.id for h in found] == [h.passage.id for h in expected], question
         assert np.allclose([h.score for h in found], [h.score for h in expected], atol=1e-3)
+
+
+def test_the_planner_knows_the_size_of_a_new_version_before_anyone_reads_it(postgres_url, thesis_index, embedder):
+    # Without statistics it takes a version for a row or two and searches a large one exactly.
+    large = PostgresStore(postgres_url, exact_max=0).index("thesis")
+    index = build_index(large, list(thesis_index.documents.values()), embedder, previous=thesis_index)
+    rows = index.manifest.sentences
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        query = f"SELECT row FROM sentences WHERE key = 'thesis' AND version = {index.version} AND row < {rows}"
+        [[[plan]]] = conn.execute(f"EXPLAIN (FORMAT JSON) {query}").fetchall()
+    assert plan["Plan"]["Plan Rows"] > rows / 2
 
 
 def test_a_document_indexed_by_one_process_is_answered_by_another_without_restart(
@@ -128,6 +140,38 @@ def test_a_database_of_the_first_schema_is_migrated_and_answers_as_before(postgr
     from_database = Searcher(migrated, searcher.embedder)
     for question in QUESTIONS:
         assert ranking(from_database, question) == ranking(searcher, question), question
+
+
+def graphs(url: str) -> list[str]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%hnsw%'")]
+
+
+def downgrade_to_full_precision_graphs(url: str) -> None:
+    """Rebuild the database's graphs as the second schema built them (over `vector`)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for definition in graphs(url):
+            name = definition.split()[2]
+            conn.execute(f"DROP INDEX {name}")
+            conn.execute(definition.replace("halfvec", "vector"))
+        conn.execute("DELETE FROM schema_version WHERE version = 3")
+        conn.execute("UPDATE indexes SET manifest = jsonb_set(manifest, '{index_type}', '\"pgvector-hnsw16\"')")
+
+
+def test_full_precision_graphs_are_rebuilt_at_half_precision_and_answer_as_before(postgres_url, thesis_index, embedder):
+    large = PostgresStore(postgres_url, exact_max=0).index("thesis")
+    build_index(large, list(thesis_index.documents.values()), embedder, previous=thesis_index)
+    downgrade_to_full_precision_graphs(postgres_url)
+    assert all("vector_ip_ops" in d for d in graphs(postgres_url))
+
+    migrated = PostgresStore(postgres_url, exact_max=0).index("thesis").open()
+
+    assert migrated.manifest.index_type == GRAPH_TYPE
+    assert len(graphs(postgres_url)) == 2 and all("halfvec_ip_ops" in d for d in graphs(postgres_url))
+    exact = Searcher(thesis_index, embedder)
+    for question in QUESTIONS:
+        found, expected = Searcher(migrated, embedder).search(question, 5), exact.search(question, 5)
+        assert [h.passage.id for h in found] == [h.passage.id for h in expected], question
 
 
 def upload(workspace: Workspace, owner: Owner, name: str, text: str) -> str:

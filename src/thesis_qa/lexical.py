@@ -213,6 +213,21 @@ class SegmentedPostings:
                 held[mine] = part.holds(own, rows[mine] - base)
         return held
 
+    def merged(self) -> Postings:
+        """One `Postings` over all rows (for a store that keeps one, e.g. when copying an index)."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        starts = np.concatenate([[0], np.cumsum(self.frequencies())]).astype(np.int64)
+        rows, counts = np.empty(starts[-1], np.int32), np.empty(starts[-1], np.uint16)
+        filled = starts[:-1].copy()  # where each key's next entry goes
+        for part, base in zip(self.parts, self.bases.tolist(), strict=False):
+            columns, sizes = np.searchsorted(self.keys, part.keys), part.frequencies()
+            within = np.arange(len(part.rows)) - np.repeat(part.starts[:-1], sizes)
+            target = np.repeat(filled[columns], sizes) + within
+            rows[target], counts[target] = np.asarray(part.rows) + base, part.counts
+            filled[columns] += sizes
+        return Postings(self.keys, starts, rows, counts, self.lengths)
+
     def frequencies(self) -> np.ndarray:
         if len(self.parts) == 1:
             return self.parts[0].frequencies()

@@ -11,15 +11,16 @@ records (uploads, owners' last visits and pinned passages, accounts) go through 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from thesis_qa import ann
 from thesis_qa.document import Document, Passage
 from thesis_qa.language import Language
-from thesis_qa.lexical import Postings
+from thesis_qa.lexical import Postings, SegmentedPostings
 from thesis_qa.store import Index, Manifest
 from thesis_qa.vocabulary import Vocabulary
 
@@ -41,6 +42,23 @@ class IndexContents:
     sentence_vectors: np.ndarray
     lexical: Postings
     vocabulary: Vocabulary
+
+
+def contents_of(index: Index) -> IndexContents:
+    """An opened index as contents to `write` into another store: copying re-embeds nothing."""
+    if index.lexical is None or index.vocabulary is None:
+        raise ValueError(f"index '{index.manifest.name}' predates stored postings: rebuild it to copy it")
+    lexical = index.lexical.merged() if isinstance(index.lexical, SegmentedPostings) else index.lexical
+    return IndexContents(
+        replace(index.manifest, files={}, segments=[]),
+        list(index.documents.values()),
+        list(index.passages),
+        [index.passages.language(i) for i in range(len(index.passages))],
+        ann.all_vectors(index.passage_vectors),
+        ann.all_vectors(index.sentence_vectors),
+        lexical,
+        index.vocabulary,
+    )
 
 
 class IndexLocation(Protocol):

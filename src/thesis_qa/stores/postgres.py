@@ -10,8 +10,11 @@ build, so a replica still reading it never sees rows vanish mid-question.
 
 Vectors: an index of up to `EXACT_MAX` passages is loaded into an exact FAISS index on open
 (as the files store does, so rankings are the same); a larger one is searched in PostgreSQL
-through an HNSW index of its own version (`vector_ip_ops`), with iterative scans so a filter
-to one document still finds its k nearest.
+through an HNSW index of its own version, with iterative scans so a filter to one document
+still finds its k nearest. The graph holds the vectors at half precision (`halfvec`): half the
+memory and disk (1M passages of the scale corpus: 4 GB of graphs, not 7.5, so they stay in the
+buffer cache), the same candidates within the graph's own approximation; the rows keep full
+precision, and every cosine the ranker sees is computed from them.
 """
 
 from __future__ import annotations
@@ -73,11 +76,38 @@ def _passage_tables(cur: Cursor) -> None:
     cur.execute("ALTER TABLE passages DROP COLUMN data")
 
 
+def _half_precision_graphs(cur: Cursor) -> None:
+    """Schema 3: HNSW graphs over `halfvec` (see the module's docstring). Existing graphs are
+    rebuilt, which takes as long as building them did (replicas wait on the migration lock)."""
+    cur.execute(
+        "SELECT substring(indexname FROM '^passages_hnsw_([0-9]+)$')::bigint FROM pg_indexes "
+        "WHERE tablename = 'passages' AND indexname ~ '^passages_hnsw_[0-9]+$'"
+    )
+    for (version,) in cur.fetchall():
+        cur.execute(
+            "SELECT p.key, vector_dims(p.embedding) FROM (SELECT DISTINCT key FROM indexes) k, "
+            "LATERAL (SELECT key, embedding FROM passages WHERE key = k.key AND version = %s LIMIT 1) p",
+            (version,),
+        )
+        key, dimension = cur.fetchone()
+        for table in ("passages", "sentences"):
+            cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(_graph_name(table, version)))
+        _build_graphs(cur, key, version, dimension)
+    cur.execute(
+        "UPDATE indexes SET manifest = jsonb_set(manifest, '{index_type}', to_jsonb(%s::text)) "
+        "WHERE manifest->>'index_type' LIKE 'pgvector-%%'",
+        (GRAPH_TYPE,),
+    )
+
+
 # Numbered migrations: the database records the last one applied (schema_version).
-MIGRATIONS: tuple[str | Callable[[Cursor], None], ...] = (SCHEMA_1, _passage_tables)
+MIGRATIONS: tuple[str | Callable[[Cursor], None], ...] = (SCHEMA_1, _passage_tables, _half_precision_graphs)
 BLOB_PART = 256 * 2**20  # bytes: a bytea value holds at most 1 GB
 _VERSION_TABLES = ("passages", "sentences", "blobs")
 EF_SEARCH = 400  # pgvector hnsw.ef_search (default 40); recall@10 at 100k passages: 200 0.901, 400 0.957, 800 0.986
+GRAPH_TYPE = f"pgvector-halfvec-hnsw{HNSW_M}"  # the manifest's index_type of a version searched in PostgreSQL
+GRAPH_BUILD_CONSTRUCTION = 80  # pgvector ef_construction (default 64)
+GRAPH_BYTES_PER_VECTOR = 2048  # building in memory; 384-d halfvec at m 16 takes ~1.2 kB a vector on disk
 
 
 class Database:
@@ -160,13 +190,14 @@ class PostgresVectors:
         # walked every row of the primary key instead (sentences of 20k passages: 175 ms, not 7).
         query = sql.SQL(
             "SELECT row FROM {} WHERE key = {} AND version = {} AND row >= {} AND row < {} "
-            "ORDER BY embedding::vector({}) <#> %s LIMIT {}"
+            "ORDER BY embedding::halfvec({}) <#> %s::halfvec({}) LIMIT {}"
         ).format(
             sql.Identifier(self.table),
             sql.Literal(self.key),
             sql.Literal(self.version),
             sql.Literal(rows.start),
             sql.Literal(rows.stop),
+            sql.Literal(self.d),
             sql.Literal(self.d),
             sql.Literal(k),
         )
@@ -287,13 +318,17 @@ class PostgresLocation:
     def write(self, contents: IndexContents) -> None:
         manifest = contents.manifest
         large = manifest.passages > self.store.exact_max
-        manifest.index_type = f"pgvector-hnsw{HNSW_M}" if large else "flat"
+        manifest.index_type = GRAPH_TYPE if large else "flat"
         with self.db.transaction() as cur:
             cur.execute("SELECT nextval('index_versions')")
             version = int(cur.fetchone()[0])
             self._insert(cur, version, contents)
             if large:
-                self._graph(cur, version, manifest.dimension)
+                _build_graphs(cur, self.key, version, manifest.dimension)
+            # Statistics before any replica sees the version: without them the planner takes a
+            # fresh version for a row or two and walks the primary key, an exact search (0.4 s
+            # for 254k sentences), until autovacuum gets round to it.
+            cur.execute("ANALYZE passages, sentences")
             cur.execute("SELECT version FROM indexes WHERE key = %s FOR UPDATE", (self.key,))
             previous = cur.fetchone()
             cur.execute(
@@ -324,25 +359,6 @@ class PostgresLocation:
         }
         _put_blobs(cur, self.key, version, _table_blobs(table) | {n: npy_bytes(a) for n, a in arrays.items()})
 
-    def _graph(self, cur: Cursor, version: int, dimension: int) -> None:
-        """HNSW indexes over this version's vectors alone (partial indexes: one a version),
-        built in memory (pgvector builds far faster when the graph fits `maintenance_work_mem`)."""
-        cur.execute("SET LOCAL maintenance_work_mem = '2GB'")
-        for table in ("passages", "sentences"):
-            cur.execute(
-                sql.SQL(
-                    "CREATE INDEX {} ON {} USING hnsw ((embedding::vector({})) vector_ip_ops) "
-                    "WITH (m = {}, ef_construction = 80) WHERE key = {} AND version = {}"
-                ).format(
-                    sql.Identifier(f"{table}_hnsw_{version}"),
-                    sql.Identifier(table),
-                    sql.Literal(dimension),
-                    sql.Literal(HNSW_M),
-                    sql.Literal(self.key),
-                    sql.Literal(version),
-                )
-            )
-
     def _drop_versions(self, cur: Cursor, keep: list[int]) -> None:
         for table in _VERSION_TABLES:
             cur.execute(
@@ -355,7 +371,7 @@ class PostgresLocation:
                 self._drop_version(cur, table, int(old))
 
     def _drop_version(self, cur: Cursor, table: str, version: int) -> None:
-        cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"{table}_hnsw_{version}")))
+        cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(_graph_name(table, version)))
         cur.execute(
             sql.SQL("DELETE FROM {} WHERE key = %s AND version = %s").format(sql.Identifier(table)), (self.key, version)
         )
@@ -374,6 +390,38 @@ class PostgresLocation:
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM indexes WHERE key = %s", (self.key,))
             self._drop_versions(cur, [])
+
+
+def _build_graphs(cur: Cursor, key: str, version: int, dimension: int) -> None:
+    """HNSW graphs over one version's passage and sentence vectors (partial indexes: one a
+    version), each built in memory: pgvector builds many times slower once the graph outgrows
+    `maintenance_work_mem`, and a parallel build reserves all of it as shared memory, so it is
+    sized to the graph rather than set high."""
+    for table in ("passages", "sentences"):
+        cur.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE key = %s AND version = %s").format(sql.Identifier(table)),
+            (key, version),
+        )
+        memory_kb = max(64 * 1024, cur.fetchone()[0] * GRAPH_BYTES_PER_VECTOR // 1024)
+        cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", (f"{memory_kb}kB",))
+        cur.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON {} USING hnsw ((embedding::halfvec({})) halfvec_ip_ops) "
+                "WITH (m = {}, ef_construction = {}) WHERE key = {} AND version = {}"
+            ).format(
+                _graph_name(table, version),
+                sql.Identifier(table),
+                sql.Literal(dimension),
+                sql.Literal(HNSW_M),
+                sql.Literal(GRAPH_BUILD_CONSTRUCTION),
+                sql.Literal(key),
+                sql.Literal(version),
+            )
+        )
+
+
+def _graph_name(table: str, version: int) -> sql.Identifier:
+    return sql.Identifier(f"{table}_hnsw_{version}")
 
 
 _ARRAYS = (*(f"lexical-{name}" for name in Postings.FILES), "vocabulary", "vocabulary-keys", "vocabulary-forms")
