@@ -272,8 +272,15 @@ def main() -> None:
     url = args.store or start(common.SCRATCH / "postgres")
     questions = common.scale_questions()
     copies = [
-        measure(url, f"bench_{f.name}", lambda f=f: copied(f), embedder, questions=questions, reuse=args.reuse,
-                sentences=True)
+        measure(
+            url,
+            f"bench_{f.name}",
+            lambda f=f: copied(f),
+            embedder,
+            questions=questions,
+            reuse=args.reuse,
+            sentences=True,
+        )
         for f in args.copy
     ]  # first: the longest
     sizes = [
