@@ -127,8 +127,8 @@ def _row_keys(postings) -> list[list[str]]:
 
 def copied(folder: Path):
     """The files-store index in `folder` as contents to write elsewhere."""
-    from thesis_qa.stores import contents_of
     from thesis_qa.stores.files import FilesLocation
+    from thesis_qa.stores.transfer import contents_of
 
     return contents_of(FilesLocation(folder).open())
 

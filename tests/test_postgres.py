@@ -239,6 +239,48 @@ def test_accounts_added_from_the_command_line_log_in_on_every_replica_and_no_pas
     assert "aigerim" in stored and password not in stored
 
 
+@pytest.fixture
+def department(thesis_index_folder, cache_dir, embedder, tmp_path):
+    """A department's server on the files store: the thesis, Alice's upload and pins, an account."""
+    index_dir = tmp_path / "department"
+    shutil.copytree(thesis_index_folder, index_dir / "thesis")
+    files = Workspace(Settings(index_dir=index_dir, cache_dir=cache_dir), embedder=embedder)
+    upload(files, ALICE, "abai.txt", ABAI)
+    files.uploads.save_collection(ALICE, [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}])
+    command = ["users", "add", "aigerim", "--role", "lecturer", "--password-stdin", "--index-dir", str(index_dir)]
+    assert CliRunner().invoke(main, command, input="Абай-1845-ақын\n").exit_code == 0
+    return files
+
+
+def test_a_departments_files_imported_into_the_database_serve_everyone_as_before(
+    department, postgres_url, cache_dir, embedder, tmp_path
+):
+    command = ["db", "import", "--index-dir", str(department.settings.index_dir), "--store", postgres_url]
+    imported = CliRunner().invoke(main, command)
+    assert imported.exit_code == 0, imported.output
+    assert "2 indexes" in imported.output and "3 records" in imported.output and "1 accounts" in imported.output
+
+    settings = Settings(index_dir=tmp_path / "replica", cache_dir=cache_dir, store=postgres_url)
+    database = Workspace(settings, embedder=embedder)
+    for question in QUESTIONS:
+        assert ranking(database.searcher, question) == ranking(department.searcher, question), question
+    assert database.search("Абай қай жылы туған?", 1, owner=ALICE)[0].passage.doc == "abai.txt"
+    assert "abai.txt" not in database.documents(BOB)
+    assert database.uploads.collection(ALICE) == [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}]
+    accounts = Accounts(UsersRecord(PostgresStore(postgres_url).records("accounts")))
+    assert accounts.verify("aigerim", "Абай-1845-ақын") and accounts.account("aigerim").role == "lecturer"
+
+
+def test_an_import_into_a_database_in_use_is_refused_and_changes_nothing(department, library, postgres_url):
+    before = PostgresStore(postgres_url).indexes()
+
+    command = ["db", "import", "--index-dir", str(department.settings.index_dir), "--store", postgres_url]
+    refused = CliRunner().invoke(main, command)
+
+    assert refused.exit_code == 1 and "is not empty" in refused.output
+    assert PostgresStore(postgres_url).indexes() == before == ["thesis"]
+
+
 def test_an_unreachable_database_is_one_clear_line(tmp_path, cache_dir):
     url = f"postgresql://postgres@/thesis_qa?host={tmp_path}"  # no server there
     done = subprocess.run(

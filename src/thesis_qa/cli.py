@@ -327,6 +327,25 @@ def db_stop(data: Path) -> None:
     click.echo("stopped" if stop(data) else f"no database running in {data}")
 
 
+@db_group.command("import")
+@_flags(USERS_OPTIONS)
+def db_import(**options: Any) -> None:
+    """Copy the files store (every index, upload, pin and account under --index-dir) into the
+    empty database --store, without embedding anything again."""
+    from thesis_qa.stores import open_store
+    from thesis_qa.stores.transfer import copy_store
+
+    settings = _settings(**options)
+    if not settings.store:
+        raise click.UsageError("give the database to import into with --store (or THESIS_QA_STORE)")
+    source, target = open_store("", settings.index_dir), open_store(settings.store, settings.index_dir)
+    copied = copy_store(source, target, UsersFile(settings.users_path), notify=_notify)
+    click.echo(
+        f"{copied.indexes} indexes ({copied.passages:,} passages), {copied.records} records and "
+        f"{copied.accounts} accounts copied into {target.describe()}"
+    )
+
+
 @main.group("users")
 def users_group() -> None:
     """Manage the accounts that may log in to the web app (salted scrypt hashes, never passwords)."""

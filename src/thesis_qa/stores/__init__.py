@@ -11,16 +11,15 @@ records (uploads, owners' last visits and pinned passages, accounts) go through 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from thesis_qa import ann
 from thesis_qa.document import Document, Passage
 from thesis_qa.language import Language
-from thesis_qa.lexical import Postings, SegmentedPostings
+from thesis_qa.lexical import Postings
 from thesis_qa.store import Index, Manifest
 from thesis_qa.vocabulary import Vocabulary
 
@@ -42,23 +41,6 @@ class IndexContents:
     sentence_vectors: np.ndarray
     lexical: Postings
     vocabulary: Vocabulary
-
-
-def contents_of(index: Index) -> IndexContents:
-    """An opened index as contents to `write` into another store: copying re-embeds nothing."""
-    if index.lexical is None or index.vocabulary is None:
-        raise ValueError(f"index '{index.manifest.name}' predates stored postings: rebuild it to copy it")
-    lexical = index.lexical.merged() if isinstance(index.lexical, SegmentedPostings) else index.lexical
-    return IndexContents(
-        replace(index.manifest, files={}, segments=[]),
-        list(index.documents.values()),
-        list(index.passages),
-        [index.passages.language(i) for i in range(len(index.passages))],
-        ann.all_vectors(index.passage_vectors),
-        ann.all_vectors(index.sentence_vectors),
-        lexical,
-        index.vocabulary,
-    )
 
 
 class IndexLocation(Protocol):
@@ -121,6 +103,9 @@ class Store(Protocol):
     shared: bool  # whether other servers may use the same store at the same time
 
     def index(self, key: str) -> IndexLocation: ...
+
+    def indexes(self) -> list[str]:
+        """The keys of every index with a live version (uploads' indexes included)."""
 
     def records(self, area: str) -> Records:
         """The records of one area (e.g. an index's owners), kept apart from other areas'."""

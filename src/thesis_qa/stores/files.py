@@ -109,6 +109,9 @@ class FilesStore:
     def index(self, key: str) -> FilesLocation:
         return FilesLocation(self.index_dir / key)
 
+    def indexes(self) -> list[str]:
+        return sorted(p.parent.relative_to(self.index_dir).as_posix() for p in self.index_dir.rglob(store.CURRENT))
+
     def records(self, area: str) -> FilesRecords:
         return FilesRecords(self.index_dir / area)
 

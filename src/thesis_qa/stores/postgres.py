@@ -496,6 +496,11 @@ class PostgresStore:
     def index(self, key: str) -> PostgresLocation:
         return PostgresLocation(self, key)
 
+    def indexes(self) -> list[str]:
+        with self.db.transaction() as cur:
+            cur.execute("SELECT key FROM indexes ORDER BY key")
+            return [r[0] for r in cur.fetchall()]
+
     def records(self, area: str) -> PostgresRecords:
         return PostgresRecords(self.db, area)
 
