@@ -33,9 +33,7 @@ def contents_of(index: Index) -> IndexContents:
     if index.lexical is None or index.vocabulary is None:
         raise StoreError(
             f"index '{index.manifest.name}' predates stored postings: ask a question of it once to rebuild it, "
-            "then copy it",
-            code="store_old",
-            name=index.manifest.name,
+            "then copy it"
         )
     lexical = index.lexical.merged() if isinstance(index.lexical, SegmentedPostings) else index.lexical
     return IndexContents(
@@ -55,7 +53,7 @@ def copy_store(
 ) -> Copied:
     """Copy every index and record of `source`, and the accounts of `users`, into the empty `target`."""
     if target.indexes() or target.areas():
-        raise StoreError(f"{target.describe()} is not empty: import into an empty database", code="store_not_empty")
+        raise StoreError(f"{target.describe()} is not empty: import into an empty database")
     keys, passages, records = source.indexes(), 0, 0
     for n, key in enumerate(keys, start=1):
         index = source.index(key).open()
@@ -71,15 +69,15 @@ def copy_store(
 
 
 def _copy_records(source: Records, target: Records, prefix: str, indexes: set[str], area: str) -> int:
-    """Copy the records under `prefix`; an index's own folder holds records (its upload's) but
-    what lies below it is the index itself."""
-    copied = 0
+    """Copy the records under `prefix`. An upload's folder holds its record and its index: the
+    record is copied, what lies deeper is the index (copied as one)."""
+    copied, deeper = 0, f"{area}/{prefix}" not in indexes
     for name in source.children(prefix):
         key = f"{prefix}/{name}" if prefix else name
         value = source.get(key)
         if value is not None:
             target.put(key, value)
             copied += 1
-        if f"{area}/{prefix}" not in indexes:
+        if deeper:
             copied += _copy_records(source, target, key, indexes, area)
     return copied
