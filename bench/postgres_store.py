@@ -206,6 +206,7 @@ def measure_replicas(url: str, embedder, questions: list[str], seconds: float) -
 def _serve(database: str, n: int) -> tuple[int, subprocess.Popen]:
     port = common.free_port()
     folder = common.SCRATCH / f"replica-{n}"
+    folder.mkdir(parents=True, exist_ok=True)  # with --store, nothing else has made bench/.scratch
     env = {**os.environ, "THESIS_QA_STORE": database, "THESIS_QA_PORT": str(port), "THESIS_QA_INDEX_DIR": str(folder)}
     log = (common.SCRATCH / f"replica-{n}.log").open("w")
     command = [str(common.THESIS_QA), "serve"]
