@@ -12,7 +12,7 @@ Vectors: an index of up to `EXACT_MAX` passages is loaded into an exact FAISS in
 (as the files store does, so rankings are the same); a larger one is searched in PostgreSQL
 through an HNSW index of its own version, with iterative scans so a filter to one document
 still finds its k nearest. The graph holds the vectors at half precision (`halfvec`): half the
-memory and disk (1M passages of the scale corpus: 4 GB of graphs, not 7.5, so they stay in the
+memory and disk (1M passages of the scale corpus: 4.0 GB of graphs, not about 7, so they stay in the
 buffer cache), the same candidates within the graph's own approximation; the rows keep full
 precision, and every cosine the ranker sees is computed from them.
 """
