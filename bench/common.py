@@ -212,7 +212,7 @@ def recall_at_10(vectors, questions: np.ndarray) -> float:
     vectors need not all be in memory at once)."""
     import faiss
 
-    from thesis_qa import ann
+    from thesis_qa.index import vectors as ann
 
     best_scores = np.full((len(questions), 10), -np.inf, dtype=np.float32)
     best_ids = np.zeros((len(questions), 10), dtype=np.int64)
@@ -270,7 +270,7 @@ def raw_ask(http: httpx.Client, url: str, question: str) -> float:
     """One `/ask` as raw HTTP (POST the call, then read its SSE answer); seconds. Without
     gradio_client, whose 50 ms polling would dominate the figure."""
     start = time.perf_counter()
-    # The arguments of `ask` in app/api.py, all of them: Gradio refuses a call with fewer.
+    # The arguments of `ask` in src/thesis_qa_app/api.py, all of them: Gradio refuses a call with fewer.
     response = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]})
     response.raise_for_status()
     event = response.json()["event_id"]

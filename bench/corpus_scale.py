@@ -73,8 +73,8 @@ class Pool:
     """Real sentences of the dev pools with their e5 vectors, keys, written forms and titles."""
 
     def __init__(self, pools: Path, engine: str) -> None:
-        from thesis_qa.lexical import terms
-        from thesis_qa.store import open_index
+        from thesis_qa.index.layout import open_index
+        from thesis_qa.text.keys import terms
 
         self.sentences, self.titles, self.languages, vectors = [], [], [], []
         self.vocabulary = None
@@ -171,13 +171,14 @@ class Corpus:
 
 def build(folder: Path, n: int, pool: Pool, per_passage: float, embedder) -> dict[str, object]:
     """Write an index of n passages (n / 850 theses) as one segment, as `build_index` writes one."""
-    from thesis_qa import ann, store
-    from thesis_qa.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
-    from thesis_qa.lexical import Postings
-    from thesis_qa.passage_table import PassageTable
-    from thesis_qa.segment import SEGMENTER_VERSION
-    from thesis_qa.store import Manifest, NewSegment, StoredSource, sha256_text
-    from thesis_qa.vocabulary import build_vocabulary
+    from thesis_qa.index import layout as store
+    from thesis_qa.index import vectors as ann
+    from thesis_qa.index.layout import Manifest, NewSegment, StoredSource, sha256_text
+    from thesis_qa.index.passage_table import PassageTable
+    from thesis_qa.index.postings import Postings
+    from thesis_qa.index.vocabulary import build_vocabulary
+    from thesis_qa.ingest.segmentation import SEGMENTER_VERSION
+    from thesis_qa.service.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
 
     shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
@@ -245,9 +246,9 @@ from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import common
 from thesis_qa.config import Settings
-from thesis_qa.embed import load_embedder
-from thesis_qa.search import Searcher
-from thesis_qa.store import open_index
+from thesis_qa.embedding.embedder import load_embedder
+from thesis_qa.retrieval.search import Searcher
+from thesis_qa.index.layout import open_index
 imported = time.perf_counter()
 index = open_index(Path({str(folder)!r}))
 opened = time.perf_counter()
@@ -267,7 +268,7 @@ print(json.dumps({{"import_s": imported - start, "open_index_s": opened - import
 def thesis_document():
     """A 250-page thesis of ~850 passages: kk_pool paragraphs under numbered headings."""
     from thesis_qa.document import Document
-    from thesis_qa.segment import segment
+    from thesis_qa.ingest.segmentation import segment
 
     rows = common.read_jsonl(common.EVAL / "kk_pool.passages.jsonl")
     order = np.random.default_rng(250).permutation(len(rows))
@@ -283,8 +284,8 @@ def thesis_document():
 
 def add_thesis(folder: Path, index, embedder) -> tuple[dict[str, object], object]:
     """`add_documents` of one thesis against `embed_passages` of its distinct texts alone."""
-    from thesis_qa.indexing import add_documents
-    from thesis_qa.segment import segment
+    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.service.indexing import add_documents
 
     thesis = thesis_document()
     passages = segment(thesis)
@@ -316,8 +317,8 @@ def add_thesis(folder: Path, index, embedder) -> tuple[dict[str, object], object
 
 
 def measure(n: int, args, pool: Pool | None, embedder, questions: list[str]) -> dict[str, object]:
-    from thesis_qa.search import Searcher
-    from thesis_qa.store import open_index
+    from thesis_qa.index.layout import open_index
+    from thesis_qa.retrieval.search import Searcher
 
     folder = args.scratch / f"synthetic-{n}"
     row: dict[str, object] = {"size": n}
@@ -371,7 +372,7 @@ def main() -> None:
     print(common.machine_line(info), flush=True)
 
     from thesis_qa.config import Settings
-    from thesis_qa.embed import load_embedder
+    from thesis_qa.embedding.embedder import load_embedder
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)

@@ -32,8 +32,8 @@ def bare(embedder, texts: list[str]) -> float:
 
 def pipeline(embedder, source: Path) -> dict[str, float]:
     """`build_index` from the file into a fresh folder; total seconds and the share spent embedding."""
-    from thesis_qa.indexing import build_index
-    from thesis_qa.load import load_document
+    from thesis_qa.ingest import load_document
+    from thesis_qa.service.indexing import build_index
 
     folder = common.SCRATCH / "index-bench" / "pool"
     shutil.rmtree(folder, ignore_errors=True)  # no vectors to reuse from an earlier run
@@ -50,10 +50,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
 
-    from thesis_qa.embed import load_embedder
-    from thesis_qa.load import load_document
-    from thesis_qa.segment import segment
-    from thesis_qa.store import sha256_text
+    from thesis_qa.embedding.embedder import load_embedder
+    from thesis_qa.index.layout import sha256_text
+    from thesis_qa.ingest import load_document
+    from thesis_qa.ingest.segmentation import segment
 
     embedder = load_embedder("e5-small", common.cache_dir())
     info = common.machine()

@@ -80,8 +80,8 @@ def index_with_cli(path: Path, name: str) -> dict:
 
 
 def load_and_segment(path: Path) -> dict:
-    from thesis_qa.load import load_document
-    from thesis_qa.segment import segment
+    from thesis_qa.ingest import load_document
+    from thesis_qa.ingest.segmentation import segment
 
     start = time.perf_counter()
     doc = load_document(path)

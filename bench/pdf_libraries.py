@@ -58,7 +58,7 @@ def pdfium_text(path: Path) -> int:
 
 def pdfium_reader(path: Path) -> int:
     """This project's reader: characters with position and size, then the whole layout."""
-    from thesis_qa.load.pdf import read_pdf
+    from thesis_qa.ingest.pdf import read_pdf
 
     return len(read_pdf(path, path.name).text)
 

@@ -51,17 +51,17 @@ import common
 import httpx
 import numpy as np
 
-from thesis_qa.stores.embedded import create_database, start
+from thesis_qa.storage.embedded import create_database, start
 
 CLIENTS = 16
 
 
 def pool_contents(embedder):
     """The kk_pool dev pool as an index's contents (vectors from its built index)."""
-    from thesis_qa import ann
     from thesis_qa.config import Settings
-    from thesis_qa.vocabulary import lexical_index
-    from thesis_qa.workspace import Workspace
+    from thesis_qa.index import vectors as ann
+    from thesis_qa.index.vocabulary import lexical_index
+    from thesis_qa.service.workspace import Workspace
 
     settings = Settings.from_env(index="eval-kk_pool.passages")
     pool = Workspace(settings, embedder=embedder, default_sources=[common.EVAL / "kk_pool.passages.jsonl"])
@@ -80,11 +80,11 @@ def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def corpus(size: int, embedder):
     """Contents of about `size` passages: copies of the pool, each a document of its own."""
-    from thesis_qa.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
-    from thesis_qa.lexical import Postings
-    from thesis_qa.segment import SEGMENTER_VERSION
-    from thesis_qa.store import Manifest, StoredSource
-    from thesis_qa.stores import IndexContents
+    from thesis_qa.index.layout import Manifest, StoredSource
+    from thesis_qa.index.postings import Postings
+    from thesis_qa.ingest.segmentation import SEGMENTER_VERSION
+    from thesis_qa.service.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
+    from thesis_qa.storage import IndexContents
 
     index, languages, postings, vocabulary, passage_vectors, sentence_vectors = pool_contents(embedder)
     [pool_doc] = index.documents.values()
@@ -127,16 +127,16 @@ def _row_keys(postings) -> list[list[str]]:
 
 def copied(folder: Path):
     """The files-store index in `folder` as contents to write elsewhere."""
-    from thesis_qa.stores.files import FilesLocation
-    from thesis_qa.stores.transfer import contents_of
+    from thesis_qa.service.transfer import contents_of
+    from thesis_qa.storage.files import FilesLocation
 
     return contents_of(FilesLocation(folder).open())
 
 
 def measure(url: str, database: str, contents, embedder, *, questions: list[str], reuse: bool, sentences: bool):
     """Write `contents()` into `database` (unless `reuse` finds it kept), open it, ask the questions."""
-    from thesis_qa.search import Searcher
-    from thesis_qa.stores.postgres import PostgresStore
+    from thesis_qa.retrieval.search import Searcher
+    from thesis_qa.storage.postgres import PostgresStore
 
     location = PostgresStore(create_database(url, database, replace=not reuse)).index("large")
     start = time.perf_counter()
@@ -182,9 +182,9 @@ def _database_mb(url: str) -> float:
 
 def measure_replicas(url: str, embedder, questions: list[str], seconds: float) -> dict[str, object]:
     from thesis_qa.config import Settings
-    from thesis_qa.indexing import build_index
-    from thesis_qa.stores.postgres import PostgresStore
-    from thesis_qa.workspace import Workspace
+    from thesis_qa.service.indexing import build_index
+    from thesis_qa.service.workspace import Workspace
+    from thesis_qa.storage.postgres import PostgresStore
 
     database = create_database(url, "bench_replicas", replace=True)
     files = Workspace(Settings.from_env(), embedder=embedder).searcher.index  # the bundled thesis, as files
@@ -266,7 +266,7 @@ def main() -> None:
     started, info = time.time(), common.machine()
     print(common.machine_line(info), flush=True)
     from thesis_qa.config import Settings
-    from thesis_qa.embed import load_embedder
+    from thesis_qa.embedding.embedder import load_embedder
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, settings.cache_dir, settings.query_engine)

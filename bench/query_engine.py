@@ -108,7 +108,7 @@ def main() -> None:
     if args.extra_path:
         sys.path.append(str(args.extra_path))
 
-    from thesis_qa.embed import load_embedder
+    from thesis_qa.embedding.embedder import load_embedder
 
     rss = [common.rss_mb()["rss_mb"]]
     torch_embedder = load_embedder("e5-small", common.cache_dir())

@@ -33,7 +33,7 @@ import common
 import faiss
 import numpy as np
 
-from thesis_qa import ann
+from thesis_qa.index import vectors as ann
 
 NOISE = 0.5
 DIM = 384
@@ -44,8 +44,8 @@ DOC_PASSAGES = 1_000  # one thesis of ~250 pages, for document-restricted search
 def base_vectors(index_dir: Path) -> np.ndarray:
     """Real passage and sentence vectors of the dev pools, building kk_pool's index if needed."""
     from thesis_qa.config import Settings
-    from thesis_qa.store import open_index
-    from thesis_qa.workspace import Workspace
+    from thesis_qa.index.layout import open_index
+    from thesis_qa.service.workspace import Workspace
 
     pool = common.EVAL / "kk_pool.passages.jsonl"
     settings = Settings.from_env(index_dir=index_dir, index="eval-kk_pool.passages")
@@ -61,7 +61,7 @@ def base_vectors(index_dir: Path) -> np.ndarray:
 
 
 def query_vectors() -> np.ndarray:
-    from thesis_qa.embed import load_embedder
+    from thesis_qa.embedding.embedder import load_embedder
 
     embedder = load_embedder("e5-small", common.cache_dir())
     files = ["thesis.dev.jsonl", "kazqad.dev.queries.jsonl", "flores_ru2kk.dev.queries.jsonl"]
@@ -72,8 +72,8 @@ def query_vectors() -> np.ndarray:
 
 def sentences_per_passage() -> float:
     from thesis_qa.config import bundled_thesis
-    from thesis_qa.load import load_document
-    from thesis_qa.segment import segment
+    from thesis_qa.ingest import load_document
+    from thesis_qa.ingest.segmentation import segment
 
     passages = segment(load_document(bundled_thesis()))
     return sum(len(p.sentences) for p in passages) / len(passages)
@@ -264,7 +264,8 @@ def bm25_at(n: int) -> dict[str, object]:
     `thesis-qa index` stores them), written, opened memory-mapped and scored."""
     import tempfile
 
-    from thesis_qa.lexical import BM25, Postings, terms
+    from thesis_qa.index.postings import BM25, Postings
+    from thesis_qa.text.keys import terms
 
     pool = common.read_jsonl(common.EVAL / "kk_pool.passages.jsonl")
     gc.collect()

@@ -31,11 +31,10 @@ from scipy.optimize import minimize
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings, bundled_thesis
-from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, is_relevant, read_gold
-from thesis_qa.features import PASSAGE_FEATURES, QUESTION_FEATURES, question_features
-from thesis_qa.ranking import (
+from thesis_qa.retrieval.answer import Answer, judge
+from thesis_qa.retrieval.features import PASSAGE_FEATURES, QUESTION_FEATURES, question_features
+from thesis_qa.retrieval.ranking import (
     LinearModel,
     Models,
     answer_probabilities,
@@ -44,8 +43,9 @@ from thesis_qa.ranking import (
     sigmoid,
     softmax,
 )
-from thesis_qa.search import Candidates, Searcher
-from thesis_qa.workspace import Workspace
+from thesis_qa.retrieval.search import Candidates, Searcher
+from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, is_relevant, read_gold
+from thesis_qa.service.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 RIDGE = 1.0  # L2 penalty on both models (per unit of total question weight)

@@ -18,17 +18,17 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from samples import minimal_pdf
 from thesis_doc import SOFFICE_PACKAGE, ThesisPlan, export_pdf, load_plan, thesis_txt, write_thesis_docx
 
-from thesis_qa.bundled_model import BUNDLED_MODEL
 from thesis_qa.cli import main
 from thesis_qa.config import Settings, bundled_thesis
 from thesis_qa.document import Document
-from thesis_qa.embed import Embedder, load_embedder
-from thesis_qa.indexing import build_index
-from thesis_qa.load import load_document
-from thesis_qa.search import Searcher
-from thesis_qa.segment import segment
-from thesis_qa.store import Index, open_index
-from thesis_qa.stores.embedded import create_database
+from thesis_qa.embedding.bundled import BUNDLED_MODEL
+from thesis_qa.embedding.embedder import Embedder, load_embedder
+from thesis_qa.index.layout import Index, open_index
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import segment
+from thesis_qa.retrieval.search import Searcher
+from thesis_qa.service.indexing import build_index
+from thesis_qa.storage.embedded import create_database
 
 
 @pytest.fixture(scope="session")

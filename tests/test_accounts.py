@@ -9,9 +9,9 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from thesis_qa.accounts import AccountError, Accounts, UsersFile, exposure_problem, may_publish
 from thesis_qa.cli import main
-from thesis_qa.owners import Owner
+from thesis_qa.service.accounts import AccountError, Accounts, UsersFile, exposure_problem, may_publish
+from thesis_qa.service.owners import Owner
 
 PASSWORD = "Абай-1845-ақын"
 

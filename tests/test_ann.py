@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from thesis_qa import ann
+from thesis_qa.index import vectors as ann
 
 DIM = 16
 

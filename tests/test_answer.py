@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.answer import judge, merge
+from thesis_qa.retrieval.answer import judge, merge
 
 
 @pytest.fixture

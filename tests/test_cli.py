@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from thesis_qa.cli import main
-from thesis_qa.store import current_version, segment_folders
+from thesis_qa.index.layout import current_version, segment_folders
 
 
 def runner(env: dict[str, str]):

@@ -9,9 +9,9 @@ import re
 import pytest
 from thesis_doc import BIBLIOGRAPHY, FOOTNOTES, REFERENCES, RUNNING_HEADER, TABLE
 
-from thesis_qa.answer import judge
-from thesis_qa.evaluate import evaluate
-from thesis_qa.load.hyphens import Dehyphenator
+from thesis_qa.ingest.hyphens import Dehyphenator
+from thesis_qa.retrieval.answer import judge
+from thesis_qa.service.evaluate import evaluate
 
 FORMS = ("txt", "docx", "pdf")
 

@@ -8,7 +8,7 @@ import io
 import docx
 from markdown_it import MarkdownIt
 
-from thesis_qa.export import Excerpt, Labels, to_docx, to_markdown
+from thesis_qa.service.export import Excerpt, Labels, to_docx, to_markdown
 
 LABELS = Labels("Passages", "Document", "Section", "Paragraph", "Page", "Question", "Contents")
 LIST = "Белгілері:\n● бірінші тармақ;\n● екінші тармақ\n─ сызықша"

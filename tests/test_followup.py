@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.followup import needs_context, with_context
-from thesis_qa.query import read_question
+from thesis_qa.retrieval.followup import needs_context, with_context
+from thesis_qa.retrieval.question import read_question
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thesis_qa.highlight import MAX_MARK_CHARS, answer_marks, answering_sentences, render_html, sentence_breaks
+from thesis_qa.retrieval.highlight import (
+    MAX_MARK_CHARS,
+    answer_marks,
+    answering_sentences,
+    render_html,
+    sentence_breaks,
+)
 
 CLAUSE = "саяси жүйенің тұрақтылығы сақталады"
 

@@ -16,10 +16,10 @@ from samples import repeated_page_pdf
 
 from thesis_qa.document import Document
 from thesis_qa.errors import LoadError
-from thesis_qa.indexing import build_index
-from thesis_qa.load import load_document
-from thesis_qa.segment import DEFAULT_MAX_CHARS, segment
-from thesis_qa.sentences import MAX_UNIT_CHARS
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import DEFAULT_MAX_CHARS, segment
+from thesis_qa.service.indexing import build_index
+from thesis_qa.text.sentences import MAX_UNIT_CHARS
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 GIB = 1 << 30
@@ -77,7 +77,7 @@ _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from thesis_qa.errors import LoadError
-from thesis_qa.load import load_document
+from thesis_qa.ingest import load_document
 import lxml.etree
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

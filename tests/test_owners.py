@@ -11,9 +11,9 @@ import time
 import pytest
 
 from thesis_qa.config import Settings
-from thesis_qa.owners import INCOMING, Owner, QuotaError, Quotas, Uploads, safe_name
-from thesis_qa.worker import index_upload
-from thesis_qa.workspace import UnknownDocument, Workspace
+from thesis_qa.service.owners import INCOMING, Owner, QuotaError, Quotas, Uploads, safe_name
+from thesis_qa.service.worker import index_upload
+from thesis_qa.service.workspace import UnknownDocument, Workspace
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ жазба әдебиетінің негізін қалаушы."
 RECIPE = "Нан пісіру үшін ұн, су, тұз және ашытқы керек.\n\nҚамырды бір сағат ашытып, пешке саламыз."

@@ -1,4 +1,4 @@
-"""The PostgreSQL store (thesis_qa.stores.postgres) against a real PostgreSQL with pgvector:
+"""The PostgreSQL store (thesis_qa.storage.postgres) against a real PostgreSQL with pgvector:
 the same answers as the files store, indexes and uploads shared by every process using the
 database, accounts and pins kept there, nothing of a removed upload left behind."""
 
@@ -18,20 +18,20 @@ from click.testing import CliRunner
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
 
-from thesis_qa import ann
-from thesis_qa.accounts import Accounts, UsersRecord
 from thesis_qa.cli import main
 from thesis_qa.config import Settings
-from thesis_qa.indexing import build_index
-from thesis_qa.lexical import Postings
-from thesis_qa.load import load_document
-from thesis_qa.owners import INCOMING, Owner
-from thesis_qa.passage_table import npy_bytes
-from thesis_qa.search import Searcher
-from thesis_qa.stores.embedded import create_database
-from thesis_qa.stores.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
-from thesis_qa.worker import index_upload
-from thesis_qa.workspace import RECHECK_S, Workspace
+from thesis_qa.index import vectors as ann
+from thesis_qa.index.passage_table import npy_bytes
+from thesis_qa.index.postings import Postings
+from thesis_qa.ingest import load_document
+from thesis_qa.retrieval.search import Searcher
+from thesis_qa.service.accounts import Accounts, UsersRecord
+from thesis_qa.service.indexing import build_index
+from thesis_qa.service.owners import INCOMING, Owner
+from thesis_qa.service.worker import index_upload
+from thesis_qa.service.workspace import RECHECK_S, Workspace
+from thesis_qa.storage.embedded import create_database
+from thesis_qa.storage.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
 
 QUESTIONS = [
     "Саяси модернизация теорияларын кім ұсынды?",

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thesis_qa.document import Document
-from thesis_qa.highlight import answering_sentences, render_html
-from thesis_qa.lexical import matching_spans, terms
-from thesis_qa.segment import segment
-from thesis_qa.sentences import split_units
+from thesis_qa.ingest.segmentation import segment
+from thesis_qa.retrieval.highlight import answering_sentences, render_html
+from thesis_qa.text.keys import matching_spans, terms
+from thesis_qa.text.sentences import split_units
 
 # Thesis-like material: Kazakh and Russian letters, digits, the punctuation and bullets the
 # segmenter reacts to, tabs and newlines, and anything else Unicode holds.

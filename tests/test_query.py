@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.query import MAX_QUESTION_CHARS, QuestionError, clean_question, previous_questions, read_question
+from thesis_qa.retrieval.question import (
+    MAX_QUESTION_CHARS,
+    QuestionError,
+    clean_question,
+    previous_questions,
+    read_question,
+)
 
 
 def test_a_huge_question_is_cut_before_it_is_scanned():

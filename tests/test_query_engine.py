@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from thesis_qa.embed import load_embedder
+from thesis_qa.embedding.embedder import load_embedder
 from thesis_qa.errors import ModelError
-from thesis_qa.search import Searcher
+from thesis_qa.retrieval.search import Searcher
 
 QUESTIONS = [
     "Саяси модернизация дегеніміз не?",

@@ -15,11 +15,11 @@ import pytest
 from samples import encrypted_pdf, minimal_pdf
 
 from thesis_qa.errors import LoadError
-from thesis_qa.indexing import ensure_index
-from thesis_qa.owners import safe_name
-from thesis_qa.store import current_version, open_index
-from thesis_qa.worker import read_upload
-from thesis_qa.workspace import Workspace
+from thesis_qa.index.layout import current_version, open_index
+from thesis_qa.service.indexing import ensure_index
+from thesis_qa.service.owners import safe_name
+from thesis_qa.service.worker import read_upload
+from thesis_qa.service.workspace import Workspace
 from thesis_qa_app.texts import error_text
 
 LIMIT = 200_000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.highlight import render_html
-from thesis_qa.search import QuestionError, clean_question
+from thesis_qa.retrieval.highlight import render_html
+from thesis_qa.retrieval.search import QuestionError, clean_question
 
 
 def _normal(text: str) -> str:

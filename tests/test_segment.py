@@ -7,8 +7,8 @@ import json
 import re
 
 from thesis_qa.document import Document, PresplitPassage
-from thesis_qa.segment import DEFAULT_MAX_CHARS, segment
-from thesis_qa.sentences import split_units
+from thesis_qa.ingest.segmentation import DEFAULT_MAX_CHARS, segment
+from thesis_qa.text.sentences import split_units
 
 SECOND_COPY_STARTS = 14519
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from thesis_qa.errors import StoreError
-from thesis_qa.indexing import add_documents, build_index, ensure_index
-from thesis_qa.load import load_document
-from thesis_qa.search import Searcher
-from thesis_qa.segment import segment
-from thesis_qa.store import VERSION_FILES, current_version, open_index, segment_folders, verify_index
+from thesis_qa.index.layout import VERSION_FILES, current_version, open_index, segment_folders, verify_index
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import segment
+from thesis_qa.retrieval.search import Searcher
+from thesis_qa.service.indexing import add_documents, build_index, ensure_index
 
 # An index of ESSAY and NOTES as the files store wrote them before segments (format 1).
 FORMAT_1 = Path(__file__).parent / "data" / "format1" / "essays"
@@ -67,7 +67,7 @@ def test_a_changed_source_is_rebuilt_and_unchanged_text_is_not_reembedded(tmp_pa
 
 
 def test_another_model_triggers_a_rebuild(tmp_path, essay, embedder, minilm_path, cache_dir):
-    from thesis_qa.embed import load_embedder
+    from thesis_qa.embedding.embedder import load_embedder
 
     folder = tmp_path / "idx"
     ensure_index(folder, embedder, [essay])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.translit import Bridge, cyrillic_code, latin_codes, similarity
+from thesis_qa.text.translit import Bridge, cyrillic_code, latin_codes, similarity
 
 
 def test_both_scripts_are_spelt_in_one_alphabet():

@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from thesis_qa.evaluate import GoldQuery
+from thesis_qa.service.evaluate import GoldQuery
 
 DATA = Path(__file__).parent / "data" / "thesis_text.json"
 RUNNING_HEADER = "Қазақстан тарихы мен табиғаты: магистрлік диссертация"

@@ -18,15 +18,15 @@ from typing import Any
 
 import click
 
-from thesis_qa.accounts import ROLES, Accounts, UsersFile, UsersRecord, exposure_problem
-from thesis_qa.answer import Answer
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
-from thesis_qa.highlight import render_terminal
-from thesis_qa.load import load_document
-from thesis_qa.search import Mode
-from thesis_qa.workspace import Workspace
+from thesis_qa.ingest import load_document
+from thesis_qa.retrieval.answer import Answer
+from thesis_qa.retrieval.highlight import render_terminal
+from thesis_qa.retrieval.search import Mode
+from thesis_qa.service.accounts import ROLES, Accounts, UsersFile, UsersRecord, exposure_problem
+from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
+from thesis_qa.service.workspace import Workspace
 
 _FLAG_TYPES: dict[str, Any] = {
     "index_dir": click.Path(file_okay=False, path_type=Path),
@@ -297,7 +297,7 @@ def _accounts(settings: Settings) -> Accounts:
     """The users file, or the store's accounts record when the store is a database."""
     shortcut = (settings.user, settings.password)
     if settings.store:
-        from thesis_qa.stores import open_store
+        from thesis_qa.storage import open_store
 
         return Accounts(UsersRecord(open_store(settings.store, settings.index_dir).records("accounts")), shortcut)
     return Accounts(UsersFile(settings.users_path), shortcut)
@@ -313,7 +313,7 @@ def db_group() -> None:
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
 def db_start(data: Path) -> None:
     """Start the database in DATA (created on first start); prints its URL on the last line."""
-    from thesis_qa.stores.embedded import start
+    from thesis_qa.storage.embedded import start
 
     click.echo(start(data))
 
@@ -322,7 +322,7 @@ def db_start(data: Path) -> None:
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
 def db_stop(data: Path) -> None:
     """Stop the database in DATA."""
-    from thesis_qa.stores.embedded import stop
+    from thesis_qa.storage.embedded import stop
 
     click.echo("stopped" if stop(data) else f"no database running in {data}")
 
@@ -332,8 +332,8 @@ def db_stop(data: Path) -> None:
 def db_import(**options: Any) -> None:
     """Copy the files store (every index, upload, pin and account under --index-dir) into the
     empty database --store, without embedding anything again."""
-    from thesis_qa.stores import open_store
-    from thesis_qa.stores.transfer import copy_store
+    from thesis_qa.service.transfer import copy_store
+    from thesis_qa.storage import open_store
 
     settings = _settings(**options)
     if not settings.store:
@@ -372,13 +372,13 @@ def users_add(name: str, role: str, password_stdin: bool, **options: Any) -> Non
 @_flags(USERS_OPTIONS)
 def users_remove(name: str, keep_uploads: bool, **options: Any) -> None:
     """Remove the account NAME and, unless --keep-uploads, everything it uploaded."""
-    from thesis_qa.owners import Owner, remove_owner_everywhere
+    from thesis_qa.service.owners import Owner, remove_owner_everywhere
 
     settings = _settings(**options)
     if not _accounts(settings).remove(name):
         raise click.ClickException(f"no account called '{name}'")
     if not keep_uploads:
-        from thesis_qa.stores import open_store
+        from thesis_qa.storage import open_store
 
         store = open_store(settings.store, settings.index_dir)
         remove_owner_everywhere(store, settings.index_dir, Owner.account(name, "student").id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
-from thesis_qa.bundled_model import BUNDLED_MODEL
+from thesis_qa.embedding.bundled import BUNDLED_MODEL
 
 DEFAULT_INDEX = "thesis"
 
@@ -50,7 +50,7 @@ class Settings:
     cache_dir: Path
     index: str = DEFAULT_INDEX
     # Where indexes, uploads and accounts are kept: "" for files under `index_dir`, or a
-    # postgresql:// URL that several servers share (thesis_qa.stores).
+    # postgresql:// URL that several servers share (thesis_qa.storage).
     store: str = ""
     model: str = BUNDLED_MODEL
     host: str = "127.0.0.1"

@@ -1,7 +1,7 @@
 """Errors the library raises on purpose.
 
 Each carries a one-line English message for logs and the CLI, plus a `code` and `params` so
-the app can say the same thing in the user's language (see `app/texts.py`).
+the app can say the same thing in the user's language (see `src/thesis_qa_app/texts.py`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from conftest import chromium, library_copy, queue_call, running_server, uploads
 from pages import documents, open_page, upload, wait
 from selenium.webdriver.common.by import By
 
-from thesis_qa.accounts import Accounts, UsersFile
+from thesis_qa.service.accounts import Accounts, UsersFile
 from thesis_qa_app.identity import COOKIE
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ ақыны."

@@ -12,7 +12,7 @@ from conftest import uploads_on_disk
 from pages import KAZAKH_QUESTION, ask, choose, cited, documents, look_up, open_page, upload, wait
 from selenium.webdriver.common.by import By
 
-from thesis_qa.highlight import MAX_MARK_CHARS
+from thesis_qa.retrieval.highlight import MAX_MARK_CHARS
 
 
 def test_a_kazakh_question_shows_the_answering_sentence_marked(page):

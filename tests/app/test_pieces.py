@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from thesis_qa.accounts import Accounts, UsersFile
-from thesis_qa.answer import Answer, judge
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
-from thesis_qa.intake import Intake
-from thesis_qa.lookup import Lookup
-from thesis_qa.owners import MAX_PINS, safe_name
-from thesis_qa.search import Hit
-from thesis_qa.workspace import Workspace
+from thesis_qa.retrieval.answer import Answer, judge
+from thesis_qa.retrieval.lookup import Lookup
+from thesis_qa.retrieval.search import Hit
+from thesis_qa.service.accounts import Accounts, UsersFile
+from thesis_qa.service.intake import Intake
+from thesis_qa.service.owners import MAX_PINS, safe_name
+from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.render import answer_html, lookup_html, question_html

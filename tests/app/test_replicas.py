@@ -13,10 +13,10 @@ from gradio_client import Client
 from pages import open_page, upload
 from test_access import PASSWORDS, log_in
 
-from thesis_qa.accounts import Accounts, UsersRecord
-from thesis_qa.indexing import build_index
-from thesis_qa.stores.embedded import create_database
-from thesis_qa.stores.postgres import PostgresStore
+from thesis_qa.service.accounts import Accounts, UsersRecord
+from thesis_qa.service.indexing import build_index
+from thesis_qa.storage.embedded import create_database
+from thesis_qa.storage.postgres import PostgresStore
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ ақыны, ағартушы."
 QUESTION = "Хантингтон саяси институттар туралы не айтты?"

@@ -1,0 +1,513 @@
+"""Turn a `Document` into retrievable `Passage`s that know their section, paragraph and page.
+
+Pipeline: sentence units (`sentences.split_units`) -> units inside a block the loader marked
+(footnote, table, contents, bibliography) keep its kind -> the table of contents is found and
+cut into entries -> headings are recognised (numbered "1.1.", UPPERCASE chapter titles
+opening a line, short title lines opening a paragraph, or the hints a .docx/.md/.pdf gives)
+-> paragraphs under a bibliography heading become `bibliography` entries -> paragraphs that
+repeat earlier text are dropped (the bundled file holds its text twice) -> long paragraphs are
+cut into passages of a few sentences. Every span is an exact slice of `Document.text`, and
+no passage is longer than `DEFAULT_MAX_CHARS` unless one sentence is (sentences are bounded
+by `sentences.MAX_UNIT_CHARS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from thesis_qa.document import Block, Document, Passage, PassageKind
+from thesis_qa.ingest.limits import check_passage_count
+from thesis_qa.text.sentences import Unit, split_sentences, split_units
+
+# 2: printed page labels, footnote/table/bibliography kinds, project-assigned .jsonl ids,
+# bounded sentences; the bundled thesis segments exactly as in 1.
+# 3: every heading is also a passage of kind "heading" (structure questions land on it).
+# 4: a Markdown heading's passage reads without its "#" marks.
+SEGMENTER_VERSION = "4"
+DEFAULT_MAX_CHARS = 600
+MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
+
+_MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?")
+_NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
+# A page range as ToCs print it; "8 - 191.2." is pages 8-19 glued to section number 1.2.
+_PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|\.{4,}\s*\d{1,3}(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_TOC_TITLE = re.compile(r"(мазмұны|содержание|оглавление|contents|table of contents)\W*", re.IGNORECASE)
+_BIBLIOGRAPHY_TITLE = re.compile(
+    r"(пайдаланылған|қолданылған)\s+(әдебиет|дерек)|әдебиеттер\s+тізімі|список\s+(использованн|литератур|источник)"
+    r"|^(\d+\.?\s*)?(литература|библиография|bibliography|references|works cited)\W*$",
+    re.IGNORECASE,
+)
+_MAX_TITLE_WORDS = 15
+_MAX_TITLE_CHARS = 200
+_MAX_SUBTITLE_WORDS = 5
+_TOC_GAP = 5
+
+
+@dataclass(frozen=True)
+class _Heading:
+    unit: Unit
+    level: int  # 0: a subtitle one level below the last numbered or chapter heading
+    title: str
+
+
+@dataclass(frozen=True)
+class _TocEntry:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _InBlock:
+    """A unit inside a block the loader marked (footnote, table, contents, bibliography)."""
+
+    unit: Unit
+    block: Block
+
+
+_Item = _Heading | _TocEntry | _InBlock | Unit
+
+
+def segment(doc: Document, max_chars: int = DEFAULT_MAX_CHARS, max_passages: int | None = None) -> list[Passage]:
+    """Passages of `doc` in reading order; `LoadError` (load_too_many_passages) past
+    `max_passages`."""
+    if doc.presplit:
+        passages = _presplit_passages(doc, max_chars)
+    else:
+        units = _in_blocks(_apply_heading_hints(split_units(doc.text, doc.tab_starts_paragraph), doc), doc.blocks)
+        items = _classify_headings(doc.text, _cut_tables_of_contents(doc.text, units))
+        passages = _Assembler(doc, max_chars).run(items)
+    if max_passages is not None:
+        check_passage_count(doc.name, len(passages), max_passages)
+    return passages
+
+
+def _presplit_passages(doc: Document, max_chars: int) -> list[Passage]:
+    """Each given passage as it is, cut into balanced groups only past `MAX_PRESPLIT_CHARS`."""
+    passages: list[Passage] = []
+    for number, given in enumerate(doc.presplit, start=1):
+        spans = split_sentences(doc.text, given.start, given.end) or [(given.start, given.end)]
+        if given.end - given.start <= MAX_PRESPLIT_CHARS:
+            groups = [[(given.start, given.end)]]
+        else:
+            units = [Unit(a, b, i == 0, True) for i, (a, b) in enumerate(spans)]
+            groups = [[(u.start, u.end) for u in g] for g in _balanced_groups(units, max_chars, doc.page_index_at)]
+        for group in groups:
+            start, end = group[0][0], group[-1][1]
+            inside = [(a, b) for a, b in spans if start <= a and b <= end] or [(start, end)]
+            passages.append(
+                Passage(
+                    id=f"{doc.name}#{len(passages)}",
+                    doc=doc.name,
+                    order=len(passages),
+                    paragraph=number,
+                    start=start,
+                    end=end,
+                    text=doc.text[start:end],
+                    section=given.title,
+                    sentences=_relative(inside, start),
+                    source_id=given.id or None,
+                )
+            )
+    return passages
+
+
+def _relative(spans: list[tuple[int, int]], origin: int) -> tuple[tuple[int, int], ...]:
+    return tuple((a - origin, b - origin) for a, b in spans)
+
+
+# --- headings ---------------------------------------------------------------------------
+
+
+def _apply_heading_hints(units: list[Unit], doc: Document) -> list[Unit | _Heading]:
+    """Units that overlap a heading the format marks become that heading."""
+    out: list[Unit | _Heading] = []
+    hints = sorted(doc.headings, key=lambda h: h.start)
+    first = 0
+    for unit in units:
+        while first < len(hints) and hints[first].end <= unit.start:
+            first += 1
+        hint = hints[first] if first < len(hints) and hints[first].start < unit.end else None
+        if hint is None:
+            out.append(unit)
+            continue
+        span = Unit(min(unit.start, hint.start), max(unit.end, hint.end), True, True)
+        if not (out and isinstance(out[-1], _Heading) and out[-1].unit == span):
+            out.append(_Heading(span, hint.level, _title(doc.text[hint.start : hint.end])))
+    return out
+
+
+def _in_blocks(items: list[Unit | _Heading], blocks: tuple[Block, ...]) -> list[Unit | _Heading | _InBlock]:
+    """Units starting inside a marked block are wrapped with it (blocks never overlap)."""
+    ordered = sorted(blocks, key=lambda b: b.start)
+    out: list[Unit | _Heading | _InBlock] = []
+    current = 0
+    for item in items:
+        while current < len(ordered) and ordered[current].end <= _start(item):
+            current += 1
+        block = ordered[current] if current < len(ordered) else None
+        inside = isinstance(item, Unit) and block is not None and block.start <= item.start
+        out.append(_InBlock(item, block) if inside else item)  # type: ignore[arg-type]
+    return out
+
+
+def _start(item: _Item) -> int:
+    return item.unit.start if isinstance(item, _Heading | _InBlock) else item.start
+
+
+def _classify_headings(text: str, items: list[_Item]) -> list[_Item]:
+    out: list[_Item] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if _is_numbered_title(text, item, nxt):
+            number = _span(text, item).rstrip(".")
+            span = Unit(item.start, nxt.end, True, True)  # type: ignore[union-attr]
+            out.append(_Heading(span, number.count(".") + 1, f"{number}. {_title(_span(text, nxt))}"))  # type: ignore[arg-type]
+            i += 2
+            continue
+        out.append(_heading_or_unit(text, item, nxt))
+        i += 1
+    return out
+
+
+def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
+    if not isinstance(item, Unit):
+        return item
+    raw = _span(text, item)
+    words = raw.split()
+    if len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS or raw.rstrip()[-1] in "?!:;,":
+        return item
+    opens_line = item.para_start or _opens_line(text, item.start)
+    numbered = _NUMBERED_TITLE.match(raw)
+    if numbered and opens_line:
+        return _Heading(item, numbered.group(1).count(".") + 1, _title(raw))
+    if _is_uppercase_title(raw) and opens_line:
+        return _Heading(item, 1, _title(raw))
+    if _is_subtitle(raw, item, nxt):
+        return _Heading(item, 0, _title(raw))
+    return item
+
+
+def _opens_line(text: str, start: int) -> bool:
+    """Nothing but spaces between the last line break (or tab, or the start) and `start`:
+    a word in capitals inside a paragraph ("… БІРІНШІ. Мемлекет …") is not a heading."""
+    before = text[max(0, start - 200) : start].rstrip(" ")
+    return (start < 200 and not before) or before.endswith(("\n", "\t"))
+
+
+def _is_uppercase_title(raw: str) -> bool:
+    letters = [ch for ch in raw if ch.isalpha()]
+    return len(letters) >= 5 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+
+
+def _is_subtitle(raw: str, unit: Unit, nxt: _Item | None) -> bool:
+    """A short title line opening a paragraph, e.g. "Зерттеудің өзектілігі"."""
+    return (
+        unit.para_start
+        and unit.line_end
+        and isinstance(nxt, Unit)
+        and len(raw.split()) <= _MAX_SUBTITLE_WORDS
+        and raw[0].isupper()
+        and raw[-1].isalpha()
+        and not any(ch.isdigit() or ch in ',«»"()' for ch in raw)
+    )
+
+
+def _is_numbered_title(text: str, item: _Item, nxt: _Item | None) -> bool:
+    """A unit holding only "1.1." followed by a short title unit (the tab between them
+    made two units of one heading)."""
+    return (
+        isinstance(item, Unit)
+        and isinstance(nxt, Unit)
+        and _SECTION_NUMBER.fullmatch(_span(text, item)) is not None
+        and "." in _span(text, item)  # "1.1.", "2."; a bare "17" is a page number
+        and _word_count(text, nxt) <= _MAX_TITLE_WORDS
+    )
+
+
+def _title(raw: str) -> str:
+    return " ".join(raw.split()).rstrip(".:;").rstrip()
+
+
+# --- table of contents ------------------------------------------------------------------
+
+
+def _cut_tables_of_contents(text: str, items: list[Unit | _Heading | _InBlock]) -> list[_Item]:
+    """Replace every ToC run of units by its entries; body text after the last page
+    reference (e.g. "45 - 47   КІРІСПЕ") goes back to the body as a new paragraph."""
+    out: list[_Item] = []
+    i = 0
+    while i < len(items):
+        run = _toc_run(text, items, i)
+        if run is None:
+            out.append(items[i])
+            i += 1
+            continue
+        first, last = run
+        del out[len(out) - (i - first) :]
+        head, tail = _split_after_page_ref(text, items[last])
+        out.extend(_toc_entries(text, [*items[first:last], head]))
+        if tail:
+            out.append(tail)
+        i = last + 1
+    return out
+
+
+def _toc_run(text: str, items: list[Unit | _Heading | _InBlock], i: int) -> tuple[int, int] | None:
+    """(first, last) unit index of a ToC whose first page-referencing unit is `i`."""
+    if not _page_ref_unit(text, items[i]):
+        return None
+    refs = [i]
+    j = i + 1
+    while j < len(items) and j - refs[-1] <= _TOC_GAP and _toc_like(text, items[j]):
+        if _page_ref_unit(text, items[j]):
+            refs.append(j)
+        j += 1
+    if len(refs) < 2:
+        return None
+    first = i
+    while first > 0 and i - first < _TOC_GAP and _toc_like(text, items[first - 1]):
+        if _TOC_TITLE.fullmatch(_span(text, items[first - 1]).strip()):
+            break
+        first -= 1
+    return first, refs[-1]
+
+
+def _toc_like(text: str, item: Unit | _Heading | _InBlock) -> bool:
+    if not isinstance(item, Unit):
+        return False
+    raw = _span(text, item)
+    if _YEAR.search(raw) or len(raw.split()) > _MAX_TITLE_WORDS:
+        return False
+    return not raw.endswith((".", "!", "?", "…")) or bool(re.search(r"\d\.$", raw))
+
+
+def _page_ref_unit(text: str, item: Unit | _Heading | _InBlock) -> bool:
+    """A ToC line carries its page reference at one edge, never inside a sentence."""
+    if not _toc_like(text, item):
+        return False
+    raw = _span(text, item)
+    return any(m.start() == 0 or m.end() == len(raw) for m in _PAGE_REF.finditer(raw))
+
+
+def _split_after_page_ref(text: str, unit: Unit) -> tuple[Unit, Unit | None]:
+    """The ToC part of its last unit, and the body text glued after the page reference."""
+    *_, last_ref = _PAGE_REF.finditer(text, unit.start, unit.end)
+    rest = text[last_ref.end() : unit.end]
+    if not rest.strip():
+        return unit, None
+    tail_start = last_ref.end() + len(rest) - len(rest.lstrip())
+    return Unit(unit.start, last_ref.end(), unit.para_start, True), Unit(tail_start, unit.end, True, unit.line_end)
+
+
+def _toc_entries(text: str, items: list[Unit | _Heading]) -> list[_TocEntry]:
+    """One entry per title: an optional number before it, its page range after it."""
+    entries: list[_TocEntry] = []
+    pending_number: int | None = None
+    for item in items:
+        for kind, a, b in _toc_pieces(text, item):
+            if kind == "page":
+                if entries:
+                    entries[-1] = _TocEntry(entries[-1].start, b)
+            elif kind == "number":
+                pending_number = a if pending_number is None else pending_number
+            else:
+                entries.append(_TocEntry(a if pending_number is None else pending_number, b))
+                pending_number = None
+    return entries
+
+
+def _toc_pieces(text: str, item: Unit | _Heading) -> list[tuple[str, int, int]]:
+    """Split a ToC unit into ("page" | "number" | "title", start, end) pieces."""
+    pieces: list[tuple[str, int, int]] = []
+    pos = item.unit.start if isinstance(item, _Heading) else item.start
+    end = item.unit.end if isinstance(item, _Heading) else item.end
+    for m in _PAGE_REF.finditer(text, pos, end):
+        pieces += _number_and_title(text, pos, m.start())
+        pieces.append(("page", m.start(), m.end()))
+        pos = m.end()
+    pieces += _number_and_title(text, pos, end)
+    return pieces
+
+
+def _number_and_title(text: str, a: int, b: int) -> list[tuple[str, int, int]]:
+    raw = text[a:b]
+    stripped = raw.strip()
+    if not stripped:
+        return []
+    a += len(raw) - len(raw.lstrip())
+    b = a + len(stripped)
+    number = re.match(r"\d+(?:\.\d+)*\.", stripped)
+    if number and number.end() == len(stripped):
+        return [("number", a, b)]
+    if number:
+        return [("number", a, a + number.end()), ("title", a, b)]
+    return [("title", a, b)]
+
+
+# --- assembly ---------------------------------------------------------------------------
+
+
+def _span(text: str, unit: Unit) -> str:
+    return text[unit.start : unit.end]
+
+
+def _word_count(text: str, unit: Unit) -> int:
+    return len(_span(text, unit).split())
+
+
+def _dedupe_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+class _Assembler:
+    """Walks classified items in order, tracking the section path and paragraph numbers."""
+
+    def __init__(self, doc: Document, max_chars: int) -> None:
+        self.doc, self.max_chars = doc, max_chars
+        self.path: list[tuple[int, str]] = []
+        self.base_level = 0
+        self.bibliography_level: int | None = None  # inside a bibliography heading of this level
+        self.paragraph: list[Unit] = []
+        self.block: list[_InBlock] = []
+        self.paragraph_no = 0
+        self.seen: set[str] = set()
+        self.passages: list[Passage] = []
+
+    def run(self, items: list[_Item]) -> list[Passage]:
+        for item in items:
+            if isinstance(item, _InBlock):
+                if not (self.block and self.block[-1].block == item.block):
+                    self._close()
+                self.block.append(item)
+                continue
+            if isinstance(item, _Heading | _TocEntry) or item.para_start or self.block:
+                self._close()
+            if isinstance(item, _Heading):
+                self._enter(item)
+                self._emit_heading(item)
+            elif isinstance(item, _TocEntry):
+                self._emit_toc(item.start, item.end)
+            else:
+                self.paragraph.append(item)
+        self._close()
+        return self.passages
+
+    def _enter(self, heading: _Heading) -> None:
+        level = heading.level or self.base_level + 1
+        if heading.level:
+            self.base_level = heading.level
+        self.path = [(lvl, title) for lvl, title in self.path if lvl < level] + [(level, heading.title)]
+        if _BIBLIOGRAPHY_TITLE.search(heading.title):
+            self.bibliography_level = level
+        elif self.bibliography_level is not None and level <= self.bibliography_level:
+            self.bibliography_level = None
+
+    @property
+    def section(self) -> str:
+        return " › ".join(title for _, title in self.path)
+
+    def _close(self) -> None:
+        self._close_paragraph()
+        self._close_block()
+
+    def _emit_heading(self, heading: _Heading) -> None:
+        """A heading is a passage of its own: structure questions ("which section treats …?",
+        "what is chapter 1 called?") are answered by the heading itself."""
+        key = "heading:" + _dedupe_key(_span(self.doc.text, heading.unit))  # a contents entry may say the same
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        marks = _MARKDOWN_HEADING.match(self.doc.text, heading.unit.start, heading.unit.end)
+        start = marks.end() if marks else heading.unit.start  # "## Мақсаты" reads "Мақсаты"
+        self._emit([(start, heading.unit.end)], "heading", paragraph=0)
+
+    def _emit_toc(self, start: int, end: int) -> None:
+        key = _dedupe_key(self.doc.text[start:end])
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self._emit([(start, end)], "toc", paragraph=0)
+
+    def _close_paragraph(self) -> None:
+        units, self.paragraph = self.paragraph, []
+        if not units:
+            return
+        keys = [_dedupe_key(_span(self.doc.text, u)) for u in units]
+        if all(k in self.seen for k in keys):
+            return  # a repeat of text already served
+        self.seen.update(keys)
+        if self.bibliography_level is not None:
+            self._emit_groups(units, "bibliography", paragraph=0)
+            return
+        self.paragraph_no += 1
+        self._emit_groups(units, "body", self.paragraph_no)
+
+    def _close_block(self) -> None:
+        """A marked block: contents entries one a paragraph; footnotes and bibliography
+        entries by paragraph; a table's rows grouped like sentences."""
+        items, self.block = self.block, []
+        if not items:
+            return
+        block = items[0].block
+        paragraphs: list[list[Unit]] = []
+        for item in items:
+            if not paragraphs or (item.unit.para_start and block.kind != "table"):
+                paragraphs.append([])
+            paragraphs[-1].append(item.unit)
+        for units in paragraphs:
+            if block.kind == "toc":
+                self._emit_toc(units[0].start, units[-1].end)
+            else:
+                self._emit_groups(units, block.kind, paragraph=0, page_index=block.page_index)
+
+    def _emit_groups(self, units: list[Unit], kind: PassageKind, paragraph: int, page_index: int | None = None) -> None:
+        page_at = self.doc.page_index_at if page_index is None else (lambda _offset: page_index)
+        for group in _balanced_groups(units, self.max_chars, page_at):
+            self._emit([(u.start, u.end) for u in group], kind, paragraph, page_index)
+
+    def _emit(
+        self, spans: list[tuple[int, int]], kind: PassageKind, paragraph: int, page_index: int | None = None
+    ) -> None:
+        start, end = spans[0][0], spans[-1][1]
+        order = len(self.passages)
+        page_index = page_index or self.doc.page_index_at(start)
+        self.passages.append(
+            Passage(
+                id=f"{self.doc.name}#{order}",
+                doc=self.doc.name,
+                order=order,
+                paragraph=paragraph,
+                start=start,
+                end=end,
+                text=self.doc.text[start:end],
+                section=self.section if kind != "toc" else "",
+                page=self.doc.page_label(page_index),
+                sentences=_relative(spans, start),
+                kind=kind,
+                page_index=page_index,
+            )
+        )
+
+
+def _balanced_groups(units: list[Unit], max_chars: int, page_at: Callable[[int], int | None]) -> list[list[Unit]]:
+    """Consecutive sentence groups of roughly equal length, each at most `max_chars`
+    unless a single sentence is longer, and never across a page break (so a passage
+    cites one page)."""
+    total = units[-1].end - units[0].start
+    parts = max(1, -(-total // max_chars))
+    target = total / parts
+    groups: list[list[Unit]] = [[]]
+    for unit in units:
+        current = groups[-1]
+        length = unit.end - current[0].start if current else 0
+        new_page = current and page_at(unit.start) != page_at(current[0].start)
+        if current and (new_page or length > max_chars or unit.start - current[0].start >= target):
+            groups.append([])
+        groups[-1].append(unit)
+    return groups

@@ -1,0 +1,1 @@
+"""From a question to ranked, highlighted hits: reading it, candidates, features, ranking, lookup."""

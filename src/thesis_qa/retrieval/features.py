@@ -1,0 +1,214 @@
+"""What the ranker and the answer judge look at: a few signals per candidate passage and per
+question, turned into feature vectors.
+
+Signals are gathered by `search.Searcher` from both channels: the passage's own cosine and
+its best sentence's, BM25, how much of the question's keys (idf-weighted) the passage holds,
+whether its section title names them, its kind and language. Features make those comparable
+across questions: gaps to the best candidate, shares of the best BM25, interactions with the
+language pair (across languages only names and loan words match lexically), with lookups
+(one or two words must land where they stand), and with structure questions (only those are
+answered by contents entries).
+
+The weights are learned (`ranking`), so every feature here is a plain number with a stable
+name; changing a feature means refitting (`eval/fit.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thesis_qa.retrieval.question import Question
+
+PASSAGE_FEATURES = (
+    "dense_passage_gap",
+    "dense_sentence_gap",
+    "bm25_share",
+    "key_coverage",
+    "soft_coverage",
+    "loose_coverage",
+    "section_coverage",
+    "context_coverage",
+    "cross_language",
+    "cross_key_coverage",
+    "cross_soft_coverage",
+    "cross_loose_coverage",
+    "cross_dense_sentence_gap",
+    "lookup_key_coverage",
+    "number_answer",
+    "person_answer",
+    "navigation",
+    "reference",
+    "log_length",
+    "previous_answer",
+)
+# A question word is held through a key that is (cosine, among its n nearest): near enough to
+# be the same word (Russian-Kazakh pairs meet at 0.90-0.95), or loosely its best match
+# (English-Kazakh pairs meet lower, 0.87-0.90, among more noise).
+SOFT = (0.92, 3)
+LOOSE = (0.87, 1)
+# Below this, the earlier question's probability for a passage hardly counts (0.1, 0.01 and
+# 0.001 gave the same cross-validated follow-up figures).
+CARRIED_SCALE = 0.01
+QUESTION_FEATURES = (
+    "best_dense_sentence",
+    "best_dense_passage",
+    "top_probability",
+    "top_key_coverage",
+    "top_soft_coverage",
+    "missing_keys",
+    "soft_missing",
+    "cross_language",
+    "cross_missing_keys",
+    "cross_soft_missing",
+    "cross_best_dense_sentence",
+    "held_lookup",
+    "structural",
+    "number_unmet",
+)
+
+
+@dataclass(frozen=True)
+class WordMatches:
+    """How each question word meets the collection through its nearest keys (`vocabulary`):
+    `matches[c, w, l]` is the cosine of word w's l-th nearest key when candidate c holds that
+    key (0 otherwise); `cosines` and `idf` describe the nearest keys themselves (words x l)."""
+
+    matches: np.ndarray
+    cosines: np.ndarray
+    idf: np.ndarray
+    unseen_idf: float  # the weight of a word no key is near enough to
+
+    def coverage(self, threshold: float, limit: int) -> tuple[np.ndarray, float]:
+        """Per candidate, the idf-weighted share of question words it holds one of the
+        `limit` nearest keys of (cosine >= `threshold`); and the weighted share of words with
+        no such key at all."""
+        candidates = self.matches.shape[0]
+        if not self.cosines.size:
+            return np.zeros(candidates, dtype=np.float32), 0.0
+        near = self.cosines >= threshold
+        near[:, limit:] = False
+        weight = np.where(near.any(axis=1), np.where(near, self.idf, 0.0).max(axis=1), self.unseen_idf)
+        held = np.where(near[None, :, :], self.matches, 0.0).max(axis=2) if candidates else np.zeros((0, len(weight)))
+        total = float(weight.sum())
+        missing = float(weight[~near.any(axis=1)].sum() / total)
+        return (held @ weight / total).astype(np.float32), missing
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The earlier question a follow-up continues, searched alone: its question and its
+    candidates' signals (ranked by the same ranker, they tell which passages answered it), and
+    for each candidate of the follow-up the position of the same passage among those (-1:
+    not one of them). A follow-up's answer is usually where its earlier question's was."""
+
+    question: Question
+    signals: Signals
+    same: np.ndarray
+
+    def carried(self, probabilities: np.ndarray) -> np.ndarray:
+        """Per follow-up candidate, how likely the earlier question's ranking found its answer
+        there, as log(1 + p / CARRIED_SCALE): on the ranker's log scale, 0 where it was not
+        a candidate."""
+        padded = np.r_[probabilities, 0.0]  # position -1 reads the 0
+        return np.log1p(padded[self.same] / CARRIED_SCALE).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Raw evidence for each candidate passage (arrays aligned per candidate) and for the
+    question (`missing_keys`: the idf-weighted share of its keys found nowhere in the
+    collection; `words`: how its words meet the collection across languages)."""
+
+    dense_passage: np.ndarray
+    dense_sentence: np.ndarray
+    bm25: np.ndarray
+    key_coverage: np.ndarray
+    section_coverage: np.ndarray
+    context_coverage: np.ndarray
+    cross_language: np.ndarray
+    navigation: np.ndarray  # contents entries and headings: they answer structure questions
+    reference: np.ndarray
+    has_number: np.ndarray  # a year, a century in Roman numerals, a count
+    has_person: np.ndarray  # initials and a name: "Г.Алмонд", "С.Хантингтон"
+    length: np.ndarray
+    missing_keys: float
+    words: WordMatches
+    previous: Previous | None = None  # a follow-up's earlier question
+
+    def __len__(self) -> int:
+        return len(self.dense_passage)
+
+
+def passage_features(question: Question, s: Signals, carried: np.ndarray | None = None) -> np.ndarray:
+    """One row per candidate, columns in `PASSAGE_FEATURES` order; `carried`: for a follow-up,
+    what the earlier question's ranking gave each candidate (`Previous.carried`)."""
+    if not len(s):
+        return np.zeros((0, len(PASSAGE_FEATURES)), dtype=np.float32)
+    soft, _ = s.words.coverage(*SOFT)
+    loose, _ = s.words.coverage(*LOOSE)
+    best_bm25 = float(s.bm25.max())
+    bm25_share = s.bm25 / best_bm25 if best_bm25 > 0 else np.zeros_like(s.bm25)
+    cross = s.cross_language.astype(np.float32)
+    sentence_gap = _gap(s.dense_sentence)
+    columns = {
+        "dense_passage_gap": _gap(s.dense_passage),
+        "dense_sentence_gap": sentence_gap,
+        "bm25_share": bm25_share,
+        "key_coverage": s.key_coverage,
+        "soft_coverage": soft,
+        "loose_coverage": loose,
+        "section_coverage": s.section_coverage,
+        "context_coverage": s.context_coverage,
+        "cross_language": cross,
+        "cross_key_coverage": cross * s.key_coverage,
+        "cross_soft_coverage": cross * soft,
+        "cross_loose_coverage": cross * loose,
+        "cross_dense_sentence_gap": cross * sentence_gap,
+        "lookup_key_coverage": s.key_coverage * float(question.is_lookup),
+        "number_answer": s.has_number * float(question.asks_number),
+        "person_answer": s.has_person * float(question.asks_person),
+        "navigation": s.navigation,  # only structure questions have navigation candidates
+        "reference": s.reference.astype(np.float32),
+        "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
+        "previous_answer": carried if carried is not None else np.zeros(len(s)),
+    }
+    return np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in PASSAGE_FEATURES])
+
+
+def _gap(scores: np.ndarray) -> np.ndarray:
+    """How far below the best candidate, in units of the candidates' spread: cosines of one
+    question's candidates differ by hundredths, so raw gaps would need huge weights."""
+    return (scores - scores.max()) / max(float(scores.std()), 1e-3)
+
+
+def question_features(question: Question, s: Signals, probabilities: np.ndarray) -> np.ndarray:
+    """One row for the question, columns in `QUESTION_FEATURES` order; `probabilities` are the
+    ranker's over the candidates (the top one is the best hit)."""
+    if not len(s):
+        return np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
+    top = int(np.argmax(probabilities))
+    soft, soft_missing = s.words.coverage(*SOFT)
+    cross = float(s.cross_language[top])
+    best_sentence = float(s.dense_sentence.max())
+    values = {
+        "best_dense_sentence": best_sentence,
+        "best_dense_passage": float(s.dense_passage.max()),
+        "top_probability": float(probabilities[top]),
+        "top_key_coverage": float(s.key_coverage[top]),
+        "top_soft_coverage": float(soft[top]),
+        "missing_keys": s.missing_keys,
+        "soft_missing": soft_missing,
+        "cross_language": cross,
+        "cross_missing_keys": cross * s.missing_keys,
+        "cross_soft_missing": cross * soft_missing,
+        "cross_best_dense_sentence": cross * best_sentence,
+        # A lookup is answered where its words stand: one whose words the documents do not
+        # hold, even softly ("asdf qwerty"), gets no credit for being a lookup.
+        "held_lookup": float(question.is_lookup) * (1.0 - soft_missing),
+        "structural": float(question.structural),
+        # The best hit holds no number for "when", "how many", "which century".
+        "number_unmet": float(question.asks_number and not s.has_number[top]),
+    }
+    return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

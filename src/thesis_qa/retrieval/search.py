@@ -1,0 +1,453 @@
+"""Answer a question from an index: gather candidates, rank them, mark the answer.
+
+Candidates are the union of the best passages by vector, by sentence vector and by BM25
+(over the question's keys, and the keys of the earlier question a follow-up leans on).
+A Latin word of the question that the collection lacks is read across scripts (`translit`):
+the Cyrillic key it meets stands for it ("Huntington" is searched as "Хантингтон").
+`features` turns their evidence into numbers, `ranking` scores them with the fitted models;
+`highlight` picks the answering sentences of each hit and `lexical` finds where the
+question's words stand in it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from thesis_qa.document import Passage
+from thesis_qa.embedding.embedder import Embedder
+from thesis_qa.index.layout import Index
+from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
+from thesis_qa.index.postings import BM25, top_rows
+from thesis_qa.index.vectors import nearest, similarities
+from thesis_qa.index.vocabulary import lexical_index
+from thesis_qa.retrieval.features import Previous, Signals, WordMatches, question_features
+from thesis_qa.retrieval.followup import with_context
+from thesis_qa.retrieval.highlight import Span, answering_sentences
+from thesis_qa.retrieval.question import (
+    MAX_QUESTION_CHARS,
+    Question,
+    QuestionError,
+    clean_question,
+    previous_questions,
+    read_question,
+)
+from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
+from thesis_qa.text.keys import coverage, matching_spans, terms
+from thesis_qa.text.translit import Bridge, is_latin_word
+
+__all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
+
+MAX_K = 50
+CANDIDATES = 100  # per channel; the ranking is taken over their union
+CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
+Mode = Literal["hybrid", "dense", "lexical"]
+NAVIGATION_KINDS = ("toc", "heading")
+# Questions embedded while their BM25 scores are computed; as many at once as the app serves.
+_EMBEDDING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embed-question")
+# A question's passage vectors, searched while its sentence vectors are.
+_PASSAGE_SEARCH = ThreadPoolExecutor(max_workers=16, thread_name_prefix="passage-search")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with the spans that answer (`highlights`) inside its text.
+
+    `score` (hybrid mode) is the probability that the passage holds the answer: comparable
+    across questions and collections; `answerable`, the probability that the collection it
+    comes from answers the question at all."""
+
+    passage: Passage
+    score: float
+    highlights: tuple[Span, ...]
+    terms: tuple[Span, ...] = ()
+    answerable: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        p = self.passage
+        return {
+            "id": p.id,
+            "doc": p.doc,
+            "text": p.text,
+            "section": p.section,
+            "page": p.page,
+            "paragraph": p.paragraph,
+            "order": p.order,
+            "kind": p.kind,
+            "page_index": p.page_index,
+            "source_id": p.source_id,
+            "score": round(float(self.score), 4),
+            "highlights": [list(span) for span in self.highlights],
+            "terms": [list(span) for span in self.terms],
+        }
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A question, its vector, and the passages (index rows) worth ranking with their evidence."""
+
+    question: Question
+    vector: np.ndarray
+    rows: np.ndarray
+    signals: Signals
+    bm25: np.ndarray  # of every row in the index, for the question's own keys
+
+
+class Searcher:
+    """Retrieval over one loaded index: dense (passage and sentence vectors) and BM25 over
+    stems, ranked by the fitted `models`; `mode` keeps one channel for ablations."""
+
+    def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid", models: Models | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.mode = mode
+        self._models = models
+        passages = index.passages  # columns for every row; a passage is built only when read
+        self._is_navigation = passages.is_kind(NAVIGATION_KINDS)
+        self._is_reference = passages.is_kind(("bibliography",))
+        postings, self.vocabulary = index.lexical, index.vocabulary
+        if postings is None or self.vocabulary is None:
+            # An index written before they were stored with it (and opened without a rebuild).
+            languages = [passages.language(i) for i in range(len(passages))]
+            postings, self.vocabulary = lexical_index(list(passages), languages, embedder)
+        self.lexical = BM25.over(postings)
+        self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
+        self._idf = self.lexical.idf()
+        self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
+        self._bridge: Bridge | None = None
+
+    @property
+    def bridge(self) -> Bridge:
+        """The vocabulary's Cyrillic forms romanised for Latin words (made on first use)."""
+        if self._bridge is None:
+            self._bridge = Bridge(self.vocabulary.forms)
+        return self._bridge
+
+    @property
+    def models(self) -> Models:
+        """The fitted models (the shipped ones unless others were given)."""
+        if self._models is None:
+            self._models = load_models()
+        return self._models
+
+    @models.setter
+    def models(self, models: Models) -> None:
+        self._models = models
+
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        doc: str | None = None,
+        history: Sequence[object] = (),
+        timings: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        """The `k` best passages for `question`, optionally within one document; `history`
+        holds the conversation's earlier questions, oldest first (used when the question's
+        form shows it continues one of them: `followup`).
+
+        `timings`, when given, receives the seconds spent in each stage (for `bench/`)."""
+        clock = _Stopwatch(timings)
+        return self.rank(self.candidates(question, doc, history, clock), k, clock)
+
+    def rank(self, candidates: Candidates, k: int, clock: _Stopwatch | None = None) -> list[Hit]:
+        """The `k` best of `candidates` as hits, their answers marked."""
+        clock = clock or _Stopwatch(None)
+        with clock("rank"):
+            if self.mode == "hybrid":
+                probabilities = self.probabilities(candidates)
+                answerable = self.answerable(candidates, probabilities)
+                scores = answerable * probabilities
+            else:
+                answerable, scores = 0.0, self._channel_scores(candidates.signals)
+            order = np.argsort(-scores, kind="stable")[: max(1, min(k, MAX_K))]
+        with clock("highlight"):
+            return [self._hit(int(candidates.rows[j]), float(scores[j]), answerable, candidates) for j in order]
+
+    def candidates(
+        self, question: str, doc: str | None = None, history: Sequence[object] = (), clock: _Stopwatch | None = None
+    ) -> Candidates:
+        """The cleaned question and every passage worth ranking for it, with their evidence."""
+        clock = clock or _Stopwatch(None)
+        with clock("lexical"):
+            asked = with_context(read_question(question), previous_questions(history))
+            words = _question_words(asked)
+            asked, spelled = self._across_scripts(asked, words)
+        # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
+        # where it found its answer is carried over (`Previous`).
+        earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
+        # The model embeds (outside the GIL) while BM25 scores the collection.
+        embedding = _EMBEDDING.submit(self._vectors, asked, words, earlier.vector if earlier else None)
+        rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
+        with clock("lexical"):
+            bm25 = self.lexical.scores(asked.keys)
+            lexical_best = self._lexical_candidates(asked, bm25, rows)
+        with clock("embed"):
+            vector, word_vectors = embedding.result()
+        with clock("vector"):
+            found = np.union1d(self._dense_candidates(vector, rows), lexical_best).astype(np.int64)
+            if not asked.structural:  # contents entries and headings answer structure questions only
+                found = found[~self._is_navigation[found]]
+        with clock("signals"):
+            signals = self._signals(asked, found, vector, bm25, word_vectors, spelled=spelled)
+        if earlier is not None:
+            previous = Previous(earlier.question, earlier.signals, _positions(earlier.rows, found))
+            signals = replace(signals, previous=previous)
+        return Candidates(asked, vector, found, signals, bm25)
+
+    def _channel_scores(self, s: Signals) -> np.ndarray:
+        """One channel alone, for ablations: dense (half the passage's cosine, half its best
+        sentence's) or lexical (BM25)."""
+        return 0.5 * s.dense_passage + 0.5 * s.dense_sentence if self.mode == "dense" else s.bm25
+
+    def probabilities(self, candidates: Candidates) -> np.ndarray:
+        """The ranker's P(passage holds the answer | the documents answer the question)."""
+        return answer_probabilities(self.models.ranker, candidates.question, candidates.signals)
+
+    def answerable(self, candidates: Candidates, probabilities: np.ndarray) -> float:
+        """P(the documents answer the question), from question-level evidence."""
+        if not len(probabilities):
+            return 0.0
+        row = question_features(candidates.question, candidates.signals, probabilities)
+        return self.models.answerable(row)
+
+    def _vectors(
+        self, asked: Question, words: dict[str, str], context: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector (a follow-up's leans towards its earlier question's vector,
+        `context`) and one vector per question word (`words`: key -> word).
+
+        A word whose key the collection holds takes that key's vector from the vocabulary (its
+        most frequent form, embedded as a question word when the index was written): embedding
+        each word costs the model about as much as the whole question again, and a word the
+        collection holds meets its own key first either way. Only the others are embedded, in
+        one call with the question."""
+        postings = self.lexical.postings
+        columns = [postings.column(key) for key in words]
+        unknown = [word for word, column in zip(words.values(), columns, strict=True) if column is None]
+        embedded = iter(self.embedder.embed_queries([asked.text, *unknown]))
+        question = next(embedded)
+        word_vectors = np.zeros((len(words), len(question)), dtype=np.float32)
+        for row, column in enumerate(columns):
+            word_vectors[row] = next(embedded) if column is None else self.vocabulary.vectors[column]
+        if context is not None:
+            blend = question + CONTEXT_WEIGHT * context
+            question = blend / max(float(np.linalg.norm(blend)), 1e-12)
+        return question, word_vectors
+
+    def _across_scripts(self, asked: Question, words: dict[str, str]) -> tuple[Question, dict[int, int]]:
+        """The question with each Latin word the collection lacks (its own, and those of the
+        conversation it continues) replaced by the key it meets across scripts (`translit`),
+        and those of its own words' positions among `words` with the columns of their keys."""
+        keys = self.lexical.postings.keys
+        spelled: dict[int, int] = {}
+        renamed: dict[str, str] = {}
+        for position, (key, word) in enumerate(words.items()):
+            column = self._spelled_as(key, word)
+            if column is not None:
+                spelled[position], renamed[key] = column, str(keys[column])
+        for term in terms(asked.context) if asked.context_keys else ():
+            if term.key in asked.context_keys and term.key not in renamed:
+                column = self._spelled_as(term.key, asked.context[term.start : term.end].lower())
+                if column is not None:
+                    renamed[term.key] = str(keys[column])
+        if not renamed:
+            return asked, spelled
+        own = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.keys))
+        context = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.context_keys))
+        return replace(asked, keys=own, context_keys=tuple(key for key in context if key not in own)), spelled
+
+    def _spelled_as(self, key: str, word: str) -> int | None:
+        """The column of the key a Latin word the collection lacks meets across scripts."""
+        if not is_latin_word(word) or self.lexical.postings.column(key) is not None:
+            return None
+        match = self.bridge.match(word)
+        return None if match is None else match[0]
+
+    def _lexical_candidates(self, asked: Question, bm25: np.ndarray, rows: range) -> np.ndarray:
+        scores = bm25
+        if asked.context_keys:
+            scores = scores + CONTEXT_WEIGHT * self.lexical.scores(asked.context_keys)
+        return rows.start + top_rows(scores[rows.start : rows.stop], CANDIDATES)
+
+    def _dense_candidates(self, vector: np.ndarray, rows: range) -> np.ndarray:
+        """Passages among the best by their own vector or by one of their sentences."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64)
+        # The two searches overlap: in a database each is a query of its own (at 1M passages
+        # about half of what a question's search costs there), and FAISS lets go of the GIL.
+        passages = _PASSAGE_SEARCH.submit(nearest, self.index.passage_vectors, vector, CANDIDATES, rows)
+        offsets = self.index.sentence_offsets
+        sentence_rows = range(int(offsets[rows.start]), int(offsets[rows.stop]))
+        sentences = nearest(self.index.sentence_vectors, vector, CANDIDATES, sentence_rows)
+        owners = np.searchsorted(offsets, sentences, side="right") - 1
+        return np.union1d(passages.result(), owners)
+
+    def _signals(
+        self,
+        asked: Question,
+        rows: np.ndarray,
+        vector: np.ndarray,
+        bm25: np.ndarray,
+        word_vectors: np.ndarray,
+        *,
+        spelled: dict[int, int],
+    ) -> Signals:
+        dense_passage, dense_sentence = self._dense_scores(rows, vector)
+        presence, weights, missing = self._key_presence(asked.keys, rows)
+        context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
+        own = set(asked.keys)
+        passages = self.index.passages
+        return Signals(
+            dense_passage=dense_passage,
+            dense_sentence=dense_sentence,
+            bm25=bm25[rows],
+            key_coverage=_weighted_share(presence, weights),
+            section_coverage=np.array(
+                [len(own & keys) / len(own) if own else 0.0 for keys in self._section_keys_of(rows)], dtype=np.float32
+            ),
+            context_coverage=_weighted_share(context_presence, context_weights),
+            cross_language=passages.languages[rows] != LANGUAGES.index(asked.language),
+            navigation=self._is_navigation[rows],
+            reference=self._is_reference[rows],
+            has_number=passages.has(HAS_NUMBER, rows),
+            has_person=passages.has(HAS_PERSON, rows),
+            length=passages.lengths[rows],
+            missing_keys=missing,
+            words=self._word_matches(rows, word_vectors, spelled),
+        )
+
+    def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
+        """The keys of each row's section title in its language (computed once per title and language)."""
+        passages = self.index.passages
+        out = []
+        languages = passages.languages[rows].tolist()
+        for section, language in zip(passages.section_ids[rows].tolist(), languages, strict=True):
+            if (section, language) not in self._section_keys:
+                title = passages.sections[section]
+                self._section_keys[section, language] = frozenset(t.key for t in terms(title, LANGUAGES[language]))
+            out.append(self._section_keys[section, language])
+        return out
+
+    def _word_matches(self, rows: np.ndarray, word_vectors: np.ndarray, spelled: dict[int, int]) -> WordMatches:
+        """Each question word's nearest keys, and which candidates hold them; a word read
+        across scripts (`spelled`: its position, its key's column) holds its key as if it
+        were the word itself (cosine 1)."""
+        columns, cosines = self.vocabulary.nearest(word_vectors)
+        for w, column in spelled.items():
+            others = [(c, s) for c, s in zip(columns[w], cosines[w], strict=True) if c != column]
+            columns[w] = [column, *(c for c, _ in others)][: columns.shape[1]]
+            cosines[w] = [1.0, *(s for _, s in others)][: cosines.shape[1]]
+        matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
+        postings = self.lexical.postings
+        for (w, n), column in np.ndenumerate(columns):
+            matches[:, w, n] = np.where(postings.holds(column, rows), cosines[w, n], 0.0)
+        return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
+
+    def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
+        """Index rows of the passages that hold every one of `keys` (in any inflection: keys
+        are stems), ascending; for an exact lookup."""
+        postings = self.lexical.postings
+        held: np.ndarray | None = None
+        for key in dict.fromkeys(keys):
+            column = postings.column(key)
+            if column is None:
+                return np.zeros(0, dtype=np.int64)
+            rows = postings.holders(column).astype(np.int64)
+            held = rows if held is None else np.intersect1d(held, rows)
+        return np.zeros(0, dtype=np.int64) if held is None else np.sort(held)
+
+    def _key_presence(self, keys: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Which of `keys` each row holds (rows x keys), each key's idf (a key the collection
+        lacks gets the highest), and the idf-weighted share of keys the collection lacks."""
+        postings = self.lexical.postings
+        presence = np.zeros((len(rows), len(keys)), dtype=np.float32)
+        weights = np.full(len(keys), self._unseen_idf, dtype=np.float32)
+        lacking = []
+        for j, key in enumerate(keys):
+            column = postings.column(key)
+            if column is None:
+                lacking.append(j)
+                continue
+            weights[j] = self._idf[column]
+            presence[:, j] = postings.holds(column, rows)
+        missing = float(weights[lacking].sum() / weights.sum()) if len(keys) else 0.0
+        return presence, weights, missing
+
+    def _dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's cosine and its best sentence's (every passage has one)."""
+        if not len(rows):
+            return np.zeros(0, np.float32), np.zeros(0, np.float32)
+        passage = _PASSAGE_SEARCH.submit(similarities, self.index.passage_vectors, rows, vector)
+        offsets = self.index.sentence_offsets
+        starts, stops = offsets[rows], offsets[rows + 1]
+        sentence_rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+        sentence = similarities(self.index.sentence_vectors, sentence_rows, vector)
+        best_sentence = np.maximum.reduceat(sentence, np.cumsum(stops - starts) - (stops - starts))
+        return passage.result().astype(np.float32), best_sentence.astype(np.float32)
+
+    def _sentence_scores(self, i: int, vector: np.ndarray) -> np.ndarray:
+        rows = np.arange(*self.index.sentence_range(i))  # every passage has at least one sentence
+        return similarities(self.index.sentence_vectors, rows, vector)
+
+    def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
+        passage = self.index.passages[i]
+        keys = candidates.question.keys
+        found = terms(passage.text, self.index.passages.language(i))  # once, for both the sentence choice and the marks
+        dense = self._sentence_scores(i, candidates.vector)
+        shares = coverage(passage.sentences, found, keys)
+        highlights = answering_sentences(passage.sentences, passage.sentence_texts(), dense, shares)
+        return Hit(passage, score, highlights, tuple(matching_spans(found, keys)), answerable)
+
+    def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
+        """Passages just before and after `passage_id` in the same document."""
+        i = self.index.passages.positions[passage_id]
+        doc = self.index.passages[i].doc
+        prev = [p for p in self.index.passages[max(0, i - before) : i] if p.doc == doc]
+        nxt = [p for p in self.index.passages[i + 1 : i + 1 + after] if p.doc == doc]
+        return prev, nxt
+
+
+def _positions(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where each of `rows` stands in `sorted_rows` (-1: absent)."""
+    if not len(sorted_rows):
+        return np.full(len(rows), -1)
+    at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    return np.where(sorted_rows[at] == rows, at, -1)
+
+
+def _question_words(asked: Question) -> dict[str, str]:
+    """The question's content words as written (lowercase), one per key: key -> word."""
+    words: dict[str, str] = {}
+    for term in terms(asked.text, asked.language):
+        words.setdefault(term.key, asked.text[term.start : term.end].lower())
+    return words
+
+
+def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    total = float(weights.sum())
+    if not presence.shape[1] or total <= 0:
+        return np.zeros(presence.shape[0], dtype=np.float32)
+    return (presence @ weights / total).astype(np.float32)
+
+
+class _Stopwatch:
+    """Adds the wall time of each `with clock("stage"):` block to a dict, if one is given."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start

@@ -1,0 +1,173 @@
+"""Uploads from owners: checked, queued, indexed by a worker process, then live or undone.
+
+`Intake` is what the app calls when someone uploads, cancels, removes or publishes a file,
+opens the page or leaves it. What it decides:
+
+- before anything is copied or queued: the file type, the size limit, the owner's quotas
+  (files, megabytes); when the job starts, in the worker, before embedding: the passages
+  quota. Each refusal is a `ThesisQAError` whose code the app explains in the user's language;
+- the file is moved out of the web server's reach into the upload's private folder, and
+  deleted once indexed, failed or cancelled; a failed or cancelled upload leaves no folder;
+- an anonymous owner's jobs stop when their last page has been closed for `leave_grace_s`
+  (a reload is not leaving); an account's jobs go on;
+- a lecturer or an admin may publish one of their uploads into the library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+from thesis_qa.errors import LoadError, ThesisQAError
+from thesis_qa.ingest import SUPPORTED_SUFFIXES
+from thesis_qa.service.accounts import may_publish
+from thesis_qa.service.jobs import Job, JobQueue, JobStatus
+from thesis_qa.service.owners import INCOMING, Owner, Upload, safe_name, unique_name
+from thesis_qa.service.workspace import Workspace
+
+LEAVE_GRACE_S = 20.0
+# Replicas sharing a store: an upload unfinished for this long lost its indexer (a 250-page
+# thesis indexes in minutes; a queue holds at most a few).
+UNFINISHED_SHARED_S = 3600.0
+
+
+class PermissionDenied(ThesisQAError):
+    code = "not_allowed"
+
+
+class Intake:
+    def __init__(self, workspace: Workspace, leave_grace_s: float = LEAVE_GRACE_S) -> None:
+        self.workspace = workspace
+        self.uploads = workspace.uploads
+        self.leave_grace_s = leave_grace_s
+        settings = workspace.settings
+        config = {
+            "model": settings.model,
+            "query_engine": settings.query_engine,  # embeds the upload's vocabulary as questions will be
+            "cache_dir": str(settings.cache_dir),
+            "memory_mb": settings.worker_memory_mb,
+            "parent": os.getpid(),
+        }
+        command = [sys.executable, "-m", "thesis_qa.service.worker", json.dumps(config)]
+        self.queue = JobQueue(command, settings.index_workers, on_finish=self._finished)
+        self._sessions: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_forever, daemon=True, name="upload-expiry")
+
+    def start(self) -> None:
+        """Remove what a previous run left half-done, then expire uploads in the background."""
+        self.uploads.discard_unfinished(UNFINISHED_SHARED_S if self.uploads.store.shared else 0.0)
+        self.uploads.expire()
+        self._sweeper.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.queue.close()
+
+    def submit(self, owner: Owner, received: Path, original_name: str) -> Job:
+        """Queue the file the web server received (moved, not copied: it leaves the server's
+        reach) for indexing as `owner`'s upload."""
+        settings = self.workspace.settings
+        name = safe_name(original_name)
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise LoadError(f"{name}: unsupported file type", code="load_unsupported", name=name)
+        size = received.stat().st_size
+        if size > settings.max_upload_bytes:
+            raise LoadError(
+                f"{name}: over the {settings.max_upload_mb} MB limit",
+                code="load_too_big",
+                name=name,
+                limit_mb=settings.max_upload_mb,
+            )
+        upload = self.uploads.reserve(owner, name, size, self.workspace.documents())
+        source = upload.folder / INCOMING / upload.name
+        shutil.move(received, source)
+
+        def task() -> dict[str, object]:
+            return {
+                "kind": "index",
+                "source": str(source),
+                "name": upload.name,
+                "index": upload.location.spec,
+                "max_bytes": settings.max_upload_bytes,
+                "max_passages": self.uploads.passages_left(owner, upload.name),
+                "quota_passages": settings.quota_passages,
+            }
+
+        return self.queue.submit(Job(owner.id, upload.name, size, task, {"owner": owner, "upload": upload}))
+
+    def publish(self, owner: Owner, upload_id: str) -> Job:
+        """Queue adding one of `owner`'s uploads to the library (lecturers and admins)."""
+        if not may_publish(owner.role):
+            raise PermissionDenied(f"{owner.role}s cannot add to the library", code="not_allowed")
+        upload = self.uploads.find(owner, upload_id)
+        if upload is None or not upload.live:
+            raise ThesisQAError("no such upload", code="upload_unknown")
+        library = self.workspace.library.spec
+
+        def task() -> dict[str, object]:
+            name = unique_name(upload.name, set(self.workspace.documents()))
+            return {"kind": "publish", "upload": upload.location.spec, "library": library, "name": name}
+
+        return self.queue.submit(Job(owner.id, upload.name, upload.bytes, task, {"owner": owner, "publish": upload}))
+
+    def cancel(self, owner: Owner, job_id: str) -> bool:
+        return self.queue.cancel(job_id, owner.id)
+
+    def remove(self, owner: Owner, upload_id: str) -> bool:
+        """Remove an upload, cancelling its indexing if it is still under way."""
+        for job in self.queue.active():
+            if job.owner == owner.id and job.meta.get("upload") and job.meta["upload"].id == upload_id:
+                return self.queue.cancel(job.id, owner.id)
+        return self.uploads.remove(owner, upload_id)
+
+    def statuses(self, owner: Owner) -> list[JobStatus]:
+        return self.queue.statuses(owner.id)
+
+    def arrived(self, owner: Owner, session: str) -> None:
+        with self._lock:
+            self._sessions.setdefault(owner.id, set()).add(session)
+        self.uploads.touch(owner)
+
+    def left(self, owner: Owner, session: str) -> None:
+        """A page of `owner`'s was closed; an anonymous owner with no page open after the
+        grace period has left, and their uploads in progress stop."""
+        with self._lock:
+            pages = self._sessions.get(owner.id, set())
+            pages.discard(session)
+            if not pages:
+                self._sessions.pop(owner.id, None)
+        if owner.anonymous:
+            timer = threading.Timer(self.leave_grace_s, self._leave_if_gone, args=(owner,))
+            timer.daemon = True
+            timer.start()
+
+    def _leave_if_gone(self, owner: Owner) -> None:
+        with self._lock:
+            if self._sessions.get(owner.id):
+                return
+            self._sessions.pop(owner.id, None)
+        self.queue.cancel_owner(owner.id)
+
+    def _finished(self, job: Job) -> None:
+        upload: Upload | None = job.meta.get("upload")
+        if upload is not None:
+            if job.state == "done":
+                self.uploads.settle(job.meta["owner"], upload)
+            else:
+                self.uploads.discard(upload)
+        published: Upload | None = job.meta.get("publish")
+        if published is not None and job.state == "done":
+            self.workspace.reload_library()
+            self.uploads.discard(published)
+
+    def _sweep_forever(self) -> None:
+        interval = min(60.0, max(1.0, self.uploads.lifetime_s / 10))
+        while not self._stop.wait(interval):
+            busy = [(job.meta.get("upload") or job.meta["publish"]).id for job in self.queue.active()]
+            self.uploads.expire(busy)

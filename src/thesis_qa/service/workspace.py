@@ -1,0 +1,268 @@
+"""The library's front door: one model, the library index, each owner's uploads.
+
+The CLI and the Gradio app are thin layers over a `Workspace`. The model loads once, when the
+workspace is created; the library index is opened (built on first use for the bundled thesis,
+rebuilt when stale or damaged) and swapped atomically when documents are added.
+
+What a question sees depends on who asks: with no `owner` (the CLI, or a visitor without
+uploads) the library alone; with an owner, the library and that owner's uploads, each its own
+index (thesis_qa.service.owners), searched separately and merged by score (`answer.merge`). Nobody
+else's uploads are ever opened for them, so privacy holds by construction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from thesis_qa.config import DEFAULT_INDEX, Settings, bundled_thesis
+from thesis_qa.document import Document, Passage
+from thesis_qa.embedding.embedder import Embedder, load_embedder
+from thesis_qa.errors import StoreError, ThesisQAError
+from thesis_qa.index.layout import Index
+from thesis_qa.retrieval.answer import Answer, judge, merge
+from thesis_qa.retrieval.lookup import Lookup, look_up
+from thesis_qa.retrieval.search import Hit, Mode, Searcher
+from thesis_qa.service.indexing import Notify, add_documents, build_index, ensure_index
+from thesis_qa.service.owners import Owner, Quotas, Upload, Uploads
+from thesis_qa.storage import open_store
+
+ProgressBar = Callable[[int, int], None]
+OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
+RECHECK_S = 1.0  # how stale a replica's library may be: its live version is checked this often
+
+
+class UnknownDocument(ThesisQAError):
+    code = "doc_unknown"
+
+
+class Workspace:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        notify: Notify = lambda message: None,
+        progress: ProgressBar | None = None,
+        embedder: Embedder | None = None,
+        default_sources: Sequence[Path] | None = None,
+        mode: Mode = "hybrid",
+    ) -> None:
+        """`default_sources` build the index when it does not exist yet (default: the bundled
+        thesis for the default index, nothing for others)."""
+        self.settings = settings
+        self.notify = notify
+        self.embedder = embedder or load_embedder(settings.model, settings.cache_dir, settings.query_engine)
+        self.progress = progress
+        self.mode = mode
+        if default_sources is None:
+            default_sources = [bundled_thesis()] if settings.index == DEFAULT_INDEX else []
+        self.default_sources = list(default_sources)
+        self.store = open_store(settings.store, settings.index_dir)
+        self.library = self.store.index(settings.index)
+        quotas = Quotas(settings.quota_files, settings.quota_mb, settings.quota_passages)
+        lifetime_s = settings.upload_lifetime_hours * 3600
+        self.uploads = Uploads(self.store, settings.owners_area, settings.owners_folder, quotas, lifetime_s)
+        self._queries = _RememberedQueries(self.embedder)
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._searcher_version: str | None = None
+        self._checked = 0.0
+        self._opened: OrderedDict[str, tuple[str, Searcher | None]] = OrderedDict()
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher over the live library index, opened (or built, or repaired) on first
+        use, and reopened when another process (a worker, another replica) replaced it: that
+        is checked at most every `RECHECK_S` seconds."""
+        with self._lock:
+            if self._searcher is None:
+                index = ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
+                self._set_searcher(index)
+            searcher, stale = self._searcher, self._stale()
+        if stale:
+            try:
+                self.reload_library()
+            except StoreError as error:
+                self.notify(f"{error}; still serving the version opened before")
+                self._searcher_version = self.library.version()
+                return searcher
+            return self.searcher
+        return searcher
+
+    def _stale(self) -> bool:
+        """Whether the library's live version is no longer the one being served."""
+        now = time.monotonic()
+        if now - self._checked < RECHECK_S:
+            return False
+        self._checked = now
+        live = self.library.version()
+        return live is not None and live != self._searcher_version
+
+    def _set_searcher(self, index: Index) -> None:
+        self._searcher = Searcher(index, self._queries, self.mode)
+        self._searcher_version = index.version
+        self._checked = time.monotonic()
+
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        doc: str | None = None,
+        history: Sequence[str] = (),
+        owner: Owner | None = None,
+    ) -> list[Hit]:
+        """The `k` best passages of the library and `owner`'s uploads (or of document `doc`
+        alone); raises `UnknownDocument` when `owner` sees no document called `doc`."""
+        k = k or self.settings.top_k
+        shelf = self._shelf(owner)
+        if doc:
+            searcher = next((s for s, names in shelf if doc in names), None)
+            if searcher is None:
+                raise UnknownDocument(f"no document called '{doc}'", code="doc_unknown", name=doc)
+            return searcher.search(question, k, doc, history)
+        return merge([searcher.search(question, k, None, history) for searcher, _ in shelf], k)
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        doc: str | None = None,
+        history: Sequence[str] = (),
+        owner: Owner | None = None,
+    ) -> Answer:
+        """The ranked passages for `question` (a follow-up of `history`, oldest first), judged."""
+        return judge(question, self.search(question, k, doc, history, owner))
+
+    def look_up(self, query: str, limit: int, doc: str | None = None, owner: Owner | None = None) -> Lookup:
+        """Every passage of the library and `owner`'s uploads (or of document `doc` alone)
+        holding the words of `query`, counted, the first `limit` as hits (thesis_qa.retrieval.lookup)."""
+        shelf = self._shelf(owner)
+        if doc and not any(doc in names for _, names in shelf):
+            raise UnknownDocument(f"no document called '{doc}'", code="doc_unknown", name=doc)
+        return look_up([searcher for searcher, _ in shelf], query, limit, doc or None)
+
+    def documents(self, owner: Owner | None = None) -> list[str]:
+        """Names of the library's documents, then of `owner`'s uploads."""
+        library = [source.name for source in self.searcher.index.manifest.sources]
+        return library + ([u.name for u in self.uploads.live(owner)] if owner else [])
+
+    def neighbours(self, passage: Passage, owner: Owner | None = None) -> tuple[list[Passage], list[Passage]]:
+        """The passages just before and after `passage`, from the index `owner` sees it in;
+        none when that index was swapped since."""
+        searcher = next((s for s, names in self._shelf(owner) if passage.doc in names), None)
+        if searcher is None:
+            return [], []
+        try:
+            return searcher.neighbours(passage.id)
+        except KeyError:
+            return [], []
+
+    def index_documents(self, documents: Sequence[Document]) -> None:
+        """Make the library index hold exactly these documents."""
+        self._swap(lambda: build_index(self.library, documents, self.embedder, self.progress))
+
+    def add_document(self, doc: Document, progress: ProgressBar | None = None) -> None:
+        """Add (or replace, by name) one library document; the live index serves until the new one is ready."""
+        index = self.searcher.index
+        self._swap(lambda: add_documents(self.library, index, [doc], self.embedder, progress))
+
+    def verify_library(self) -> Index:
+        """Hash every file of the library index against its recorded SHA-256 (opening checks
+        sizes and counts only), rebuilding it from its sources when damaged."""
+        self._swap(
+            lambda: ensure_index(
+                self.library, self.embedder, self.default_sources, self.notify, self.progress, verify=True
+            )
+        )
+        return self.searcher.index
+
+    def reload_library(self) -> None:
+        """Serve the library's live version (another process, e.g. a worker, replaced it)."""
+        self._swap(self.library.open)
+
+    def _swap(self, build: Callable[[], Index]) -> None:
+        index = build()
+        with self._lock:
+            self._set_searcher(index)
+
+    def _shelf(self, owner: Owner | None) -> list[tuple[Searcher, set[str]]]:
+        """The searchers `owner` may use, each with the document names it holds: the library
+        first, then each of the owner's live uploads."""
+        library = self.searcher
+        shelf = [(library, set(library.index.documents))]
+        if owner is not None:
+            # Each upload's live version is read once a question (an upload without one is
+            # still being indexed), and is the key its searcher is cached under.
+            versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
+            live = [(upload, version) for upload, version in versions if version is not None]
+            self._close_gone(owner, {upload.location.spec for upload, _ in live})
+            for upload, version in live:
+                searcher = self._upload_searcher(upload, version)
+                if searcher is not None:
+                    shelf.append((searcher, set(searcher.index.documents)))
+        return shelf
+
+    def _close_gone(self, owner: Owner, live: set[str]) -> None:
+        """Forget the owner's uploads that were removed or expired (their memory goes too)."""
+        with self._lock:
+            mine = f"/{owner.id}/"
+            for spec in [s for s in self._opened if mine in s and s not in live]:
+                del self._opened[spec]
+
+    def _upload_searcher(self, upload: Upload, key: str) -> Searcher | None:
+        """The upload's searcher, opened once per version (`key`); None when its index is
+        damaged or made with another model (it is then left out, and said so once in the log)."""
+        spec = upload.location.spec
+        with self._lock:
+            cached = self._opened.get(spec)
+            if cached and cached[0] == key:
+                self._opened.move_to_end(spec)
+                return cached[1]
+        searcher = None
+        try:
+            index = upload.location.open()
+            if index.manifest.model_fingerprint == self.embedder.fingerprint:
+                searcher = Searcher(index, self._queries, self.mode)
+            else:
+                self.notify(f"upload {upload.owner}/{upload.id} was indexed with another model; left out")
+        except StoreError as error:
+            self.notify(f"upload {upload.owner}/{upload.id}: {error}; left out")
+        with self._lock:
+            self._opened[spec] = (key, searcher)
+            while len(self._opened) > OPEN_UPLOADS:
+                self._opened.popitem(last=False)
+        return searcher
+
+
+class _RememberedQueries:
+    """The embedder, remembering its last question vectors: a question searched in the library
+    and in several uploads is embedded once."""
+
+    def __init__(self, embedder: Embedder, size: int = 64) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        key = tuple(texts)
+        with self._lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vectors = self._embedder.embed_queries(texts)
+        vectors.setflags(write=False)
+        with self._lock:
+            self._vectors[key] = vectors
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vectors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)

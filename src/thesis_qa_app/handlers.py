@@ -1,0 +1,286 @@
+"""What each event of the page does: open, leave, ask, look up, upload, follow uploads, remove,
+publish, pin, reorder and remove pins, export, clear, switch language.
+
+Every handler takes the `gr.Request` and acts for `owner_of(request)` only; values the page
+sends (a document name, an upload id, a file path, a card's token, a pin's id) are checked
+against that owner's own documents, uploads and collection, and this session's cards. The
+conversation and the cards shown are kept on the server (`gr.State`), so the browser never
+sends them back.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import threading
+from pathlib import Path
+
+import gradio as gr
+from gradio.components import Component
+
+from thesis_qa.config import Settings
+from thesis_qa.errors import ThesisQAError
+from thesis_qa.service.accounts import Accounts, may_publish
+from thesis_qa.service.intake import Intake
+from thesis_qa.service.owners import Owner
+from thesis_qa.service.workspace import Workspace
+from thesis_qa.text.language import Language
+from thesis_qa_app import answers, collection, render
+from thesis_qa_app.identity import owner_of, session_of
+from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
+from thesis_qa_app.widgets import Widgets, document_choices, relabel
+
+Message = dict[str, object]
+MAX_MESSAGES = 50  # the conversation shown (25 questions and answers)
+LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
+UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
+
+
+class Handlers:
+    def __init__(
+        self, workspace: Workspace, intake: Intake, accounts: Accounts, settings: Settings, widgets: Widgets
+    ) -> None:
+        self.workspace = workspace
+        self.intake = intake
+        self.accounts = accounts
+        self.settings = settings
+        self.widgets = widgets
+        self._pins = threading.Lock()  # one change of a stored collection at a time
+
+    def owner(self, request: gr.Request | None) -> Owner:
+        return owner_of(request, self.accounts)
+
+    def start(self, choice: str, request: gr.Request) -> dict[Component, object]:
+        """A page opened: the owner is around; the page in their language, with their
+        documents, uploads in progress and pinned collection."""
+        owner = self.owner(request)
+        self.intake.arrived(owner, session_of(request))
+        return self.interface(choice, request)
+
+    def leave(self, request: gr.Request) -> None:
+        self.intake.left(self.owner(request), session_of(request))
+
+    def interface(self, choice: str, request: gr.Request) -> dict[Component, object]:
+        """Relabel the page: the chosen language, or on "auto" the browser's."""
+        owner = self.owner(request)
+        lang = self._language(choice, request)
+        statuses = self.intake.statuses(owner)
+        w = self.widgets
+        pinned = self.workspace.uploads.collection(owner)
+        return {
+            **relabel(w, lang, owner, self.workspace.documents(owner), self.settings),
+            **self._collection_view(pinned, lang),
+            w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
+            w.upload_jobs: render.jobs_html(statuses, lang),
+            w.mine: self._mine(owner),
+            w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
+        }
+
+    def chat(  # noqa: PLR0917 - Gradio passes an event's inputs positionally
+        self,
+        question: str,
+        k: float,
+        doc: str,
+        ui_lang: str,
+        messages: list[Message],
+        asked: list[str],
+        shown: collection.Shown,
+        request: gr.Request,
+    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+        """Answer in the conversation (the earlier questions are its context), labelled in the
+        interface's language; each card can be pinned."""
+        question = answers.bounded(question or "")
+        lang, owner = as_language(ui_lang), self.owner(request)
+        reply = answers.ask(self.workspace, question, int(k), doc or "", lang, owner=owner, history=asked or [])
+        shown, tokens = collection.remember(shown, reply.hits, reply.question)
+        turn: list[Message] = []
+        if question.strip():
+            turn.append({"role": "user", "content": render.question_html(reply.question)})
+        cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
+        turn.append({"role": "assistant", "content": cards})
+        messages = [*(messages or []), *turn][-MAX_MESSAGES:]
+        asked = [*(asked or []), question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
+        return messages, messages, asked, "", shown
+
+    def example(  # noqa: PLR0917
+        self,
+        index: int,
+        k: float,
+        doc: str,
+        ui_lang: str,
+        messages: list[Message],
+        asked: list[str],
+        shown: collection.Shown,
+        request: gr.Request,
+    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+        """An example question, asked as soon as it is clicked."""
+        question = EXAMPLES[index] if isinstance(index, int) and 0 <= index < len(EXAMPLES) else ""
+        return self.chat(question, k, doc, ui_lang, messages, asked, shown, request)
+
+    def forget(self) -> tuple[list[Message], list[str]]:
+        """The chat was cleared: a new conversation (the next question is not a follow-up)."""
+        return [], []
+
+    def lookup(
+        self, word: str, doc: str, ui_lang: str, shown: collection.Shown, request: gr.Request
+    ) -> tuple[str, collection.Shown]:
+        """Every passage holding the word (counted), each card pinnable."""
+        lang = as_language(ui_lang)
+        reply = answers.look_up(self.workspace, word or "", LOOKUP_SHOWN, doc or "", lang, owner=self.owner(request))
+        shown, tokens = collection.remember(shown, reply.hits, reply.question)
+        return render.lookup_html(reply, tokens), shown
+
+    def upload(self, path: str | None, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
+        """Queue an uploaded file for indexing as the owner's; say why when it is refused."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        message = ""
+        if path:
+            received = Path(path)
+            try:
+                if not _within(received, Path(gr.utils.get_upload_folder())) or not received.is_file():
+                    raise ThesisQAError("no such upload", code="upload_gone")
+                self.intake.submit(owner, received, received.name)
+            except ThesisQAError as error:
+                message = "⚠ " + error_text(lang, error.code, error.params, str(error))
+            finally:
+                _drop(received)
+        statuses = self.intake.statuses(owner)
+        return (
+            render.note_html(message) if message else "",
+            render.jobs_html(statuses, lang),
+            self._mine(owner),
+            gr.Timer(active=any(s.job.active for s in statuses)),
+        )
+
+    def refresh(self, ui_lang: str, request: gr.Request) -> tuple[str, gr.Dropdown, gr.Dropdown, gr.Timer]:
+        """While uploads are in progress: their state, and the documents once one is ready.
+        Only the choices change: a selection the person makes meanwhile is kept."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        statuses = self.intake.statuses(owner)
+        selector = gr.Dropdown(choices=document_choices(self.workspace.documents(owner), lang))
+        mine = gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)])
+        timer = gr.Timer(active=any(s.job.active for s in statuses))
+        return render.jobs_html(statuses, lang), selector, mine, timer
+
+    def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
+        """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        chosen = chosen or ""
+        name = dict((value, label) for label, value in self._mine_choices(owner)).get(chosen, "")
+        if chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
+            message = "✕ " + text("job_cancelled", lang, name=name)
+        elif chosen.startswith(UPLOAD_PREFIX) and self.intake.remove(owner, chosen.removeprefix(UPLOAD_PREFIX)):
+            message = "✓ " + text("removed", lang, name=name)
+        else:
+            message = "⚠ " + text("choose_upload", lang)
+        statuses = self.intake.statuses(owner)
+        timer = gr.Timer(active=True)  # the document list follows on the next tick
+        return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner), timer
+
+    def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Timer]:
+        """Queue adding one of the owner's uploads to the library (lecturers and admins)."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        chosen = chosen or ""
+        if not chosen.startswith(UPLOAD_PREFIX):
+            return render.note_html("⚠ " + text("choose_upload", lang)), gr.skip(), gr.skip()
+        try:
+            self.intake.publish(owner, chosen.removeprefix(UPLOAD_PREFIX))
+        except ThesisQAError as error:
+            return render.note_html("⚠ " + error_text(lang, error.code, error.params, str(error))), gr.skip(), gr.skip()
+        return "", render.jobs_html(self.intake.statuses(owner), lang), gr.Timer(active=True)
+
+    def pin(
+        self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request
+    ) -> dict[Component, object]:
+        """Add the card whose pin button was pressed to the owner's collection (only a card
+        this session was shown: its token is looked up, never trusted for content)."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        pin = (shown or {}).get(str(chosen.value))
+        with self._pins:
+            pinned = self.workspace.uploads.collection(owner)
+            grown = collection.add(pinned, pin) if pin else None
+            if grown is not None:
+                self.workspace.uploads.save_collection(owner, grown)
+        if pin is None:
+            status = text("pin_gone", lang)
+        elif grown is None:
+            full = collection.is_full(pinned)
+            status = text("collection_full", lang, n=len(pinned)) if full else text("already_pinned", lang)
+        else:
+            place = render.visible(str(pin.get("section") or pin.get("doc") or "")).rsplit(" › ", 1)[-1]
+            status = text("pinned", lang, place=place, n=len(grown))
+        return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: status}
+
+    def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
+        lang, owner = as_language(ui_lang), self.owner(request)
+        action, _, pin_id = str(chosen.value).partition(":")
+        with self._pins:
+            pinned = collection.change(self.workspace.uploads.collection(owner), action, pin_id)
+            self.workspace.uploads.save_collection(owner, pinned)
+        status = text("pin_removed", lang) if action == "remove" else ""
+        return {**self._collection_view(pinned, lang), self.widgets.pin_status: status}
+
+    def clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        with self._pins:
+            self.workspace.uploads.save_collection(self.owner(request), [])
+        return {**self._collection_view([], as_language(ui_lang)), self.widgets.pin_status: ""}
+
+    def export_markdown(self, ui_lang: str, request: gr.Request) -> str:
+        return self._export("md", ui_lang, request)
+
+    def export_docx(self, ui_lang: str, request: gr.Request) -> str:
+        return self._export("docx", ui_lang, request)
+
+    def _export(self, kind: str, ui_lang: str, request: gr.Request) -> str:
+        """The owner's collection as a file for this page to save ("md" or "docx"): JSON with
+        its name, media type and content (base64). Nothing is written on the server."""
+        pinned = self.workspace.uploads.collection(self.owner(request))
+        if not pinned or kind not in collection.EXPORTS:
+            return ""
+        name, media_type, content = collection.export(pinned, kind, as_language(ui_lang))
+        return json.dumps({"name": name, "type": media_type, "data": base64.b64encode(content).decode("ascii")})
+
+    def _collection_view(self, pinned: list[collection.Pin], lang: Language) -> dict[Component, object]:
+        """The collection's list, its tab's label (with the count) and its buttons."""
+        w, some = self.widgets, bool(pinned)
+        return {
+            w.collection: render.collection_html(collection.excerpts(pinned), lang),
+            w.collection_tab: gr.Tab(label=text("tab_collection", lang, n=len(pinned))),
+            w.download_md: gr.Button(value=text("download_md", lang), interactive=some),
+            w.download_docx: gr.Button(value=text("download_docx", lang), interactive=some),
+            w.clear: gr.Button(value=text("clear", lang), interactive=some),
+        }
+
+    def _language(self, choice: str, request: gr.Request | None) -> Language:
+        header = request.headers.get("accept-language", "") if request else ""
+        return browser_language(header) if choice == AUTO else as_language(choice)
+
+    def _mine_choices(self, owner: Owner) -> list[tuple[str, str]]:
+        """The owner's uploads (to remove or publish) and uploads in progress (to cancel)."""
+        active = [s.job for s in self.intake.statuses(owner) if s.job.active]
+        return [
+            *((render.visible(u.name), UPLOAD_PREFIX + u.id) for u in self.workspace.uploads.live(owner)),
+            *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
+        ]
+
+    def _mine(self, owner: Owner) -> gr.Dropdown:
+        return gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)], value="")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
+def _drop(received: Path) -> None:
+    """Delete the web server's copy of an upload (taken, or refused) and its folder, so no URL
+    of Gradio's file route serves it any longer."""
+    if not _within(received, Path(gr.utils.get_upload_folder())):
+        return
+    received.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: another session uploaded the same file
+        received.parent.rmdir()

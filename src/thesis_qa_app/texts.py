@@ -1,0 +1,448 @@
+"""Every text the app shows, in Kazakh, Russian and English, and error messages by error code.
+
+`text(key, lang, **params)` formats one entry; `error_text(lang, code, params)` says what a
+`ThesisQAError` means in the user's language (its English `str()` is for logs only).
+"""
+
+from __future__ import annotations
+
+from thesis_qa.ingest import SUPPORTED_SUFFIXES
+from thesis_qa.text.language import Language
+
+LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
+SUPPORTED_TYPES = " ".join(SUPPORTED_SUFFIXES)
+AUTO = "auto"
+LANGUAGE_CHOICES = [("Auto", AUTO), ("Қазақша", "kk"), ("Русский", "ru"), ("English", "en")]
+LANGUAGE_LABEL = "Тіл · Язык · Language"
+EXAMPLES = [
+    "Кулик сипаттаған тәртіптің белгілері қандай?",
+    "Саяси модернизация дегеніміз не?",
+    "Что такое политическая модернизация?",
+    "Какие страны приводятся как пример трансформации после фашистского и нацистского режимов?",
+]
+
+TEXTS: dict[str, dict[Language, str]] = {
+    "title": {"kk": "Диссертация бойынша сұрақ-жауап", "ru": "Вопросы по диссертации", "en": "Thesis QA"},
+    "subtitle": {
+        "kk": "Қазақша, орысша немесе ағылшынша сұраңыз: жауап тұрған үзінді, сөйлем және бөлім көрсетіледі.",
+        "ru": "Спрашивайте на казахском, русском или английском: вы увидите фрагмент, предложение и раздел с ответом.",
+        "en": "Ask in Kazakh, Russian or English and see where the answer is: the passage, the sentence, its section.",
+    },
+    "welcome": {
+        "kk": "Сұрағыңызды төменде жазыңыз немесе үлгілердің бірін таңдаңыз.",
+        "ru": "Напишите вопрос ниже или выберите один из примеров.",
+        "en": "Type a question below or pick one of the examples.",
+    },
+    "question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
+    "question_placeholder": {
+        "kk": "Сұрағыңызды жазып, Enter басыңыз…",
+        "ru": "Введите вопрос и нажмите Enter…",
+        "en": "Type your question and press Enter…",
+    },
+    "ask": {"kk": "Сұрау", "ru": "Спросить", "en": "Ask"},
+    "examples": {"kk": "Сұрақ үлгілері", "ru": "Примеры вопросов", "en": "Example questions"},
+    "document": {"kk": "Құжат", "ru": "Документ", "en": "Document"},
+    "all_documents": {"kk": "Барлық құжаттар", "ru": "Все документы", "en": "All documents"},
+    "top_k": {"kk": "Үзінділер саны", "ru": "Сколько фрагментов показать", "en": "Passages to show"},
+    "upload": {"kk": "Құжат жүктеу", "ru": "Загрузить документ", "en": "Upload a document"},
+    "upload_limit": {
+        "kk": "{types} файлдары, {mb} МБ-қа дейін.",
+        "ru": "Файлы {types}, до {mb} МБ.",
+        "en": "{types} files, up to {mb} MB.",
+    },
+    "upload_done": {
+        "kk": "«{name}» индекстелді ({passages} үзінді): сұрақтарға енді ол да жауап береді.",
+        "ru": "«{name}» проиндексирован (фрагментов: {passages}): теперь он тоже отвечает на вопросы.",
+        "en": "“{name}” is indexed ({passages} passages): questions now search it too.",
+    },
+    "not_answered": {
+        "kk": "Диссертацияда бұл сұраққа жауап жоқ.",
+        "ru": "В диссертации нет ответа на этот вопрос.",
+        "en": "The thesis does not answer this.",
+    },
+    "closest": {
+        "kk": "Ең жақын үзінділер ({n}): өзіңіз тексеріңіз",
+        "ru": "Ближайшие фрагменты ({n}): проверьте сами",
+        "en": "The closest passages ({n}), to check yourself",
+    },
+    "confidence": {"kk": "сенімділік", "ru": "уверенность", "en": "confidence"},
+    "uploads_private_browser": {
+        "kk": "Жүктелген құжаттарды тек сіз көресіз; олар {hours} сағаттан кейін өшіріледі.",
+        "ru": "Загруженные документы видите только вы; они удаляются через {hours} ч.",
+        "en": "Only you see your uploads; they are deleted after {hours} h.",
+    },
+    "uploads_private_account": {
+        "kk": "Жүктелген құжаттарды тек сіз көресіз; оларды өзіңіз өшіргенше сақталады.",
+        "ru": "Загруженные документы видите только вы; они хранятся, пока вы их не удалите.",
+        "en": "Only you see your uploads; they stay until you remove them.",
+    },
+    "signed_in": {
+        "kk": "Кірген: {name} ({role}) · [Шығу](logout)",
+        "ru": "Вход выполнен: {name} ({role}) · [Выйти](logout)",
+        "en": "Signed in as {name} ({role}) · [Log out](logout)",
+    },
+    "job_queued": {
+        "kk": "«{name}»: кезекте, {position}-орын, {eta}",
+        "ru": "«{name}»: в очереди, место {position}, {eta}",
+        "en": "“{name}”: queued, position {position}, {eta}",
+    },
+    "job_reading": {
+        "kk": "«{name}»: файл оқылуда…",
+        "ru": "«{name}»: читаю файл…",
+        "en": "“{name}”: reading the file…",
+    },
+    "job_running": {
+        "kk": "«{name}»: индекстелуде, {percent}%, қалды: {eta}",
+        "ru": "«{name}»: индексирую, {percent}%, осталось {eta}",
+        "en": "“{name}”: indexing, {percent}%, {eta} left",
+    },
+    "job_cancelled": {"kk": "«{name}»: тоқтатылды.", "ru": "«{name}»: отменено.", "en": "“{name}”: cancelled."},
+    "publish_queued": {
+        "kk": "«{name}» кітапханаға қосылуда…",
+        "ru": "«{name}» добавляется в библиотеку…",
+        "en": "Adding “{name}” to the library…",
+    },
+    "publish_done": {
+        "kk": "«{name}» енді кітапханада: оны барлығы көреді.",
+        "ru": "«{name}» теперь в библиотеке: его видят все.",
+        "en": "“{name}” is now in the library, for everyone.",
+    },
+    "eta_minutes": {"kk": "шамамен {n} мин", "ru": "примерно {n} мин", "en": "about {n} min"},
+    "eta_soon": {"kk": "1 минуттан аз", "ru": "меньше минуты", "en": "under a minute"},
+    "mine": {"kk": "Менің құжаттарым", "ru": "Мои документы", "en": "My uploads"},
+    "remove": {"kk": "Өшіру / тоқтату", "ru": "Удалить / отменить", "en": "Remove / cancel"},
+    "publish": {"kk": "Кітапханаға қосу", "ru": "Добавить в библиотеку", "en": "Add to the library"},
+    "removed": {"kk": "«{name}» өшірілді.", "ru": "«{name}» удалён.", "en": "“{name}” removed."},
+    "choose_upload": {
+        "kk": "Алдымен құжатты таңдаңыз.",
+        "ru": "Сначала выберите документ.",
+        "en": "Choose one of your uploads first.",
+    },
+    "lookup": {
+        "kk": "Жылдам іздеу: сөз, есім, жыл",
+        "ru": "Быстрый поиск: слово, имя, год",
+        "en": "Quick lookup: a word, a name, a year",
+    },
+    "lookup_placeholder": {"kk": "Мысалы: Хантингтон", "ru": "Например: Хантингтон", "en": "e.g. Хантингтон"},
+    "find": {"kk": "Табу", "ru": "Найти", "en": "Find"},
+    "lookup_header": {
+        "kk": "«{word}»: {n} үзіндіде кездеседі",
+        "ru": "«{word}»: встречается во фрагментах: {n}",
+        "en": "“{word}”: found in passages: {n}",
+    },
+    "lookup_shown": {
+        "kk": "(алғашқы {shown} көрсетілген)",
+        "ru": "(показаны первые {shown})",
+        "en": "(the first {shown} shown)",
+    },
+    "lookup_none": {
+        "kk": "«{word}» құжаттарда кездеспейді.",
+        "ru": "«{word}» в документах не встречается.",
+        "en": "“{word}” does not occur in the documents.",
+    },
+    "answer_header": {
+        "kk": "Ең сәйкес {n} үзінді",
+        "ru": "Наиболее подходящие фрагменты: {n}",
+        "en": "The {n} best passages",
+    },
+    "nothing_found": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
+    "toc_entry": {"kk": "Мазмұны", "ru": "Оглавление", "en": "Table of contents"},
+    "page": {"kk": "{page}-бет", "ru": "с. {page}", "en": "p. {page}"},
+    "context": {"kk": "Алдындағы және кейінгі мәтін", "ru": "Текст до и после", "en": "Text before and after"},
+    "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
+    "after": {"kk": "Кейін", "ru": "После", "en": "After"},
+    "tab_lookup": {"kk": "Іздеу", "ru": "Поиск", "en": "Lookup"},
+    "tab_collection": {"kk": "Жинақ ({n})", "ru": "Подборка ({n})", "en": "Collection ({n})"},
+    "tab_documents": {"kk": "Құжаттар", "ru": "Документы", "en": "Documents"},
+    "nav": {"kk": "Бет бөлімдері", "ru": "Разделы страницы", "en": "Parts of the page"},
+    "nav_ask": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Ask"},
+    "pin": {"kk": "Жинаққа", "ru": "В подборку", "en": "Pin"},
+    "pinned": {
+        "kk": "Жинаққа қосылды: {place}. Жинақта {n} үзінді.",
+        "ru": "Добавлено в подборку: {place}. Фрагментов в подборке: {n}.",
+        "en": "Pinned: {place}. The collection holds {n} passages.",
+    },
+    "already_pinned": {
+        "kk": "Бұл үзінді жинақта бар.",
+        "ru": "Этот фрагмент уже в подборке.",
+        "en": "This passage is already in the collection.",
+    },
+    "pin_gone": {
+        "kk": "Бұл үзінді енді қолжетімсіз; сұрақты қайта қойыңыз.",
+        "ru": "Этот фрагмент больше недоступен; задайте вопрос ещё раз.",
+        "en": "That passage is no longer available; ask again.",
+    },
+    "collection_full": {
+        "kk": "Жинақ толы ({n} үзінді): алдымен біреуін алып тастаңыз.",
+        "ru": "Подборка заполнена ({n} фрагментов): сначала уберите один.",
+        "en": "The collection is full ({n} passages): remove one first.",
+    },
+    "collection_empty": {
+        "kk": "Жинақ бос. Жауаптар мен іздеу нәтижелеріндегі «+ Жинаққа» батырмасымен үзінді қосыңыз.",
+        "ru": "Подборка пуста. Добавляйте фрагменты кнопкой «+ В подборку» в ответах и результатах поиска.",
+        "en": "The collection is empty. Add passages with the “+ Pin” button of an answer or a lookup.",
+    },
+    "collection_help": {
+        "kk": "Оқытушыларға: таңдалған үзінділер сілтемелерімен; ретін өзгертуге, Word не Markdown етіп алуға болады.",
+        "ru": "Для преподавателей: выбранные фрагменты со ссылками; их можно переставить, скачать в Word или Markdown.",
+        "en": "For lecturers: the passages you pinned, with references; reorder them and download as Word or Markdown.",
+    },
+    "move_up": {"kk": "Жоғары", "ru": "Выше", "en": "Move up"},
+    "move_down": {"kk": "Төмен", "ru": "Ниже", "en": "Move down"},
+    "remove_pin": {"kk": "Алып тастау", "ru": "Убрать", "en": "Remove"},
+    "pin_removed": {"kk": "Жинақтан алынды.", "ru": "Убрано из подборки.", "en": "Removed from the collection."},
+    "download_md": {"kk": "Markdown жүктеп алу", "ru": "Скачать Markdown", "en": "Download Markdown"},
+    "download_docx": {"kk": "Word (.docx) жүктеп алу", "ru": "Скачать Word (.docx)", "en": "Download Word (.docx)"},
+    "clear": {"kk": "Жинақты тазалау", "ru": "Очистить подборку", "en": "Clear the collection"},
+    "md_title": {"kk": "Диссертациядан үзінділер", "ru": "Фрагменты диссертации", "en": "Passages from the thesis"},
+    "md_question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
+    "md_document": {"kk": "Құжат", "ru": "Документ", "en": "Document"},
+    "md_section": {"kk": "Бөлім", "ru": "Раздел", "en": "Section"},
+    "md_paragraph": {"kk": "Абзац", "ru": "Абзац", "en": "Paragraph"},
+    "md_page": {"kk": "Бет", "ru": "Страница", "en": "Page"},
+}
+
+ERRORS: dict[str, dict[Language, str]] = {
+    "question_empty": {
+        "kk": "Сұрақ бос сияқты. Оны сөзбен жазып көріңіз, мысалы: «Саяси модернизация дегеніміз не?»",
+        "ru": "Похоже, вопрос пустой. Напишите его словами, например: «Что такое политическая модернизация?»",
+        "en": "The question seems empty. Try asking in words, e.g. “What is political modernization?”",
+    },
+    "load_unsupported": {
+        "kk": "«{name}»: бұл файл түрі қолдау таппайды. Мына түрлер қабылданады: {types}.",
+        "ru": "«{name}»: этот тип файла не поддерживается. Подходят: {types}.",
+        "en": "“{name}”: this file type is not supported. Use {types}.",
+    },
+    "load_too_big": {
+        "kk": "«{name}» тым үлкен: шегі {limit_mb} МБ.",
+        "ru": "Файл «{name}» слишком большой: предел {limit_mb} МБ.",
+        "en": "“{name}” is too big: the limit is {limit_mb} MB.",
+    },
+    "load_encoding": {
+        "kk": "«{name}» мәтінінің кодтауы танылмады (UTF-8, UTF-16, Windows-1251 немесе KZ-1048 керек).",
+        "ru": "Не удалось определить кодировку «{name}» (нужна UTF-8, UTF-16, Windows-1251 или KZ-1048).",
+        "en": "“{name}”: unknown text encoding (use UTF-8, UTF-16, Windows-1251 or KZ-1048).",
+    },
+    "load_broken": {
+        "kk": "«{name}» файлы зақымдалған немесе оқылмайды.",
+        "ru": "Файл «{name}» повреждён или не читается.",
+        "en": "“{name}” is damaged or cannot be read.",
+    },
+    "load_encrypted": {
+        "kk": "«{name}» PDF файлы құпиясөзбен қорғалған.",
+        "ru": "PDF «{name}» защищён паролем.",
+        "en": "“{name}” is a password-protected PDF.",
+    },
+    "load_no_text_layer": {
+        "kk": "«{name}» ішінде мәтін қабаты жоқ (сканер болуы мүмкін; OCR қолдау таппайды).",
+        "ru": "В «{name}» нет текстового слоя (возможно, это скан; OCR не поддерживается).",
+        "en": "“{name}” has no text layer (a scan? OCR is not supported).",
+    },
+    "load_empty": {
+        "kk": "«{name}» ішінде мәтін табылмады.",
+        "ru": "В «{name}» не найден текст.",
+        "en": "No text found in “{name}”.",
+    },
+    "load_binary": {
+        "kk": "«{name}» мәтіндік файл емес.",
+        "ru": "«{name}» не является текстовым файлом.",
+        "en": "“{name}” is not a text file.",
+    },
+    "load_missing": {
+        "kk": "«{name}» файлы ашылмады. Қайта жүктеп көріңіз.",
+        "ru": "Не удалось открыть «{name}». Попробуйте загрузить ещё раз.",
+        "en": "“{name}” could not be opened. Try uploading it again.",
+    },
+    "load_too_much_text": {
+        "kk": "«{name}» ішінде бір жүктеуге тым көп мәтін бар (шегі {limit} таңба).",
+        "ru": "В «{name}» слишком много текста для одной загрузки (предел {limit} символов).",
+        "en": "“{name}” holds too much text for one upload (the limit is {limit} characters).",
+    },
+    "load_too_many_passages": {
+        "kk": "«{name}» тым көп үзіндіге бөлінеді (шегі {limit}).",
+        "ru": "«{name}» делится на слишком много фрагментов (предел {limit}).",
+        "en": "“{name}” makes too many passages for one upload (the limit is {limit}).",
+    },
+    "load_too_many_pages": {
+        "kk": "«{name}» беттері тым көп (шегі {limit}).",
+        "ru": "В «{name}» слишком много страниц (предел {limit}).",
+        "en": "“{name}” has too many pages (the limit is {limit}).",
+    },
+    "load_too_many_entries": {
+        "kk": "«{name}» ішінде файлдар тым көп ({limit}-ден астам): Word құжатына ұқсамайды.",
+        "ru": "В «{name}» слишком много вложенных файлов (больше {limit}): это не похоже на документ Word.",
+        "en": "“{name}” holds too many files (over {limit}) to be a Word document.",
+    },
+    "load_unpacks_too_big": {
+        "kk": "«{name}» ашылғанда тым үлкен болып шығады (шегі {limit_mb} МБ); сығылған бомба болуы мүмкін.",
+        "ru": "«{name}» при распаковке слишком велик (предел {limit_mb} МБ); возможно, это «zip-бомба».",
+        "en": "“{name}” unpacks to more than {limit_mb} MB (a compression bomb?).",
+    },
+    "load_unsafe_xml": {
+        "kk": "«{name}» ішінде Word жазбайтын қауіпті XML бар; файл қабылданбады.",
+        "ru": "«{name}» содержит небезопасный XML, какого Word не пишет; файл отклонён.",
+        "en": "“{name}” contains unsafe XML that Word never writes; it was refused.",
+    },
+    "quota_files": {
+        "kk": "Ең көбі {limit} құжат сақтауға болады: алдымен біреуін өшіріңіз.",
+        "ru": "Можно хранить не больше {limit} документов: сначала удалите один.",
+        "en": "You can keep at most {limit} uploads: remove one first.",
+    },
+    "quota_mb": {
+        "kk": "Құжаттарыңыздың жалпы көлемі {limit} МБ-тан аспауы керек: алдымен біреуін өшіріңіз.",
+        "ru": "Ваши документы могут занимать не больше {limit} МБ: сначала удалите один.",
+        "en": "Your uploads can take at most {limit} MB: remove one first.",
+    },
+    "quota_passages": {
+        "kk": "«{name}» {passages} үзіндіге бөлінеді; құжаттарыңызда барлығы {limit} үзіндіден аспауы керек.",
+        "ru": "«{name}» делится на {passages} фрагментов; во всех ваших документах их может быть не больше {limit}.",
+        "en": "“{name}” makes {passages} passages; all your uploads together may hold {limit}.",
+    },
+    "upload_memory": {
+        "kk": "«{name}» ашылғанда тым үлкен болып шықты (сығылған бомба болуы мүмкін); индекстелмеді.",
+        "ru": "«{name}» после распаковки оказался слишком большим (возможно, это «zip-бомба»); не проиндексирован.",
+        "en": "“{name}” is far too large once unpacked (a compression bomb?); it was not indexed.",
+    },
+    "upload_failed": {
+        "kk": "«{name}» индекстелмеді ({detail}).",
+        "ru": "«{name}» не удалось проиндексировать ({detail}).",
+        "en": "“{name}” could not be indexed ({detail}).",
+    },
+    "upload_crashed": {
+        "kk": "«{name}» индекстеу күтпеген жерден тоқтады; қайталап көріңіз.",
+        "ru": "Индексирование «{name}» неожиданно прервалось; попробуйте ещё раз.",
+        "en": "Indexing “{name}” stopped unexpectedly; try again.",
+    },
+    "upload_worker": {
+        "kk": "Индекстеу процесі іске қосылмады; кейінірек қайталап көріңіз.",
+        "ru": "Процесс индексирования не запустился; попробуйте позже.",
+        "en": "The indexing process could not start; try again later.",
+    },
+    "upload_unknown": {
+        "kk": "Бұл құжат енді жоқ.",
+        "ru": "Этого документа больше нет.",
+        "en": "That upload no longer exists.",
+    },
+    "upload_gone": {
+        "kk": "Файл қабылданбады; қайта жүктеңіз.",
+        "ru": "Файл не получен; загрузите его ещё раз.",
+        "en": "The file did not arrive; upload it again.",
+    },
+    "not_allowed": {
+        "kk": "Кітапханаға тек оқытушылар мен әкімшілер құжат қоса алады.",
+        "ru": "Добавлять документы в библиотеку могут только преподаватели и администраторы.",
+        "en": "Only lecturers and admins can add documents to the library.",
+    },
+    "lookup_common": {
+        "kk": "«{query}» тек жалпы сөздерден тұрады: есім, термин немесе жыл іздеп көріңіз.",
+        "ru": "«{query}» состоит только из служебных слов: ищите имя, термин или год.",
+        "en": "“{query}” holds only common words: look up a name, a term or a year.",
+    },
+    "doc_unknown": {
+        "kk": "«{name}» деген құжат жоқ (тізімі: /documents).",
+        "ru": "Документа «{name}» нет (список: /documents).",
+        "en": "There is no document called “{name}” (see /documents).",
+    },
+    "bad_question": {
+        "kk": "Сұрақ мәтін болуы керек.",
+        "ru": "Вопрос должен быть текстом.",
+        "en": "The question must be text.",
+    },
+    "bad_k": {
+        "kk": "k — 1-ден {max}-ге дейінгі бүтін сан болуы керек.",
+        "ru": "k должно быть целым числом от 1 до {max}.",
+        "en": "k must be a whole number from 1 to {max}.",
+    },
+    "bad_doc": {
+        "kk": "doc — құжат атауы (мәтін) болуы керек.",
+        "ru": "doc должно быть названием документа (текстом).",
+        "en": "doc must be a document name (text).",
+    },
+    "bad_language": {
+        "kk": "language мәні: auto, kk, ru немесе en.",
+        "ru": "language должно быть одним из: auto, kk, ru, en.",
+        "en": "language must be one of auto, kk, ru, en.",
+    },
+    "bad_history": {
+        "kk": "history — алдыңғы сұрақтар тізімі (мәтін) болуы керек.",
+        "ru": "history должно быть списком предыдущих вопросов (текстом).",
+        "en": "history must be a list of earlier questions (text).",
+    },
+    "request_too_large": {
+        "kk": "Сұраныс тым үлкен.",
+        "ru": "Слишком большой запрос.",
+        "en": "The request is too large.",
+    },
+    "store_damaged": {
+        "kk": "Индекс зақымдалған және қайта құрылады. Сәлден соң қайталап көріңіз.",
+        "ru": "Индекс повреждён и будет перестроен. Повторите чуть позже.",
+        "en": "The index is damaged and will be rebuilt. Try again in a moment.",
+    },
+    "store_missing": {
+        "kk": "Индекс табылмады.",
+        "ru": "Индекс не найден.",
+        "en": "The index was not found.",
+    },
+    "store_readonly": {
+        "kk": "Индекс қалтасына жазу мүмкін емес, құжат қосылмады.",
+        "ru": "Папка индекса недоступна для записи, документ не добавлен.",
+        "en": "The index folder is read-only; the document was not added.",
+    },
+    "store_unreachable": {
+        "kk": "Дерекқорға қосылу мүмкін болмады; сәлден соң қайталап көріңіз.",
+        "ru": "Не удаётся подключиться к базе данных; попробуйте ещё раз чуть позже.",
+        "en": "The database cannot be reached; please try again in a moment.",
+    },
+    "model_load": {
+        "kk": "Модель жүктелмеді.",
+        "ru": "Не удалось загрузить модель.",
+        "en": "The model could not be loaded.",
+    },
+    "error": {
+        "kk": "Әрекет орындалмады ({detail}).",
+        "ru": "Не удалось выполнить действие ({detail}).",
+        "en": "That did not work ({detail}).",
+    },
+}
+
+
+class _Params(dict[str, object]):
+    """Format parameters where a missing one reads as empty instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def text(key: str, lang: Language, **params: object) -> str:
+    return TEXTS[key][lang].format_map(_Params(params))
+
+
+def error_text(lang: Language, code: str, params: dict[str, object], detail: str = "") -> str:
+    """The message for an error `code` (e.g. "load_too_big") in `lang`; large numbers grouped
+    the way the language writes them (5 000 000, 5,000,000)."""
+    entry = ERRORS.get(code) or ERRORS["error"]
+    shown = {key: _grouped(value, lang) for key, value in params.items()}
+    return entry[lang].format_map(_Params({"types": SUPPORTED_TYPES, "detail": detail, **shown}))
+
+
+def _grouped(value: object, lang: Language) -> object:
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) < 10_000:
+        return value
+    return f"{value:,}".replace(",", "," if lang == "en" else "\u00a0")
+
+
+def as_language(value: str | None, default: Language = "kk") -> Language:
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return default
+
+
+def browser_language(accept_language: str) -> Language:
+    """The first of kk/ru/en in an Accept-Language header ("ru-RU,ru;q=0.9,en;q=0.8" -> "ru");
+    Kazakh when none is listed."""
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return as_language(code)
+    return "kk"

@@ -1,0 +1,113 @@
+"""The components of the page that events read or relabel, and their texts in each language."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, fields
+
+import gradio as gr
+from gradio.components import Component
+
+from thesis_qa.config import Settings
+from thesis_qa.service.owners import Owner
+from thesis_qa.text.language import Language
+from thesis_qa_app.render import visible
+from thesis_qa_app.texts import SUPPORTED_TYPES, text
+
+
+@dataclass
+class Widgets:
+    """Every component the handlers read or relabel."""
+
+    ui_lang: gr.Textbox
+    messages: gr.State
+    asked: gr.State
+    shown: gr.State
+    header: gr.Markdown
+    nav: gr.HTML
+    language: gr.Radio
+    chat: gr.Chatbot
+    question: gr.Textbox
+    ask: gr.Button
+    examples: gr.Dataset
+    lookup_tab: gr.Tab
+    collection_tab: gr.Tab
+    documents_tab: gr.Tab
+    document: gr.Dropdown
+    top_k: gr.Slider
+    upload: gr.UploadButton
+    upload_note: gr.Markdown
+    upload_message: gr.Markdown
+    upload_jobs: gr.Markdown
+    mine: gr.Dropdown
+    remove: gr.Button
+    publish: gr.Button
+    timer: gr.Timer
+    lookup: gr.Textbox
+    find: gr.Button
+    lookup_results: gr.HTML
+    pin_bridge: gr.HTML
+    pin_status: gr.HTML
+    collection: gr.HTML
+    download_md: gr.Button
+    download_docx: gr.Button
+    clear: gr.Button
+    export_payload: gr.Textbox
+
+    def labelled(self) -> list[Component]:
+        """The components `relabel` and the page's opening update."""
+        skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results"}
+        return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
+
+
+def relabel(
+    w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings
+) -> dict[Component, object]:
+    """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
+    buttons are set with the collection: `Handlers._collection_view`)."""
+    privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"
+    hours = f"{settings.upload_lifetime_hours:g}"
+    limit = text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb)
+    note = f"{limit} {text(privacy, lang, hours=hours)}"
+    header = f"# {text('title', lang)}\n{text('subtitle', lang)}"
+    if not owner.anonymous:
+        header += "\n\n" + visible(text("signed_in", lang, name=owner.name, role=owner.role))
+    return {
+        w.ui_lang: lang,
+        w.header: header,
+        w.nav: nav_html(lang),
+        w.chat: gr.Chatbot(placeholder=text("welcome", lang)),
+        w.question: gr.Textbox(label=text("question", lang), placeholder=text("question_placeholder", lang)),
+        w.ask: gr.Button(value=text("ask", lang)),
+        w.examples: gr.Dataset(label=text("examples", lang)),
+        w.lookup_tab: gr.Tab(label=text("tab_lookup", lang)),
+        w.documents_tab: gr.Tab(label=text("tab_documents", lang)),
+        w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
+        w.top_k: gr.Slider(label=text("top_k", lang)),
+        w.upload: gr.UploadButton(label=text("upload", lang)),
+        w.upload_note: note,
+        w.mine: gr.Dropdown(label=text("mine", lang)),
+        w.remove: gr.Button(value=text("remove", lang)),
+        w.publish: gr.Button(value=text("publish", lang)),
+        w.lookup: gr.Textbox(label=text("lookup", lang), placeholder=text("lookup_placeholder", lang)),
+        w.find: gr.Button(value=text("find", lang)),
+        w.pin_status: "",
+    }
+
+
+NAV_TARGETS = (("nav_ask", "question"), ("tab_lookup", "lookup"), ("tab_collection", "collection"),
+               ("tab_documents", "documents"))  # fmt: skip
+
+
+def nav_html(lang: Language) -> str:
+    """The phone's menu: links to the question box and to each tab (the page selects the tab)."""
+    links = "".join(
+        f'<a href="#{target}" data-go="{target}">{html.escape(text(key, lang, n="").replace(" ()", ""))}</a>'
+        for key, target in NAV_TARGETS
+    )
+    return f'<nav aria-label="{html.escape(text("nav", lang))}">{links}</nav>'
+
+
+def document_choices(documents: list[str], lang: Language) -> list[tuple[str, str]]:
+    """ "All documents" (value "") and then each document by name."""
+    return [(text("all_documents", lang), ""), *((visible(name), name) for name in documents)]
