@@ -30,6 +30,31 @@ from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.indexing import build_index
 from thesis_qa.storage.embedded import create_database
 
+# Test tiers: a test is marked by what it needs, from the fixtures it uses (and every test
+# under tests/app/ starts a server). `scripts/test --fast` runs what needs none of
+# server, browser, postgres, libreoffice; `model` tests load the real bundled model.
+TIERS = {
+    "model": {"embedder", "app_embedder", "searcher", "thesis_index", "thesis_index_folder", "thesis_library_folder",
+              "cli_env_with_thesis", "thesis_form_searchers"},
+    "server": {"server", "server_url", "client", "library_copy", "owner_folders"},
+    "browser": {"browser", "other_browser", "page", "other_page", "chromium", "axe_source"},
+    "postgres": {"postgres_server", "postgres_url"},
+    "libreoffice": {"thesis_files", "thesis_forms", "thesis_form_passages", "thesis_form_searchers"},
+}
+NEEDS = {"server": "model", "libreoffice": None, "browser": "server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the tiers its fixtures (or its folder) put it in."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        tiers = {tier for tier, fixtures in TIERS.items() if used & fixtures}
+        if "tests/app/" in item.nodeid or item.nodeid.startswith("app/"):
+            tiers |= {"server", "model"}
+        tiers |= {NEEDS[t] for t in tiers if NEEDS.get(t)}
+        for tier in sorted(tiers):
+            item.add_marker(tier)
+
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
