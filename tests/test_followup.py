@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.followup import needs_context, with_context
-from thesis_qa.retrieval.question import read_question
+from thesis_qa.retrieval.followup import needs_context
+from thesis_qa.retrieval.question import read
 
 
 @pytest.mark.parametrize(
@@ -42,14 +42,14 @@ def test_a_question_that_stands_alone_needs_none(question):
 
 
 def test_a_follow_up_borrows_the_words_of_the_question_it_continues():
-    asked = with_context(read_question("Ал оны кім ұсынған?"), ["Вестернизация деген не?"])
+    asked = read("Ал оны кім ұсынған?", ["Вестернизация деген не?"])
     assert asked.context == "Вестернизация деген не?"
     assert "вестер" in asked.context_keys and "оны" not in asked.keys
 
 
 def test_a_chain_of_follow_ups_reaches_back_to_the_question_that_named_the_topic():
     history = ["Дарендорф қандай қауіптерді атады?", "Ал олардың біріншісі қандай?"]
-    asked = with_context(read_question("Оны кім қайталады?"), history)
+    asked = read("Оны кім қайталады?", history)
     assert asked.context.startswith("Дарендорф")
 
 

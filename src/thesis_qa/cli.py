@@ -18,12 +18,10 @@ from typing import Any
 
 import click
 
+from thesis_qa import Answer, Mode, load_document, render_terminal
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.ingest import load_document
-from thesis_qa.retrieval.answer import Answer
-from thesis_qa.retrieval.highlight import render_terminal
-from thesis_qa.retrieval.search import Mode
+from thesis_qa.limits import DEFAULT_K, MAX_K
 from thesis_qa.service.accounts import ROLES, Accounts, UsersFile, UsersRecord, exposure_problem
 from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
 from thesis_qa.service.workspace import Workspace
@@ -34,7 +32,7 @@ _FLAG_TYPES: dict[str, Any] = {
     "users_file": click.Path(dir_okay=False, path_type=Path),
     "port": click.IntRange(1, 65535),
     "max_upload_mb": click.IntRange(1, 1024),
-    "top_k": click.IntRange(1, 50),
+    "top_k": click.IntRange(1, MAX_K),
     "upload_lifetime_hours": click.FloatRange(min=0.0, min_open=True),
     "quota_files": click.IntRange(1),
     "quota_mb": click.IntRange(1),
@@ -145,7 +143,9 @@ def index_command(paths: tuple[Path, ...], verify: bool, **options: Any) -> None
 
 @main.command("ask")
 @click.argument("question", required=False)
-@click.option("--top-k", "-k", type=click.IntRange(1, 50), default=None, help="Passages to return [default: 3]")
+@click.option(
+    "--top-k", "-k", type=click.IntRange(1, MAX_K), default=None, help=f"Passages to return [default: {DEFAULT_K}]"
+)
 @click.option("--doc", default=None, help="Only search the document with this name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text")
 @click.option(

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from thesis_qa.embedding.bundled import BUNDLED_MODEL
+from thesis_qa.limits import DEFAULT_K
 
 DEFAULT_INDEX = "thesis"
 
@@ -56,7 +57,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     max_upload_mb: int = 20
-    top_k: int = 3
+    top_k: int = DEFAULT_K
     user: str = ""  # with `password`, the app asks for a login (set both for a network deployment)
     password: str = ""
     share: bool = False  # a public gradio.live link; never unless asked
@@ -145,7 +146,7 @@ SERVER_OPTIONS = (
     Option("host", "Address to bind [default: 127.0.0.1]"),
     Option("port", "Port to listen on [default: 7860]"),
     Option("max_upload_mb", "Largest upload accepted, in MB [default: 20]"),
-    Option("top_k", "Passages shown per answer [default: 3]"),
+    Option("top_k", f"Passages shown per answer [default: {DEFAULT_K}]"),
     Option("users_file", "Accounts file (thesis-qa users) [default: <index-dir>/users.json]"),
     Option("upload_lifetime_hours", "Hours an anonymous upload is kept [default: 24]"),
     Option("quota_files", "Uploads an owner may keep [default: 20]"),

@@ -14,13 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from thesis_qa import Answer, Hit, Language, Lookup, detect_language
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.retrieval.answer import Answer
-from thesis_qa.retrieval.lookup import Lookup
-from thesis_qa.retrieval.search import MAX_K, MAX_QUESTION_CHARS, Hit
+from thesis_qa.limits import MAX_K, MAX_QUESTION_CHARS
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
-from thesis_qa.text.language import Language, detect_language
 from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGES, as_language, error_text
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from thesis_qa.retrieval.search import Hit
+from thesis_qa import Hit, Language
 from thesis_qa.service.export import DOCX_TYPE, Excerpt, Labels, to_docx, to_markdown
 from thesis_qa.service.owners import MAX_PINS
-from thesis_qa.text.language import Language
 from thesis_qa_app.texts import text
 
 Pin = dict[str, object]

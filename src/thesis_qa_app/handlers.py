@@ -19,13 +19,13 @@ from pathlib import Path
 import gradio as gr
 from gradio.components import Component
 
+from thesis_qa import Language
 from thesis_qa.config import Settings
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Accounts, may_publish
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
-from thesis_qa.text.language import Language
 from thesis_qa_app import answers, collection, render
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text

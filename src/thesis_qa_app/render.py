@@ -20,12 +20,18 @@ import html
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from thesis_qa.document import Passage
-from thesis_qa.retrieval.highlight import answer_marks, render_html, sentence_breaks, visible_text
-from thesis_qa.retrieval.search import Hit
+from thesis_qa import (
+    Hit,
+    Language,
+    Passage,
+    answer_marks,
+    dominant_language,
+    render_html,
+    sentence_breaks,
+    visible_text,
+)
 from thesis_qa.service.export import Excerpt
 from thesis_qa.service.jobs import JobStatus
-from thesis_qa.text.language import Language, dominant_language
 from thesis_qa_app.texts import error_text, text
 
 if TYPE_CHECKING:

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from thesis_qa.ingest import SUPPORTED_SUFFIXES
-from thesis_qa.text.language import Language
+from thesis_qa import SUPPORTED_SUFFIXES, Language
 
 LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 SUPPORTED_TYPES = " ".join(SUPPORTED_SUFFIXES)

@@ -13,7 +13,7 @@ from gradio.components import Component
 from starlette.middleware import Middleware
 
 from thesis_qa.config import Settings
-from thesis_qa.retrieval.search import MAX_QUESTION_CHARS
+from thesis_qa.limits import CONCURRENT_LIGHT_EVENTS, CONCURRENT_QUESTIONS, MAX_QUESTION_CHARS, PAGE_MAX_K
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.workspace import Workspace
@@ -32,8 +32,6 @@ from thesis_qa_app.texts import (
 )
 from thesis_qa_app.widgets import Widgets
 
-SEARCH_CONCURRENCY = 16  # questions and lookups answered at once
-MAX_K = 10
 MAX_LOOKUP_CHARS = 200
 TICK_S = 1.0  # how often a page follows its uploads in progress
 # After an answer, show the question and the first (best) passage, not the end of the chat:
@@ -206,7 +204,7 @@ def build_app(workspace: Workspace, intake: Intake, accounts: Accounts, settings
     more (0.06 s of the start), and an event without a limit of its own would run one at a
     time."""
     with gr.Blocks(title="Thesis QA", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
-        register_api(workspace, accounts, settings, SEARCH_CONCURRENCY)
+        register_api(workspace, accounts, settings, CONCURRENT_QUESTIONS)
         widgets = _layout(settings)
         _wire(widgets, Handlers(workspace, intake, accounts, settings, widgets), demo)
     return demo
@@ -281,7 +279,7 @@ def _ask_box() -> dict[str, Component]:
 
 def _documents_box(settings: Settings) -> dict[str, Component]:
     document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False)
-    top_k = gr.Slider(1, MAX_K, value=min(settings.top_k, MAX_K), step=1, elem_id="top-k")
+    top_k = gr.Slider(1, PAGE_MAX_K, value=min(settings.top_k, PAGE_MAX_K), step=1, elem_id="top-k")
     upload = gr.UploadButton(elem_id="upload", file_types=SUPPORTED_TYPES.split(), type="filepath", size="md")
     gr.HTML('<p id="upload-check" class="tqa-note" role="alert"></p>', padding=False)
     parts = {
@@ -323,9 +321,9 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     can still be called through the queue, so each handler decides on the server whose data
     it may touch (thesis_qa_app.handlers)."""
     private = {"api_visibility": "private", "show_progress": "minimal"}
-    search = {"concurrency_limit": SEARCH_CONCURRENCY, "concurrency_id": "search", **private}
+    search = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "search", **private}
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
-    light = {"concurrency_limit": SEARCH_CONCURRENCY, **quiet}
+    light = {"concurrency_limit": CONCURRENT_QUESTIONS, **quiet}
     page = [*w.labelled(), w.timer]
     opened = demo.load(h.start, [w.language], page, api_name="ui_start", **light)
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
@@ -342,16 +340,16 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **light)
     lookup_io = {"inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]}
     gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
-    uploads = {"concurrency_limit": 4, "concurrency_id": "uploads", **private}
+    uploads = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "uploads", **private}
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
-    follow = {"concurrency_limit": SEARCH_CONCURRENCY, "concurrency_id": "follow", **quiet}
+    follow = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "follow", **quiet}
     follow_io = {"inputs": [w.ui_lang], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
     w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]
     w.publish.click(h.publish, [w.mine, w.ui_lang], publish_outputs, api_name="ui_publish", **uploads)
-    pins = {"concurrency_limit": 4, "concurrency_id": "pins", **quiet}
+    pins = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "pins", **quiet}
     collection_outputs = [w.collection, w.collection_tab, w.download_md, w.download_docx, w.clear, w.pin_status]
     w.pin_bridge.select(h.pin, [w.shown, w.ui_lang], collection_outputs, api_name="ui_pin", **pins)
     w.collection.select(h.change_pin, [w.ui_lang], collection_outputs, api_name="ui_change_pin", **pins)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, fields
 import gradio as gr
 from gradio.components import Component
 
+from thesis_qa import Language
 from thesis_qa.config import Settings
 from thesis_qa.service.owners import Owner
-from thesis_qa.text.language import Language
 from thesis_qa_app.render import visible
 from thesis_qa_app.texts import SUPPORTED_TYPES, text
 

@@ -6,16 +6,15 @@ or it points back with a pronoun or demonstrative ("Ал оны кім ұсын�
 лет идёт речь в его цитате?") that is not about the document itself ("осы тақырып", "this
 topic" stand on their own). Such a question is searched together with the earlier question
 it continues; any other question is searched exactly as if it were asked alone.
+`question.read` asks `context_of` which earlier questions those are.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
-from thesis_qa.retrieval.question import Question, read_question
-from thesis_qa.text.keys import PRONOUNS, terms
+from thesis_qa.text.keys import PRONOUNS
 
 # Words that open a turn continuing the previous one.
 OPENERS = frozenset("ал а и ну ещё еще and so what about also".split())
@@ -52,19 +51,16 @@ def needs_context(text: str) -> bool:
     return any(_points_back(word, padded[i], padded[i + 2]) for i, word in enumerate(words))
 
 
-def with_context(question: Question, history: Sequence[str]) -> Question:
-    """`question` with the earlier question it continues, when its form says it needs one.
+def context_of(text: str, history: Sequence[str]) -> str:
+    """The earlier questions `text` continues, joined ("" when its form says it stands alone).
 
     `history` holds cleaned earlier questions, oldest first. When the last of them is itself
     a follow-up, the one before it joins the context too."""
-    if not history or not needs_context(question.text):
-        return question
+    if not history or not needs_context(text):
+        return ""
     context = [history[-1]]
     for earlier in reversed(history[:-1]):
         if not needs_context(context[0]):
             break
         context.insert(0, earlier)
-    text = " ".join(context)
-    own = set(question.keys)
-    added = tuple(dict.fromkeys(t.key for t in terms(text, read_question(text).language) if t.key not in own))
-    return replace(question, context=text, context_keys=added)
+    return " ".join(context)

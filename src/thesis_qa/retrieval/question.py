@@ -1,5 +1,8 @@
-"""The question side of a search: a cleaned, bounded question, its language, its keys, what
-kind of question it is, and the conversation it leans on.
+"""Reading a question, in one place: `read` turns its text (and the conversation) into a
+`Question` holding all a search needs to know of it: cleaned and bounded text, language,
+keys, what kind of question it is, the earlier question it continues (`followup`), its words
+as written, and its Latin words read across scripts by the collection's `Lexicon`.
+Candidates are gathered from that and never go back to the text.
 
 A question is untrusted input of any size: it is cut to `MAX_SCAN_CHARS` before anything
 scans it, then cleaned and cut to `MAX_QUESTION_CHARS`.
@@ -10,16 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from thesis_qa.errors import ThesisQAError
+from thesis_qa.limits import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_SCAN_CHARS
+from thesis_qa.retrieval.followup import context_of
 from thesis_qa.text.keys import terms
 from thesis_qa.text.language import Language, detect_language
 from thesis_qa.text.stem import stem
+from thesis_qa.text.translit import is_latin_word
 
-MAX_QUESTION_CHARS = 1000
-MAX_SCAN_CHARS = 4 * MAX_QUESTION_CHARS  # what cleaning may look at: whitespace and controls shrink it
-MAX_HISTORY = 3  # earlier questions a follow-up may lean on
 _WORD = re.compile(r"\w+")
 
 
@@ -89,7 +93,10 @@ class Question:
     """A cleaned question with what ranking needs to know about it (no vector yet).
 
     `keys` are the question's own content keys; `context_keys` those its conversation adds
-    when it is a follow-up (`context` holds the earlier question it leans on)."""
+    when it is a follow-up (`context` holds the earlier question it leans on). `written`
+    pairs each of its own content keys, as the text gives it, with the word as written
+    (lowercase); `spelled` maps positions in `written` of Latin words the collection lacks to
+    the column of the key they meet across scripts."""
 
     text: str
     language: Language
@@ -100,6 +107,8 @@ class Question:
     asks_person: bool = False  # who, whose
     context: str = ""
     context_keys: tuple[str, ...] = ()
+    written: tuple[tuple[str, str], ...] = ()
+    spelled: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_lookup(self) -> bool:
@@ -107,21 +116,76 @@ class Question:
         return self.words <= 2
 
 
+class Lexicon(Protocol):
+    """What reading a question needs of the collection it is asked of."""
+
+    def key_at(self, column: int) -> str:
+        """The key in `column` of the collection's postings."""
+        ...
+
+    def spelled_as(self, key: str, word: str) -> int | None:
+        """The column of the key a Latin `word` (whose own `key` the collection lacks) meets
+        across scripts, or None."""
+        ...
+
+
+def read(question: str, history: Sequence[object] = (), lexicon: Lexicon | None = None) -> Question:
+    """The whole reading of a question: `history` holds the conversation's earlier questions,
+    oldest first; `lexicon`, the collection's, reads Latin words across scripts."""
+    asked = read_question(question)
+    context = context_of(asked.text, previous_questions(history))
+    if context:
+        own = set(asked.keys)
+        added = (t.key for t in terms(context, detect_language(context)) if t.key not in own)
+        asked = replace(asked, context=context, context_keys=tuple(dict.fromkeys(added)))
+    return asked if lexicon is None else _across_scripts(asked, lexicon)
+
+
 def read_question(question: str) -> Question:
-    """Clean and analyse one question (no conversation)."""
+    """Clean and analyse one question (no conversation, no collection)."""
     text = clean_question(question)
     language = detect_language(text)
-    keys = tuple(dict.fromkeys(t.key for t in terms(text, language)))
-    structural = _asks_structure(text)
+    found = terms(text, language)
+    written: dict[str, str] = {}
+    for term in found:
+        written.setdefault(term.key, text[term.start : term.end].lower())
     lower = text.lower()
     return Question(
         text,
         language,
-        keys,
+        tuple(written),
         len(_WORD.findall(text)),
-        structural,
+        _asks_structure(text),
         asks_number=bool(NUMBER_QUESTION.search(lower)),
         asks_person=bool(PERSON_QUESTION.search(lower)),
+        written=tuple(written.items()),
+    )
+
+
+def _across_scripts(asked: Question, lexicon: Lexicon) -> Question:
+    """`asked` with each Latin word the collection lacks (its own, and those of the
+    conversation it continues) replaced by the key it meets across scripts (`translit`)."""
+    spelled: dict[int, int] = {}
+    renamed: dict[str, str] = {}
+    for position, (key, word) in enumerate(asked.written):
+        column = lexicon.spelled_as(key, word) if is_latin_word(word) else None
+        if column is not None:
+            spelled[position], renamed[key] = column, lexicon.key_at(column)
+    for term in terms(asked.context) if asked.context_keys else ():
+        word = asked.context[term.start : term.end].lower()
+        if term.key in asked.context_keys and term.key not in renamed and is_latin_word(word):
+            column = lexicon.spelled_as(term.key, word)
+            if column is not None:
+                renamed[term.key] = lexicon.key_at(column)
+    if not renamed:
+        return asked
+    own = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.keys))
+    context = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.context_keys))
+    return replace(
+        asked,
+        keys=own,
+        context_keys=tuple(key for key in context if key not in own),
+        spelled=tuple(spelled.items()),
     )
 
 

@@ -27,32 +27,24 @@ from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
 from thesis_qa.index.postings import BM25, top_rows
 from thesis_qa.index.vectors import nearest, similarities
 from thesis_qa.index.vocabulary import lexical_index
+from thesis_qa.limits import CONCURRENT_QUESTIONS, MAX_K
 from thesis_qa.retrieval.features import Previous, Signals, WordMatches, question_features
-from thesis_qa.retrieval.followup import with_context
 from thesis_qa.retrieval.highlight import Span, answering_sentences
-from thesis_qa.retrieval.question import (
-    MAX_QUESTION_CHARS,
-    Question,
-    QuestionError,
-    clean_question,
-    previous_questions,
-    read_question,
-)
+from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
 from thesis_qa.text.keys import coverage, matching_spans, terms
-from thesis_qa.text.translit import Bridge, is_latin_word
+from thesis_qa.text.translit import Bridge
 
-__all__ = ["MAX_QUESTION_CHARS", "Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
+__all__ = ["Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
 
-MAX_K = 50
 CANDIDATES = 100  # per channel; the ranking is taken over their union
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
 # Questions embedded while their BM25 scores are computed; as many at once as the app serves.
-_EMBEDDING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embed-question")
+_EMBEDDING = ThreadPoolExecutor(max_workers=CONCURRENT_QUESTIONS, thread_name_prefix="embed-question")
 # A question's passage vectors, searched while its sentence vectors are.
-_PASSAGE_SEARCH = ThreadPoolExecutor(max_workers=16, thread_name_prefix="passage-search")
+_PASSAGE_SEARCH = ThreadPoolExecutor(max_workers=CONCURRENT_QUESTIONS, thread_name_prefix="passage-search")
 
 
 @dataclass(frozen=True)
@@ -176,14 +168,12 @@ class Searcher:
         """The cleaned question and every passage worth ranking for it, with their evidence."""
         clock = clock or _Stopwatch(None)
         with clock("lexical"):
-            asked = with_context(read_question(question), previous_questions(history))
-            words = _question_words(asked)
-            asked, spelled = self._across_scripts(asked, words)
+            asked = read(question, history, self)
         # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
         # where it found its answer is carried over (`Previous`).
         earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
         # The model embeds (outside the GIL) while BM25 scores the collection.
-        embedding = _EMBEDDING.submit(self._vectors, asked, words, earlier.vector if earlier else None)
+        embedding = _EMBEDDING.submit(self._vectors, asked, earlier.vector if earlier else None)
         rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
         with clock("lexical"):
             bm25 = self.lexical.scores(asked.keys)
@@ -195,7 +185,7 @@ class Searcher:
             if not asked.structural:  # contents entries and headings answer structure questions only
                 found = found[~self._is_navigation[found]]
         with clock("signals"):
-            signals = self._signals(asked, found, vector, bm25, word_vectors, spelled=spelled)
+            signals = self._signals(asked, found, vector, bm25, word_vectors)
         if earlier is not None:
             previous = Previous(earlier.question, earlier.signals, _positions(earlier.rows, found))
             signals = replace(signals, previous=previous)
@@ -217,11 +207,9 @@ class Searcher:
         row = question_features(candidates.question, candidates.signals, probabilities)
         return self.models.answerable(row)
 
-    def _vectors(
-        self, asked: Question, words: dict[str, str], context: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _vectors(self, asked: Question, context: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The question's vector (a follow-up's leans towards its earlier question's vector,
-        `context`) and one vector per question word (`words`: key -> word).
+        `context`) and one vector per word of the question as written (`asked.written`).
 
         A word whose key the collection holds takes that key's vector from the vocabulary (its
         most frequent form, embedded as a question word when the index was written): embedding
@@ -229,11 +217,11 @@ class Searcher:
         collection holds meets its own key first either way. Only the others are embedded, in
         one call with the question."""
         postings = self.lexical.postings
-        columns = [postings.column(key) for key in words]
-        unknown = [word for word, column in zip(words.values(), columns, strict=True) if column is None]
+        columns = [postings.column(key) for key, _ in asked.written]
+        unknown = [word for (_, word), column in zip(asked.written, columns, strict=True) if column is None]
         embedded = iter(self.embedder.embed_queries([asked.text, *unknown]))
         question = next(embedded)
-        word_vectors = np.zeros((len(words), len(question)), dtype=np.float32)
+        word_vectors = np.zeros((len(asked.written), len(question)), dtype=np.float32)
         for row, column in enumerate(columns):
             word_vectors[row] = next(embedded) if column is None else self.vocabulary.vectors[column]
         if context is not None:
@@ -241,31 +229,14 @@ class Searcher:
             question = blend / max(float(np.linalg.norm(blend)), 1e-12)
         return question, word_vectors
 
-    def _across_scripts(self, asked: Question, words: dict[str, str]) -> tuple[Question, dict[int, int]]:
-        """The question with each Latin word the collection lacks (its own, and those of the
-        conversation it continues) replaced by the key it meets across scripts (`translit`),
-        and those of its own words' positions among `words` with the columns of their keys."""
-        keys = self.lexical.postings.keys
-        spelled: dict[int, int] = {}
-        renamed: dict[str, str] = {}
-        for position, (key, word) in enumerate(words.items()):
-            column = self._spelled_as(key, word)
-            if column is not None:
-                spelled[position], renamed[key] = column, str(keys[column])
-        for term in terms(asked.context) if asked.context_keys else ():
-            if term.key in asked.context_keys and term.key not in renamed:
-                column = self._spelled_as(term.key, asked.context[term.start : term.end].lower())
-                if column is not None:
-                    renamed[term.key] = str(keys[column])
-        if not renamed:
-            return asked, spelled
-        own = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.keys))
-        context = tuple(dict.fromkeys(renamed.get(key, key) for key in asked.context_keys))
-        return replace(asked, keys=own, context_keys=tuple(key for key in context if key not in own)), spelled
+    def key_at(self, column: int) -> str:
+        """The key in `column` of the postings (`question.Lexicon`)."""
+        return str(self.lexical.postings.keys[column])
 
-    def _spelled_as(self, key: str, word: str) -> int | None:
-        """The column of the key a Latin word the collection lacks meets across scripts."""
-        if not is_latin_word(word) or self.lexical.postings.column(key) is not None:
+    def spelled_as(self, key: str, word: str) -> int | None:
+        """The column of the key a Latin word meets across scripts, when the collection lacks
+        its own key (`question.Lexicon`)."""
+        if self.lexical.postings.column(key) is not None:
             return None
         match = self.bridge.match(word)
         return None if match is None else match[0]
@@ -296,8 +267,6 @@ class Searcher:
         vector: np.ndarray,
         bm25: np.ndarray,
         word_vectors: np.ndarray,
-        *,
-        spelled: dict[int, int],
     ) -> Signals:
         dense_passage, dense_sentence = self._dense_scores(rows, vector)
         presence, weights, missing = self._key_presence(asked.keys, rows)
@@ -320,7 +289,7 @@ class Searcher:
             has_person=passages.has(HAS_PERSON, rows),
             length=passages.lengths[rows],
             missing_keys=missing,
-            words=self._word_matches(rows, word_vectors, spelled),
+            words=self._word_matches(rows, word_vectors, dict(asked.spelled)),
         )
 
     def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
@@ -420,14 +389,6 @@ def _positions(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.full(len(rows), -1)
     at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
     return np.where(sorted_rows[at] == rows, at, -1)
-
-
-def _question_words(asked: Question) -> dict[str, str]:
-    """The question's content words as written (lowercase), one per key: key -> word."""
-    words: dict[str, str] = {}
-    for term in terms(asked.text, asked.language):
-        words.setdefault(term.key, asked.text[term.start : term.end].lower())
-    return words
 
 
 def _weighted_share(presence: np.ndarray, weights: np.ndarray) -> np.ndarray:
