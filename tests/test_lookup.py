@@ -66,6 +66,23 @@ def test_a_phrase_finds_the_passages_holding_all_its_words(searcher):
     assert found.words == ("хантингтон", "алмонд")
 
 
+@pytest.mark.parametrize(("latin", "pattern"), [("Huntington", r"хантингтон\w*"), ("Almond", r"алмонд\w*")])
+def test_a_latin_spelling_finds_the_passages_that_write_the_name_in_cyrillic(searcher, latin, pattern):
+    found = look_up([searcher], latin, limit=100)
+
+    assert {hit.passage.id for hit in found.hits} == holding(searcher.index.passages, pattern)
+    assert found.count == len(found.hits) > 0
+    marked = {hit.passage.text[a:b].lower() for hit in found.hits for a, b in hit.terms}
+    assert marked and all(re.fullmatch(f"(?:\\w\\.)*{pattern}", word) for word in marked)
+
+
+def test_a_latin_spelling_with_a_cyrillic_word_finds_the_passages_holding_both(searcher):
+    found = look_up([searcher], "Huntington Алмонд", limit=100)
+
+    both = holding(searcher.index.passages, r"хантингтон\w*") & holding(searcher.index.passages, r"алмонд\w*")
+    assert {hit.passage.id for hit in found.hits} == both != set()
+
+
 def test_a_word_that_does_not_occur_finds_nothing(searcher):
     found = look_up([searcher], "Маркс", limit=10)
 

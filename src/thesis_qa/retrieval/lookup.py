@@ -4,6 +4,8 @@ and nothing else; the true count, however many there are.
 A word is matched by its key (`lexical.key_of`: the stem cut to a few letters), so any
 inflection counts ("Хантингтон" finds "Хантингтонның", "Қазақстан" finds "Қазақстандағы");
 a number matches as written ("1966" finds "1966" and "1966ж.", never "1967" or "19661").
+A Latin word a collection lacks is read across scripts as a question's is (`question.read`
+with the collection as its `Lexicon`): "Huntington" finds "Хантингтон" in every inflection.
 Candidates come from the index's word columns (`Searcher.rows_holding`) under the key of each
 language, since a passage's words are keyed by the stemmer of its own language; each is then
 confirmed on the passage's own text, so a word standing only in a section title does not count.
@@ -15,13 +17,13 @@ and bibliography entries; within each, in document order.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from thesis_qa.document import Passage
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.retrieval.question import clean_question
+from thesis_qa.retrieval.question import clean_question, read
 from thesis_qa.retrieval.search import Hit, Searcher
 from thesis_qa.text.keys import Term, key_of, terms
 from thesis_qa.text.language import Language, dominant_language
@@ -39,16 +41,19 @@ class NothingToLookUp(ThesisQAError):
 
 @dataclass(frozen=True)
 class Word:
-    """One word of a lookup, lowercase as written; a number must match exactly."""
+    """One word of a lookup, lowercase as written; a number must match exactly. `across`:
+    the key a Latin word meets across scripts in the collection searched (it lacks the word's
+    own key), which then stands for the word in every language."""
 
     text: str
+    across: str = ""
 
     @property
     def is_number(self) -> bool:
         return self.text.isdigit()
 
     def key(self, language: Language) -> str:
-        return key_of(self.text, language)
+        return self.across or key_of(self.text, language)
 
     def stands_as(self, term: Term, written: str, language: Language) -> bool:
         """Whether a word of a passage (its `term`, `written` as in the text) is this word."""
@@ -103,13 +108,22 @@ def _holding(
     """(sort key, passage, where the words stand) for each passage holding every word."""
     for shelf, searcher in enumerate(searchers):
         passages = searcher.index.passages
-        for row in _candidate_rows(searcher, words):
+        spelled = across_scripts(searcher, words)
+        for row in _candidate_rows(searcher, spelled):
             passage = passages[int(row)]
             if doc and passage.doc != doc:
                 continue
-            spans = standing(passage.text, words)
+            spans = standing(passage.text, spelled)
             if spans is not None:
                 yield (KIND_ORDER.get(passage.kind, 0), shelf, int(row)), passage, spans
+
+
+def across_scripts(searcher: Searcher, words: Sequence[Word]) -> list[Word]:
+    """`words` as `searcher`'s collection reads them: each Latin word it lacks with the key it
+    meets across scripts (`Word.across`), read as a question's words are."""
+    asked = read(" ".join(w.text for w in words), lexicon=searcher)
+    met = {asked.written[position][1].replace("ё", "е"): searcher.key_at(column) for position, column in asked.spelled}
+    return [replace(w, across=met.get(w.text, "")) for w in words]
 
 
 def _candidate_rows(searcher: Searcher, words: Sequence[Word]) -> np.ndarray:
