@@ -32,6 +32,8 @@ from thesis_qa.retrieval.search import Hit, Mode, Searcher
 from thesis_qa.service.indexing import Notify, add_documents, build_index, ensure_index
 from thesis_qa.service.owners import Owner, Quotas, Upload, Uploads
 from thesis_qa.storage import open_store
+from thesis_qa.study import glossary as study_glossary
+from thesis_qa.study import names as study_names
 
 ProgressBar = Callable[[int, int], None]
 OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
@@ -74,6 +76,8 @@ class Workspace:
         self._searcher_version: str | None = None
         self._checked = 0.0
         self._opened: OrderedDict[str, tuple[str, Searcher | None]] = OrderedDict()
+        # Study aids built once per index version (id of the index's passage table).
+        self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
 
     @property
     def searcher(self) -> Searcher:
@@ -162,6 +166,39 @@ class Workspace:
             return searcher.neighbours(passage.id)
         except KeyError:
             return [], []
+
+    def names(self, owner: Owner | None = None, doc: str | None = None) -> list[study_names.Entry]:
+        """The index of names and works of the library and `owner`'s uploads (or of document
+        `doc` alone), built from each index's passages once per version (thesis_qa.study.names)."""
+        shelf = self._study_shelf(owner, doc)
+        return study_names.merge(self._built(searcher, "names", doc) for searcher in shelf)  # type: ignore[misc]
+
+    def glossary(self, owner: Owner | None = None, doc: str | None = None) -> list[study_glossary.Definition]:
+        """The definitions the library's and `owner`'s documents (or document `doc`) give."""
+        shelf = self._study_shelf(owner, doc)
+        found = [d for searcher in shelf for d in self._built(searcher, "glossary", doc)]  # type: ignore[attr-defined]
+        return study_glossary.sort_glossary(found)
+
+    def _study_shelf(self, owner: Owner | None, doc: str | None) -> list[Searcher]:
+        shelf = self._shelf(owner)
+        if doc and not any(doc in names for _, names in shelf):
+            raise UnknownDocument(f"no document called '{doc}'", code="doc_unknown", name=doc)
+        return [searcher for searcher, names in shelf if not doc or doc in names]
+
+    def _built(self, searcher: Searcher, what: str, doc: str | None) -> object:
+        """Names or glossary of one index (of one document of it), cached by index version."""
+        key = (f"{what}:{doc or ''}:{searcher.index.version}", id(searcher.index))
+        with self._lock:
+            if key in self._study:
+                self._study.move_to_end(key)
+                return self._study[key]
+        passages = [p for p in searcher.index.passages if not doc or p.doc == doc]
+        built = study_names.names(passages) if what == "names" else study_glossary.glossary(passages)
+        with self._lock:
+            self._study[key] = built
+            while len(self._study) > OPEN_UPLOADS:
+                self._study.popitem(last=False)
+        return built
 
     def index_documents(self, documents: Sequence[Document]) -> None:
         """Make the library index hold exactly these documents."""
