@@ -39,7 +39,7 @@ TIERS = {
     "server": {"server", "server_url", "client", "library_copy", "owner_folders"},
     "browser": {"browser", "other_browser", "page", "other_page", "chromium", "axe_source"},
     "postgres": {"postgres_server", "postgres_url"},
-    "libreoffice": {"thesis_files", "thesis_forms", "thesis_form_passages", "thesis_form_searchers"},
+    "libreoffice": {"thesis_files", "thesis_forms", "thesis_form_passages", "thesis_form_searchers", "pdf_export"},
 }
 NEEDS = {"server": "model", "libreoffice": None, "browser": "server"}
 
@@ -187,6 +187,18 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def pdf_export(tmp_path: Path) -> Callable[[Path], Path]:
+    """The PDF LibreOffice exports from a .docx file on disk."""
+
+    def export(path: Path) -> Path:
+        if shutil.which("soffice") is None:
+            pytest.skip(f"LibreOffice is needed to export a PDF: apt-get install {SOFFICE_PACKAGE}")
+        return export_pdf(path, tmp_path)
+
+    return export
 
 
 # --- thesis-shaped documents: the same real text as .txt, .docx and LibreOffice's PDF ---

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
-PassageKind = Literal["body", "heading", "toc", "footnote", "bibliography", "table"]
+PassageKind = Literal["body", "heading", "toc", "footnote", "bibliography", "table", "caption"]
 # Kinds a loader can mark on a span of text; "body" is everything not marked.
 BlockKind = Literal["toc", "footnote", "bibliography", "table"]
 
@@ -93,7 +93,8 @@ class Document:
 @dataclass(frozen=True)
 class Passage:
     """A retrievable unit: a few sentences of one paragraph, a heading, one table-of-contents
-    entry, one footnote, one bibliography entry or table rows.
+    entry, one footnote, one bibliography entry, table rows, or the caption of a figure or
+    table (its text names which: "Рисунок 3 – …", "Кесте 8").
 
     `page` is the printed page label ("iv", "37"), `page_index` the physical 1-based page;
     both None when the source has no pages. `source_id` is the id a .jsonl line gave."""

@@ -2,13 +2,15 @@
 
 Pipeline: sentence units (`sentences.split_units`) -> units inside a block the loader marked
 (footnote, table, contents, bibliography) keep its kind -> the table of contents is found and
-cut into entries -> headings are recognised (numbered "1.1.", UPPERCASE chapter titles
-opening a line, short title lines opening a paragraph, or the hints a .docx/.md/.pdf gives)
--> paragraphs under a bibliography heading become `bibliography` entries -> paragraphs that
-repeat earlier text are dropped (the bundled file holds its text twice) -> long paragraphs are
-cut into passages of a few sentences. Every span is an exact slice of `Document.text`, and
-no passage is longer than `DEFAULT_MAX_CHARS` unless one sentence is (sentences are bounded
-by `sentences.MAX_UNIT_CHARS`).
+cut into entries -> captions of figures and tables ("Рисунок 3 – …", "Кесте 8", "Table 1")
+become `caption` passages, never headings, whatever the format hinted -> headings are
+recognised (numbered "1.1.", UPPERCASE chapter titles opening a line, short title lines
+opening a paragraph, or the hints a .docx/.md/.pdf gives; an item of a numbered list that
+runs on past 9 stays an item) -> paragraphs under a bibliography heading become
+`bibliography` entries -> paragraphs that repeat earlier text are dropped (the bundled file
+holds its text twice) -> long paragraphs are cut into passages of a few sentences. Every span
+is an exact slice of `Document.text`, and no passage is longer than `DEFAULT_MAX_CHARS`
+unless one sentence is (sentences are bounded by `sentences.MAX_UNIT_CHARS`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # bounded sentences; the bundled thesis segments exactly as in 1.
 # 3: every heading is also a passage of kind "heading" (structure questions land on it).
 # 4: a Markdown heading's passage reads without its "#" marks.
-SEGMENTER_VERSION = "4"
+# 5: captions are their own kind; a numbered list (bibliography) going past 9 stays a list;
+# "4 × 1 ГБ = 4 ГБ RAM" is no capitals title.
+SEGMENTER_VERSION = "5"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
 _MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
-_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?")
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?")  # "1981." closing a reference is a year
 _NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 # A page range as ToCs print it; "8 - 191.2." is pages 8-19 glued to section number 1.2.
 _PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|\.{4,}\s*\d{1,3}(?!\d)")
@@ -41,6 +45,19 @@ _BIBLIOGRAPHY_TITLE = re.compile(
     r"|^(\d+\.?\s*)?(литература|библиография|bibliography|references|works cited)\W*$",
     re.IGNORECASE,
 )
+# A caption opens with its label: "Рис.2.", "Рисунок 3 –", "Сурет 1 –", "Кесте 8", "Таблица
+# А.2", "Figure 1:", "1-кесте –"; after the number comes nothing, a separator, or a capital.
+_CAPTION = re.compile(
+    r"(?:(?:рис(?:унок)?\.?|сурет|кесте|таблица|табл\.|figure|fig\.|table|схема|диаграмма)\s*(?:№\s*)?"
+    r"(?:[^\W\d_]\.?)?\d+(?:[.\-–]\d+)*"
+    r"|\d+(?:\.\d+)*\s*[-–]\s*(?:сурет|кесте|таблица|рисунок))\s*",
+    re.IGNORECASE,
+)
+_MAX_CAPTION_WORDS = 60
+_SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
+_LIST_NUMBER = re.compile(r"(\d{1,3})[.)](?:\s|$)")
+_FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
+_LIST_GAP = 3  # paragraphs an item of a numbered list may run to before the next item
 _MAX_TITLE_WORDS = 15
 _MAX_TITLE_CHARS = 200
 _MAX_SUBTITLE_WORDS = 5
@@ -68,7 +85,14 @@ class _InBlock:
     block: Block
 
 
-_Item = _Heading | _TocEntry | _InBlock | Unit
+@dataclass(frozen=True)
+class _Caption:
+    """A figure's or table's caption: its label and title, one passage even over two lines."""
+
+    units: tuple[Unit, ...]
+
+
+_Item = _Heading | _TocEntry | _InBlock | _Caption | Unit
 
 
 def segment(doc: Document, max_chars: int = DEFAULT_MAX_CHARS, max_passages: int | None = None) -> list[Passage]:
@@ -78,7 +102,7 @@ def segment(doc: Document, max_chars: int = DEFAULT_MAX_CHARS, max_passages: int
         passages = _presplit_passages(doc, max_chars)
     else:
         units = _in_blocks(_apply_heading_hints(split_units(doc.text, doc.tab_starts_paragraph), doc), doc.blocks)
-        items = _classify_headings(doc.text, _cut_tables_of_contents(doc.text, units))
+        items = _classify_headings(doc.text, _mark_captions(doc.text, _cut_tables_of_contents(doc.text, units)))
         passages = _Assembler(doc, max_chars).run(items)
     if max_passages is not None:
         check_passage_count(doc.name, len(passages), max_passages)
@@ -125,7 +149,7 @@ def _relative(spans: list[tuple[int, int]], origin: int) -> tuple[tuple[int, int
 def _apply_heading_hints(units: list[Unit], doc: Document) -> list[Unit | _Heading]:
     """Units that overlap a heading the format marks become that heading."""
     out: list[Unit | _Heading] = []
-    hints = sorted(doc.headings, key=lambda h: h.start)
+    hints = sorted((h for h in doc.headings if _has_words(doc.text[h.start : h.end])), key=lambda h: h.start)
     first = 0
     for unit in units:
         while first < len(hints) and hints[first].end <= unit.start:
@@ -155,24 +179,78 @@ def _in_blocks(items: list[Unit | _Heading], blocks: tuple[Block, ...]) -> list[
 
 
 def _start(item: _Item) -> int:
+    if isinstance(item, _Caption):
+        return item.units[0].start
     return item.unit.start if isinstance(item, _Heading | _InBlock) else item.start
 
 
 def _classify_headings(text: str, items: list[_Item]) -> list[_Item]:
     out: list[_Item] = []
+    listed = _ListRun()
     i = 0
     while i < len(items):
         item = items[i]
         nxt = items[i + 1] if i + 1 < len(items) else None
-        if _is_numbered_title(text, item, nxt):
-            number = _span(text, item).rstrip(".")
+        number = _list_number(text, item)
+        if _is_numbered_title(text, item, nxt) and not listed.continued_by(number):
+            label = _span(text, item).rstrip(".")  # type: ignore[arg-type]
             span = Unit(item.start, nxt.end, True, True)  # type: ignore[union-attr]
-            out.append(_Heading(span, number.count(".") + 1, f"{number}. {_title(_span(text, nxt))}"))  # type: ignore[arg-type]
+            out.append(_Heading(span, label.count(".") + 1, f"{label}. {_title(_span(text, nxt))}"))  # type: ignore[arg-type]
+            listed.saw(number if "." not in label else None)
             i += 2
             continue
-        out.append(_heading_or_unit(text, item, nxt))
+        found = _heading_or_unit(text, item, nxt)
+        if out and _continues_title(text, out[-1], found):
+            span = Unit(out.pop().unit.start, found.unit.end, True, True)  # type: ignore[union-attr]
+            found = _Heading(span, 1, _title(_span(text, span)))
+        out.append(found)
+        listed.saw(number, isinstance(found, _Heading), isinstance(item, Unit) and item.para_start)
         i += 1
     return out
+
+
+@dataclass
+class _ListRun:
+    """The numbered list being read: the number of its last item and how many paragraphs
+    ago it opened, so that "10." after "9." is its next item, not chapter 10."""
+
+    number: int | None = None
+    paragraphs_since: int = 0
+
+    def continued_by(self, number: int | None) -> bool:
+        return number is not None and self.number == number - 1 and self.paragraphs_since <= _LIST_GAP
+
+    def saw(self, number: int | None, heading: bool = False, new_paragraph: bool = True) -> None:
+        if number is not None:
+            self.number, self.paragraphs_since = number, 0
+        elif heading:
+            self.number = None
+        elif new_paragraph:
+            self.paragraphs_since += 1
+
+
+def _continues_title(text: str, previous: _Item, item: _Item) -> bool:
+    """A title in capitals set over two lines ("I. ТАҚЫРЫПТЫҢ … МЕТОДОЛОГИЯЛЫҚ" /
+    "МӘСЕЛЕЛЕРІ") is one heading: the second line follows the first with nothing between and
+    opens no section of its own."""
+    if not (isinstance(previous, _Heading) and isinstance(item, _Heading) and previous.level == item.level == 1):
+        return False
+    second = _span(text, item.unit)
+    return (
+        not text[previous.unit.end : item.unit.start].strip()
+        and _is_uppercase_title(previous.title)
+        and _is_uppercase_title(second)
+        and not _SECTION_LABEL.match(second)
+    )
+
+
+def _list_number(text: str, item: _Item) -> int | None:
+    """N of a paragraph opening "N. " or "N) ": the item of a numbered list (its next item,
+    "10.", is no chapter even when the sentence splitter cut it off as "10.")."""
+    if not (isinstance(item, Unit) and item.para_start):
+        return None
+    match = _LIST_NUMBER.match(text, item.start, item.end)
+    return int(match.group(1)) if match else None
 
 
 def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
@@ -180,7 +258,8 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
         return item
     raw = _span(text, item)
     words = raw.split()
-    if len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS or raw.rstrip()[-1] in "?!:;,":
+    too_long = len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS
+    if too_long or raw.rstrip()[-1] in "?!:;," or _FORMULA.search(raw) or not _has_words(raw):
         return item
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)
@@ -193,6 +272,11 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
     return item
 
 
+def _has_words(raw: str) -> bool:
+    """Two letters at least: "Ð" (a maths sign PDFium misread) or "X" alone titles nothing."""
+    return sum(ch.isalpha() for ch in raw) >= 2
+
+
 def _opens_line(text: str, start: int) -> bool:
     """Nothing but spaces between the last line break (or tab, or the start) and `start`:
     a word in capitals inside a paragraph ("… БІРІНШІ. Мемлекет …") is not a heading."""
@@ -201,8 +285,10 @@ def _opens_line(text: str, start: int) -> bool:
 
 
 def _is_uppercase_title(raw: str) -> bool:
+    """A title in capitals: a word of four letters or more ("MAX, MIN" in a listing is none)."""
     letters = [ch for ch in raw if ch.isalpha()]
-    return len(letters) >= 5 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+    long_word = any(len(re.sub(r"\W", "", word)) >= 4 for word in raw.split())
+    return long_word and len(letters) >= 5 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
 
 
 def _is_subtitle(raw: str, unit: Unit, nxt: _Item | None) -> bool:
@@ -227,11 +313,78 @@ def _is_numbered_title(text: str, item: _Item, nxt: _Item | None) -> bool:
         and _SECTION_NUMBER.fullmatch(_span(text, item)) is not None
         and "." in _span(text, item)  # "1.1.", "2."; a bare "17" is a page number
         and _word_count(text, nxt) <= _MAX_TITLE_WORDS
+        and not _FORMULA.search(_span(text, nxt))
+        and _span(text, nxt)[0] not in "-–—.,;:"  # "1981. – № 2. – С. 61–73" goes on a reference
     )
 
 
 def _title(raw: str) -> str:
     return " ".join(raw.split()).rstrip(".:;").rstrip()
+
+
+# --- captions ---------------------------------------------------------------------------
+
+
+def _mark_captions(text: str, items: list[_Item]) -> list[_Item]:
+    """A paragraph opening with a caption label becomes a `_Caption`, even when the format
+    hinted it as a heading; a bare label ("Рис. 10.") takes the short title line after it."""
+    out: list[_Item] = []
+    i = 0
+    while i < len(items):
+        first = _caption_unit(items[i])
+        if first is None or not _opens_caption(text, first):
+            out.append(items[i])
+            i += 1
+            continue
+        units, i = _paragraph_of(items, i)
+        if _bare_label(text, units) and i < len(items) and _is_title_line(text, items[i]):
+            more, i = _paragraph_of(items, i)
+            units += more
+        if sum(_word_count(text, u) for u in units) > _MAX_CAPTION_WORDS:
+            out.extend(units)  # a long paragraph that merely starts with "Рисунок 3 –" stays text
+            continue
+        out.append(_Caption(tuple(units)))
+    return out
+
+
+def _caption_unit(item: _Item) -> Unit | None:
+    if isinstance(item, _Heading):
+        return item.unit
+    return item if isinstance(item, Unit) and item.para_start else None
+
+
+def _opens_caption(text: str, unit: Unit) -> bool:
+    head = text[unit.start : unit.start + 300].split("\n\n", 1)[0]
+    label = _CAPTION.match(head)
+    if label is None:
+        return False
+    rest = head[label.end() :]
+    return not rest or rest[0] in '.:-–—«"“' or rest[0].isupper()
+
+
+def _paragraph_of(items: list[_Item], i: int) -> tuple[list[Unit], int]:
+    """The units of the paragraph opening at `items[i]`, and the index after it."""
+    units = [_caption_unit(items[i]) or items[i]]  # type: ignore[list-item]
+    i += 1
+    while i < len(items) and isinstance(items[i], Unit) and not items[i].para_start:  # type: ignore[union-attr]
+        units.append(items[i])  # type: ignore[arg-type]
+        i += 1
+    return units, i  # type: ignore[return-value]
+
+
+def _bare_label(text: str, units: list[Unit]) -> bool:
+    raw = text[units[0].start : units[-1].end]
+    label = _CAPTION.match(raw)
+    return label is not None and not raw[label.end() :].strip(" .:-–—")
+
+
+def _is_title_line(text: str, item: _Item) -> bool:
+    """A short line that can be a caption's title: no sentence, no block, no heading number."""
+    unit = _caption_unit(item)
+    if unit is None or _opens_caption(text, unit):
+        return False
+    raw = _span(text, unit)
+    return len(raw.split()) <= _MAX_TITLE_WORDS and not raw.rstrip().endswith((".", "!", "?", ":", ";"))
 
 
 # --- table of contents ------------------------------------------------------------------
@@ -386,11 +539,13 @@ class _Assembler:
                     self._close()
                 self.block.append(item)
                 continue
-            if isinstance(item, _Heading | _TocEntry) or item.para_start or self.block:
+            if isinstance(item, _Heading | _TocEntry | _Caption) or item.para_start or self.block:
                 self._close()
             if isinstance(item, _Heading):
                 self._enter(item)
                 self._emit_heading(item)
+            elif isinstance(item, _Caption):
+                self._emit([(u.start, u.end) for u in item.units], "caption", paragraph=0)
             elif isinstance(item, _TocEntry):
                 self._emit_toc(item.start, item.end)
             else:

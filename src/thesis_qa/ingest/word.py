@@ -1,13 +1,22 @@
 """Word .docx read straight from its XML (never through a library that loads every part):
 the body in document order, tables as rows, footnotes and endnotes after the paragraph that
-cites them, text boxes, Word's automatic numbering as the reader sees it ("1.1 Title"), the
-contents field as `toc` blocks; headers and footers are not in the body and stay out.
+cites them, text boxes, equations as linear text ("N = a/b", "x_i^2", "∑_(i=1)^n x_i"), Word's
+automatic numbering as the reader sees it ("2.1.1 Title"), the contents field as `toc`
+blocks; headers and footers are not in the body and stay out.
+
+Pages: Word writes where it last broke pages (`w:lastRenderedPageBreak`); with the explicit
+breaks (page breaks, "page break before", section breaks) they give each passage the page
+Word printed it on, numbered as the sections number them (`w:pgNumType`). A file with no
+rendered break (LibreOffice and other editors never write them) gets no pages: counting
+lines ourselves would cite pages the reader cannot find.
 """
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +27,36 @@ from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _HEADING_STYLE = re.compile(r"^(?:heading|заголовок|тақырып)\s*(\d)$", re.IGNORECASE)
 _TOC_STYLE = re.compile(r"^(?:toc|оглавление|мазмұны)\s*\d$", re.IGNORECASE)
 _SKIPPED = {W + "del", W + "moveFrom", W + "delText", W + "rPr", W + "pPr", _MC + "Fallback"}
-_RUN_TEXT = {W + "t": "", W + "tab": " ", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
 Element = Any  # lxml elements
+# Where a page starts, marked inside block text while walking and taken out in `_document`:
+# a break Word rendered, and one the author asked for (page break, "page break before").
+_RENDERED_BREAK, _HARD_BREAK = "\ue000", "\ue001"
+_RUN_TEXT = {W + "t": "", W + "tab": " ", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
+_RUN_TEXT[W + "lastRenderedPageBreak"] = _RENDERED_BREAK
+_MAX_UNRENDERED_PAGES = 5  # pages put back before one heading; more means the contents list is stale
+_BREAKS = _RENDERED_BREAK + _HARD_BREAK
+_WPG = "{http://schemas.microsoft.com/office/word/2010/wordprocessingGroup}"
+_WPC = "{http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas}"
+_PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
+_V = "{urn:schemas-microsoft-com:vml}"
+# A drawing holding one of these is a figure: the words in its shapes are labels of a
+# picture ("MAX", "Поток 1"), not text of the thesis.
+_FIGURE_PARTS = (_WPG + "wgp", _WPC + "wpc", _PIC + "pic", _V + "group", _V + "imagedata")
+
+
+@dataclass(frozen=True)
+class _Section:
+    """How a Word section starts and numbers its pages (from its `w:sectPr`)."""
+
+    new_page: bool = True
+    first_number: int | None = None  # w:pgNumType w:start; None: continue from the last page
+    fmt: str = "decimal"
 
 
 @dataclass(frozen=True)
@@ -32,6 +64,7 @@ class _Block:
     text: str
     kind: BlockKind | None = None  # None: body
     level: int = 0  # a heading's level
+    section: _Section | None = None  # set on the marker that ends a section (text is "")
 
 
 @dataclass(frozen=True)
@@ -40,39 +73,67 @@ class _Style:
     based_on: str = ""
     num: tuple[str, int] | None = None
     outline: int | None = None
+    break_before: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level of a Word list (`w:lvl`)."""
+
+    start: int = 1
+    fmt: str = "decimal"
+    pattern: str = ""  # w:lvlText, e.g. "%1.%2."
+    suffix: str = " "
+    restart: int | None = None  # w:lvlRestart: restart after this 1-based level, 0 never; None: any higher
+    legal: bool = False  # w:isLgl: every number of its text in arabic digits ("1.1", not "I.1")
 
 
 @dataclass
 class _Numbering:
-    """Word's list numbering: formats per abstract list and level, counters as they run."""
+    """Word's list numbering: levels per abstract list, the lists (`w:num`) that use them with
+    their start overrides, and the counters as they run through the document. Lists sharing
+    an abstract list share its counters (Word's "continue numbering"); a list with
+    `w:startOverride` restarts them where it is first used ("restart numbering")."""
 
-    levels: dict[str, dict[int, tuple[int, str, str, str]]] = field(default_factory=dict)
-    nums: dict[str, str] = field(default_factory=dict)  # numId -> abstractNumId
+    levels: dict[str, dict[int, _Level]] = field(default_factory=dict)
+    nums: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)  # numId -> abstract, overrides
     counters: dict[str, list[int | None]] = field(default_factory=dict)
+    started: set[str] = field(default_factory=set)  # lists whose overrides were applied
 
     def render(self, num_id: str, ilvl: int) -> str:
-        abstract = self.nums.get(num_id)
-        levels = self.levels.get(abstract or "")
+        abstract, overrides = self.nums.get(num_id, ("", {}))
+        levels = self.levels.get(abstract)
         if not levels or ilvl not in levels:
             return ""
-        counters = self.counters.setdefault(abstract or "", [None] * 10)
-        start, _, _, _ = levels[ilvl]
-        counters[ilvl] = start if counters[ilvl] is None else counters[ilvl] + 1  # type: ignore[operator]
+        counters = self.counters.setdefault(abstract, [None] * 10)
+        if num_id not in self.started:
+            self.started.add(num_id)
+            for lvl in overrides:
+                counters[lvl] = None
+        level = levels[ilvl]
+        current = counters[ilvl]
+        counters[ilvl] = overrides.get(ilvl, level.start) if current is None else current + 1
         for deeper in range(ilvl + 1, len(counters)):
-            counters[deeper] = None
-        _, fmt, pattern, suffix = levels[ilvl]
-        if fmt == "none":
+            restart = levels.get(deeper, _Level()).restart
+            if restart is None or (restart and ilvl < restart):
+                counters[deeper] = None
+        if level.fmt == "none":
             return ""
-        if fmt == "bullet":
-            return "•" + suffix
-        label = re.sub(r"%(\d)", lambda m: self._value(levels, counters, int(m.group(1)) - 1), pattern)
-        return (label + suffix) if label.strip() else ""
+        if level.fmt == "bullet":
+            return "•" + level.suffix
+        label = re.sub(
+            r"%(\d)", lambda m: self._value(levels, counters, overrides, int(m.group(1)) - 1, level), level.pattern
+        )
+        return (label + level.suffix) if label.strip() else ""
 
     @staticmethod
-    def _value(levels: dict[int, tuple[int, str, str, str]], counters: list[int | None], ilvl: int) -> str:
-        start, fmt, _, _ = levels.get(ilvl, (1, "decimal", "", ""))
-        value = counters[ilvl] if ilvl < len(counters) and counters[ilvl] is not None else start
-        return _format_number(int(value), fmt)  # type: ignore[arg-type]
+    def _value(
+        levels: dict[int, _Level], counters: list[int | None], overrides: dict[int, int], ilvl: int, shown: _Level
+    ) -> str:
+        level = levels.get(ilvl, _Level())
+        value = counters[ilvl] if ilvl < len(counters) else None
+        value = overrides.get(ilvl, level.start) if value is None else value
+        return _format_number(value, "decimal" if shown.legal else level.fmt)
 
 
 def read_docx(path: Path, name: str) -> Document:
@@ -90,28 +151,146 @@ def read_docx(path: Path, name: str) -> Document:
     if body is None:
         raise LoadError(f"{name}: not a Word .docx file (no document body)", code="load_broken", name=name)
     blocks = list(_Walker(styles, numbering, notes).blocks(body))
+    last = body.find(W + "sectPr")
+    blocks.append(_Block("", section=_section(last)))
     return _document(name, path, blocks)
 
 
 def _document(name: str, path: Path, blocks: list[_Block]) -> Document:
     parts, hints, marked, pos = [], [], [], 0
+    breaks: list[int] = []  # offsets where Word started a page
+    sections: list[tuple[int, _Section]] = []  # where each section ends, and its setup
+    pending, rendered = False, False
     for block in blocks:
-        text = block.text.strip()
-        if not text:
+        if block.section is not None:
+            sections.append((pos, block.section))
             continue
+        text, marks = _take_breaks(block.text)
+        rendered = rendered or _RENDERED_BREAK in block.text
+        if not text:
+            pending = pending or bool(marks)
+            continue
+        if pending:
+            breaks.append(pos)
+        pending = bool(marks) and marks[-1] >= len(text)  # a break after the last word opens the next block
+        breaks.extend(pos + mark for mark in marks if mark < len(text))
         if block.level:
             hints.append(HeadingHint(pos, pos + len(text), block.level))
         if block.kind:
             marked.append(Block(pos, pos + len(text), block.kind))
         parts.append(text)
         pos += len(text) + 2
+    text = "\n\n".join(parts)
+    entries = [e for b in marked if b.kind == "toc" and (e := _contents_entry(text[b.start : b.end]))]
+    anchors = _contents_anchors(hints, entries, text)
+    starts, labels = _pages(text, breaks, sections, anchors) if rendered else ((), ())
     return Document(
         name=name,
-        text="\n\n".join(parts),
+        text=text,
         path=str(path),
         tab_starts_paragraph=False,
+        page_starts=starts,
         headings=tuple(hints),
+        page_labels=labels,
         blocks=tuple(marked),
+    )
+
+
+def _take_breaks(raw: str) -> tuple[str, list[int]]:
+    """`raw` stripped and without page-break marks, and where those marks stood in it."""
+    text, marks = "", []
+    for piece in re.split(f"([{_BREAKS}])", raw):
+        if piece and piece in _BREAKS:
+            marks.append(len(text))
+        else:
+            text += piece
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    return stripped, [min(max(0, m - lead), len(stripped)) for m in marks]
+
+
+def _pages(
+    text: str, breaks: list[int], sections: list[tuple[int, _Section]], anchors: list[tuple[int, int]]
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Page starts and printed labels. A section that starts a new page breaks there too;
+    two breaks with no text between them are one page (Word marks a page it rendered after
+    an explicit break as well). Word renders no break inside some fields (a contents list of
+    three pages shows none): `anchors`, a heading's offset with the page its contents entry
+    prints, put back the pages missing before it."""
+    sections = sections or [(len(text), _Section())]
+    section_starts = [0] + [end for end, _ in sections[:-1]]
+    setups = [setup for _, setup in sections]
+    new_pages = (s for s, (_, setup) in zip(section_starts, sections, strict=True) if s and setup.new_page)
+    starts = [0]
+    for offset in sorted({*breaks, *new_pages}):
+        if offset < len(text) and text[starts[-1] : offset].strip():
+            starts.append(offset)
+    previous = 0
+    for offset, printed in anchors:
+        numbers = _page_numbers(starts, section_starts, setups)
+        number, fmt = numbers[bisect_right(starts, offset) - 1]
+        if fmt == "decimal" and 0 < printed - number <= _MAX_UNRENDERED_PAGES:
+            starts = _add_pages(text, starts, previous, offset, printed - number)
+        previous = offset
+    numbers = _page_numbers(starts, section_starts, setups)
+    return tuple(starts), tuple(_format_number(n, fmt) for n, fmt in numbers)
+
+
+def _page_numbers(starts: list[int], section_starts: list[int], setups: list[_Section]) -> list[tuple[int, str]]:
+    """Each page's number and number format, as its section numbers them."""
+    numbers, number = [], 0
+    for index, start in enumerate(starts):
+        k = bisect_right(section_starts, start) - 1
+        first_of_section = index == 0 or starts[index - 1] < section_starts[k]
+        setup = setups[k]
+        number = setup.first_number if first_of_section and setup.first_number is not None else number + 1
+        numbers.append((number, setup.fmt))
+    return numbers
+
+
+def _add_pages(text: str, starts: list[int], low: int, high: int, missing: int) -> list[int]:
+    """`missing` page starts between `low` and `high`, spread over the longest stretch there
+    without a break (where Word rendered none), each at a paragraph start."""
+    edges = [low, *(s for s in starts if low < s < high), high]
+    a, b = max(itertools.pairwise(edges), key=lambda span: span[1] - span[0])
+    added = set()
+    for j in range(1, missing + 1):
+        cut = text.find("\n\n", a + (b - a) * j // (missing + 1))
+        if cut >= 0 and cut + 2 < b:
+            added.add(cut + 2)
+    return sorted({*starts, *added})
+
+
+def _contents_anchors(hints: list[HeadingHint], entries: list[tuple[str, int]], text: str) -> list[tuple[int, int]]:
+    """(heading offset, printed page) for headings found, in order, among the contents entries."""
+    anchors, next_entry = [], 0
+    for hint in hints:
+        key = _letters(text[hint.start : hint.end])
+        found = next((i for i in range(next_entry, len(entries)) if entries[i][0] == key), None)
+        if found is not None and key:
+            anchors.append((hint.start, entries[found][1]))
+            next_entry = found + 1
+    return anchors
+
+
+def _contents_entry(text: str) -> tuple[str, int] | None:
+    """A contents line's title (letters only) and the page it prints at its end."""
+    match = re.fullmatch(r"(.*?\D)\s*(\d{1,4})", text, re.DOTALL)
+    return (_letters(match.group(1)), int(match.group(2))) if match else None
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+def _section(sect_pr: Element | None) -> _Section:
+    if sect_pr is None:
+        return _Section()
+    numbers = sect_pr.find(W + "pgNumType")
+    return _Section(
+        new_page=_val(sect_pr.find(W + "type")) != "continuous",
+        first_number=_int(numbers.get(W + "start")) if numbers is not None else None,
+        fmt=(numbers.get(W + "fmt") if numbers is not None else None) or "decimal",
     )
 
 
@@ -155,6 +334,7 @@ def _styles(root: Element | None) -> dict[str, _Style]:
             based_on=_val(style.find(W + "basedOn")) or "",
             num=_num_pr(ppr),
             outline=_int(_val(ppr.find(W + "outlineLvl"))) if ppr is not None else None,
+            break_before=_on(ppr.find(W + "pageBreakBefore")) if ppr is not None else None,
         )
     return styles
 
@@ -162,21 +342,29 @@ def _styles(root: Element | None) -> dict[str, _Style]:
 def _numbering(root: Element | None) -> _Numbering:
     numbering = _Numbering()
     for abstract in root.iter(W + "abstractNum") if root is not None else ():
-        levels = {}
-        for lvl in abstract.iter(W + "lvl"):
-            suffix = {"space": " ", "nothing": ""}.get(_val(lvl.find(W + "suff")) or "tab", " ")
-            fmt = "decimal" if lvl.find(W + "isLgl") is not None else _val(lvl.find(W + "numFmt")) or "decimal"
-            start = _int(_val(lvl.find(W + "start")))
-            levels[_int(lvl.get(W + "ilvl")) or 0] = (
-                1 if start is None else start,
-                fmt,
-                _val(lvl.find(W + "lvlText")) or "",
-                suffix,
-            )
-        numbering.levels[abstract.get(W + "abstractNumId", "")] = levels
+        numbering.levels[abstract.get(W + "abstractNumId", "")] = {
+            _int(lvl.get(W + "ilvl")) or 0: _level(lvl) for lvl in abstract.iter(W + "lvl")
+        }
     for num in root.iter(W + "num") if root is not None else ():
-        numbering.nums[num.get(W + "numId", "")] = _val(num.find(W + "abstractNumId")) or ""
+        overrides = {}
+        for override in num.iter(W + "lvlOverride"):
+            start = _int(_val(override.find(W + "startOverride")))
+            if start is not None:
+                overrides[_int(override.get(W + "ilvl")) or 0] = start
+        numbering.nums[num.get(W + "numId", "")] = (_val(num.find(W + "abstractNumId")) or "", overrides)
     return numbering
+
+
+def _level(lvl: Element) -> _Level:
+    start = _int(_val(lvl.find(W + "start")))
+    return _Level(
+        start=1 if start is None else start,
+        fmt=_val(lvl.find(W + "numFmt")) or "decimal",
+        pattern=_val(lvl.find(W + "lvlText")) or "",
+        suffix={"space": " ", "nothing": ""}.get(_val(lvl.find(W + "suff")) or "tab", " "),
+        restart=_int(_val(lvl.find(W + "lvlRestart"))),
+        legal=_on(lvl.find(W + "isLgl")),
+    )
 
 
 def _notes(root: Element | None, tag: str) -> dict[tuple[str, str], str]:
@@ -198,7 +386,9 @@ def _run_texts(element: Element) -> Iterator[str]:
         if tag in _SKIPPED or tag == W + "instrText" or not isinstance(tag, str):
             continue
         if tag == W + "t":
-            yield (child.text or "").replace("\u00ad", "")
+            yield _clean(child.text)
+        elif tag in (M + "oMath", M + "oMathPara"):
+            yield _math(child)
         elif tag in (W + "tab", W + "br", W + "cr"):
             yield " "
         elif tag == W + "noBreakHyphen":
@@ -237,49 +427,61 @@ class _Walker:
         self._inline(paragraph, pieces, notes, boxes)
         in_toc = in_toc or self._in_toc_field()
         text = "".join(pieces)
-        number = self._number(ppr, style) if text.strip() else ""
+        number = self._number(ppr, style) if text.strip(_BREAKS + " \t\n") else ""
         level = self._heading_level(ppr, style)
+        own_break = _on(ppr.find(W + "pageBreakBefore")) if ppr is not None else None
+        opening = text[: len(text) - len(text.lstrip(_BREAKS + " \t\n"))]  # a page starting with the paragraph
+        before = _HARD_BREAK if (style.break_before if own_break is None else own_break) else ""
+        text = before + "".join(ch for ch in opening if ch in _BREAKS) + number + text[len(opening) :]
         if in_toc or _TOC_STYLE.match(style.name):
-            yield _Block(number + text, "toc")
+            yield _Block(text, "toc")
         else:
-            yield _Block(number + text, None, level)
+            yield _Block(text, None, level)
         for box in boxes:
             yield from self.blocks(box)
         yield from (_Block(note, "footnote") for note in notes)
+        sect_pr = ppr.find(W + "sectPr") if ppr is not None else None
+        if sect_pr is not None:
+            yield _Block("", section=_section(sect_pr))
 
     def _table(self, table: Element) -> Iterator[_Block]:
         rows, notes = [], []
         for row in table.findall(W + "tr"):
-            cells = []
+            cells, breaks = [], ""
             for cell in row.findall(W + "tc"):
                 pieces: list[str] = []
                 for p in cell.iter(W + "p"):
                     self._inline(p, pieces, notes, [])
                     pieces.append(" ")
-                text = " ".join("".join(pieces).split())
+                text = "".join(pieces)
+                breaks += "".join(ch for ch in text if ch in _BREAKS)
+                text = " ".join(text.translate({ord(ch): None for ch in _BREAKS}).split())
                 if text:
                     cells.append(text)
             if cells:
-                rows.append(" | ".join(cells))
+                rows.append(breaks[:1] + " | ".join(cells))  # a page that starts inside a row starts at the row
         if rows:
             yield _Block("\n\n".join(dict.fromkeys(rows)), "table")
         yield from (_Block(note, "footnote") for note in notes)
 
     def _inline(self, element: Element, pieces: list[str], notes: list[str], boxes: list[Element]) -> None:
-        """Text of runs under `element` into `pieces`; cited notes and text boxes aside."""
+        """Text of runs under `element` into `pieces` (equations as linear text, page breaks
+        as marks); cited notes and text boxes aside; the labels of a figure's shapes left out."""
         for child in element:
             tag = child.tag
             if self._field_event(child) or not isinstance(tag, str) or tag in _SKIPPED:
                 continue
             if tag in _RUN_TEXT:
                 if not (self.fields and self.fields[-1][1] == "instr"):  # a field's instruction is not shown
-                    pieces.append((child.text or "").replace("\u00ad", "") if tag == W + "t" else _RUN_TEXT[tag])
+                    pieces.append(_run_piece(child))
+            elif tag in (M + "oMath", M + "oMathPara"):
+                pieces.append(_math(child))
             elif tag in (W + "footnoteReference", W + "endnoteReference"):
                 note = self.notes.get((tag[len(W) : -len("Reference")], child.get(W + "id", "")))
                 notes.extend([note] if note else [])
             elif tag == W + "txbxContent":
                 boxes.append(child)
-            elif tag != W + "p":
+            elif tag != W + "p" and not _is_figure(child):
                 self._inline(child, pieces, notes, boxes)
 
     def _field_event(self, child: Element) -> bool:
@@ -335,6 +537,120 @@ class _Walker:
         return outline + 1 if outline is not None and outline < 9 else 0
 
 
+def _clean(text: str | None) -> str:
+    """Run text without soft hyphens and without the marks this module uses itself."""
+    return (text or "").translate({0xAD: None, ord(_RENDERED_BREAK): None, ord(_HARD_BREAK): None})
+
+
+def _run_piece(child: Element) -> str:
+    if child.tag == W + "t":
+        return _clean(child.text)
+    if child.tag == W + "br" and child.get(W + "type") == "page":
+        return "\n" + _HARD_BREAK
+    return _RUN_TEXT[child.tag]
+
+
+def _is_figure(element: Element) -> bool:
+    """A drawing that is a picture or a group of shapes (its text boxes are labels); a lone
+    text box is not."""
+    return element.tag in (W + "drawing", W + "pict") and next(element.iter(*_FIGURE_PARTS), None) is not None
+
+
+# --- equations (OMML) as linear text ------------------------------------------------------
+
+
+def _math(element: Element) -> str:
+    """An equation as a reader would type it: "N = a/b", "x_i^2", "√(x+1)", "∑_(i=1)^n x_i"."""
+    name = element.tag[len(M) :] if element.tag.startswith(M) else ""
+    rule = _MATH_RULES.get(name)
+    if rule is not None:
+        return rule(element)
+    if element.tag == M + "t":
+        return _clean(element.text)
+    if element.tag == W + "lastRenderedPageBreak":
+        return _RENDERED_BREAK
+    if element.tag == W + "r":
+        return "".join(_run_texts(element))
+    if element.tag.endswith("Pr") or element.tag in _SKIPPED:  # m:fPr, m:ctrlPr, w:rPr: properties
+        return ""
+    return "".join(_math(child) for child in element if isinstance(child.tag, str))
+
+
+def _part(element: Element, name: str) -> str:
+    child = element.find(M + name)
+    return "" if child is None else _math(child)
+
+
+def _grouped(text: str) -> str:
+    """`text` as one operand: bare when it is one letter or number, else in parentheses
+    ("1/(2πσ)", "x_(i+1)")."""
+    text = text.strip()
+    plain = re.fullmatch(r"\d+(?:[.,]\d+)?|[^\W\d_][′']*", text) is not None or text[:1] + text[-1:] in (
+        "()",
+        "[]",
+        "||",
+    )
+    return text if plain or not text else f"({text})"
+
+
+def _scripts(element: Element) -> str:
+    sub, sup = _part(element, "sub"), _part(element, "sup")
+    return (f"_{_grouped(sub)}" if sub.strip() else "") + (f"^{_grouped(sup)}" if sup.strip() else "")
+
+
+def _property(element: Element, prop: str, name: str, default: str) -> str:
+    found = element.find(f"{M}{prop}/{M}{name}")
+    if found is None:
+        return default
+    return found.get(M + "val", default)
+
+
+def _delimited(element: Element) -> str:
+    begin, end = _property(element, "dPr", "begChr", "("), _property(element, "dPr", "endChr", ")")
+    separator = _property(element, "dPr", "sepChr", "|")
+    return begin + separator.join(_math(e) for e in element.findall(M + "e")) + end
+
+
+def _nary(element: Element) -> str:
+    operator = _property(element, "naryPr", "chr", "∫")
+    return f"{operator}{_scripts(element)} {_part(element, 'e')}"
+
+
+def _radical(element: Element) -> str:
+    degree = _part(element, "deg").strip()
+    return ("" if not degree else f"[{degree}]") + f"√({_part(element, 'e')})"
+
+
+def _function(element: Element) -> str:
+    argument = _part(element, "e")
+    return _part(element, "fName") + (argument if argument.startswith("(") else f" {argument}")
+
+
+def _rows(element: Element) -> str:
+    return "; ".join(_math(e) for e in element if isinstance(e.tag, str) and e.tag in (M + "e", M + "oMath", M + "mr"))
+
+
+_MATH_RULES = {
+    "f": lambda e: f"{_grouped(_part(e, 'num'))}/{_grouped(_part(e, 'den'))}",
+    "sSub": lambda e: _part(e, "e") + _scripts(e),
+    "sSup": lambda e: _part(e, "e") + _scripts(e),
+    "sSubSup": lambda e: _part(e, "e") + _scripts(e),
+    "sPre": lambda e: _scripts(e) + _part(e, "e"),
+    "nary": _nary,
+    "rad": _radical,
+    "d": _delimited,
+    "func": _function,
+    "limLow": lambda e: f"{_part(e, 'e')}_{_grouped(_part(e, 'lim'))}",
+    "limUpp": lambda e: f"{_part(e, 'e')}^{_grouped(_part(e, 'lim'))}",
+    "acc": lambda e: _part(e, "e") + _property(e, "accPr", "chr", "\u0302"),
+    "bar": lambda e: _part(e, "e") + "\u0305",
+    "eqArr": _rows,
+    "oMathPara": _rows,
+    "m": lambda e: f"[{_rows(e)}]",
+    "mr": lambda e: ", ".join(_math(c) for c in e.findall(M + "e")),
+}
+
+
 def _num_pr(ppr: Element | None) -> tuple[str, int] | None:
     num_pr = ppr.find(W + "numPr") if ppr is not None else None
     if num_pr is None:
@@ -345,6 +661,11 @@ def _num_pr(ppr: Element | None) -> tuple[str, int] | None:
 
 def _val(element: Element | None) -> str | None:
     return None if element is None else element.get(W + "val")
+
+
+def _on(element: Element | None) -> bool:
+    """A Word on/off property: present and not switched off."""
+    return element is not None and _val(element) not in ("0", "false", "off")
 
 
 def _int(value: str | None) -> int | None:
@@ -369,7 +690,7 @@ def _format_number(value: int, fmt: str) -> str:
     if fmt in ("lowerLetter", "upperLetter", "russianLower", "russianUpper") and value > 0:
         alphabet = _RUSSIAN if fmt.startswith("russian") else "abcdefghijklmnopqrstuvwxyz"
         letter = alphabet[(value - 1) % len(alphabet)] * ((value - 1) // len(alphabet) + 1)
-        return letter.upper() if fmt.endswith("Upper") else letter
+        return letter.upper() if "upper" in fmt.lower() else letter
     if fmt == "decimalZero":
         return f"{value:02d}"
     return str(value)

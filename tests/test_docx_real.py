@@ -1,0 +1,250 @@
+"""Word theses as the reader sees them: equations in their sentence, Word's numbering as
+printed, figure labels left out, and the page each passage was printed on. Each file is
+written from its XML (`word_xml`), in the shape real theses have it."""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2 as pdfium
+from word_xml import (
+    PAGE_BREAK,
+    RENDERED_BREAK,
+    abstract_list,
+    contents_field,
+    figure_with_labels,
+    fraction,
+    level,
+    list_instance,
+    math,
+    nary,
+    paragraph,
+    radical,
+    section_end,
+    subscript,
+    superscript,
+    text_box,
+    write_docx,
+)
+
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import segment
+
+
+def _passages(path):
+    return segment(load_document(path))
+
+
+def _passage_with(passages, words: str):
+    return next(p for p in passages if words in p.text)
+
+
+# --- equations ----------------------------------------------------------------------------
+
+
+def test_an_inline_equation_stays_in_its_sentence(tmp_path):
+    body = paragraph("Метод ", math("get", subscript("Q", "i")), " возвращает объект интерфейса ", math("N"), ".")
+    doc = load_document(write_docx(tmp_path / "inline.docx", body))
+    assert doc.text == "Метод getQ_i возвращает объект интерфейса N."
+
+
+def test_display_equations_read_as_linear_text(tmp_path):
+    body = "".join(
+        [
+            paragraph(math("N=", fraction("a", "b"), display=True)),
+            paragraph(math("G=", fraction("1", "2πσ"), superscript("e", "-x+y"), display=True)),
+            paragraph(math("S=", nary("∑", "i=1", "n", subscript("x", "i")), display=True)),
+            paragraph(math("d=", radical(superscript("x", "2"), "+", superscript("y", "2")), display=True)),
+        ]
+    )
+    doc = load_document(write_docx(tmp_path / "display.docx", body))
+    assert doc.text.split("\n\n") == ["N=a/b", "G=1/(2πσ)e^(-x+y)", "S=∑_(i=1)^n x_i", "d=√(x^2+y^2)"]
+
+
+# --- numbering ----------------------------------------------------------------------------
+
+_CHAPTERS = abstract_list(
+    0,
+    level(0, "%1"),
+    level(1, "%1.%2"),
+    level(2, "%1.%2.%3"),
+)
+
+
+def test_heading_numbers_are_the_ones_word_prints(tmp_path):
+    body = "".join(
+        [
+            paragraph("Обзор", style="Heading1", num=(1, 0)),
+            paragraph("Механизмы", style="Heading2", num=(1, 1)),
+            paragraph("Алгоритмы", style="Heading1", num=(1, 0)),
+            paragraph("Оптимизация", style="Heading2", num=(1, 1)),
+            paragraph("Вставка", style="Heading3", num=(1, 2)),
+            paragraph("Текст раздела о вставке."),
+        ]
+    )
+    passages = _passages(write_docx(tmp_path / "numbers.docx", body, _CHAPTERS + list_instance(1, 0)))
+    assert _passage_with(passages, "Текст раздела").section == "2 Алгоритмы › 2.1 Оптимизация › 2.1.1 Вставка"
+
+
+def test_start_values_restarts_overrides_and_legal_numbers(tmp_path):
+    appendix = abstract_list(
+        1,
+        level(0, "Приложение %1.", fmt="upperLetter", start=3),
+        level(1, "%1.%2", extra='<w:isLgl/><w:lvlRestart w:val="0"/>'),
+    )
+    body = "".join(
+        [
+            paragraph("Код", num=(2, 0)),
+            paragraph("Листинг", num=(2, 1)),
+            paragraph("Журнал", num=(2, 0)),
+            paragraph("Вывод", num=(2, 1)),  # lvlRestart 0: runs on from 1 to 2
+            paragraph("Снова", num=(3, 0)),  # the same list restarted at A by an override
+        ]
+    )
+    numbering = appendix + list_instance(2, 1) + list_instance(3, 1, {0: 1})
+    doc = load_document(write_docx(tmp_path / "appendix.docx", body, numbering))
+    assert doc.text.split("\n\n") == [
+        "Приложение C. Код",
+        "3.1 Листинг",  # isLgl: "3.1", not "C.1"
+        "Приложение D. Журнал",
+        "4.2 Вывод",
+        "Приложение A. Снова",
+    ]
+
+
+def test_a_numbered_bibliography_past_nine_stays_bibliography(tmp_path):
+    entries = [f"Автор {chr(0x410 + i)}. Название книги. – М., 20{i:02d}." for i in range(12)]
+    entries[9] = "Derrick J. et al. Quantitative relaxation of concurrent data structures. – 2013."
+    body = "".join(
+        [
+            paragraph("СПИСОК ИСПОЛЬЗОВАННЫХ ИСТОЧНИКОВ", style="Heading1"),
+            *(paragraph(entry, num=(1, 0)) for entry in entries),
+        ]
+    )
+    numbering = abstract_list(0, level(0, "%1.")) + list_instance(1, 0)
+    passages = _passages(write_docx(tmp_path / "bibliography.docx", body, numbering))
+    listed = [p for p in passages if p.kind == "bibliography"]
+    assert len(listed) == 12 and not [p for p in passages if p.kind == "body"]
+    assert listed[9].text.startswith("10. Derrick J. et al.")
+    assert [p.kind for p in passages].count("heading") == 1
+
+
+# --- drawings -----------------------------------------------------------------------------
+
+
+def test_labels_inside_a_figure_are_left_out_a_lone_text_box_is_read(tmp_path):
+    body = "".join(
+        [
+            paragraph("Схема очереди:", figure_with_labels("MAX, MIN", "Поток 1")),
+            paragraph("Примечание:", text_box("Очередь защищена блокировкой.")),
+        ]
+    )
+    doc = load_document(write_docx(tmp_path / "figure.docx", body))
+    assert doc.text == "Схема очереди:\n\nПримечание:\n\nОчередь защищена блокировкой."
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def _paged_thesis() -> str:
+    """Two roman front-matter pages (title, contents), then a section numbered from 3 with
+    pages Word broke by itself (rendered breaks), by an explicit break and by "page break
+    before" on a heading."""
+    return "".join(
+        [
+            paragraph("Титульный лист диссертации."),
+            paragraph(RENDERED_BREAK, "Аннотация работы на второй странице.", props=section_end(1, "lowerRoman")),
+            paragraph(RENDERED_BREAK, "Введение", style="Heading1"),
+            paragraph(
+                "Первый абзац введения на третьей странице. Его последняя строка",
+                RENDERED_BREAK,
+                " уходит дальше. Второе предложение на четвёртой.",
+            ),
+            paragraph("Абзац на четвёртой странице.", PAGE_BREAK),
+            paragraph(RENDERED_BREAK, "Абзац на пятой странице после явного разрыва."),
+            paragraph("Заключение", style="Heading1", props="<w:pageBreakBefore/>"),
+            paragraph("Итоги работы на шестой странице."),
+            section_end(3),
+        ]
+    )
+
+
+def test_each_passage_has_the_page_word_printed_it_on(tmp_path):
+    passages = _passages(write_docx(tmp_path / "paged.docx", _paged_thesis()))
+    expected = {
+        "Титульный лист диссертации.": (1, "i"),
+        "Аннотация работы на второй странице.": (2, "ii"),
+        "Введение": (3, "3"),
+        "Первый абзац введения на третьей странице.": (3, "3"),  # with the sentence Word cut at "строка"
+        "Второе предложение на четвёртой.": (4, "4"),  # the paragraph ran on to the next page
+        "Абзац на четвёртой странице.": (4, "4"),
+        "Абзац на пятой странице после явного разрыва.": (5, "5"),  # explicit and rendered: one page
+        "Заключение": (6, "6"),
+        "Итоги работы на шестой странице.": (6, "6"),
+    }
+    for words, page in expected.items():
+        passage = _passage_with(passages, words)
+        assert (passage.page_index, passage.page) == page, words
+
+
+def test_a_file_no_word_has_paginated_gets_no_pages(tmp_path):
+    """LibreOffice and other editors write no rendered breaks: explicit breaks alone would
+    cite wrong pages, so there are none."""
+    body = paragraph("Первая страница.", PAGE_BREAK) + paragraph("Вторая страница.")
+    passages = _passages(write_docx(tmp_path / "unpaged.docx", body))
+    assert [(p.page, p.page_index) for p in passages] == [(None, None), (None, None)]
+
+
+def test_pages_word_did_not_mark_inside_the_contents_come_back_from_its_entries(tmp_path):
+    """Word renders no break inside a contents field: the page its entries print for the
+    first heading puts the contents' own pages back."""
+    entries = [(f"{n} Глава номер {n}", 3 + n) for n in range(1, 60)]
+    body = "".join(
+        [
+            paragraph("Титульный лист."),
+            paragraph(RENDERED_BREAK, "СОДЕРЖАНИЕ"),
+            contents_field(entries),
+            *(
+                paragraph(RENDERED_BREAK, f"{n} Глава номер {n}", style="Heading1") + paragraph(f"Текст главы {n}.")
+                for n in range(1, 60)
+            ),
+        ]
+    )
+    passages = _passages(write_docx(tmp_path / "contents.docx", body))
+    headings = [p for p in passages if p.kind == "heading" and p.text.startswith(("1 ", "2 ", "59 "))]
+    assert [(p.text, p.page) for p in headings] == [
+        ("1 Глава номер 1", "4"),
+        ("2 Глава номер 2", "5"),
+        ("59 Глава номер 59", "62"),
+    ]
+    contents = [p for p in passages if p.kind == "toc"]
+    assert contents[0].page == "2" and contents[-1].page == "3"  # the contents took two pages
+
+
+def test_pages_agree_with_the_pdf_libreoffice_prints(tmp_path, pdf_export):
+    """The same file printed: every passage's text is on the PDF page the passage names
+    (pages broken where both Word and LibreOffice break them: explicit breaks, a new
+    section, "page break before")."""
+    body = "".join(
+        [
+            paragraph("Титульный лист диссертации.", PAGE_BREAK),
+            paragraph(RENDERED_BREAK, "Аннотация работы.", props=section_end(1, "lowerRoman")),
+            paragraph(RENDERED_BREAK, "Введение", style="Heading1"),
+            paragraph("Абзац введения.", PAGE_BREAK),
+            paragraph(RENDERED_BREAK, "Абзац после явного разрыва."),
+            paragraph(RENDERED_BREAK, "Заключение", style="Heading1", props="<w:pageBreakBefore/>"),
+            paragraph("Итоги работы."),
+            section_end(3),
+        ]
+    )
+    path = write_docx(tmp_path / "printed.docx", body)
+    pdf = pdfium.PdfDocument(pdf_export(path))
+    printed = [_letters(pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
+    passages = _passages(path)
+    assert len(pdf) == max(p.page_index for p in passages)
+    for passage in passages:
+        assert _letters(passage.text) in printed[passage.page_index - 1], passage.text
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()

@@ -1,0 +1,135 @@
+"""The section tree a reader sees, whatever the format: captions of figures and tables are
+captions (never headings, never the section of the text after them), numbered lists and
+bibliographies stay lists however long, formulas in capitals are no titles."""
+
+from __future__ import annotations
+
+import pytest
+from docx import Document as WordDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from thesis_qa.document import Document, HeadingHint
+from thesis_qa.ingest import load_document
+from thesis_qa.ingest.segmentation import segment
+
+CAPTIONS = [
+    "Сурет 1 – Жүйенің жалпы архитектурасы",
+    "Рис. 10.\n«Коррекция Фибоначчи»",  # a bare label and its title on the next line: one caption
+    "Кесте 8",
+    "Рис.2. Схема очереди",
+    "Figure 1: System overview",
+    "Таблица 2 — План продаж",
+    "3.1-кесте – Облыстар",
+]
+
+
+def _thesis_text() -> str:
+    paragraphs = ["1.1. Әдістер", "Бірінші абзац әдістер туралы."]
+    for n, caption in enumerate(CAPTIONS):
+        paragraphs += [caption, f"Суреттен кейінгі {n + 1}-абзац осы бөлімде қалады."]
+    return "\n\n".join(paragraphs)
+
+
+def test_captions_are_their_own_kind_and_the_text_after_them_keeps_its_section():
+    passages = segment(Document("t.txt", _thesis_text()))
+    assert [p.text for p in passages if p.kind == "caption"] == CAPTIONS
+    assert [p.text for p in passages if p.kind == "heading"] == ["1.1. Әдістер"]
+    assert {p.section for p in passages if p.kind != "heading"} == {"1.1. Әдістер"}
+
+
+def test_a_caption_the_format_marks_as_a_heading_is_still_a_caption():
+    """A PDF sets captions bold and centred like headings, a .docx may style them so."""
+    text = "Кіріспе\n\nМәтін.\n\nРисунок 3 – Иерархическая структура\n\nСурет астындағы мәтін."
+    start = text.index("Рисунок")
+    hints = (HeadingHint(0, 7, 1), HeadingHint(start, text.index("\n\nСурет астындағы"), 2))
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert [(p.kind, p.section, p.text) for p in passages] == [
+        ("heading", "Кіріспе", "Кіріспе"),
+        ("body", "Кіріспе", "Мәтін."),
+        ("caption", "Кіріспе", "Рисунок 3 – Иерархическая структура"),
+        ("body", "Кіріспе", "Сурет астындағы мәтін."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Сурет 1 көрсеткендей, жүйе үш бөліктен тұрады.", "Рисунок 3 показывает рост пропускной способности."],
+)
+def test_a_sentence_opening_with_a_figure_word_is_text(sentence):
+    passages = segment(Document("t.txt", f"Кіріспе\n\n{sentence}"))
+    assert [p.kind for p in passages if p.text == sentence] == ["body"]
+
+
+def test_captions_in_the_pdf_a_student_exports(tmp_path, pdf_export):
+    document = WordDocument()
+    document.add_heading("1 Обзор предметной области", level=1)
+    document.add_paragraph("Многоядерные системы с общей памятью широко распространены.")
+    for caption in ("Рисунок 1 – Иерархическая структура системы", "Таблица 1 – План продаж"):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        words = paragraph.add_run(caption)
+        words.bold, words.font.size = True, Pt(14)
+        document.add_paragraph("Текст после подписи относится к тому же разделу.")
+    document.save(str(tmp_path / "captions.docx"))
+    passages = segment(load_document(pdf_export(tmp_path / "captions.docx")))
+    assert [p.text for p in passages if p.kind == "caption"] == [
+        "Рисунок 1 – Иерархическая структура системы",
+        "Таблица 1 – План продаж",
+    ]
+    body = [p for p in passages if p.kind == "body"]
+    assert body and {p.section for p in body} == {"1 Обзор предметной области"}
+
+
+def test_a_bibliography_numbered_past_nine_stays_a_bibliography():
+    entries = [f"{n}. Автор {chr(0x410 + n)}. Кітап атауы. – Алматы, 20{n:02d}." for n in range(1, 13)]
+    entries[9] = "10. Derrick J. et al. Quantitative relaxation of concurrent data structures. – 2013."
+    text = "\n\n".join(["ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ", *entries])
+    passages = segment(Document("t.txt", text))
+    assert [p.kind for p in passages] == ["heading"] + ["bibliography"] * 12
+
+
+def test_a_numbered_list_past_nine_stays_in_its_section():
+    items = [f"{n}. Талап нөмірі {n} орындалуы тиіс." for n in range(1, 13)]
+    items[9] = "10. Имплементация интерфейсов embedded-hal (блокирующий вариант)"
+    text = "\n\n".join(["2.2 Талаптар", *items, "2.3 Құралдар", "Құралдар туралы мәтін."])
+    passages = segment(Document("t.txt", text))
+    assert [p.text for p in passages if p.kind == "heading"] == ["2.2 Талаптар", "2.3 Құралдар"]
+    assert {p.section for p in passages if p.text in items} == {"2.2 Талаптар"}
+
+
+@pytest.mark.parametrize("formula", ["4 × 1 ГБ = 4 ГБ RAM", "44. T43 = {∅, {0}, {3}, {0, 3}}"])
+def test_a_formula_on_its_own_line_is_no_title(formula):
+    text = f"3.2 Жады моделі\n\nӘр жұмысшыға бір гигабайт беріледі:\n\n{formula}\n\nНәтижені сақтау маңызды."
+    passages = segment(Document("t.txt", text))
+    assert [p.text for p in passages if p.kind == "heading"] == ["3.2 Жады моделі"]
+
+
+def test_a_listing_in_capitals_is_no_title():
+    text = "Приложение Г\n\nenum class Priority {\nMAX, MIN\n}\n\nprivate val head = Node()"
+    passages = segment(Document("t.txt", text))
+    assert [p.text for p in passages if p.kind == "heading"] == ["Приложение Г"]
+
+
+def test_a_chapter_title_in_capitals_over_two_lines_is_one_heading():
+    text = "I. ТАҚЫРЫПТЫҢ ТЕОРИЯЛЫҚ ЖӘНЕ МЕТОДОЛОГИЯЛЫҚ\nМӘСЕЛЕЛЕРІ\n\nҚазіргі Қазақстан аумағы туралы мәтін."
+    passages = segment(Document("t.txt", text))
+    title = "I. ТАҚЫРЫПТЫҢ ТЕОРИЯЛЫҚ ЖӘНЕ МЕТОДОЛОГИЯЛЫҚ МӘСЕЛЕЛЕРІ"
+    assert [(p.kind, p.section) for p in passages] == [("heading", title), ("body", title)]
+
+
+def test_a_year_opening_a_line_of_a_reference_is_no_chapter():
+    text = (
+        "ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ\n\n170 Кляшторный С.Г. Рунические памятники // Вопросы истории. –\n\n"
+        "1981.\n– № 2. – С. 61–73\n\n171 Халид Қ. Тауарих хамса. – Алматы, 1992."
+    )
+    passages = segment(Document("t.pdf", text))
+    assert [p.kind for p in passages] == ["heading", "bibliography", "bibliography", "bibliography"]
+
+
+@pytest.mark.parametrize("mark", ["Ð", "X"])
+def test_a_lone_sign_the_format_marks_as_a_heading_titles_nothing(mark):
+    text = f"2.2. Поиск топологий\n\nМножество открыто.\n\n{mark}\n\nЗаметим, что свойство сохраняется."
+    hints = (HeadingHint(text.index(mark), text.index(mark) + 1, 3),)
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert {p.section for p in passages} == {"2.2. Поиск топологий"}
