@@ -39,6 +39,13 @@ _FLAG_TYPES: dict[str, Any] = {
     "quota_passages": click.IntRange(1),
     "index_workers": click.IntRange(1, 16),
     "worker_memory_mb": click.IntRange(1024),
+    "max_request_mb": click.FloatRange(min=0.0, min_open=True),
+    "session_hours": click.FloatRange(min=0.0, min_open=True),
+    "login_delay_after": click.IntRange(1),
+    "login_lockout_after": click.IntRange(1),
+    "login_address_lockout_after": click.IntRange(1),
+    "login_lockout_minutes": click.FloatRange(min=0.0, min_open=True),
+    "login_hash_workers": click.IntRange(1, 16),
 }
 
 
@@ -313,6 +320,7 @@ def serve_command(**options: Any) -> None:
     --allow-anonymous is given."""
     settings = _settings(**options)
     accounts = _accounts(settings)
+    accounts.check()
     problem = exposure_problem(settings.host, settings.share, accounts.configured(), settings.allow_anonymous)
     if problem:
         raise click.ClickException(f"refusing to start: {problem}")

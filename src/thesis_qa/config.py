@@ -72,6 +72,13 @@ class Settings:
     quota_passages: int = 20_000
     index_workers: int = 2  # processes indexing uploads at the lowest CPU priority
     worker_memory_mb: int = 4096  # address space of each of them
+    max_request_mb: float = 1.0  # any request body but an upload's (thesis_qa_app.guard)
+    session_hours: float = 168.0  # a login lasts this long (signed; it survives restarts)
+    login_delay_after: int = 5  # failed logins of an account before each next one waits (1 s, 2 s, 4 s…)
+    login_lockout_after: int = 20  # failed logins that lock the account for `login_lockout_minutes`
+    login_address_lockout_after: int = 200  # failed logins that lock the address they came from
+    login_lockout_minutes: float = 15.0
+    login_hash_workers: int = 1  # password checks at once (scrypt, 16 MB each), in processes of their own
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -91,6 +98,10 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        return round(self.max_request_mb * 1024 * 1024)
 
     @property
     def users_path(self) -> Path:
@@ -154,6 +165,13 @@ SERVER_OPTIONS = (
     Option("quota_passages", "Passages of uploads an owner may keep [default: 20000]"),
     Option("index_workers", "Processes indexing uploads, at the lowest CPU priority [default: 2]"),
     Option("worker_memory_mb", "Address space of each indexing process, in MB [default: 4096]"),
+    Option("max_request_mb", "Largest request body other than an upload, in MB [default: 1]"),
+    Option("session_hours", "Hours a login lasts [default: 168]"),
+    Option("login_delay_after", "Failed logins of an account before each next one must wait [default: 5]"),
+    Option("login_lockout_after", "Failed logins that lock an account for a while [default: 20]"),
+    Option("login_address_lockout_after", "Failed logins that lock the address they come from [default: 200]"),
+    Option("login_lockout_minutes", "Minutes a lockout lasts [default: 15]"),
+    Option("login_hash_workers", "Password checks run at once, each in a process of its own [default: 1]"),
 )
 USERS_OPTIONS = (
     _STORE,

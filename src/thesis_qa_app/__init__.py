@@ -48,6 +48,7 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
         os.environ["GRADIO_TEMP_DIR"] = str(temp)
         with collector_paused():
             trim_gradio_import()
+            from thesis_qa_app.guard import Door
             from thesis_qa_app.ui import build_app, launch_options
 
             notify(f"loading the model '{settings.model}' and opening the index '{settings.index}'…")
@@ -57,7 +58,7 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             intake.start()
             app = build_app(workspace, intake, accounts, settings)
         try:
-            app.launch(**launch_options(settings, accounts))
+            app.launch(**launch_options(settings, accounts, Door(settings, accounts, notify)))
         finally:
             intake.close()
 

@@ -12,6 +12,8 @@ list, an unknown `doc`, each gets its own code.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -19,9 +21,10 @@ import gradio as gr
 from thesis_qa.config import Settings
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
+from thesis_qa.text.names import neutral
 from thesis_qa_app import answers
 from thesis_qa_app.identity import owner_of
-from thesis_qa_app.texts import AUTO
+from thesis_qa_app.texts import AUTO, error_text
 
 
 def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, concurrency: int) -> None:
@@ -41,7 +44,7 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         ("" = all); `language` ("auto", "kk", "ru", "en") picks the language of `message`;
         `history` holds the conversation's earlier questions, oldest first."""
         arguments = {"question": question, "k": k, "doc": doc, "language": language, "history": history}
-        return answers.api_ask(workspace, owner_of(request, accounts), arguments, settings.top_k).to_json()
+        return _answered(lambda: answers.api_ask(workspace, owner_of(request, accounts), arguments, settings.top_k))
 
     def lookup(
         word: str,
@@ -55,12 +58,34 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         then headings, contents and bibliography), where the word stands in `terms`."""
         arguments = {"question": word, "k": k, "doc": doc, "language": language}
         owner = owner_of(request, accounts)
-        return answers.api_ask(workspace, owner, arguments, answers.LOOKUP_K, lookup=True).to_json()
+        return _answered(lambda: answers.api_ask(workspace, owner, arguments, answers.LOOKUP_K, lookup=True))
 
     def documents(request: gr.Request = None) -> list[str]:  # type: ignore[assignment]
         """Names of the documents the caller can search (values for `doc`)."""
-        return workspace.documents(owner_of(request, accounts))
+        return plain(workspace.documents(owner_of(request, accounts)))
 
     for fn in (ask, lookup):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="search")
     gr.api(documents, api_name="documents", concurrency_limit=concurrency)
+
+
+def _answered(reply: Callable[[], answers.Reply]) -> dict[str, Any]:
+    """The reply as plain JSON; a fault below (a database gone) as `server_error`, logged."""
+    try:
+        return plain(reply().to_json())
+    except Exception:  # every API error has a code, never Gradio's bare {"error": null}
+        logging.getLogger(__name__).exception("an API call failed")
+        message = error_text("en", "server_error", {})
+        return {"answered": False, "results": [], "code": "server_error", "message": message}
+
+
+def plain(value: Any) -> Any:
+    """`value` with every string's bidi controls and invisible characters made spaces (one
+    for one: highlight offsets stay valid), so no field reads differently from what it holds."""
+    if isinstance(value, str):
+        return neutral(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value

@@ -10,14 +10,12 @@ whose data an event touches: the page's events can be called through the queue b
 who can reach the server, so every handler asks `owner_of(request)` and works within that
 owner's uploads only.
 
-`BoundedRequests` refuses request bodies over `MAX_REQUEST_BYTES` (file uploads excepted,
-Gradio bounds those) before they are parsed: a 5M-character question is read in chunks and
-dropped, never held or parsed, and the client gets 413 with `{"code": "request_too_large"}`.
+What a request may carry, and who may send it at all, is decided before this, by
+`thesis_qa_app.guard` (body limits, logins, session ids bound to their owner).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -28,13 +26,9 @@ import gradio as gr
 
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.owners import Owner
-from thesis_qa_app.texts import error_text
 
 COOKIE = "thesis_qa_browser"
-MAX_REQUEST_BYTES = 1 << 20
-MAX_DRAINED_BYTES = 64 << 20  # read and dropped after a refusal, so the client hears why
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
-_UNBOUNDED_PATHS = ("/upload",)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -86,60 +80,6 @@ class BrowserCookie:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
-
-
-class BoundedRequests:
-    """ASGI middleware: a request body over `max_bytes` gets 413 before anything parses it."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        bodyless = scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS")
-        if bodyless or scope["path"].endswith(_UNBOUNDED_PATHS):
-            await self.app(scope, receive, send)
-            return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                await _drain(receive, more)
-                await _too_large(send)
-                return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-async def _drain(receive: Receive, more: bool, limit: int = MAX_DRAINED_BYTES) -> None:
-    """Read and drop the rest of a refused body, so the client can read the refusal (up to
-    `limit`: past that the connection is simply closed)."""
-    drained = 0
-    while more and drained < limit:
-        message = await receive()
-        drained += len(message.get("body", b""))
-        more = message.get("type") == "http.request" and message.get("more_body", False)
-
-
-async def _too_large(send: Send) -> None:
-    message = error_text("en", "request_too_large", {})
-    payload = json.dumps({"code": "request_too_large", "message": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
 
 
 def _header(scope: Scope, name: bytes) -> str:

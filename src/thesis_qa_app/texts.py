@@ -298,14 +298,14 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "“{name}” makes {passages} passages; all your uploads together may hold {limit}.",
     },
     "upload_memory": {
-        "kk": "«{name}» ашылғанда тым үлкен болып шықты (сығылған бомба болуы мүмкін); индекстелмеді.",
-        "ru": "«{name}» после распаковки оказался слишком большим (возможно, это «zip-бомба»); не проиндексирован.",
-        "en": "“{name}” is far too large once unpacked (a compression bomb?); it was not indexed.",
+        "kk": "«{name}» оқу үшін сервер рұқсат ететіннен көп жад керек; индекстелмеді.",
+        "ru": "Для чтения «{name}» нужно больше памяти, чем позволяет сервер; не проиндексирован.",
+        "en": "“{name}” needs more memory than the server allows; it was not indexed.",
     },
     "upload_failed": {
-        "kk": "«{name}» индекстелмеді ({detail}).",
-        "ru": "«{name}» не удалось проиндексировать ({detail}).",
-        "en": "“{name}” could not be indexed ({detail}).",
+        "kk": "«{name}» оқылмады: файл бүлінген немесе атауындағы түрге сай емес; индекстелмеді.",
+        "ru": "«{name}» не удалось прочитать: файл повреждён или не соответствует своему типу; не проиндексирован.",
+        "en": "“{name}” could not be read: the file is damaged or not what its name says; it was not indexed.",
     },
     "upload_crashed": {
         "kk": "«{name}» индекстеу күтпеген жерден тоқтады; қайталап көріңіз.",
@@ -367,6 +367,36 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "history должно быть списком предыдущих вопросов (текстом).",
         "en": "history must be a list of earlier questions (text).",
     },
+    "server_error": {
+        "kk": "Сервер қазір жауап бере алмады (ақау журналға жазылды); сәлден соң қайталаңыз.",
+        "ru": "Сервер сейчас не смог ответить (сбой записан в журнал); повторите чуть позже.",
+        "en": "The server could not answer just now (the fault is logged); try again in a moment.",
+    },
+    "remote_url": {
+        "kk": "Сервер сыртқы адрестерден ештеңе алмайды.",
+        "ru": "Сервер не загружает ничего с внешних адресов.",
+        "en": "The server fetches nothing from outside addresses.",
+    },
+    "login_required": {
+        "kk": "Алдымен кіріңіз (сессия аяқталды).",
+        "ru": "Сначала войдите (сеанс завершён).",
+        "en": "Log in first (the session has ended).",
+    },
+    "login_wrong": {
+        "kk": "Атауы немесе құпиясөзі қате.",
+        "ru": "Неверное имя или пароль.",
+        "en": "Wrong name or password.",
+    },
+    "login_locked": {
+        "kk": "Сәтсіз әрекеттер тым көп; кейінірек қайталаңыз.",
+        "ru": "Слишком много неудачных попыток; повторите позже.",
+        "en": "Too many failed attempts; try again later.",
+    },
+    "accounts_damaged": {
+        "kk": "Тіркелгілер файлы бүлінген; әкімшіге хабарлаңыз.",
+        "ru": "Файл учётных записей повреждён; сообщите администратору.",
+        "en": "The accounts file is damaged; tell the administrator.",
+    },
     "request_too_large": {
         "kk": "Сұраныс тым үлкен.",
         "ru": "Слишком большой запрос.",
@@ -398,9 +428,14 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "The model could not be loaded.",
     },
     "error": {
-        "kk": "Әрекет орындалмады ({detail}).",
-        "ru": "Не удалось выполнить действие ({detail}).",
-        "en": "That did not work ({detail}).",
+        "kk": "Әрекет орындалмады; сәлден соң қайталап көріңіз.",
+        "ru": "Не удалось выполнить действие; попробуйте ещё раз чуть позже.",
+        "en": "That did not work; please try again in a moment.",
+    },
+    "upload_disk": {
+        "kk": "Серверде «{name}» сақтауға орын жоқ; кейінірек қайта жүктеңіз.",
+        "ru": "На сервере нет места, чтобы сохранить «{name}»; загрузите его позже ещё раз.",
+        "en": "The server has no room to keep “{name}” just now; upload it again later.",
     },
 }
 

@@ -19,8 +19,9 @@ from thesis_qa.service.intake import Intake
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import render
 from thesis_qa_app.api import register_api
+from thesis_qa_app.guard import Door, Guard
 from thesis_qa_app.handlers import Handlers
-from thesis_qa_app.identity import BoundedRequests, BrowserCookie
+from thesis_qa_app.identity import BrowserCookie
 from thesis_qa_app.texts import (
     AUTO,
     EXAMPLES,
@@ -359,10 +360,11 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
         saved.then(None, [w.export_payload], None, js=DOWNLOAD)
 
 
-def launch_options(settings: Settings, accounts: Accounts) -> dict[str, Any]:
+def launch_options(settings: Settings, accounts: Accounts, door: Door | None = None) -> dict[str, Any]:
     """Arguments of `Blocks.launch` for these settings: local only unless told otherwise, a
-    login when accounts exist, a cookie per browser, bounded requests, no analytics, no
-    outside requests."""
+    login when accounts exist (answered by `door`, thesis_qa_app.guard), a cookie per browser,
+    bounded requests, no analytics, no outside requests."""
+    door = door or Door(settings, accounts)
     return {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -373,9 +375,10 @@ def launch_options(settings: Settings, accounts: Accounts) -> dict[str, Any]:
         "js": page_script(settings),
         "app_kwargs": {
             "middleware": [
-                Middleware(BoundedRequests),
+                Middleware(Guard, door=door),
                 Middleware(BrowserCookie, max_age_s=round(settings.upload_lifetime_hours * 3600)),
-            ]
+            ],
+            "lifespan": door.lifespan,
         },
         "blocked_paths": [str(settings.index_dir.resolve())],
         "ssr_mode": False,

@@ -223,18 +223,25 @@ def uploads_on_disk(server: Server, name: str) -> list[Path]:
     return [f.parent for f in found if json.loads(f.read_text(encoding="utf-8"))["name"] == name]
 
 
-def queue_call(
-    url: str, api_name: str, data: list[object], cookie: str, event_data: dict[str, object] | None = None
+def queue_call(  # noqa: PLR0917
+    url: str,
+    api_name: str,
+    data: list[object],
+    cookie: str,
+    event_data: dict[str, object] | None = None,
+    session: str | None = None,
+    login: str = "",
 ) -> dict[str, object]:
     """Call one of the page's events directly through Gradio's queue, by its fn_index, as the
     browser holding `cookie` would (or anyone who copied the page's requests), in a session
-    of its own."""
-    with urllib.request.urlopen(url + "config") as response:
+    of its own (or in `session`), logged in with the cookies `login` when given."""
+    cookies = "; ".join(filter(None, [f"{COOKIE}={cookie}", login]))
+    with urllib.request.urlopen(urllib.request.Request(url + "config", headers={"Cookie": cookies})) as response:
         config = json.load(response)
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    session = secrets.token_hex(8)
+    session = session or secrets.token_hex(8)
     body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data, "trigger_id": None}
-    headers = {"Content-Type": "application/json", "Cookie": f"{COOKIE}={cookie}"}
+    headers = {"Content-Type": "application/json", "Cookie": cookies}
     urllib.request.urlopen(urllib.request.Request(url + "gradio_api/queue/join", json.dumps(body).encode(), headers))
     stream = urllib.request.Request(url + f"gradio_api/queue/data?session_hash={session}", headers=headers)
     with urllib.request.urlopen(stream, timeout=60) as events:

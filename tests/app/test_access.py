@@ -130,8 +130,9 @@ def test_an_upload_is_not_left_where_gradios_file_route_serves_it(server):
     assert [p for p in temp.rglob("served.txt")] == []
 
 
-def post_file(url: str, name: str, content: bytes, cookie: str) -> str:
-    """Upload a file as the page does (Gradio's upload route); the server-side path it returns."""
+def post_file(url: str, name: str, content: bytes, cookie: str, login: str = "") -> str:
+    """Upload a file as the page does (Gradio's upload route), logged in with the cookies
+    `login` when given; the server-side path it returns."""
     boundary = uuid.uuid4().hex
     body = (
         (
@@ -141,6 +142,7 @@ def post_file(url: str, name: str, content: bytes, cookie: str) -> str:
         + content
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": f"{COOKIE}={cookie}"}
+    cookies = "; ".join(filter(None, [f"{COOKIE}={cookie}", login]))
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookies}
     with urllib.request.urlopen(urllib.request.Request(url + "gradio_api/upload", body, headers)) as response:
         return json.load(response)[0]

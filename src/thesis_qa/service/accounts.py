@@ -8,10 +8,21 @@ changes, so an account added while they run can log in at once.
 
 Roles: a `student` keeps private uploads; a `lecturer` or an `admin` may also add an upload to
 the library everyone searches.
+
+A login is a signed token (`issue`, `holder`): the account's name, when it was issued, and the
+account's session epoch, signed with HMAC-SHA256 under a secret kept with the users (the file
+`<users file>.secret`, mode 0600, or the store's `session_secret` record), so logins survive a
+restart of the server and hold on every replica. The epoch is derived from the password's
+salt and a counter that `end_sessions` raises (a logout): changing a password, removing the
+account or logging out ends every session of the account at its next request.
+
+Account names are NFKC, without invisible characters, without a word mixing two scripts, and
+never a look-alike (same letters up to case or script) of another account (thesis_qa.text.names).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -20,11 +31,13 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from thesis_qa.errors import ThesisQAError
+from thesis_qa.text.names import clean_name, mixed_script, twin
 
 if TYPE_CHECKING:
     from thesis_qa.storage import Records
@@ -68,11 +81,26 @@ class UsersFile:
             return None
         return (stat.st_mtime_ns, stat.st_size)
 
+    def exists(self) -> bool:
+        return self.path.exists()
+
     def read(self) -> Users:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))["users"]
+            return _checked(json.loads(self.path.read_text(encoding="utf-8"))["users"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise AccountError(f"the users file {self.path} is damaged ({exc})") from exc
+
+    def secret(self) -> bytes:
+        """The sessions' signing key, next to the file (made on first use, mode 0600)."""
+        path = self.path.with_name(self.path.name + ".secret")
+        try:
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (FileNotFoundError, ValueError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
     def write(self, users: Users) -> None:
         """Replace the file atomically, readable by its owner only."""
@@ -98,9 +126,22 @@ class UsersRecord:
     def stamp(self) -> object:
         return int(time.monotonic() / self.RECHECK_S)
 
+    def exists(self) -> bool:
+        return self.records.get(self.key) is not None
+
     def read(self) -> Users:
         data = self.records.get(self.key)
-        return dict(data.get("users", {})) if isinstance(data, dict) else {}  # type: ignore[arg-type]
+        try:
+            return _checked(data.get("users", {})) if isinstance(data, dict) else {}  # type: ignore[arg-type]
+        except (TypeError, KeyError) as exc:
+            raise AccountError(f"the accounts record is damaged ({exc})") from exc
+
+    def secret(self) -> bytes:
+        """The sessions' signing key, a record of the store (made by the first server)."""
+        key = f"{self.key}/session_secret"
+        if not isinstance(self.records.get(key), str):
+            self.records.put(key, secrets.token_hex(32))
+        return bytes.fromhex(str(self.records.get(key)))
 
     def write(self, users: Users) -> None:
         self.records.put(self.key, {"version": 1, "users": users})
@@ -114,18 +155,27 @@ class Accounts:
         self.shortcut = shortcut if shortcut and all(shortcut) else None
         self._lock = threading.Lock()
         self._cache: tuple[object, Users] | None = None
+        self._secret: bytes | None = None
+        self._shortcut_epoch = 0  # the shortcut account has no record: its logouts count here
 
     def configured(self) -> bool:
         """Whether anyone can log in (then the server asks every visitor to)."""
         return bool(self.shortcut) or bool(self._users())
 
-    def verify(self, name: str, password: str) -> bool:
-        """Whether `password` is `name`'s; the same work is done for unknown names."""
+    def check(self) -> None:
+        """Refuse users that would leave a server open or failing: a damaged file, or one that
+        exists but holds no account (a server would start without logins)."""
+        if self.users.exists() and not self._fresh():
+            raise AccountError(f"{_where(self.users)} holds no account: {_REMEDY}, or remove it")
+
+    def verify(self, name: str, password: str, hasher: Callable[[str, bytes], bytes] | None = None) -> bool:
+        """Whether `password` is `name`'s; the same work is done for unknown names. `hasher`
+        computes `password_hash` (elsewhere: a server runs it in processes of its own)."""
         if self.shortcut and hmac.compare_digest(name.encode(), self.shortcut[0].encode()):
             return hmac.compare_digest(password.encode(), self.shortcut[1].encode())
         record = self._users().get(name)
         salt = bytes.fromhex(record["salt"]) if record else b"\0" * 16
-        digest = _hash(password, salt)
+        digest = (hasher or password_hash)(password, salt)
         return bool(record) and hmac.compare_digest(digest.hex(), record["hash"])
 
     def account(self, name: str) -> Account | None:
@@ -138,18 +188,53 @@ class Accounts:
         return [Account(name, record["role"]) for name, record in sorted(self._users().items())]  # type: ignore[arg-type]
 
     def add(self, name: str, password: str, role: Role = "student") -> None:
-        """Add `name`, or change their password and role."""
-        if not _USER_NAME.fullmatch(name):
+        """Add `name`, or change their password and role (which ends their sessions)."""
+        if not _USER_NAME.fullmatch(name) or clean_name(name) != name:
             raise AccountError(f"'{name}' is not a user name (letters, digits, . @ _ -; up to 64)")
+        if mixed_script(name):
+            raise AccountError(f"'{name}' mixes letters of two scripts in '{mixed_script(name)}'")
         if role not in ROLES:
             raise AccountError(f"'{role}' is not a role ({', '.join(ROLES)})")
         if len(password) < MIN_PASSWORD_CHARS:
             raise AccountError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
         salt = secrets.token_bytes(16)
+        digest = password_hash(password, salt).hex()
         with self._lock:
             users = self._fresh()
-            users[name] = {"role": role, "salt": salt.hex(), "hash": _hash(password, salt).hex(), "kdf": "scrypt"}
+            if twin(name, set(users)):
+                raise AccountError(f"'{name}' looks like the account '{twin(name, set(users))}'")
+            users[name] = {"role": role, "salt": salt.hex(), "hash": digest, "kdf": "scrypt"}
             self._write(users)
+
+    def issue(self, name: str) -> str:
+        """A session token for `name` (just logged in)."""
+        body = _b64(json.dumps([name, int(time.time()), self._epoch(name)], ensure_ascii=False).encode())
+        return f"{body}.{self._sign(body)}"
+
+    def holder(self, token: str, max_age_s: float) -> str | None:
+        """Whose session `token` is: None when it is forged, older than `max_age_s`, or of an
+        account removed, whose password changed, or who logged out since."""
+        body, _, signature = token.partition(".")
+        if not signature or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            name, issued, epoch = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            current, fresh = self._epoch(name), time.time() < float(issued) + max_age_s
+            alive = bool(current) and fresh and hmac.compare_digest(str(epoch), current)
+        except (ValueError, TypeError, AccountError):
+            return None
+        return name if alive else None
+
+    def end_sessions(self, name: str) -> None:
+        """End every session of `name` (a logout ends them all, on every replica)."""
+        if self.shortcut and name == self.shortcut[0]:
+            self._shortcut_epoch += 1
+            return
+        with self._lock:
+            users = self._fresh()
+            if name in users:
+                users[name] = {**users[name], "epoch": str(int(users[name].get("epoch", "0")) + 1)}
+                self._write(users)
 
     def remove(self, name: str) -> bool:
         with self._lock:
@@ -158,6 +243,24 @@ class Accounts:
                 return False
             self._write(users)
             return True
+
+    def _epoch(self, name: str) -> str:
+        """What a session of `name` must carry to be alive ("" for no such account)."""
+        if self.shortcut and name == self.shortcut[0]:
+            material = f"{self.shortcut[1]}:{self._shortcut_epoch}".encode()
+        elif record := self._users().get(name):
+            material = f"{record['salt']}:{record.get('epoch', '0')}".encode()
+        else:
+            return ""
+        return hmac.new(self._key(), material, hashlib.sha256).hexdigest()[:24]
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._key(), body.encode("ascii", "replace"), hashlib.sha256).digest())
+
+    def _key(self) -> bytes:
+        if self._secret is None:
+            self._secret = self.users.secret()
+        return self._secret
 
     def _users(self) -> Users:
         """The users, re-read only when they changed."""
@@ -194,5 +297,26 @@ def exposure_problem(host: str, share: bool, logins: bool, allow_anonymous: bool
     return ""
 
 
-def _hash(password: str, salt: bytes) -> bytes:
+def _checked(users: object) -> Users:
+    """`users` if it is a mapping of names to records with a role, salt and hash."""
+    if not isinstance(users, dict):
+        raise TypeError(f"'users' is a {type(users).__name__}, not a mapping of names")
+    for name, record in users.items():
+        if not isinstance(record, dict) or not {"role", "salt", "hash"} <= record.keys():
+            raise KeyError(f"the account '{name}' has no role, salt and hash")
+    return users
+
+
+def _where(users: UsersFile | UsersRecord) -> str:
+    return f"the users file {users.path}" if isinstance(users, UsersFile) else "the accounts record"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def password_hash(password: str, salt: bytes) -> bytes:
+    """scrypt of the password (it holds Python's GIL for its ~50 ms: a server runs it in
+    processes of its own, thesis_qa_app.guard)."""
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+

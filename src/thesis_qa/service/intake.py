@@ -86,7 +86,12 @@ class Intake:
             )
         upload = self.uploads.reserve(owner, name, size, self.workspace.documents())
         source = upload.folder / INCOMING / upload.name
-        shutil.move(received, source)
+        try:
+            shutil.move(received, source)
+        except OSError as error:  # a full disk: said, and nothing of the upload is left
+            self.uploads.discard(upload)
+            message = f"{name}: cannot keep the file ({error.strerror})"
+            raise ThesisQAError(message, code="upload_disk", name=name) from error
 
         def task() -> dict[str, object]:
             return {

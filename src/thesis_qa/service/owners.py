@@ -25,8 +25,8 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
@@ -35,6 +35,7 @@ from pathlib import Path
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Role
 from thesis_qa.storage import IndexLocation, Store
+from thesis_qa.text.names import clean_name, skeleton
 
 MAX_NAME_CHARS = 120
 MAX_PINS = 200
@@ -135,9 +136,16 @@ class Uploads:
         """A record and a scratch folder for a new upload of `size` bytes, named `name` unless
         a library document (`taken`) has that name. An upload of the owner's with the same
         name is replaced once the new one is live (`settle`), so it does not count against
-        the quotas."""
+        the quotas. The owner's quotas are checked and the record made under the owner's
+        lock (a file lock, or with PostgreSQL an advisory lock): uploads arriving together,
+        on one server or several, are counted one after the other."""
+        key = f"{self.area}/{owner.id}"
+        with _process_lock(key), self.store.index(key).lock():
+            return self._reserve(owner, name, size, set(taken))
+
+    def _reserve(self, owner: Owner, name: str, size: int, taken: set[str]) -> Upload:
         kept = [u for u in self.all(owner) if u.name != name]
-        name = unique_name(name, set(taken))
+        name = unique_name(name, taken)
         kept = [u for u in kept if u.name != name]
         if len(kept) + 1 > self.quotas.files:
             raise QuotaError(f"at most {self.quotas.files} uploads", code="quota_files", limit=self.quotas.files)
@@ -259,6 +267,16 @@ class Uploads:
         return self._upload(owner_id, upload_id, name, size, created)
 
 
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _process_lock(key: str) -> threading.Lock:
+    """This process's lock of `key`: its threads queue here, one at a time at the store's lock."""
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
 def remove_owner_everywhere(store: Store, scratch_root: Path, owner_id: str) -> int:
     """Delete an owner's uploads, pins and records next to every library of the store (an
     account removed); the number of libraries they had anything in."""
@@ -279,22 +297,26 @@ def remove_owner_everywhere(store: Store, scratch_root: Path, owner_id: str) -> 
 
 def safe_name(name: str) -> str:
     """The base name of an uploaded file, as results will cite it: no folders
-    ("../../x.txt" -> "x.txt", "C:\\\\a\\\\b.docx" -> "b.docx"), no control or format
-    characters, at most 120 characters with the suffix kept."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    if base in ("", ".", ".."):
+    ("../../x.txt" -> "x.txt", "C:\\\\a\\\\b.docx" -> "b.docx"), in NFKC, without control,
+    format or invisible characters, without leading dots (".txt" -> "document.txt"), at most
+    120 characters with the suffix kept."""
+    base = clean_name(name.replace("\\", "/").rsplit("/", 1)[-1]).lstrip(".").strip()
+    if not base:
         return "document"
+    if "." not in base and name.rstrip().startswith(".") and len(base) <= 10:
+        base = "document." + base
     suffix = Path(base).suffix[:10]
     stem = base[: len(base) - len(suffix)] if suffix else base
     return stem[: MAX_NAME_CHARS - len(suffix)] + suffix
 
 
 def unique_name(name: str, taken: set[str]) -> str:
-    """`name`, or "stem (2).ext", "stem (3).ext"… when it is taken."""
+    """`name`, or "stem (2).ext", "stem (3).ext"… when it is taken, or a name taken looks
+    the same (up to case and look-alike letters of another script: thesis_qa.text.names)."""
     stem, suffix = os.path.splitext(name)
+    shapes = {skeleton(t) for t in taken}
     candidate, n = name, 1
-    while candidate in taken:
+    while candidate in taken or skeleton(candidate) in shapes:
         n += 1
         candidate = f"{stem} ({n}){suffix}"
     return candidate
