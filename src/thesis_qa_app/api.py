@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from thesis_qa.config import Settings
+from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
 from thesis_qa.text.names import neutral
@@ -64,9 +65,30 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         """Names of the documents the caller can search (values for `doc`)."""
         return plain(workspace.documents(owner_of(request, accounts)))
 
+    def names(doc: str = "", request: gr.Request = None) -> list[dict[str, Any]]:  # type: ignore[assignment]
+        """The index of names and works the caller's documents give (or document `doc`'s):
+        `{"name", "forms", "kind": "person"|"work", "year", "count", "passages": [{"id", "page"}]}`
+        each, A–Я; [] for a `doc` the caller cannot see."""
+        return _study(lambda: [e.to_json() for e in workspace.names(owner_of(request, accounts), doc or None)])
+
+    def glossary(doc: str = "", request: gr.Request = None) -> list[dict[str, Any]]:  # type: ignore[assignment]
+        """The definitions the caller's documents (or document `doc`) give:
+        `{"term", "definition", "passage": {"id", "page"}, "span"}` each, A–Я."""
+        return _study(lambda: [d.to_json() for d in workspace.glossary(owner_of(request, accounts), doc or None)])
+
+    for fn in (names, glossary):
+        gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="study")
     for fn in (ask, lookup):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="search")
     gr.api(documents, api_name="documents", concurrency_limit=concurrency)
+
+
+def _study(build: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """An index or glossary as plain JSON; [] for a document the caller cannot see."""
+    try:
+        return plain(build())
+    except ThesisQAError:
+        return []
 
 
 def _answered(reply: Callable[[], answers.Reply]) -> dict[str, Any]:

@@ -80,6 +80,7 @@ def labels(lang: Language) -> Labels:
         page=text("md_page", lang),
         question=text("md_question", lang),
         toc_entry=text("toc_entry", lang),
+        index_of_names=text("study_index_heading", lang),
     )
 
 

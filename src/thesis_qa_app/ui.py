@@ -17,7 +17,7 @@ from thesis_qa.limits import CONCURRENT_LIGHT_EVENTS, CONCURRENT_QUESTIONS, MAX_
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.workspace import Workspace
-from thesis_qa_app import render
+from thesis_qa_app import render, study_tab
 from thesis_qa_app.api import register_api
 from thesis_qa_app.guard import Door, Guard
 from thesis_qa_app.handlers import Handlers
@@ -206,12 +206,13 @@ def build_app(workspace: Workspace, intake: Intake, accounts: Accounts, settings
     time."""
     with gr.Blocks(title="Thesis QA", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         register_api(workspace, accounts, settings, CONCURRENT_QUESTIONS)
-        widgets = _layout(settings)
+        widgets, study = _layout(settings)
         _wire(widgets, Handlers(workspace, intake, accounts, settings, widgets), demo)
+        study_tab.wire(*study, widgets.ui_lang, widgets.shown, study_tab.StudyTab(workspace, accounts))
     return demo
 
 
-def _layout(settings: Settings) -> Widgets:
+def _layout(settings: Settings) -> tuple[Widgets, tuple[dict[str, Component], gr.Tab]]:
     with gr.Row(equal_height=False, elem_id="tqa-top"):
         header = gr.Markdown(elem_id="tqa-header")
         language = gr.Radio(
@@ -229,7 +230,9 @@ def _layout(settings: Settings) -> Widgets:
                 collection_parts = _collection_box()
             with gr.Tab(id="documents", elem_id="tab-documents", render_children=True) as documents_tab:
                 documents = _documents_box(settings)
-    return Widgets(
+            with gr.Tab("Көрсеткіш", id="study", elem_id="tab-study", render_children=True) as index_tab:
+                study = study_tab.study_box()
+    widgets = Widgets(
         ui_lang=gr.Textbox("kk", visible=False),
         messages=gr.State([]),
         asked=gr.State([]),
@@ -246,6 +249,7 @@ def _layout(settings: Settings) -> Widgets:
         **lookup_parts,
         **collection_parts,
     )
+    return widgets, (study, index_tab)
 
 
 def _ask_box() -> dict[str, Component]:
@@ -371,7 +375,7 @@ def launch_options(settings: Settings, accounts: Accounts, door: Door | None = N
         "share": settings.share,
         "auth": accounts.verify if accounts.configured() else None,
         "max_file_size": f"{settings.max_upload_mb}mb",
-        "css": render.CSS + LAYOUT_CSS,
+        "css": render.CSS + LAYOUT_CSS + study_tab.CSS,
         "js": page_script(settings),
         "app_kwargs": {
             "middleware": [

@@ -19,8 +19,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby, pairwise
+from typing import Any
 
+from thesis_qa.document import Passage
 from thesis_qa.retrieval.highlight import Span, answer_marks, visible_text
+from thesis_qa.study.names import names
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # What turns text into markup in CommonMark/GFM mid-line: escapes, code, emphasis, links,
@@ -43,6 +46,7 @@ class Labels:
     page: str
     question: str
     toc_entry: str
+    index_of_names: str = ""  # the heading of the index of names a .docx ends with
 
 
 @dataclass(frozen=True)
@@ -157,9 +161,31 @@ def to_docx(excerpts: Sequence[Excerpt], labels: Labels) -> bytes:
                 run = reference.add_run(f"{label}: {value}")
                 run.font.size = Pt(9)
                 run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+    _add_index(document, excerpts, labels)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _add_index(document: Any, excerpts: Sequence[Excerpt], labels: Labels) -> None:
+    """The index of names at the end, like a book's: a name, then the excerpts it stands in."""
+    index = index_of_names(excerpts)
+    if index and labels.index_of_names:
+        document.add_heading(_one_line(labels.index_of_names), level=1)
+        for name, numbers in index:
+            document.add_paragraph(f"{name} — {', '.join(map(str, numbers))}")
+
+
+def index_of_names(excerpts: Sequence[Excerpt]) -> list[tuple[str, list[int]]]:
+    """The persons the excerpts name, A–Я, each with the numbers of the excerpts
+    (in the order they are exported) it stands in, as a book's index gives pages."""
+    order = [excerpt for _, group in _by_question(excerpts) for excerpt in group]
+    passages = [
+        Passage(str(n), e.doc, n, e.paragraph, 0, len(e.text), e.text, e.section, e.page, kind=e.kind)  # type: ignore[arg-type]
+        for n, e in enumerate(order, start=1)
+    ]
+    people = (entry for entry in names(passages) if entry.kind == "person")
+    return [(entry.name, [int(place.id) for place in entry.places]) for entry in people]
 
 
 def _by_question(excerpts: Sequence[Excerpt]) -> list[tuple[str, list[Excerpt]]]:

@@ -179,6 +179,15 @@ class Workspace:
         found = [d for searcher in shelf for d in self._built(searcher, "glossary", doc)]  # type: ignore[attr-defined]
         return study_glossary.sort_glossary(found)
 
+    def passages(self, ids: Sequence[str], owner: Owner | None = None) -> list[Passage]:
+        """The passages with these ids that `owner` sees, in the order asked (an index entry's
+        or a definition's passages; ids no longer there are left out)."""
+        found: dict[str, Passage] = {}
+        for searcher, _ in self._shelf(owner):
+            rows: dict[str, int] = self._built(searcher, "rows", None)  # type: ignore[assignment]
+            found.update((i, searcher.index.passages[rows[i]]) for i in ids if i in rows and i not in found)
+        return [found[i] for i in ids if i in found]
+
     def _study_shelf(self, owner: Owner | None, doc: str | None) -> list[Searcher]:
         shelf = self._shelf(owner)
         if doc and not any(doc in names for _, names in shelf):
@@ -186,14 +195,19 @@ class Workspace:
         return [searcher for searcher, names in shelf if not doc or doc in names]
 
     def _built(self, searcher: Searcher, what: str, doc: str | None) -> object:
-        """Names or glossary of one index (of one document of it), cached by index version."""
+        """Names, glossary or rows by passage id of one index (of one document of it), cached
+        by index version."""
         key = (f"{what}:{doc or ''}:{searcher.index.version}", id(searcher.index))
         with self._lock:
             if key in self._study:
                 self._study.move_to_end(key)
                 return self._study[key]
         passages = [p for p in searcher.index.passages if not doc or p.doc == doc]
-        built = study_names.names(passages) if what == "names" else study_glossary.glossary(passages)
+        built: object
+        if what == "rows":
+            built = {p.id: row for row, p in enumerate(passages)}
+        else:
+            built = study_names.names(passages) if what == "names" else study_glossary.glossary(passages)
         with self._lock:
             self._study[key] = built
             while len(self._study) > OPEN_UPLOADS:
