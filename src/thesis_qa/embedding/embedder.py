@@ -29,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -90,7 +90,10 @@ class Embedder:
     @property
     def dimension(self) -> int:
         if self._dimension is None:
-            self._dimension = int(self.model.get_embedding_dimension())
+            dimension = self.model.get_embedding_dimension()
+            if dimension is None:
+                raise ModelError(f"model '{self.name}' does not say the size of its vectors")
+            self._dimension = int(dimension)
         return self._dimension
 
     @property
@@ -211,14 +214,14 @@ def _load_model(model: str, cache_dir: Path) -> SentenceTransformer:
     _quiet_transformers()
     from sentence_transformers import SentenceTransformer
 
-    kwargs: dict[str, object] = {}
+    model_kwargs: dict[str, Any] | None = None
     if model == BUNDLED_MODEL:
         source = str(ensure_bundled_model(cache_dir))
-        kwargs["model_kwargs"] = {"add_pooling_layer": False}  # E5 has no pooler; mean pooling
+        model_kwargs = {"add_pooling_layer": False}  # E5 has no pooler; mean pooling
     else:
         source = _source(model)
     try:
-        return SentenceTransformer(source, device="cpu", **kwargs)
+        return SentenceTransformer(source, device="cpu", model_kwargs=model_kwargs)
     except Exception as exc:
         hint = " (offline: give a local folder)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
         raise ModelError(

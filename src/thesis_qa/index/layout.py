@@ -105,11 +105,11 @@ class Manifest:
     segments: list[SegmentInfo] = field(default_factory=list)
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Manifest:
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
         fields = dict(data)
-        fields["sources"] = [StoredSource(**s) for s in data["sources"]]  # type: ignore[union-attr]
-        fields["segments"] = [SegmentInfo(**s) for s in data.get("segments", [])]  # type: ignore[union-attr]
-        return cls(**fields)  # type: ignore[arg-type]
+        fields["sources"] = [StoredSource(**s) for s in data["sources"]]
+        fields["segments"] = [SegmentInfo(**s) for s in data.get("segments", [])]
+        return cls(**fields)
 
 
 @dataclass
@@ -283,11 +283,11 @@ def _read_segments(version: Path, manifest: Manifest, verify: bool) -> Index:
         postings.append(lexical)
         passage_parts.append(passage_vectors)
         sentence_parts.append(sentence_vectors)
-    passages, lexical = Passages(tables), SegmentedPostings(postings)
+    passages, segmented = Passages(tables), SegmentedPostings(postings)
     if len(passages) != manifest.passages or int(passages.sentence_offsets[-1]) != manifest.sentences:
         raise _damaged(index_folder, "passage or sentence count differs from the manifest")
     vocabulary = _read_vocabulary(version)
-    if vocabulary.keys != tuple(lexical.keys) or vocabulary.vectors.shape[1:] != (manifest.dimension,):
+    if vocabulary.keys != tuple(segmented.keys) or vocabulary.vectors.shape[1:] != (manifest.dimension,):
         raise _damaged(index_folder, "vocabulary differs from the lexical keys or the manifest")
     return Index(
         manifest,
@@ -295,7 +295,7 @@ def _read_segments(version: Path, manifest: Manifest, verify: bool) -> Index:
         passages,
         SegmentedVectors(passage_parts, manifest.dimension),
         SegmentedVectors(sentence_parts, manifest.dimension),
-        lexical,
+        segmented,
         vocabulary,
         version.name,
     )
@@ -505,17 +505,17 @@ def build_lock(folder: Path) -> Iterator[None]:
 # --- JSON records (format 1, and a database's schema 1) ---------------------------------------
 
 
-def document_from_json(data: dict[str, object]) -> Document:
+def document_from_json(data: dict[str, Any]) -> Document:
     fields = dict(data)
-    fields["page_starts"] = tuple(data["page_starts"])  # type: ignore[arg-type]
-    fields["headings"] = tuple(HeadingHint(**h) for h in data["headings"])  # type: ignore[union-attr]
-    fields["presplit"] = tuple(PresplitPassage(**p) for p in data["presplit"])  # type: ignore[union-attr]
-    return Document(**fields)  # type: ignore[arg-type]
+    fields["page_starts"] = tuple(data["page_starts"])
+    fields["headings"] = tuple(HeadingHint(**h) for h in data["headings"])
+    fields["presplit"] = tuple(PresplitPassage(**p) for p in data["presplit"])
+    return Document(**fields)
 
 
-def passage_from_json(data: dict[str, object], documents: dict[str, Document]) -> Passage:
+def passage_from_json(data: dict[str, Any], documents: dict[str, Document]) -> Passage:
     fields = dict(data)
     doc = documents[str(data["doc"])]
-    fields["text"] = doc.text[int(data["start"]) : int(data["end"])]  # type: ignore[arg-type]
-    fields["sentences"] = tuple(tuple(s) for s in data["sentences"])  # type: ignore[union-attr]
-    return Passage(**fields)  # type: ignore[arg-type]
+    fields["text"] = doc.text[int(data["start"]) : int(data["end"])]
+    fields["sentences"] = tuple(tuple(s) for s in data["sentences"])
+    return Passage(**fields)

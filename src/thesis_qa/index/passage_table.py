@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from functools import cached_property
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -96,7 +96,9 @@ class PassageTable:
         bases = np.cumsum([0, *map(len, encoded)])
         byte_at = {doc.name: _byte_offsets(doc.text) for doc in documents}
         sections: dict[str, int] = {}
-        rows, spans, labels = [], [], []
+        rows: list[tuple[int, ...]] = []
+        spans: list[tuple[int, int]] = []
+        labels: list[bytes] = []
         sentence_end = label_end = 0
         for p, language in zip(passages, languages, strict=True):
             j = number[p.doc]
@@ -204,9 +206,9 @@ class PassageTable:
 
     def document(self, j: int) -> Document:
         """The `j`-th document, its text decoded."""
-        entry = dict(self.documents[j])
-        start, end = entry.pop("text_bytes")  # type: ignore[misc]
-        return Document(**entry, text=_decode(self.texts[start:end]))  # type: ignore[arg-type]
+        entry: dict[str, Any] = dict(self.documents[j])
+        start, end = entry.pop("text_bytes")
+        return Document(**entry, text=_decode(self.texts[start:end]))
 
     def sentence_counts(self) -> np.ndarray:
         return np.diff(np.asarray(self.rows["sentence_end"]), prepend=0)

@@ -76,7 +76,8 @@ def index_type(index: faiss.Index) -> str:
     if isinstance(index, faiss.IndexHNSW):
         storage = faiss.downcast_index(index.storage)
         storage_name = "Flat" if isinstance(storage, faiss.IndexFlat) else type(storage).__name__
-        return f"HNSW{index.hnsw.nb_neighbors(0) // 2},{storage_name}"
+        # faiss's stubs lack parts of its SWIG module (HNSW.nb_neighbors, SearchParametersHNSW)
+        return f"HNSW{index.hnsw.nb_neighbors(0) // 2},{storage_name}"  # type: ignore[attr-defined]
     return type(index).__name__
 
 
@@ -152,9 +153,11 @@ def nearest(index: faiss.Index | SegmentedVectors, vector: np.ndarray, k: int, r
                 return _exact_in_range(index, query, k, rows)
             # A selector keeping a share s of the graph needs a walk about 1/s times wider.
             ef = min(MAX_EF_SEARCH, round(HNSW_EF_SEARCH * index.ntotal / len(rows)))
-            params: faiss.SearchParameters | None = faiss.SearchParametersHNSW(sel=selector, efSearch=max(ef, k))
+            params: faiss.SearchParameters | None = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                sel=selector, efSearch=max(ef, k)
+            )
         else:
-            params = None if selector is None else faiss.SearchParameters(sel=selector)
+            params = None if selector is None else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         _, ids = index.search(query, k, params=params)
     return ids[0][ids[0] >= 0]
 

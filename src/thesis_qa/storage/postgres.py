@@ -89,7 +89,7 @@ def _half_precision_graphs(cur: Cursor) -> None:
             "LATERAL (SELECT key, embedding FROM passages WHERE key = k.key AND version = %s LIMIT 1) p",
             (version,),
         )
-        key, dimension = cur.fetchone()
+        key, dimension = _row(cur)
         for table in ("passages", "sentences"):
             cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(_graph_name(table, version)))
         _build_graphs(cur, key, version, dimension)
@@ -159,7 +159,7 @@ def migrate(conn: psycopg.Connection[Any]) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(4242)")
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)")
         cur.execute("SELECT max(version) FROM schema_version")
-        done = cur.fetchone()[0] or 0
+        done = _row(cur)[0] or 0
         for number, migration in enumerate(MIGRATIONS[done:], start=done + 1):
             if callable(migration):
                 migration(cur)
@@ -324,7 +324,7 @@ class PostgresLocation:
         manifest.index_type = GRAPH_TYPE if large else "flat"
         with self.db.transaction() as cur:
             cur.execute("SELECT nextval('index_versions')")
-            version = int(cur.fetchone()[0])
+            version = int(_row(cur)[0])
             self._insert(cur, version, contents)
             if large:
                 _build_graphs(cur, self.key, version, manifest.dimension)
@@ -405,7 +405,7 @@ def _build_graphs(cur: Cursor, key: str, version: int, dimension: int) -> None:
             sql.SQL("SELECT count(*) FROM {} WHERE key = %s AND version = %s").format(sql.Identifier(table)),
             (key, version),
         )
-        memory_kb = max(64 * 1024, cur.fetchone()[0] * GRAPH_BYTES_PER_VECTOR // 1024)
+        memory_kb = max(64 * 1024, _row(cur)[0] * GRAPH_BYTES_PER_VECTOR // 1024)
         cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", (f"{memory_kb}kB",))
         cur.execute(
             sql.SQL(
@@ -514,3 +514,11 @@ class PostgresStore:
 
     def describe(self) -> str:
         return redacted(self.db.url)
+
+
+def _row(cur: psycopg.Cursor[Any]) -> tuple[Any, ...]:
+    """The one row a query that always yields one (an aggregate, nextval) returned."""
+    row = cur.fetchone()
+    if row is None:
+        raise StoreError("the database answered a query that always returns a row with none")
+    return tuple(row)
