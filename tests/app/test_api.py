@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from test_robustness import rss_mb
 
-from thesis_qa.retrieval.search import MAX_QUESTION_CHARS
+from thesis_qa.limits import MAX_QUESTION_CHARS
 
 
 def _within(span: list[int], text: str) -> bool:

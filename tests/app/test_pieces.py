@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
+from thesis_qa.limits import CONCURRENT_QUESTIONS
 from thesis_qa.retrieval.answer import Answer, judge
 from thesis_qa.retrieval.lookup import Lookup
 from thesis_qa.retrieval.search import Hit
@@ -29,7 +30,7 @@ from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k
 from thesis_qa_app.render import answer_html, lookup_html, question_html
 from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
-from thesis_qa_app.ui import SEARCH_CONCURRENCY, build_app, launch_options
+from thesis_qa_app.ui import build_app, launch_options
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
 
@@ -238,7 +239,7 @@ def test_every_queued_event_of_the_app_sets_how_many_of_it_run_at_once(
     # Closing the page calls `leave` at once, never through the queue.
     queued = [fn for fn in app.fns.values() if fn.queue and all(event != "unload" for _, event in fn.targets)]
     limits = {fn.name: fn.concurrency_limit for fn in queued}
-    assert limits["start"] == limits["ask"] == limits["documents"] == SEARCH_CONCURRENCY
+    assert limits["start"] == limits["ask"] == limits["documents"] == CONCURRENT_QUESTIONS
     assert limits["upload"] == 4
     assert "default" not in limits.values()  # no queue() call sets one: the event would run one at a time
 
