@@ -133,3 +133,21 @@ def test_a_lone_sign_the_format_marks_as_a_heading_titles_nothing(mark):
     hints = (HeadingHint(text.index(mark), text.index(mark) + 1, 3),)
     passages = segment(Document("t.pdf", text, headings=hints))
     assert {p.section for p in passages} == {"2.2. Поиск топологий"}
+
+
+def test_a_bold_lead_in_the_pdf_sets_like_a_chapter_stays_in_its_numbered_section():
+    lead_in = "Армян тіліндегі деректерге сипаттама: ХІІІ–ХV ғасырлар"
+    text = f"II. ДЕРЕКТЕР\n\n2.1. Деректерді топтау\n\nКіріспе мәтін.\n\n{lead_in}\n\nАрмян деректері туралы мәтін."
+    hints = (
+        HeadingHint(0, len("II. ДЕРЕКТЕР"), 1),
+        HeadingHint(text.index("2.1."), text.index("\n\nКіріспе"), 2),
+        HeadingHint(text.index(lead_in), text.index(lead_in) + len(lead_in), 1),
+    )
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert passages[-1].section == f"II. ДЕРЕКТЕР › 2.1. Деректерді топтау › {lead_in}"
+
+
+def test_the_rest_of_a_reference_on_its_own_line_is_no_title():
+    text = "ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ\n\n269 Алимов Б. Материалы по истории. – Ташкент, 1998.\n– Т. VIII. – С. 74–97"
+    passages = segment(Document("t.pdf", text))
+    assert [p.kind for p in passages] == ["heading", "bibliography"]

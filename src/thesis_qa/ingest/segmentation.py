@@ -57,6 +57,7 @@ _MAX_CAPTION_WORDS = 60
 _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
 _LIST_NUMBER = re.compile(r"(\d{1,3})[.)](?:\s|$)")
 _FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
+_RUN_IN = re.compile(r"[^\d:][^:]{2,}:\s+\S")  # "Title: text goes on"
 _LIST_GAP = 3  # paragraphs an item of a numbered list may run to before the next item
 _MAX_TITLE_WORDS = 15
 _MAX_TITLE_CHARS = 200
@@ -259,7 +260,7 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
     raw = _span(text, item)
     words = raw.split()
     too_long = len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS
-    if too_long or raw.rstrip()[-1] in "?!:;," or _FORMULA.search(raw) or not _has_words(raw):
+    if too_long or raw.rstrip()[-1] in "?!:;," or raw[0] in "-–—" or _FORMULA.search(raw) or not _has_words(raw):
         return item
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)
@@ -554,14 +555,21 @@ class _Assembler:
         return self.passages
 
     def _enter(self, heading: _Heading) -> None:
-        level = heading.level or self.base_level + 1
-        if heading.level:
-            self.base_level = heading.level
+        own = 0 if self._runs_in(heading) else heading.level
+        level = own or self.base_level + 1
+        if own:
+            self.base_level = own
         self.path = [(lvl, title) for lvl, title in self.path if lvl < level] + [(level, heading.title)]
         if _BIBLIOGRAPHY_TITLE.search(heading.title):
             self.bibliography_level = level
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
+
+    def _runs_in(self, heading: _Heading) -> bool:
+        """A bold lead-in ("Армян тіліндегі деректер: ХІІІ–ХV ғасырлар …") a format set like a
+        heading is a subtitle of the numbered section it stands in, whatever level it got."""
+        numbered = any(_NUMBERED_TITLE.match(title) and lvl >= heading.level for lvl, title in self.path)
+        return numbered and _RUN_IN.match(heading.title) is not None and not _is_uppercase_title(heading.title)
 
     @property
     def section(self) -> str:

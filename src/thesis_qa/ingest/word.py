@@ -40,6 +40,9 @@ _RENDERED_BREAK, _HARD_BREAK = "\ue000", "\ue001"
 _RUN_TEXT = {W + "t": "", W + "tab": " ", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
 _RUN_TEXT[W + "lastRenderedPageBreak"] = _RENDERED_BREAK
 _MAX_UNRENDERED_PAGES = 5  # pages put back before one heading; more means the contents list is stale
+_MAX_TITLE = 300  # a contents line or heading is shorter
+_CONTENTS_LINE = re.compile(r"(.*?\D)\s*(\d{1,4})", re.DOTALL)
+_DOT_LEADER_LINE = re.compile(r"(.*?[^\W\d_].*?)\s*[.…·]{4,}\s*(\d{1,4})", re.DOTALL)
 _BREAKS = _RENDERED_BREAK + _HARD_BREAK
 _WPG = "{http://schemas.microsoft.com/office/word/2010/wordprocessingGroup}"
 _WPC = "{http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas}"
@@ -158,7 +161,7 @@ def read_docx(path: Path, name: str) -> Document:
 
 def _document(name: str, path: Path, blocks: list[_Block]) -> Document:
     parts, hints, marked, pos = [], [], [], 0
-    breaks: list[int] = []  # offsets where Word started a page
+    breaks: list[int] = []  # offsets where a page starts
     sections: list[tuple[int, _Section]] = []  # where each section ends, and its setup
     pending, rendered = False, False
     for block in blocks:
@@ -178,11 +181,10 @@ def _document(name: str, path: Path, blocks: list[_Block]) -> Document:
             hints.append(HeadingHint(pos, pos + len(text), block.level))
         if block.kind:
             marked.append(Block(pos, pos + len(text), block.kind))
-        parts.append(text)
+        parts.append((pos, text))
         pos += len(text) + 2
-    text = "\n\n".join(parts)
-    entries = [e for b in marked if b.kind == "toc" and (e := _contents_entry(text[b.start : b.end]))]
-    anchors = _contents_anchors(hints, entries, text)
+    text = "\n\n".join(part for _, part in parts)
+    anchors = _contents_anchors(parts, {b.start for b in marked if b.kind == "toc"})
     starts, labels = _pages(text, breaks, sections, anchors) if rendered else ((), ())
     return Document(
         name=name,
@@ -214,9 +216,11 @@ def _pages(
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Page starts and printed labels. A section that starts a new page breaks there too;
     two breaks with no text between them are one page (Word marks a page it rendered after
-    an explicit break as well). Word renders no break inside some fields (a contents list of
-    three pages shows none): `anchors`, a heading's offset with the page its contents entry
-    prints, put back the pages missing before it."""
+    an explicit break as well).
+
+    `anchors` are headings with the page their contents entry prints. Word renders no break
+    inside some fields (a contents list of three pages shows none): the pages missing before
+    an anchor are put back."""
     sections = sections or [(len(text), _Section())]
     section_starts = [0] + [end for end, _ in sections[:-1]]
     setups = [setup for _, setup in sections]
@@ -261,22 +265,27 @@ def _add_pages(text: str, starts: list[int], low: int, high: int, missing: int) 
     return sorted({*starts, *added})
 
 
-def _contents_anchors(hints: list[HeadingHint], entries: list[tuple[str, int]], text: str) -> list[tuple[int, int]]:
-    """(heading offset, printed page) for headings found, in order, among the contents entries."""
-    anchors, next_entry = [], 0
-    for hint in hints:
-        key = _letters(text[hint.start : hint.end])
-        found = next((i for i in range(next_entry, len(entries)) if entries[i][0] == key), None)
-        if found is not None and key:
-            anchors.append((hint.start, entries[found][1]))
-            next_entry = found + 1
+def _contents_anchors(parts: list[tuple[int, str]], contents: set[int]) -> list[tuple[int, int]]:
+    """(heading offset, printed page): the contents entries (a contents field's lines, or
+    typed lines with dot leaders) found again, in order, as paragraphs after them."""
+    anchors: list[tuple[int, int]] = []
+    entries = [(i, e) for i, (pos, part) in enumerate(parts) if (e := _contents_entry(part, pos in contents))]
+    done = entries[-1][0] if entries else 0
+    for _, (key, page) in entries:
+        found = next((i for i in range(done + 1, len(parts)) if _letters(parts[i][1][:_MAX_TITLE]) == key), None)
+        if found is not None:
+            anchors.append((parts[found][0], page))
+            done = found
     return anchors
 
 
-def _contents_entry(text: str) -> tuple[str, int] | None:
+def _contents_entry(text: str, in_contents: bool) -> tuple[str, int] | None:
     """A contents line's title (letters only) and the page it prints at its end."""
-    match = re.fullmatch(r"(.*?\D)\s*(\d{1,4})", text, re.DOTALL)
-    return (_letters(match.group(1)), int(match.group(2))) if match else None
+    match = (_CONTENTS_LINE if in_contents else _DOT_LEADER_LINE).fullmatch(text)
+    if not match or len(text) > _MAX_TITLE:
+        return None
+    key = _letters(match.group(1))
+    return (key, int(match.group(2))) if key else None
 
 
 def _letters(text: str) -> str:
