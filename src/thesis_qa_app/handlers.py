@@ -26,7 +26,7 @@ from thesis_qa.service.accounts import Accounts, may_publish
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
-from thesis_qa_app import answers, collection, render
+from thesis_qa_app import answers, collection, render, study_tab
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
@@ -98,6 +98,8 @@ class Handlers:
         if question.strip():
             turn.append({"role": "user", "content": render.question_html(reply.question)})
         cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
+        definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
+        cards = definition + cards  # "what is X": the documents' own definition first
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])

@@ -20,7 +20,7 @@ from thesis_qa import Hit, Language, Passage
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
-from thesis_qa.study.glossary import Definition
+from thesis_qa.study.glossary import Definition, definitions_of
 from thesis_qa.study.names import Entry
 from thesis_qa_app import collection, render
 from thesis_qa_app.identity import owner_of
@@ -123,6 +123,21 @@ class StudyTab:
             return render.note_html(error_text(lang, error.code, error.params, str(error)))
 
 
+def definition_card(
+    workspace: Workspace, question: str, owner: Any, lang: Language, shown: collection.Shown
+) -> tuple[str, collection.Shown]:
+    """For "X дегеніміз не?", "Что такое X?", "What is X?" when the glossary holds X: the
+    documents' own definitions of X as a card (to show before the answer), pinnable; else ""."""
+    found = definitions_of(workspace.glossary(owner), question)
+    passages = {p.id: p for p in workspace.passages([d.passage_id for d in found], owner)}
+    hits = [Hit(passages[d.passage_id], 1.0, (d.span,)) for d in found if d.passage_id in passages]
+    if not hits:
+        return "", shown
+    shown, tokens = collection.remember(shown, hits, question)
+    title = text("study_definition", lang, term=found[0].term)
+    return f'<div class="tqa-definition">{opened_html(title, hits, tokens, lang)}</div>', shown
+
+
 def _standing(passage: Passage, forms: Sequence[str]) -> tuple[tuple[int, int], ...]:
     """Where the entry's forms stand in the passage (to mark them)."""
     spans = []
@@ -160,9 +175,9 @@ def _matches(wanted: str, *values: str) -> bool:
 
 
 def _title(entry: Entry) -> str:
-    return f"«{entry.name}» ({entry.year})" if entry.kind == "work" and entry.year else (
-        f"«{entry.name}»" if entry.kind == "work" else entry.name
-    )
+    if entry.kind == "person":
+        return entry.name
+    return f"«{entry.name}» ({entry.year})" if entry.year else f"«{entry.name}»"
 
 
 def _pages(found: Sequence[Definition]) -> list[str]:

@@ -168,6 +168,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "The documents name no people and define no terms.",
     },
     "study_entry_pin": {"kk": "Көрсеткіш: {name}", "ru": "Указатель: {name}", "en": "Index: {name}"},
+    "study_definition": {"kk": "Анықтама: {term}", "ru": "Определение: {term}", "en": "Definition: {term}"},
     "study_index_heading": {"kk": "Есімдер көрсеткіші", "ru": "Указатель имён", "en": "Index of names"},
     "tab_collection": {"kk": "Жинақ ({n})", "ru": "Подборка ({n})", "en": "Collection ({n})"},
     "tab_documents": {"kk": "Құжаттар", "ru": "Документы", "en": "Documents"},

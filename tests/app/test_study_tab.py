@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from pages import as_new_person, on_screen, pin, pinned_count, show_tab, wait
+from pages import as_new_person, ask, on_screen, pin, pinned_count, show_tab, wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -93,6 +93,28 @@ def test_a_term_opens_its_defining_sentence_marked(page):
     results = open_entry(page, "Модернизация феномені")
     marked = results.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text mark, .tqa-card .tqa-text strong").text
     assert "Модернизация" in marked and "механизмі" in marked
+
+
+def test_a_what_is_question_shows_the_thesis_own_definition_first(page):
+    answer = ask(page, "Модернизация феномені дегеніміз не?")
+
+    first = answer.find_element(By.CSS_SELECTOR, ".tqa-card")
+    assert first.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, ".tqa-head").text.startswith("Анықтама:")
+    assert "Модернизация феномені – бұл" in first.text
+    assert first.find_elements(By.CSS_SELECTOR, "button.tqa-pin")
+
+
+def test_the_api_gives_the_index_of_names_and_the_glossary(client):
+    names = client.predict("", api_name="/names")
+    huntington = next(entry for entry in names if entry["name"] == PERSON)
+    assert huntington["kind"] == "person" and set(huntington["forms"]) == {"С.Хантингтонның", "С.Хантингтон"}
+    assert all(set(place) == {"id", "page"} for place in huntington["passages"])
+    assert any(entry["kind"] == "work" and entry["year"] == "1968" for entry in names)
+    assert client.predict("no-such-document.txt", api_name="/names") == []
+
+    glossary = client.predict("thesis_kk.txt", api_name="/glossary")
+    defined = [entry for entry in glossary if entry["term"].lower() == "саяси модернизация"]
+    assert len(defined) == 2 and all(entry["passage"]["id"].startswith("thesis_kk.txt#") for entry in defined)
 
 
 @pytest.mark.parametrize("width, height", [(390, 844)])
