@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 
 
-def minimal_pdf(pages: list[str]) -> bytes:
-    """A valid PDF 1.4 file, built by hand so the tests need no PDF writer."""
+def minimal_pdf(pages: list[str], encoding: str = "/WinAnsiEncoding") -> bytes:
+    """A valid PDF 1.4 file, built by hand so the tests need no PDF writer; `encoding` is its
+    font's (Latin-1 text shows as written)."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.append(f"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding {encoding} >>".encode())
     for i, text in enumerate(pages):
         lines = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in text.split("\n")]
         ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
@@ -30,6 +31,13 @@ def minimal_pdf(pages: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def unmapped_pdf(text: str) -> bytes:
+    """A one-page PDF whose font names its glyphs /g33, /g34, ...: they draw, but nothing
+    says which letters they are (as a subset font without a ToUnicode map)."""
+    names = " ".join(f"/g{code}" for code in range(33, 127))
+    return minimal_pdf([text], encoding=f"<< /Type /Encoding /Differences [33 {names}] >>")
 
 
 def encrypted_pdf(text: str, password: str) -> bytes:

@@ -256,6 +256,14 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "В «{name}» нет текстового слоя (возможно, это скан; OCR не поддерживается).",
         "en": "“{name}” has no text layer (a scan? OCR is not supported).",
     },
+    "load_unreadable_text_layer": {
+        "kk": "«{name}» PDF файлының мәтін қабаты бүлінген: әріптері дұрыс кодталмаған. PDF-ті бастапқы "
+        "файлдан қаріптерін ендіріп қайта экспорттаңыз немесе .docx файлын жүктеңіз.",
+        "ru": "Текстовый слой PDF «{name}» испорчен: буквы в нём записаны в неверной кодировке. "
+        "Экспортируйте PDF заново из исходного файла со встроенными шрифтами или загрузите .docx.",
+        "en": "The text layer of the PDF “{name}” is garbled: its letters are stored in a wrong encoding. "
+        "Export the PDF again from the original file with fonts embedded, or upload the .docx.",
+    },
     "load_empty": {
         "kk": "«{name}» ішінде мәтін табылмады.",
         "ru": "В «{name}» не найден текст.",

@@ -1,10 +1,14 @@
 """Words hyphenated at a line end: joined back ("много-" + "аспектный"), unless the hyphen is
-part of the word ("Сондай-ақ", "іс-шара", "социал-демократия", "1990-жылдары").
+part of the word ("Сондай-ақ", "іс-шара", "социал-демократия", "1990-жылдары", "С-подобным").
 
-The document itself is the dictionary: a form seen elsewhere in it, written whole or with its
-hyphen, decides; then particles and prefixes that always take a hyphen; then whether both
-halves are words of their own. Nothing decides for a hyphen otherwise: line-end hyphens in
-justified theses are mostly the typesetter's.
+A PDF does not say which hyphen is which: PDFium reports a typed "-" and a soft hyphen the
+typesetter printed at a line end alike. So the shapes around it decide first (typesetters
+never leave one letter, an abbreviation in capitals or a Latin word before a Cyrillic one
+at a line end, and a doubled word keeps its hyphen: "бір-бірімен"); then the document itself
+as the dictionary: a form seen elsewhere in it, written whole or with its hyphen; then
+particles and prefixes that always take a hyphen; then whether both halves are words of
+their own. Nothing decides for a hyphen otherwise: line-end hyphens in justified theses are
+mostly the typesetter's.
 """
 
 from __future__ import annotations
@@ -27,15 +31,26 @@ class Dehyphenator:
     def keeps_hyphen(self, left: str, right: str) -> bool:
         """Whether `left` + "-" + `right` (the last word of a line ending in a hyphen and the
         first of the next) is a hyphenated word rather than one word cut by the line end."""
+        shape = _compound_shape(left.strip(_PUNCTUATION).split("-")[-1], right.strip(_PUNCTUATION))
         left, right = _clean(left), _clean(right)
-        if not left or not right or not left[-1].isalpha():
-            return True  # "1990-жылдары", "XX-", a lone dash
+        if not left or not right or not left[-1].isalpha() or shape:
+            return True  # "1990-жылдары", "XX-", a lone dash, "С-подобным", "IT-компании"
         joined, hyphenated = self.counts[left + right], self.counts[f"{left}-{right}"]
         if hyphenated or joined:
             return hyphenated >= joined
         if right in _PARTICLES or left.split("-")[-1] in _PREFIXES:
             return True
         return len(right) >= 3 and self.counts[right] > 0 and self.counts[left.split("-")[-1]] > 0
+
+
+def _compound_shape(left: str, right: str) -> bool:
+    """A left half no typesetter would leave at a line end: one letter, capitals before
+    lowercase ("IT-компании", "ГОСТ-ом"), Latin before Cyrillic; or a doubled word
+    ("бір-бірімен", "жыл-жылы")."""
+    latin_before_cyrillic = left.isascii() and any("\u0400" <= ch <= "\u04ff" for ch in right)
+    capitals = left.isupper() and len(left) <= 5 and not right.isupper()
+    doubled = len(left) >= 2 and right.lower().startswith(left.lower())
+    return len(left) <= 1 or capitals or latin_before_cyrillic or doubled
 
 
 def _clean(word: str) -> str:

@@ -4,7 +4,9 @@ page numbers are removed, the printed page number kept as the page's label; word
 at a line end are joined; paragraphs come from indents, spacing and short last lines; headings
 from font size and weight plus numbering; footnotes (small type at the foot of a page) become
 their own blocks pinned to their page; contents pages become `toc` blocks; ruled tables
-become `table` blocks, a row a line.
+become `table` blocks rebuilt cell by cell, a row a line. Words come from where the glyphs
+stand, not from PDFium's spaces (`pdf_glyphs`); a text layer that is not text (mojibake, no
+Unicode map) is refused.
 
 Why PDFium: measured in `bench/pdf_libraries.py` it reads a LibreOffice-exported thesis
 many times faster than pypdf or pdfplumber and gives each character's font size and position
@@ -26,9 +28,11 @@ from typing import Any
 from thesis_qa.document import Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.hyphens import Dehyphenator
+from thesis_qa.ingest.pdf_glyphs import Glyph, gaps, page_glyphs, unreadable_share, visual_lines
 
 MAX_PAGES = 5_000
 _LOCK = threading.Lock()  # PDFium is not thread-safe
+_UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreadable_share`) refused
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[-–—\s]*")
 # A contents line: a title, a leader (dots, spaces or a tab) and a page number (years are no page).
@@ -36,8 +40,8 @@ _TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:[.…·_]{3,}|\s{3,}|\t)\s*(?P<p
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:тарау|глава|chapter)\s*\d{1,2})\b", re.I)
 _LIST_START = re.compile(r"^(?:\d{1,3}[.)]|[•●▪►◦–-])\s")
+_SEPARATORS = ("", " ", "\t")  # between two glyphs, weakest first
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"')
-_SOFT_HYPHENS = ("\ufffe", "\u00ad", "\u0002")  # PDFium marks a line-end hyphen with U+FFFE
 
 
 @dataclass
@@ -54,6 +58,7 @@ class _Line:
     kind: str = "body"  # body, heading, footnote, toc, table, margin
     xs: tuple[float, ...] = ()  # where each character of `text` starts
     refs: tuple[str, ...] = ()  # footnote numbers cited inside the line (superscripts dropped)
+    soft: bool = False  # the hyphen at its end is a soft hyphen (U+00AD): the word goes on
 
 
 @dataclass
@@ -63,6 +68,7 @@ class _Page:
     height: float
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # ruled table cells
     label: str = ""
+    unmapped: int = 0  # characters PDFium found no Unicode for
 
 
 def read_pdf(path: Path, name: str) -> Document:
@@ -71,7 +77,24 @@ def read_pdf(path: Path, name: str) -> Document:
         raise LoadError(
             f"{name}: no text found; OCR is not supported (is it a scan?)", code="load_no_text_layer", name=name
         )
+    _check_text_layer(pages, name)
     return _Layout(name, path, pages).document()
+
+
+def _check_text_layer(pages: list[_Page], name: str) -> None:
+    """Refuse a text layer that is not what the pages show: mojibake (Cyrillic stored in a
+    one-byte font read as Latin-1) or glyphs without a Unicode map. A few such letters (a
+    formula's symbols) pass; English theses and accented Latin names have far fewer."""
+    share, reason = unreadable_share([ln.text for page in pages for ln in page.lines], sum(p.unmapped for p in pages))
+    if share > _UNREADABLE:
+        what = "mojibake (letters in a wrong encoding)" if reason == "mojibake" else "glyphs without a Unicode map"
+        raise LoadError(
+            f"{name}: the PDF's text layer is {what} ({share:.0%} of its letters); "
+            "export the PDF again from the original with fonts embedded, or upload the .docx",
+            code="load_unreadable_text_layer",
+            name=name,
+            reason=reason,
+        )
 
 
 # --- reading: PDFium characters to lines ------------------------------------------------
@@ -109,109 +132,72 @@ def _read_page(pdf: Any, index: int) -> _Page:
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
-            lines = list(_lines(textpage, index))
+            read = page_glyphs(textpage)
+            lines = [ln for glyphs in visual_lines(read.glyphs) if (ln := _line(textpage, glyphs, index))]
         finally:
             textpage.close()
         label = pdf.get_page_label(index) or ""
-        return _Page(lines, width, height, _table_rules(page), label)
+        return _Page(lines, width, height, _table_rules(page), label, read.unmapped)
     finally:
         page.close()
 
 
-@dataclass(frozen=True)
-class _Chars:
-    """A page's characters: text and, per character, origin and font size."""
-
-    text: str
-    xs: list[float]
-    ys: list[float]
-    sizes: list[float]
-
-
-def _lines(textpage: Any, page: int) -> Iterator[_Line]:
-    """Characters grouped into visual lines by geometry (PDFium's own line breaks also fall
-    after superscripts); superscript digits (footnote references) dropped from inside a line
-    and kept as a mark when they open it."""
-    import ctypes
-
+def _line(textpage: Any, glyphs: list[Glyph], page: int) -> _Line | None:
+    """One visual line: words from the gaps between glyphs (`pdf_glyphs.gaps`); superscript
+    digits (footnote references) dropped from inside it and kept as a mark when they open
+    it; a hyphen PDFium marks at its end kept as a flag, marks inside it dropped."""
     from pypdfium2 import raw
 
-    count = textpage.count_chars()
-    text = textpage.get_text_range(0, count) if count else ""
-    handle, origin, font_size = textpage.raw, raw.FPDFText_GetCharOrigin, raw.FPDFText_GetFontSize
-    if len(text) != count:  # characters outside the BMP: read them one by one
-        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
-    x, y = ctypes.c_double(), ctypes.c_double()
-    xs, ys = [0.0] * count, [0.0] * count
-    for i in range(count):
-        origin(handle, i, x, y)
-        xs[i], ys[i] = x.value, y.value
-    chars = _Chars(text, xs, ys, [font_size(handle, i) for i in range(count)])
-    sizes, line = chars.sizes, []
-    for i, ch in enumerate(text):
-        if ch in "\r\n":
-            continue
-        if line:
-            j = line[-1]
-            size = max(sizes[i], sizes[j], 1.0)
-            if abs(ys[i] - ys[j]) > size * 0.45 or xs[i] < xs[j] - 3 * size:
-                yield from _line(textpage, chars, line, page)
-                line = []
-        line.append(i)
-        if ch in _SOFT_HYPHENS:
-            yield from _line(textpage, chars, line, page)
-            line = []
-    if line:
-        yield from _line(textpage, chars, line, page)
-
-
-def _line(textpage: Any, chars: _Chars, indices: list[int], page: int) -> Iterator[_Line]:
-    from pypdfium2 import raw
-
-    text, xs, ys, sizes = chars.text, chars.xs, chars.ys, chars.sizes
-    solid = [i for i in indices if not text[i].isspace()]
-    if not solid:
-        return
-    size = median(sizes[i] for i in solid)
-    base = Counter(ys[i] for i in solid if sizes[i] >= size * 0.85).most_common(1)
-    baseline = base[0][0] if base else ys[solid[0]]
-    kept, positions, refs, note_mark, right = [], [], [""], "", None
-    for i in indices:
-        ch, cx, csize = text[i], xs[i], sizes[i]
-        if csize < size * 0.8 and ys[i] > baseline + csize * 0.2 and (ch.isdigit() or ch in "*†"):
+    last = glyphs[-1]
+    drawn = glyphs[:-1] if last.hyphen else glyphs
+    if not drawn:
+        return None
+    size = median(g.size for g in drawn)
+    base = Counter(round(g.y, 1) for g in drawn if g.size >= size * 0.85).most_common(1)
+    baseline = base[0][0] if base else drawn[0].y
+    kept: list[str] = []
+    positions: list[float] = []
+    shown: list[Glyph] = []
+    refs, note_mark, pending = [""], "", ""
+    for glyph, sep in zip(drawn, [*gaps(drawn), ""], strict=True):
+        if _note_reference(glyph, size, baseline):
             if kept:
-                refs[-1] += ch
+                refs[-1] += glyph.ch
             else:
-                note_mark += ch
-            continue
-        if refs[-1]:
-            refs.append("")
-        if right is not None and cx - right > size * 1.5 and not ch.isspace():
-            kept.append("\t")  # a wide gap: a table cell, a contents page number
-            positions.append(cx)
-        kept.append(ch)
-        positions.append(cx)
-        if not ch.isspace():
-            right = cx + csize * 0.5
-    line = "".join(kept)
-    hyphen = line.endswith(_SOFT_HYPHENS)
-    line = line.rstrip("".join(_SOFT_HYPHENS))
-    if not line.strip():
-        return
-    left, _, end, _ = textpage.get_charbox(indices[-1])
-    yield _Line(
-        line,
-        xs[solid[0]],
-        max(end, left),
+                note_mark += glyph.ch
+        elif not glyph.hyphen:
+            if refs[-1]:
+                refs.append("")
+            if pending and kept:
+                kept.append(pending)
+                positions.append(glyph.left)
+            kept.append(glyph.ch)
+            positions.append(glyph.left)
+            shown.append(glyph)
+            pending = ""
+        pending = max(pending, sep, key=_SEPARATORS.index)
+    if not shown:
+        return None
+    return _Line(
+        "".join(kept),
+        positions[0],
+        max(g.right for g in glyphs),
         baseline,
         size,
-        _is_bold(textpage, solid[0], raw),
+        _is_bold(textpage, shown[0].index, raw),
         page,
         note_mark,
-        hyphen,
-        xs=tuple(positions[: len(line)]),
+        last.hyphen or last.ch == "-",
+        xs=tuple(positions),
         refs=tuple(r for r in refs if r),
+        soft=last.ch == "\u00ad",
     )
+
+
+def _note_reference(glyph: Glyph, size: float, baseline: float) -> bool:
+    """A superscript digit, asterisk or dagger: a footnote's number."""
+    raised = glyph.size < size * 0.8 and glyph.y > baseline + glyph.size * 0.2
+    return raised and (glyph.ch.isdigit() or glyph.ch in "*†")
 
 
 def _is_bold(textpage: Any, index: int, raw: Any) -> bool:
@@ -421,8 +407,7 @@ class _Writer:
                 elif kind == "toc":
                     self._block(list(self._toc_entries(group)), "toc", index + 1)
                 elif kind == "table":
-                    columns = sorted({round(r[0]) for r in self.layout.pages[index].rules if r[2] - r[0] <= 2.5})
-                    self._block(list(_table_rows(group, columns)), "table", index + 1)
+                    self._block(list(_table_rows(group, self.layout.pages[index].rules)), "table", index + 1)
 
     # body paragraphs -------------------------------------------------------------------
 
@@ -472,10 +457,11 @@ class _Writer:
         for line, nxt in zip(lines, [*lines[1:], None], strict=True):
             offsets.append(len(text))
             piece = " ".join(line.text.split())
-            if nxt is not None and (line.hyphen or piece.endswith("-")) and nxt.text.lstrip()[:1].islower():
+            if nxt is not None and line.hyphen and not piece.endswith(" -") and nxt.text.lstrip()[:1].isalpha():
                 head = piece.rstrip("-")
                 left = head.split()[-1] if head.split() else ""
-                text += head + ("-" if self.hyphens.keeps_hyphen(left, nxt.text.split()[0]) else "")
+                keep = not line.soft and self.hyphens.keeps_hyphen(left, nxt.text.split()[0])
+                text += head + ("-" if keep else "")
             else:
                 text += piece + (" " if nxt is not None else "")
         return text, offsets
@@ -565,27 +551,61 @@ class _Writer:
         return start
 
 
-def _table_rows(lines: list[_Line], columns: list[int]) -> Iterator[str]:
-    """Table lines grouped into rows by baseline, cells split at the vertical rules
-    (`columns`, their x) and at wide gaps, left to right."""
-    rows: list[list[_Line]] = []
-    for line in sorted(lines, key=lambda ln: (-round(ln.y), ln.x0)):
-        if rows and abs(rows[-1][0].y - line.y) <= line.size * 0.5:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    for row in rows:
-        cells = (cell for ln in sorted(row, key=lambda ln: ln.x0) for cell in _cells(ln, columns))
-        yield " | ".join(" ".join(cell.split()) for cell in cells if cell.strip())
+def _table_rows(lines: list[_Line], rules: list[tuple[float, float, float, float]]) -> Iterator[str]:
+    """A ruled table rebuilt cell by cell: each line cut at the vertical rules (`_pieces`),
+    each piece put in the cell between the rules around it, a cell's pieces joined top to
+    bottom; a row is its cells left to right, " | " between. Without inner horizontal rules
+    a row is a line of text; without inner vertical ones wide gaps part the cells."""
+    columns = _rule_positions(r[0] for r in rules if r[2] - r[0] <= 2.5)
+    tops = _rule_positions(r[1] for r in rules if r[3] - r[1] <= 2.5)
+    cells: dict[tuple[int, int], list[tuple[_Line, str]]] = {}
+    for line in sorted(lines, key=lambda ln: (-ln.y, ln.x0)):
+        row = sum(1 for y in tops if y > line.y) if len(tops) > 2 else round(line.y)
+        for column, piece in _pieces(line, columns):
+            cells.setdefault((-row if len(tops) <= 2 else row, column), []).append((line, piece))
+    for row in sorted({row for row, _ in cells}):
+        texts = (_cell_text(cells[key]) for key in sorted(key for key in cells if key[0] == row))
+        yield " | ".join(text for text in texts if text)
 
 
-def _cells(line: _Line, columns: list[int]) -> list[str]:
-    cells, current, column = [], "", None
-    for ch, x in zip(line.text, line.xs or [line.x0] * len(line.text), strict=False):
-        here = sum(1 for c in columns if c <= x)
-        if (column is not None and here != column) or ch == "\t":
-            cells.append(current)
-            current = ""
-        column = here
-        current += "" if ch == "\t" else ch
-    return [*cells, current]
+def _rule_positions(values: Iterator[float]) -> list[float]:
+    """Distinct rule positions (those within 2 pt of each other are one)."""
+    out: list[float] = []
+    for value in sorted(values):
+        if not out or value - out[-1] > 2:
+            out.append(value)
+    return out
+
+
+def _pieces(line: _Line, columns: list[float]) -> Iterator[tuple[int, str]]:
+    """A line's text cut where it crosses a vertical rule (`columns`), only ever between words
+    (a word belongs to the column it starts in); with only the outer frame drawn, cut at the
+    line's wide gaps (tabs) instead."""
+    inner = len(columns) > 2
+    column, current = 0, ""
+    for ch, x in zip(line.text, line.xs or (line.x0,) * len(line.text), strict=False):
+        if ch.isspace():
+            if ch == "\t" and not inner and current.strip():
+                yield column, current
+                column, current = column + 1, ""
+            else:
+                current += " "
+            continue
+        if inner and (not current or current[-1] == " "):
+            here = sum(1 for c in columns if c <= x + 1)
+            if here != column and current.strip():
+                yield column, current
+                current = ""
+            column = here
+        current += ch
+    if current.strip():
+        yield column, current
+
+
+def _cell_text(pieces: list[tuple[_Line, str]]) -> str:
+    """The lines of one cell as one text; a hyphen PDFium marks at a line end joins the word."""
+    text = ""
+    for index, (line, piece) in enumerate(pieces):
+        last_of_line = index + 1 == len(pieces) or pieces[index + 1][0] is not line
+        text += " ".join(piece.split()) + ("" if line.hyphen and last_of_line else " ")
+    return text.strip()

@@ -32,7 +32,7 @@ Notify = Callable[[str], None]
 # Bumped whenever vectors of the same text and model would come out different.
 VECTOR_SCHEME = "passage+sentence/1"
 # Bumped whenever the stored BM25 postings or vocabulary of the same passages would differ.
-LEXICAL_SCHEME = "postings+vocabulary/1"
+LEXICAL_SCHEME = "postings+vocabulary/2"  # 2: keys folded (text.fold)
 
 
 def build_index(
@@ -48,17 +48,23 @@ def build_index(
     they are read from the version stored, if it opens. A `Path` is a folder of the files store."""
     location = as_location(location)
     with location.lock():
-        previous = previous or _open_or_none(location)
-        documents = _unique_names(documents)
-        contents = _contents(
-            location.name,
-            documents,
-            embedder,
-            progress,
-            cache=_vector_cache(previous, embedder),
-            previous=_previous_vocabulary(previous, embedder),
-        )
-        location.write(contents)
+        fresh = location.version() is None
+        try:
+            previous = previous or _open_or_none(location)
+            documents = _unique_names(documents)
+            contents = _contents(
+                location.name,
+                documents,
+                embedder,
+                progress,
+                cache=_vector_cache(previous, embedder),
+                previous=_previous_vocabulary(previous, embedder),
+            )
+            location.write(contents)
+        except BaseException:
+            if fresh:  # a first build that failed leaves no empty index behind
+                location.remove()
+            raise
     return location.open()
 
 

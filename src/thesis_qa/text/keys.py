@@ -1,7 +1,8 @@
 """Matching keys: Unicode words -> stems -> keys, and where a text's words stand.
 
 Tokens are `\\w+` runs over all of Unicode (no Cyrillic or Kazakh letter is ever dropped),
-lowercased, "ё" folded to "е". Each word becomes a *key*: its stem (see `stem`) cut to
+folded to one spelling (`fold`: «ə» typed for «ә», Latin look-alikes inside Cyrillic words,
+mathematical letters, «ё») and lowercased. Each word becomes a *key*: its stem (see `stem`) cut to
 `PREFIX` letters, so a Kazakh "модернизациясының" and a Russian "модернизации" meet at
 "модерн", as do names across the two languages.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from thesis_qa.text.fold import fold
 from thesis_qa.text.language import Language, detect_language
 from thesis_qa.text.stem import stem
 
@@ -59,7 +61,7 @@ class Term:
 @functools.lru_cache(maxsize=200_000)
 def key_of(word: str, language: Language) -> str:
     """The matching key of a lowercase word (cached: a text repeats its words)."""
-    return stem(word, language)[:PREFIX]
+    return stem(fold(word), language)[:PREFIX]
 
 
 # Words naming the document itself ("диссертацияда", "в диссертации", "in the thesis"): in a
@@ -76,7 +78,7 @@ def terms(text: str, language: Language | None = None) -> list[Term]:
     language = language or detect_language(text)
     out = []
     for match in _WORD.finditer(text):
-        word = match.group().lower().replace("ё", "е")
+        word = fold(match.group()).lower()
         if word in STOP_WORDS or (len(word) == 1 and not word.isdigit()):
             continue
         key = key_of(word, language)
