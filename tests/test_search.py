@@ -16,6 +16,7 @@ def _marked(hit) -> str:
     return _normal(" ".join(hit.passage.text[a:b] for a, b in hit.highlights))
 
 
+@pytest.mark.golden  # the fast tier's check that the real model and index answer (kk, ru→kk)
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
