@@ -22,8 +22,8 @@ from thesis_qa import Answer, Mode, load_document, render_terminal
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import DEFAULT_K, MAX_K
-from thesis_qa.service.accounts import ROLES, Accounts, UsersFile, UsersRecord, exposure_problem
-from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, format_table, read_gold
+from thesis_qa.service.accounts import ROLES, exposure_problem, open_accounts
+from thesis_qa.service.evaluate import DEPTH, DocumentShelf, GoldQuery, evaluate, format_table, read_gold
 from thesis_qa.service.workspace import Workspace
 
 _FLAG_TYPES: dict[str, Any] = {
@@ -59,7 +59,7 @@ def _flags(options: tuple[Option, ...]) -> Callable[[Callable[..., Any]], Callab
                 envvar=envvar(option.field),
                 type=_FLAG_TYPES.get(option.field, str),
                 default=None,
-                help=option.help,
+                help=option.described(),
             )(command)
         return command
 
@@ -275,21 +275,44 @@ def _format_answer(answer: Answer, color: bool) -> str:
     show_default=True,
     help="Retrieval channels to use (dense or lexical alone for an ablation)",
 )
+@click.option(
+    "--docs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help='Folder of the documents gold lines name ("doc"), each asked alone (eval/realdev/get_docs.sh)',
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where those documents' indexes are kept (default: <index dir>/realdev); rebuilt only when stale",
+)
 @_flags(OPTIONS)
 def eval_command(gold: Path, pool: Path | None, as_json: bool, out: Path | None, mode: Mode, **options: Any) -> None:
     """Measure a gold set: R@1/3/5/10, MRR@10, nDCG@10, highlight hits, refusals, calibration.
 
-    GOLD lines hold anchors or gold ids, and may hold "history" (a follow-up) or
-    "answerable": false (a question the documents do not answer)."""
+    GOLD lines hold anchors or gold ids, and may hold "history" (a follow-up),
+    "answerable": false (a question the documents do not answer) or "doc" (asked of that
+    document in --docs alone)."""
+    docs: Path | None = options.pop("docs")
+    cache: Path | None = options.pop("cache")
     settings = _settings(**options)
     if pool:
         settings = replace(settings, index=f"eval-{pool.stem}")
-    workspace = _workspace(settings, [pool] if pool else None, mode)
+    queries = read_gold(gold)
+    if any(q.doc for q in queries) and docs is None:
+        raise click.UsageError(f"{gold.name} names documents: give their folder with --docs")
+    if all(q.doc for q in queries):  # only the named documents are asked: the library is not opened
+        workspace = Workspace(settings, notify=_notify, mode=mode)
+    else:
+        workspace = _workspace(settings, [pool] if pool else None, mode)
+    cache = cache or settings.index_dir / "realdev"
+    shelf = DocumentShelf(docs, cache, workspace.embedder, mode, _notify) if docs else None
 
     def answer(query: GoldQuery) -> Answer:
+        if query.doc and shelf:
+            return shelf.ask(query)
         return workspace.ask(query.question, DEPTH, None, query.history)
 
-    result = evaluate(read_gold(gold), answer)
+    result = evaluate(queries, answer)
     report = {"gold": gold.name, "pool": pool.name if pool else None, "mode": mode, **result}
     report["settings"] = {"model": settings.model, "query_engine": settings.query_engine}
     if out:
@@ -319,7 +342,7 @@ def serve_command(**options: Any) -> None:
     or account that made them. Beyond 127.0.0.1 or with --share, logins are required unless
     --allow-anonymous is given."""
     settings = _settings(**options)
-    accounts = _accounts(settings)
+    accounts = open_accounts(settings)
     accounts.check()
     problem = exposure_problem(settings.host, settings.share, accounts.configured(), settings.allow_anonymous)
     if problem:
@@ -327,16 +350,6 @@ def serve_command(**options: Any) -> None:
     from thesis_qa_app import launch
 
     launch(settings, accounts, notify=_notify)
-
-
-def _accounts(settings: Settings) -> Accounts:
-    """The users file, or the store's accounts record when the store is a database."""
-    shortcut = (settings.user, settings.password)
-    if settings.store:
-        from thesis_qa.storage import open_store
-
-        return Accounts(UsersRecord(open_store(settings.store, settings.index_dir).records("accounts")), shortcut)
-    return Accounts(UsersFile(settings.users_path), shortcut)
 
 
 @main.group("db")
@@ -349,7 +362,7 @@ def db_group() -> None:
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
 def db_start(data: Path) -> None:
     """Start the database in DATA (created on first start); prints its URL on the last line."""
-    from thesis_qa.storage.embedded import start
+    from thesis_qa.service.database import start
 
     click.echo(start(data))
 
@@ -358,7 +371,7 @@ def db_start(data: Path) -> None:
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), required=True, help="The database's folder")
 def db_stop(data: Path) -> None:
     """Stop the database in DATA."""
-    from thesis_qa.storage.embedded import stop
+    from thesis_qa.service.database import stop
 
     click.echo("stopped" if stop(data) else f"no database running in {data}")
 
@@ -368,17 +381,15 @@ def db_stop(data: Path) -> None:
 def db_import(**options: Any) -> None:
     """Copy the files store (every index, upload, pin and account under --index-dir) into the
     empty database --store, without embedding anything again."""
-    from thesis_qa.service.transfer import copy_store
-    from thesis_qa.storage import open_store
+    from thesis_qa.service.database import import_files_store
 
     settings = _settings(**options)
     if not settings.store:
         raise click.UsageError("give the database to import into with --store (or THESIS_QA_STORE)")
-    source, target = open_store("", settings.index_dir), open_store(settings.store, settings.index_dir)
-    copied = copy_store(source, target, UsersFile(settings.users_path), notify=_notify)
+    copied, target = import_files_store(settings, _notify)
     click.echo(
         f"{copied.indexes} indexes ({copied.passages:,} passages), {copied.records} records and "
-        f"{copied.accounts} accounts copied into {target.describe()}"
+        f"{copied.accounts} accounts copied into {target}"
     )
 
 
@@ -398,7 +409,7 @@ def users_add(name: str, role: str, password_stdin: bool, **options: Any) -> Non
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _accounts(_settings(**options)).add(name, password, role)  # type: ignore[arg-type]
+    open_accounts(_settings(**options)).add(name, password, role)  # type: ignore[arg-type]
     click.echo(f"{name}: {role}")
 
 
@@ -408,16 +419,13 @@ def users_add(name: str, role: str, password_stdin: bool, **options: Any) -> Non
 @_flags(USERS_OPTIONS)
 def users_remove(name: str, keep_uploads: bool, **options: Any) -> None:
     """Remove the account NAME and, unless --keep-uploads, everything it uploaded."""
-    from thesis_qa.service.owners import Owner, remove_owner_everywhere
+    from thesis_qa.service.owners import remove_account_everywhere
 
     settings = _settings(**options)
-    if not _accounts(settings).remove(name):
+    if not open_accounts(settings).remove(name):
         raise click.ClickException(f"no account called '{name}'")
     if not keep_uploads:
-        from thesis_qa.storage import open_store
-
-        store = open_store(settings.store, settings.index_dir)
-        remove_owner_everywhere(store, settings.index_dir, Owner.account(name, "student").id)
+        remove_account_everywhere(settings.store, settings.index_dir, name)
     click.echo(f"removed {name}")
 
 
@@ -425,5 +433,5 @@ def users_remove(name: str, keep_uploads: bool, **options: Any) -> None:
 @_flags(USERS_OPTIONS)
 def users_list(**options: Any) -> None:
     """List the accounts and their roles."""
-    for account in _accounts(_settings(**options)).list():
+    for account in open_accounts(_settings(**options)).list():
         click.echo(f"{account.name}\t{account.role}")

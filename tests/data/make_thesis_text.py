@@ -1,7 +1,7 @@
 """Pick the real Kazakh and Russian text of the thesis-shaped test documents (run by hand,
 once; the tests read only its output, `thesis_text.json`).
 
-    .venv/bin/python tests/data/make_thesis_text.py ../shared/eval > tests/data/thesis_text.json
+    .venv/bin/python tests/data/make_thesis_text.py eval/data > tests/data/thesis_text.json
 
 Sections are Kazakh Wikipedia articles (KazQAD, IS2AI, CC BY-SA 4.0) and Russian Wikipedia
 paragraphs (XQuAD ru, google-deepmind, CC BY-SA 4.0), each passage with one dev question whose
