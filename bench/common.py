@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"  # git-ignored
-# The dev data: ../shared/eval next to the main checkout, two levels up from a worktree.
-EVAL = next((p / "shared" / "eval" for p in ROOT.parents if (p / "shared" / "eval").is_dir()), ROOT / "shared")
+# The dev data, in the repository (sources and licences: eval/data/SOURCES.md).
+EVAL = ROOT / "eval" / "data"
 # The `thesis-qa` command of the Python running the benchmark (.venv/bin/thesis-qa for
 # `.venv/bin/python bench/…`; also right in a git worktree, which has no .venv of its own).
 THESIS_QA = Path(sys.executable).with_name("thesis-qa")

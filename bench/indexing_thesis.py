@@ -7,7 +7,7 @@ progress bar and an ETA on the terminal.
 
 The thesis is built by the tests' builder (`tests/thesis_doc.py`: heading styles, automatic
 numbering, running header, page-number footer, contents, table, footnotes, bibliography)
-from Kazakh passages of the dev pool (`../shared/eval/kk_pool.passages.jsonl`: KazQAD, CC
+from Kazakh passages of the dev pool (`eval/data/kk_pool.passages.jsonl`: KazQAD, CC
 BY-SA 4.0, and akorda.kz, MIT), grouped by article title into sections of four passages and
 chapters of eight sections, until the PDF has about `--pages` pages. For each form: the
 command's wall time, and in process the seconds to load and segment, the passages and the
@@ -103,7 +103,7 @@ def load_and_segment(path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=250)
-    parser.add_argument("--eval", type=Path, default=common.EVAL, help="the shared eval folder")
+    parser.add_argument("--eval", type=Path, default=common.EVAL, help="the dev sets (default: eval/data)")
     args = parser.parse_args()
     from thesis_doc import export_pdf, write_thesis_docx
 

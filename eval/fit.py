@@ -1,12 +1,19 @@
 """Fit the ranking models on the dev sets, with cross-validated figures.
 
-    .venv/bin/python eval/fit.py [--eval ../shared/eval] [--folds 5] [--write]
+    .venv/bin/python eval/fit.py [--eval eval/data] [--docs eval/realdev/docs] [--folds 5] [--write]
+
+The dev sets are in `eval/data/` (sources: `eval/data/SOURCES.md`); the real documents the
+`realdev` questions are asked of are not (they are not openly licensed):
+`eval/realdev/get_docs.sh` rebuilds them into `--docs`, and each is indexed once into
+`--cache`. Without them the `realdev` set is left out, and said so.
 
 Every dev set is searched once with the library's own `Searcher` (candidates and their
 evidence are cached in `eval/.cache/`); then, for each of `--folds` folds, the ranker and the
 answer judge are fitted on the other folds of *all* sets and applied to this one. Questions
 that share an answer (the thesis sets ask one fact in Kazakh, Russian and English) fall in
-the same fold, so a fold never tests a fact it was fitted on. Also reported: fitted on
+the same fold, so a fold never tests a fact it was fitted on; a real document's questions
+share a fold too (both files of one work: `work_of`), so a fold never tests a document it
+was fitted on (`eval/realdev.py` holds out one document at a time). Also reported: fitted on
 thesis.dev (+ the external sets) and tested on thesis.dev2, and the other way round.
 
 `--write` fits on everything and writes `src/thesis_qa/data/models.json`; the
@@ -27,11 +34,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
+
+from thesis_qa.extras import require
+
+try:
+    from scipy.optimize import minimize
+except ImportError:  # scipy comes with the [eval] extra: say so in one line
+    require("eval", "eval/fit.py")
+    raise
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from thesis_qa.config import Settings, bundled_thesis
+from thesis_qa.errors import ThesisQAError
 from thesis_qa.retrieval.answer import Answer, judge
 from thesis_qa.retrieval.features import PASSAGE_FEATURES, QUESTION_FEATURES, question_features
 from thesis_qa.retrieval.ranking import (
@@ -44,21 +59,22 @@ from thesis_qa.retrieval.ranking import (
     softmax,
 )
 from thesis_qa.retrieval.search import Candidates, Searcher
-from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, is_relevant, read_gold
+from thesis_qa.service.evaluate import DEPTH, GoldQuery, document_index, evaluate, is_relevant, read_gold
 from thesis_qa.service.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 RIDGE = 1.0  # L2 penalty on both models (per unit of total question weight)
 MAX_THESIS_REFUSED = 0.05  # the issue's bounds on refusing answerable questions
 MAX_KAZQAD_REFUSED = 0.10
+REFUSAL_BOUNDS = {"thesis": MAX_THESIS_REFUSED, "realdev": MAX_THESIS_REFUSED, "kazqad": MAX_KAZQAD_REFUSED}
 
 
 @dataclass(frozen=True)
 class DevSet:
     name: str
-    family: str  # sets that weigh together: "thesis", "kazqad", "flores", "xquad"
+    family: str  # sets that weigh together: "thesis", "realdev", "kazqad", "flores", "xquad"
     gold: str
-    pool: str | None = None
+    pool: str | None = None  # id-gold against this pool; None: the bundled thesis, or each line's "doc"
     history: bool = True  # False: follow-ups asked without their conversation (reported, not fitted)
 
 
@@ -71,7 +87,10 @@ DEV_SETS = (
     DevSet("kazqad.dev", "kazqad", "kazqad.dev.queries.jsonl", "kk_pool.passages.jsonl"),
     DevSet("flores_ru2kk.dev", "flores", "flores_ru2kk.dev.queries.jsonl", "kk_pool.passages.jsonl"),
     DevSet("xquad_ru.dev", "xquad", "xquad_ru.dev.queries.jsonl", "xquad_ru.passages.jsonl"),
+    DevSet("realdev", "realdev", "realdev.questions.jsonl"),
 )
+DATA = HERE / "data"
+DOCS = HERE / "realdev" / "docs"
 
 
 @dataclass
@@ -86,19 +105,33 @@ class Example:
     fold: int = 0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--eval", type=Path, default=HERE.parent.parent / "shared" / "eval")
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options every fitting script shares (this one and `realdev.py`)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--eval", type=Path, default=DATA, help="the dev sets (default: eval/data)")
+    parser.add_argument("--docs", type=Path, default=DOCS, help="the real documents (eval/realdev/get_docs.sh)")
+    parser.add_argument("--cache", type=Path, help="their indexes (default: <index dir>/realdev)")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="write models.json and eval/results/cv.json")
     parser.add_argument("--refresh", action="store_true", help="search the dev sets again (ignore the cache)")
     parser.add_argument("--only", help="comma-separated dev sets (default: all), for quick experiments")
-    args = parser.parse_args()
+    return parser
+
+
+def load(args: argparse.Namespace) -> tuple[list[Example], dict[str, Searcher]]:
+    """Every chosen dev set searched (or read from the cache), each question in its fold."""
     sets = [d for d in DEV_SETS if not args.only or d.name in args.only.split(",")]
-    searchers = _searchers(args.eval, sets)
+    searchers = _searchers(args.eval, sets, args.docs, args.cache)
     examples = _examples(args.eval, searchers, sets, args.refresh)
     for example in examples:
         example.fold = _fold(example, args.folds)
+    return examples, searchers
+
+
+def main() -> None:
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="write models.json and eval/results/cv.json")
+    args = parser.parse_args()
+    examples, searchers = load(args)
     examples, reported = [e for e in examples if e.family != "report"], examples
     report = cross_validate(examples, reported, searchers, args.folds)
     report["halves"] = {
@@ -106,7 +139,7 @@ def main() -> None:
         "thesis.dev2 -> thesis.dev": _held_out(examples, searchers, train_out="thesis.dev"),
     }
     models = fit(examples)
-    report["in_sample"] = _evaluate_sets(reported, searchers, lambda e: models)
+    report["in_sample"] = evaluate_sets(reported, searchers, lambda e: models)
     report["models"] = models.to_json()
     _print(report)
     if args.write:
@@ -120,32 +153,61 @@ def main() -> None:
 # --- data ---------------------------------------------------------------------------------
 
 
-def _searchers(eval_dir: Path, sets: Sequence[DevSet]) -> dict[str, Searcher]:
-    """One searcher per index the dev sets use: the bundled thesis and each pool."""
+def _searchers(eval_dir: Path, sets: Sequence[DevSet], docs: Path, cache: Path | None) -> dict[str, Searcher]:
+    """One searcher per index the dev sets use: the bundled thesis, each pool, and each real
+    document a question names (`doc:<file>`; one that is missing or does not index has none)."""
     settings = Settings.from_env()
-    out = {"thesis": Workspace(replace(settings, index="thesis"), default_sources=[bundled_thesis()]).searcher}
+    thesis = Workspace(replace(settings, index="thesis"), default_sources=[bundled_thesis()])
+    out = {"thesis": thesis.searcher}
     for dev in sets:
         if dev.pool and dev.pool not in out:
             pool = eval_dir / dev.pool
             workspace = Workspace(replace(settings, index=f"eval-{pool.stem}"), default_sources=[pool])
             out[dev.pool] = workspace.searcher
+        names = sorted({q.doc for q in read_gold(eval_dir / dev.gold) if q.doc})
+        for name in names:
+            searcher = _document_searcher(docs / name, cache or settings.index_dir / "realdev", thesis)
+            if searcher is not None:
+                out[f"doc:{name}"] = searcher
     return out
 
 
-def _searcher_of(dev: DevSet, searchers: dict[str, Searcher]) -> Searcher:
-    return searchers[dev.pool or "thesis"]
+def _document_searcher(path: Path, cache: Path, workspace: Workspace) -> Searcher | None:
+    if not path.is_file():
+        print(f"{path}: missing (eval/realdev/get_docs.sh); its questions are left out", file=sys.stderr)
+        return None
+    try:
+        index = document_index(path, cache, workspace.embedder, lambda m: print(m, file=sys.stderr))
+    except ThesisQAError as error:
+        print(f"{path.name}: does not index ({error}); its questions count as missed", file=sys.stderr)
+        return None
+    return Searcher(index, workspace.embedder)
+
+
+def searcher_of(query: GoldQuery, dev: DevSet, searchers: dict[str, Searcher]) -> Searcher | None:
+    """The searcher a question is asked of; None for a document that is missing or did not index."""
+    return searchers.get(f"doc:{query.doc}") if query.doc else searchers[dev.pool or "thesis"]
+
+
+def work_of(doc: str) -> str:
+    """The work a real document's file holds: its short id (`ru-leti__x.docx` and
+    `ru-leti__x.pdf` are one thesis, held out together)."""
+    return doc.split("__", maxsplit=1)[0]
 
 
 def _examples(eval_dir: Path, searchers: dict[str, Searcher], sets: Sequence[DevSet], refresh: bool) -> list[Example]:
     examples = []
     for dev in sets:
-        cache = HERE / ".cache" / f"{dev.name}.{_code_digest()}.pickle"
+        queries = read_gold(eval_dir / dev.gold)
+        cache = HERE / ".cache" / f"{dev.name}.{_code_digest()}.{_indexes_digest(queries, dev, searchers)}.pickle"
         if cache.exists() and not refresh:
             examples += pickle.loads(cache.read_bytes())
             continue
-        searcher = _searcher_of(dev, searchers)
         found = []
-        for query in read_gold(eval_dir / dev.gold):
+        for query in queries:
+            searcher = searcher_of(query, dev, searchers)
+            if searcher is None:
+                continue
             candidates = searcher.candidates(query.question, history=query.history if dev.history else ())
             passages = [searcher.index.passages[i] for i in candidates.rows]
             relevant = np.array([query.answerable and is_relevant(query, p) for p in passages], dtype=bool)
@@ -158,19 +220,32 @@ def _examples(eval_dir: Path, searchers: dict[str, Searcher], sets: Sequence[Dev
 
 
 def _code_digest() -> str:
-    """Candidates (their signals) depend on the library's code: a cache is valid for one
-    version of it. Features and models are computed from signals at fit time."""
+    """Candidates (their signals) depend on the code that reads a question and gathers them
+    (and on the index, `_indexes_digest`): a cache is valid for one version of it. Features
+    and models are computed from signals at fit time."""
     src = Path(__file__).resolve().parents[1] / "src" / "thesis_qa"
     digest = hashlib.sha256()
-    for path in sorted(src.glob("*.py")):
-        if path.name not in ("features.py", "ranking.py", "answer.py", "evaluate.py", "cli.py", "highlight.py"):
+    paths = [src / "limits.py", src / "document.py"]
+    paths += [path for package in ("text", "index", "embedding", "retrieval") for path in (src / package).glob("*.py")]
+    for path in sorted(paths):
+        if path.name not in ("features.py", "ranking.py", "answer.py", "highlight.py"):
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
+def _indexes_digest(queries: Sequence[GoldQuery], dev: DevSet, searchers: dict[str, Searcher]) -> str:
+    """The versions of the indexes a set's questions are asked of (a rebuilt document index,
+    e.g. after a segmenter change, invalidates the cached candidates)."""
+    found = {searcher_of(q, dev, searchers) for q in queries}
+    versions = sorted(str(s.index.version) if s else "missing" for s in found)
+    return hashlib.sha256(" ".join(versions).encode()).hexdigest()[:8]
+
+
 def _fold(example: Example, folds: int) -> int:
-    """Questions sharing an answer share a fold (thesis sets: the first anchor)."""
-    key = example.query.anchors[0] if example.query.anchors else example.query.id
+    """Questions sharing an answer share a fold (thesis sets: the first anchor); a real
+    document's questions share one (its work's)."""
+    query = example.query
+    key = work_of(query.doc) if query.doc else query.anchors[0] if query.anchors else query.id
     return int(hashlib.sha256(" ".join(key.split()).encode()).hexdigest(), 16) % folds
 
 
@@ -241,9 +316,7 @@ def fit_judge(examples: Sequence[Example], ranker: LinearModel) -> LinearModel:
     centre, scale = raw.mean(axis=0), _spread(raw)
     x = (raw - centre) / scale
     y = np.array([e.query.answerable for e in examples], dtype=np.float64)
-    groups = [
-        "negatives" if not e.query.answerable else ("thesis" if e.family == "thesis" else "external") for e in examples
-    ]
+    groups = [_judge_group(e) for e in examples]
     sizes = {g: groups.count(g) for g in set(groups)}
     weights = np.array([1.0 / sizes[g] for g in groups])
     ridge = RIDGE * weights.sum() / 100
@@ -261,17 +334,29 @@ def fit_judge(examples: Sequence[Example], ranker: LinearModel) -> LinearModel:
     return LinearModel(QUESTION_FEATURES, weights.astype(np.float32), float(result.x[-1] - weights @ centre))
 
 
+def _judge_group(example: Example) -> str:
+    """The judge weighs four groups alike: questions to refuse, answerable thesis questions,
+    answerable questions over real documents, the external sets."""
+    if not example.query.answerable:
+        return "negatives"
+    return example.family if example.family in ("thesis", "realdev") else "external"
+
+
 def choose_threshold(examples: Sequence[Example], models: Models) -> float:
     """The highest threshold on P(answerable) that refuses at most 5 % of the answerable
-    thesis questions and 10 % of kazqad (on these examples): it refuses the most negatives
-    within those bounds."""
+    thesis and real-document questions and 10 % of kazqad (on these examples): it refuses
+    the most negatives within those bounds."""
     p = sigmoid(models.judge.logits(_question_rows(examples, models.ranker)))
+    answerable = np.array([e.query.answerable for e in examples])
+    families = np.array([e.family for e in examples])
     best = 0.0
     for threshold in np.unique(np.r_[0.0, p]):
         refused = p < threshold
-        thesis = [r for r, e in zip(refused, examples, strict=True) if e.family == "thesis"]
-        kazqad = [r for r, e in zip(refused, examples, strict=True) if e.family == "kazqad"]
-        if np.mean(thesis or [0]) <= MAX_THESIS_REFUSED and np.mean(kazqad or [0]) <= MAX_KAZQAD_REFUSED:
+        if all(
+            refused[answerable & (families == family)].mean() <= bound
+            for family, bound in REFUSAL_BOUNDS.items()
+            if (answerable & (families == family)).any()
+        ):
             best = float(threshold)
     return best
 
@@ -292,18 +377,18 @@ def cross_validate(
     """Each fold's questions answered by models fitted on the other folds; `reported` may
     hold more questions than were fitted on (follow-ups without their history)."""
     fold_models = [fit([e for e in examples if e.fold != f]) for f in range(folds)]
-    return {"cross_validated": _evaluate_sets(reported, searchers, lambda e: fold_models[e.fold])}
+    return {"cross_validated": evaluate_sets(reported, searchers, lambda e: fold_models[e.fold])}
 
 
 def _held_out(examples: list[Example], searchers: dict[str, Searcher], train_out: str) -> dict:
     models = fit([e for e in examples if e.set != train_out])
-    return _evaluate_sets([e for e in examples if e.set == train_out], searchers, lambda e: models)
+    return evaluate_sets([e for e in examples if e.set == train_out], searchers, lambda e: models)
 
 
 THESIS_75 = ("thesis.dev", "thesis.dev2")
 
 
-def _evaluate_sets(examples: list[Example], searchers: dict[str, Searcher], models_of: Callable) -> dict:
+def evaluate_sets(examples: list[Example], searchers: dict[str, Searcher], models_of: Callable) -> dict:
     """`evaluate` on each dev set (and on the 75 thesis questions together), each question
     ranked by the models `models_of` gives it."""
     groups = {dev.name: [dev.name] for dev in DEV_SETS} | {"thesis (75)": list(THESIS_75)}
@@ -311,17 +396,20 @@ def _evaluate_sets(examples: list[Example], searchers: dict[str, Searcher], mode
     for name, sets in groups.items():
         mine = [e for e in examples if e.set in sets]
         if mine:
-            out[name] = evaluate([e.query for e in mine], _answerer(mine, searchers, models_of))
+            out[name] = evaluate([e.query for e in mine], answerer(mine, searchers, models_of))
     return out
 
 
-def _answerer(examples: list[Example], searchers: dict[str, Searcher], models_of: Callable) -> Callable:
+def answerer(examples: list[Example], searchers: dict[str, Searcher], models_of: Callable) -> Callable:
+    """`evaluate`'s answer function: each question's cached candidates ranked by its models."""
     by_id = {e.query.id: e for e in examples}
     devs = {dev.name: dev for dev in DEV_SETS}
 
     def answer(query: GoldQuery) -> Answer:
-        example = by_id[query.id]
-        searcher = _searcher_of(devs[example.set], searchers)
+        example = by_id.get(query.id)
+        searcher = searcher_of(query, devs[example.set], searchers) if example else None
+        if example is None or searcher is None:  # its document is missing or did not index
+            return Answer(query.question)
         searcher.models = models = models_of(example)
         return judge(query.question, searcher.rank(example.candidates, DEPTH), models.threshold)
 

@@ -1,13 +1,17 @@
-"""The README's quality section, made from the committed results files.
+"""The quality tables of docs/quality.md (or README.md, where its block is), made from the
+committed results files.
 
-    .venv/bin/python eval/report.py              # rewrite the section from eval/results/
+    .venv/bin/python eval/report.py              # rewrite both from eval/results/
     .venv/bin/python eval/report.py --measure    # first re-run `thesis-qa eval` on every dev set
 
 `--measure` runs `thesis-qa eval --out eval/results/<set>.<mode>.json` for every dev set in
 hybrid mode and as the dense-only and lexical-only ablations (the pools are indexed once
 into the index folder, ~10 min for kk_pool). The cross-validated figures come from
 `eval/results/cv.json`, written by `eval/fit.py --write`; the figures of earlier versions and
-of the shared baselines from `eval/results/baseline.json`.
+of the shared baselines from `eval/results/baseline.json`; the real documents' table
+(leave-one-document-out, per document, next to the plain pipeline) from
+`eval/results/realdev.json`, written by `eval/realdev.py --write`. The dev sets are in
+`eval/data/` (a clone has them); the real documents are not (`eval/data/SOURCES.md`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 README = HERE.parent / "README.md"
+QUALITY = HERE.parent / "docs" / "quality.md"
 BEGIN, END = "<!-- quality:begin (eval/report.py) -->", "<!-- quality:end -->"
 
 # (results name, gold file, pool file or None)
@@ -188,19 +193,94 @@ def section() -> str:
     return "\n".join(parts)
 
 
+REALDEV_BEGIN, REALDEV_END = "<!-- realdev:begin (eval/report.py) -->", "<!-- realdev:end -->"
+REALDEV_KINDS = (("baseline", "plain pipeline"), ("shipped", "shipped models"), ("in_sample", "in-sample"))
+
+
+def _pair(row: dict | None) -> str:
+    return f"{_f((row or {}).get('R@1'))} / {_f((row or {}).get('R@5'))}" if row else "–"
+
+
+def realdev_table(realdev: dict) -> list[str]:
+    """Per real document: leave-one-document-out (the figure to expect on a new thesis), next
+    to the plain dense-window pipeline, the shipped models and in-sample fits (R@1 / R@5)."""
+    rows = [
+        "| document | questions | **LODO** R@1 / R@5 | MRR@10 | first marked span | refused: answerable "
+        "| refused: unanswerable | " + " | ".join(label for _, label in REALDEV_KINDS) + " |",
+        "|---|---|---|---|---|---|---|" + "---|" * len(REALDEV_KINDS),
+    ]
+    documents = [*realdev.get("documents", {}).items(), ("**all (pooled)**", realdev.get("all", {}))]
+    for doc, row in documents:
+        lodo = row.get("lodo", {})
+        rows.append(
+            f"| {doc} | {lodo.get('n', 0)} + {lodo.get('negatives', 0)} | {_pair(lodo)} | {_f(lodo.get('MRR@10'))} "
+            f"| {_f(lodo.get('first_span'))} | {_f(lodo.get('refused'))} | {_f(lodo.get('negatives_refused'))} | "
+            + " | ".join(_pair(row.get(kind)) for kind, _ in REALDEV_KINDS)
+            + " |"
+        )
+    rows.append("| target | | ≥ 0.80 / ≥ 0.95 | | ≥ 0.75 | ≤ 0.05 | ≥ 0.80 | | | |")
+    return rows
+
+
+def realdev_sets_table(realdev: dict) -> list[str]:
+    """The other dev sets with the real documents among the fitted: nDCG@10 (R@1 / R@5)."""
+    sets = realdev.get("sets", {})
+    rows = ["| set | in-sample | cross-validated |", "|---|---|---|"]
+    for name in sets.get("cross_validated", {}):
+        cells = [_triple(_all(sets.get(kind, {}), name)) for kind in ("in_sample", "cross_validated")]
+        rows.append(f"| {name} | {' | '.join(cells)} |")
+    return rows
+
+
+def realdev_section() -> str:
+    realdev = _load("realdev.json")
+    return "\n".join(
+        [
+            REALDEV_BEGIN,
+            "Real documents (`eval/data/realdev.questions.jsonl`: 9 files, 8 works, 108 answerable questions and "
+            "27 the document does not answer; the files themselves are not in the repository, "
+            "`eval/data/SOURCES.md`). **LODO**: each work's questions answered by models fitted without it "
+            "(`eval/realdev.py`); *plain pipeline*: the file's text as pypdfium2 / python-docx give it, "
+            "500-character windows every 400, the same e5-small, cosine. A document that does not index counts "
+            "as missed.",
+            "",
+            *realdev_table(realdev),
+            "",
+            "The other dev sets, fitted together with the real documents (`eval/realdev.py`; cross-validated "
+            "folds as `eval/fit.py`, a real document's questions in one fold):",
+            "",
+            *realdev_sets_table(realdev),
+            "",
+            REALDEV_END,
+        ]
+    )
+
+
+def _rewrite(path: Path, begin: str, end: str, block: str, title: str) -> None:
+    """Replace the block between `begin` and `end` in `path` (appended, under `title`, when absent)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# {title}\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"rewrote {path.relative_to(HERE.parent)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measure", action="store_true", help="re-run thesis-qa eval on every dev set first")
-    parser.add_argument("--eval", type=Path, default=HERE.parent.parent / "shared" / "eval")
+    parser.add_argument("--eval", type=Path, default=HERE / "data", help="the dev sets (default: eval/data)")
     args = parser.parse_args()
     if args.measure:
         measure(args.eval)
-    text = README.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        sys.exit(f"README.md has no {BEGIN} … {END} block")
-    head, rest = text.split(BEGIN, 1)
-    README.write_text(head + section() + rest.split(END, 1)[1], encoding="utf-8")
-    print(f"rewrote the quality section of {README}")
+    held = [path for path in (QUALITY, README) if path.exists() and BEGIN in path.read_text(encoding="utf-8")]
+    if not held:
+        sys.exit(f"neither docs/quality.md nor README.md has a {BEGIN} … {END} block")
+    _rewrite(held[0], BEGIN, END, section(), "Quality")
+    _rewrite(QUALITY, REALDEV_BEGIN, REALDEV_END, realdev_section(), "Quality")
 
 
 if __name__ == "__main__":

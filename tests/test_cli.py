@@ -161,6 +161,42 @@ def test_eval_with_a_pool_uses_gold_ids(run, tmp_path):
     assert rows["kk"]["R@1"] == 1.0
 
 
+def test_eval_asks_each_named_document_its_own_index_built_once(first_run, tmp_path):
+    run = first_run
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    docs.mkdir()
+    (docs / "lake.txt").write_text("Балқаш көлінің суы жартылай тұщы, жартылай тұзды.\n", encoding="utf-8")
+    (docs / "city.txt").write_text("Алматы – Қазақстанның ең ірі қаласы, тауының етегінде.\n", encoding="utf-8")
+    lines = [
+        {"id": "l", "lang": "kk", "question": "Балқаш көлінің суы қандай?", "anchors": ["жартылай тұщы"], "doc": "lake.txt"},
+        {"id": "c", "lang": "kk", "question": "Ең ірі қала қайсы?", "anchors": ["ең ірі қаласы"], "doc": "city.txt"},
+        {"id": "m", "lang": "kk", "question": "Бұл не?", "anchors": ["жоқ"], "doc": "missing.txt"},
+    ]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    ask = ("eval", str(gold), "--docs", str(docs), "--cache", str(cache), "--json")
+
+    first = run(*ask)
+    assert json.loads(first.stdout)["metrics"]["all"]["R@1"] == pytest.approx(2 / 3)
+    assert "missing.txt: no such document" in first.stderr  # counted as missed, and said so
+    built = {folder.name: current_version(folder) for folder in cache.iterdir()}
+    assert len(built) == 2 and all(built.values())
+    run(*ask)
+    assert {folder.name: current_version(folder) for folder in cache.iterdir()} == built  # opened, not rebuilt
+
+    (docs / "lake.txt").write_text("Балқаш көлінің суы жартылай тұщы.\n", encoding="utf-8")
+    run(*ask)
+    assert len(list(cache.iterdir())) == 3  # an edited file is a new index; the others stay
+
+
+def test_eval_of_lines_naming_documents_needs_their_folder(first_run, tmp_path):
+    run = first_run
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q", "question": "Бұл не?", "anchors": ["a"], "doc": "x.pdf"}), encoding="utf-8")
+    result = run("eval", str(gold))
+    assert result.exit_code != 0 and "give their folder with --docs" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

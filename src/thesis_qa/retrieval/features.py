@@ -15,6 +15,8 @@ name; changing a feature means refitting (`eval/fit.py`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,11 @@ PASSAGE_FEATURES = (
     "reference",
     "log_length",
     "previous_answer",
+    "in_named_section",
+    "list_intro",
+    "list_item",
+    "after_list_intro",
+    "code_like",
 )
 # A question word is held through a key that is (cosine, among its n nearest): near enough to
 # be the same word (Russian-Kazakh pairs meet at 0.90-0.95), or loosely its best match
@@ -66,6 +73,7 @@ QUESTION_FEATURES = (
     "held_lookup",
     "structural",
     "number_unmet",
+    "sentence_margin",
 )
 
 
@@ -115,6 +123,65 @@ class Previous:
         return np.log1p(padded[self.same] / CARRIED_SCALE).astype(np.float32)
 
 
+# A section number a question names: "1.2", "3.4.1", "2-тарау", "главе 2", "chapter 2".
+_STRUCTURE = r"(?:тарау\w*|бөлім\w*|бөлік\w*|глав\w*|раздел\w*|подраздел\w*|параграф\w*|пункт\w*|chapter|section)"
+_NAMED_SECTION = re.compile(
+    rf"(?<![\d.,])([1-9]\d?(?:\.\d{{1,2}})+)(?![\d,]|\.\d)"
+    rf"|(?<![\d.,])([1-9]\d?)\s*[-–]?\s*{_STRUCTURE}"
+    rf"|{_STRUCTURE}\s+([1-9]\d?(?:\.\d{{1,2}})*)(?![\d,]|\.\d)",
+    re.IGNORECASE,
+)
+_LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")
+_CODE_CHARACTERS = frozenset("{}();=<>[]#_\\|&")
+
+
+def named_sections(question: str) -> tuple[str, ...]:
+    """The section numbers a question names, in its words ("1.2 бөлімде", "в разделе 3.4",
+    "in chapter 2", "2-тарауда"): "1.2", "3.4", "2"."""
+    return tuple(dict.fromkeys(next(g for g in m.groups() if g) for m in _NAMED_SECTION.finditer(question)))
+
+
+def in_sections(title: str, numbers: Sequence[str]) -> bool:
+    """Whether a section path ("2 ТАРАУ › 2.1. Әдістер") has a part numbered as one of
+    `numbers` or inside one (2.1.3 is inside 2.1; 2.11 is not)."""
+    parts = [part.strip() for part in title.split(" › ")]
+    return any(
+        part.startswith(number) and not part[len(number) : len(number) + 1].isdigit()
+        for part in parts
+        for number in numbers
+    )
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a candidate's text looks like, per candidate: in the section the question names,
+    a sentence that introduces a list (ends in a colon), a list item, right after such an
+    introduction, and the share of code characters (braces, semicolons, operators) scaled
+    so a code line reads about 1."""
+
+    in_named_section: np.ndarray
+    list_intro: np.ndarray
+    list_item: np.ndarray
+    after_list_intro: np.ndarray
+    code_like: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str], before: Sequence[str], named: np.ndarray) -> Shape:
+        """From the candidates' texts, the texts just before them in their documents ("" at
+        a document's start) and whether they stand in a named section."""
+        return cls(
+            in_named_section=np.asarray(named, dtype=bool),
+            list_intro=np.array([t.rstrip().endswith(":") for t in texts], dtype=bool),
+            list_item=np.array([bool(_LIST_MARK.match(t)) for t in texts], dtype=bool),
+            after_list_intro=np.array([b.rstrip().endswith(":") for b in before], dtype=bool),
+            code_like=np.array([min(1.0, 8 * _code_share(t)) for t in texts], dtype=np.float32),
+        )
+
+
+def _code_share(text: str) -> float:
+    return sum(ch in _CODE_CHARACTERS for ch in text) / max(len(text), 1)
+
+
 @dataclass(frozen=True)
 class Signals:
     """Raw evidence for each candidate passage (arrays aligned per candidate) and for the
@@ -135,6 +202,7 @@ class Signals:
     length: np.ndarray
     missing_keys: float
     words: WordMatches
+    shape: Shape
     previous: Previous | None = None  # a follow-up's earlier question
 
     def __len__(self) -> int:
@@ -173,6 +241,13 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "reference": s.reference.astype(np.float32),
         "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
         "previous_answer": carried if carried is not None else np.zeros(len(s)),
+        # Inside the section the question names ("1.2 бөлімде", "в разделе 3.4"): its content,
+        # not its heading, answers.
+        "in_named_section": s.shape.in_named_section & ~s.navigation,
+        "list_intro": s.shape.list_intro,
+        "list_item": s.shape.list_item,
+        "after_list_intro": s.shape.after_list_intro,
+        "code_like": s.shape.code_like,
     }
     return np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in PASSAGE_FEATURES])
 
@@ -210,5 +285,8 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         "structural": float(question.structural),
         # The best hit holds no number for "when", "how many", "which century".
         "number_unmet": float(question.asks_number and not s.has_number[top]),
+        # How far the best sentence stands above the candidates' typical one: on a 500-page
+        # book some sentence is always close, but rarely far above the rest unless it answers.
+        "sentence_margin": best_sentence - float(np.median(s.dense_sentence)),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

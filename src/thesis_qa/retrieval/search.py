@@ -28,7 +28,15 @@ from thesis_qa.index.postings import BM25, top_rows
 from thesis_qa.index.vectors import nearest, similarities
 from thesis_qa.index.vocabulary import lexical_index
 from thesis_qa.limits import CONCURRENT_QUESTIONS, MAX_K
-from thesis_qa.retrieval.features import Previous, Signals, WordMatches, question_features
+from thesis_qa.retrieval.features import (
+    Previous,
+    Shape,
+    Signals,
+    WordMatches,
+    in_sections,
+    named_sections,
+    question_features,
+)
 from thesis_qa.retrieval.highlight import Span, answering_sentences
 from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
@@ -110,6 +118,8 @@ class Searcher:
             postings, self.vocabulary = lexical_index(list(passages), languages, embedder)
         self.lexical = BM25.over(postings)
         self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
+        self._named: dict[tuple[str, ...], np.ndarray] = {}  # rows in the sections a question names
+        self._document_starts = np.array(sorted(r.start for r in passages.document_rows.values()), dtype=np.int64)
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         self._bridge: Bridge | None = None
@@ -182,6 +192,7 @@ class Searcher:
             vector, word_vectors = embedding.result()
         with clock("vector"):
             found = np.union1d(self._dense_candidates(vector, rows), lexical_best).astype(np.int64)
+            found = np.union1d(found, self._named_section_candidates(asked, vector, rows)).astype(np.int64)
             if not asked.structural:  # contents entries and headings answer structure questions only
                 found = found[~self._is_navigation[found]]
         with clock("signals"):
@@ -290,7 +301,33 @@ class Searcher:
             length=passages.lengths[rows],
             missing_keys=missing,
             words=self._word_matches(rows, word_vectors, dict(asked.spelled)),
+            shape=self._shape(asked, rows),
         )
+
+    def _named_rows(self, asked: Question) -> np.ndarray:
+        """Whether each row stands in a section the question names by number ("1.2 бөлімде")."""
+        numbers = named_sections(asked.text)
+        if numbers not in self._named:
+            passages = self.index.passages
+            named = np.array([bool(numbers) and in_sections(t, numbers) for t in passages.sections], dtype=bool)
+            self._named[numbers] = named[passages.section_ids] if len(named) else np.zeros(0, dtype=bool)
+        return self._named[numbers]
+
+    def _named_section_candidates(self, asked: Question, vector: np.ndarray, rows: range) -> np.ndarray:
+        """The passages nearest the question inside the sections it names (their content is
+        what it asks about, whatever else the collection holds nearer)."""
+        inside = np.flatnonzero(self._named_rows(asked)[rows.start : rows.stop]) + rows.start
+        if not len(inside):
+            return inside
+        scores = similarities(self.index.passage_vectors, inside, vector)
+        return inside[np.argsort(-scores, kind="stable")[:CANDIDATES]]
+
+    def _shape(self, asked: Question, rows: np.ndarray) -> Shape:
+        passages = self.index.passages
+        texts = [passages[int(i)].text for i in rows]
+        first = np.isin(rows, self._document_starts)
+        before = ["" if at_start else passages[int(i) - 1].text for i, at_start in zip(rows, first, strict=True)]
+        return Shape.of(texts, before, self._named_rows(asked)[rows])
 
     def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
         """The keys of each row's section title in its language (computed once per title and language)."""

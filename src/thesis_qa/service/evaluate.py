@@ -1,4 +1,4 @@
-"""Quality on gold sets (formats of shared/eval/README.md): retrieval, highlights, refusals
+"""Quality on gold sets (the dev sets are in eval/data/, SOURCES.md there): retrieval, highlights, refusals
 and calibration.
 
 - anchor-gold: `{"id", "lang", "question", "anchors"}`; a passage is correct when it contains an
@@ -8,11 +8,14 @@ and calibration.
   id there is its `source_id`, the id the pool gave it).
 - negatives: `{"id", "lang", "question", "answerable": false}`: the right output is
   `answered: false`.
+- a line with `"doc"` (a file name) is asked of that document alone: its own index, built
+  once into a cache folder (`document_index`), as a user who uploaded it would ask.
 
 `R@k` is the share of answerable questions with a correct passage in the top k (DPR-style
 top-k accuracy); nDCG@10 uses every gold passage. `highlight` is the share whose top hit's
 highlighted sentences contain an anchor (or, for id-gold sets that list `answers`, whose top
-hit is gold and highlights an answer). `refused` is the share answered `false`: wanted low on
+hit is gold and highlights an answer); `first_span`, the same for the top hit's first marked
+span alone (what a reader sees first). `refused` is the share answered `false`: wanted low on
 answerable questions, high on negatives. Calibration compares `confidence` with how often the
 top hit is right (a negative's top hit is never right).
 """
@@ -27,9 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thesis_qa.errors import LoadError
-from thesis_qa.retrieval.answer import Answer
-from thesis_qa.retrieval.search import Hit
+from thesis_qa.embedding.embedder import Embedder
+from thesis_qa.errors import LoadError, ThesisQAError
+from thesis_qa.index.layout import Index, sha256_bytes
+from thesis_qa.retrieval.answer import Answer, judge
+from thesis_qa.retrieval.search import Hit, Mode, Searcher
+from thesis_qa.service.indexing import Notify, ensure_index
 
 CUTOFFS = (1, 3, 5, 10)
 DEPTH = 10
@@ -46,6 +52,7 @@ class GoldQuery:
     answers: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
     answerable: bool = True
+    doc: str | None = None  # asked of this document's own index
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Scores:
     ndcg: float = 0.0
     highlight: float = 0.0
     highlight_n: int = 0
+    first_span: float = 0.0
     refused: int = 0
     negatives: int = 0
     negatives_refused: int = 0
@@ -70,6 +78,7 @@ class Scores:
             out["MRR@10"] = self.mrr / n
             out["nDCG@10"] = self.ndcg / n
             out["highlight"] = self.highlight / self.highlight_n if self.highlight_n else None
+            out["first_span"] = self.first_span / self.highlight_n if self.highlight_n else None
             out["refused"] = self.refused / n
         if self.negatives:
             out["negatives"] = self.negatives
@@ -94,11 +103,54 @@ def read_gold(path: Path) -> list[GoldQuery]:
                     answers=tuple(str(a) for a in record.get("answers") or ()),
                     history=tuple(str(h) for h in record.get("history") or ()),
                     answerable=bool(record.get("answerable", True)),
+                    doc=str(record["doc"]) if record.get("doc") else None,
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise LoadError(f"{path.name} line {number}: not a gold record ({exc})", code="load_broken") from exc
     return queries
+
+
+def document_index(path: Path, cache: Path, embedder: Embedder, notify: Notify = lambda message: None) -> Index:
+    """The index of one document file in `cache`, in a folder named by the file's content
+    (`<stem>-<sha256[:12]>`): built on first use and rebuilt only when the segmenter, the
+    vector or the lexical scheme changed since (`ensure_index`)."""
+    digest = sha256_bytes(path.read_bytes())[:12]
+    return ensure_index(cache / f"{path.stem}-{digest}", embedder, [path], notify)
+
+
+class DocumentShelf:
+    """The documents gold lines name (files in `docs`), each indexed into `cache` on first use
+    (`document_index`); a question is asked of its document alone. A document that is missing
+    or does not index answers nothing (its questions count as missed), and `notify` says why."""
+
+    def __init__(
+        self, docs: Path, cache: Path, embedder: Embedder, mode: Mode = "hybrid", notify: Notify = print
+    ) -> None:
+        self.docs, self.cache, self.embedder, self.mode, self.notify = docs, cache, embedder, mode, notify
+        self._searchers: dict[str, Searcher | None] = {}
+
+    def searcher(self, doc: str) -> Searcher | None:
+        if doc not in self._searchers:
+            self._searchers[doc] = self._open(self.docs / doc)
+        return self._searchers[doc]
+
+    def _open(self, path: Path) -> Searcher | None:
+        if not path.is_file():
+            self.notify(f"{path}: no such document; its questions count as missed")
+            return None
+        try:
+            index = document_index(path, self.cache, self.embedder, self.notify)
+        except ThesisQAError as error:
+            self.notify(f"{path.name} does not index ({error}); its questions count as missed")
+            return None
+        return Searcher(index, self.embedder, self.mode)
+
+    def ask(self, query: GoldQuery) -> Answer:
+        searcher = self.searcher(query.doc or "")
+        if searcher is None:
+            return Answer(query.question)
+        return judge(query.question, searcher.search(query.question, DEPTH, None, query.history))
 
 
 def evaluate(queries: Sequence[GoldQuery], answer: Callable[[GoldQuery], Answer]) -> dict[str, object]:
@@ -137,6 +189,7 @@ def _add(scores: Scores, query: GoldQuery, result: Answer, hits: list[Hit]) -> N
     if highlight is not None:
         scores.highlight_n += 1
         scores.highlight += highlight
+        scores.first_span += bool(hits) and bool(highlight_hit(query, hits[0], spans=1))
 
 
 def calibration_table(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, float | int]]:
@@ -169,8 +222,10 @@ def is_relevant(query: GoldQuery, passage: object) -> bool:
     return (getattr(passage, "source_id", None) or passage.id) in query.gold  # type: ignore[attr-defined]
 
 
-def highlight_hit(query: GoldQuery, hit: Hit) -> bool | None:
-    marked = _normal(" ".join(hit.passage.text[a:b] for a, b in hit.highlights))
+def highlight_hit(query: GoldQuery, hit: Hit, spans: int | None = None) -> bool | None:
+    """Whether the hit's marked spans (its first `spans`, or all) hold an answer; None for a
+    gold line that names no answer."""
+    marked = _normal(" ".join(hit.passage.text[a:b] for a, b in hit.highlights[:spans]))
     if query.anchors:
         return any(_normal(anchor) in marked for anchor in query.anchors)
     if query.answers:
@@ -180,7 +235,8 @@ def highlight_hit(query: GoldQuery, hit: Hit) -> bool | None:
 
 def format_table(title: str, result: dict[str, object]) -> str:
     rows: dict[str, dict] = result["metrics"]  # type: ignore[assignment]
-    columns = ["n", *(f"R@{k}" for k in CUTOFFS), "MRR@10", "nDCG@10", "highlight", "refused", "negatives_refused"]
+    columns = ["n", *(f"R@{k}" for k in CUTOFFS), "MRR@10", "nDCG@10", "highlight", "first_span", "refused"]
+    columns.append("negatives_refused")
     shown = [c for c in columns if any(c in row for row in rows.values())]
     lines = [title, f"{'lang':<6}" + "".join(f"{c:>10}" for c in shown)]
     for lang, row in rows.items():

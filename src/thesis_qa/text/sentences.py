@@ -1,6 +1,6 @@
 """Split text into sentence units without losing a character of offset.
 
-Theses exported to plain text are messy (context.md §2): a tab starts a paragraph, even in
+Theses exported to plain text are messy: a tab starts a paragraph, even in
 mid-line; most lines are one sentence whose final period was lost; "●" and "─" open list items
 inside a line; initials ("Н.Ә.Назарбаев", "А.К" broken across a line) and abbreviations
 ("т.б.", "ж.ж.") are full of periods that end nothing. Wrapped text (PDF) is the opposite case:

@@ -1,6 +1,6 @@
 """Reduce Kazakh, Russian and English words to stems that match across inflections.
 
-No Kazakh stemmer can be installed here (context.md §4), so `stem_kazakh` is a light suffix
+No Kazakh stemmer is packaged for Python, so `stem_kazakh` is a light suffix
 stripper written for this project: it peels case, possessive, plural and common derivational
 and verbal endings off the end of a word, in that order, while a stem of at least
 `_MIN_STEM` letters with a vowel remains ("Хантингтонның" -> "хантингтон",

@@ -1,0 +1,54 @@
+"""What the ranker reads off a question and a candidate's text: the section a question names,
+lists and their introductions, code."""
+
+from __future__ import annotations
+
+import pytest
+
+from thesis_qa.retrieval.features import Shape, in_sections, named_sections
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("1.2 бөлімде қандай әдіс сипатталған?", ("1.2",)),
+        ("Что описано в разделе 3.4?", ("3.4",)),
+        ("What is compared in chapter 2?", ("2",)),
+        ("2-тарауда қандай деректер бар?", ("2",)),
+        ("В главе 3 и в подразделе 3.1.2?", ("3", "3.1.2")),
+        # Numbers that are not sections: a decimal, a count, a year.
+        ("Точность 0,97 или 0.98?", ()),
+        ("Сколько из 20 сессий завершено в 2026 году?", ()),
+    ],
+)
+def test_a_question_names_sections_by_number_in_any_of_its_languages(question, numbers):
+    assert named_sections(question) == numbers
+
+
+@pytest.mark.parametrize(
+    ("title", "inside"),
+    [
+        ("2 ТАРАУ. ӘДІСТЕР › 2.1. Деректер", True),  # the section itself
+        ("2 ТАРАУ. ӘДІСТЕР › 2.1.3 Тазалау", True),  # a subsection of it
+        ("2 ТАРАУ. ӘДІСТЕР › 2.11 Басқа", False),  # 2.11 is not inside 2.1
+        ("1 ТАРАУ › 1.2 Шолу", False),
+    ],
+)
+def test_a_passage_stands_in_a_named_section_by_its_section_path(title, inside):
+    assert in_sections(title, ("2.1",)) is inside
+
+
+def test_shape_tells_a_list_introduction_its_items_and_code():
+    texts = [
+        "Жүйе үш модульден тұрады:",
+        "– аутентификация модулі, ол токендерді тексереді;",
+        "if (token == null) { return false; }",
+        "Бұл бөлімде нәтижелер талқыланады.",
+    ]
+    before = ["", texts[0], texts[1], texts[2]]
+    shape = Shape.of(texts, before, [False, True, False, False])
+    assert shape.list_intro.tolist() == [True, False, False, False]
+    assert shape.list_item.tolist() == [False, True, False, False]
+    assert shape.after_list_intro.tolist() == [False, True, False, False]
+    assert shape.in_named_section.tolist() == [False, True, False, False]
+    assert shape.code_like[2] > 0.9 > 0.1 > shape.code_like[3]
