@@ -248,3 +248,37 @@ def test_pages_agree_with_the_pdf_libreoffice_prints(tmp_path, pdf_export):
 
 def _letters(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
+
+
+def test_lists_linked_through_a_list_style_count_together(tmp_path):
+    """Chapters and sections numbered by two lists that both stand for one list style
+    (`w:styleLink` / `w:numStyleLink`): Word prints 2.1.1 under chapter 2, not 1.1.1."""
+    defining = _CHAPTERS.replace("<w:lvl ", '<w:styleLink w:val="Headings"/><w:lvl ', 1)
+    linking = '<w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="Headings"/></w:abstractNum>'
+    body = "".join(
+        [
+            paragraph("Обзор", style="Heading1", num=(1, 0)),
+            paragraph("Алгоритмы", style="Heading1", num=(1, 0)),
+            paragraph("Оптимизация", style="Heading2", num=(2, 1)),
+            paragraph("Вставка", style="Heading3", num=(2, 2)),
+        ]
+    )
+    numbering = defining + linking + list_instance(1, 0) + list_instance(2, 1)
+    doc = load_document(write_docx(tmp_path / "linked.docx", body, numbering))
+    assert doc.text.split("\n\n") == ["1 Обзор", "2 Алгоритмы", "2.1 Оптимизация", "2.1.1 Вставка"]
+
+
+def test_a_paragraph_naming_only_its_list_takes_the_level_from_its_style(tmp_path):
+    section_style = (
+        '<w:style w:type="paragraph" w:styleId="Section"><w:name w:val="Section"/><w:pPr>'
+        '<w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'
+    )
+    body = "".join(
+        [
+            paragraph("Обзор", num=(1, 0)),
+            paragraph("Механизмы", style="Section"),
+            paragraph("Блокировки", style="Section", props='<w:numPr><w:numId w:val="1"/></w:numPr>'),
+        ]
+    )
+    doc = load_document(write_docx(tmp_path / "ilvl.docx", body, _CHAPTERS + list_instance(1, 0), section_style))
+    assert doc.text.split("\n\n") == ["1 Обзор", "1.1 Механизмы", "1.2 Блокировки"]

@@ -91,8 +91,10 @@ def test_a_bibliography_numbered_past_nine_stays_a_bibliography():
 
 def test_a_numbered_list_past_nine_stays_in_its_section():
     items = [f"{n}. Талап нөмірі {n} орындалуы тиіс." for n in range(1, 13)]
+    items[8] = "9. Имплементация интерфейсов embedded-hal (неблокирующий вариант):"
     items[9] = "10. Имплементация интерфейсов embedded-hal (блокирующий вариант)"
-    text = "\n\n".join(["2.2 Талаптар", *items, "2.3 Құралдар", "Құралдар туралы мәтін."])
+    bullets = ["- Error,", "- ErrorType,", "- Write,", "- Read."]  # an item's own list between 9 and 10
+    text = "\n\n".join(["2.2 Талаптар", *items[:9], *bullets, *items[9:], "2.3 Құралдар", "Құралдар туралы мәтін."])
     passages = segment(Document("t.txt", text))
     assert [p.text for p in passages if p.kind == "heading"] == ["2.2 Талаптар", "2.3 Құралдар"]
     assert {p.section for p in passages if p.text in items} == {"2.2 Талаптар"}
@@ -127,6 +129,13 @@ def test_a_year_opening_a_line_of_a_reference_is_no_chapter():
     assert [p.kind for p in passages] == ["heading", "bibliography", "bibliography", "bibliography"]
 
 
+def test_a_short_title_the_format_marks_is_kept():
+    text = "3.3 Детали реализации\n\nОбщий текст.\n\n3.3.1 C++\n\nРеализация на C++."
+    hints = (HeadingHint(0, 21, 2), HeadingHint(text.index("3.3.1"), text.index("3.3.1") + 9, 3))
+    passages = segment(Document("t.docx", text, headings=hints))
+    assert passages[-1].section == "3.3 Детали реализации › 3.3.1 C++"
+
+
 @pytest.mark.parametrize("mark", ["Ð", "X"])
 def test_a_lone_sign_the_format_marks_as_a_heading_titles_nothing(mark):
     text = f"2.2. Поиск топологий\n\nМножество открыто.\n\n{mark}\n\nЗаметим, что свойство сохраняется."
@@ -148,6 +157,8 @@ def test_a_bold_lead_in_the_pdf_sets_like_a_chapter_stays_in_its_numbered_sectio
 
 
 def test_the_rest_of_a_reference_on_its_own_line_is_no_title():
-    text = "ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ\n\n269 Алимов Б. Материалы по истории. – Ташкент, 1998.\n– Т. VIII. – С. 74–97"
+    text = (
+        "ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ\n\n269 Алимов Б. Материалы по истории. – Ташкент, 1998.\n– Т. VIII. – С. 74–97"
+    )
     passages = segment(Document("t.pdf", text))
     assert [p.kind for p in passages] == ["heading", "bibliography"]

@@ -62,9 +62,9 @@ _DOCUMENT_RELS = (
 )
 
 
-def write_docx(path: Path, body: str, numbering: str = "") -> Path:
-    """A .docx whose body is `body` and whose numbering part holds `numbering` (abstractNum
-    and num elements)."""
+def write_docx(path: Path, body: str, numbering: str = "", styles: str = "") -> Path:
+    """A .docx whose body is `body`, whose numbering part holds `numbering` (abstractNum
+    and num elements) and whose styles part adds `styles` (w:style elements)."""
     document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {_XMLNS}><w:body>{body}'
     document += "</w:body></w:document>"
     numbering_part = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering {_XMLNS}>{numbering}'
@@ -73,7 +73,7 @@ def write_docx(path: Path, body: str, numbering: str = "") -> Path:
         archive.writestr("_rels/.rels", _PACKAGE_RELS)
         archive.writestr("word/_rels/document.xml.rels", _DOCUMENT_RELS)
         archive.writestr("word/document.xml", document)
-        archive.writestr("word/styles.xml", _STYLES)
+        archive.writestr("word/styles.xml", _STYLES.replace("</w:styles>", styles + "</w:styles>"))
         archive.writestr("word/numbering.xml", numbering_part + "</w:numbering>")
     return path
 

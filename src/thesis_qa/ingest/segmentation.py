@@ -58,7 +58,8 @@ _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМШ�
 _LIST_NUMBER = re.compile(r"(\d{1,3})[.)](?:\s|$)")
 _FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
 _RUN_IN = re.compile(r"[^\d:][^:]{2,}:\s+\S")  # "Title: text goes on"
-_LIST_GAP = 3  # paragraphs an item of a numbered list may run to before the next item
+_LIST_GAP = 5  # paragraphs an item of a numbered list may run to before the next item (bullets not counted)
+_BULLET_ITEM = re.compile(r"[-–—•●▪►◦*]\s")
 _MAX_TITLE_WORDS = 15
 _MAX_TITLE_CHARS = 200
 _MAX_SUBTITLE_WORDS = 5
@@ -205,7 +206,8 @@ def _classify_headings(text: str, items: list[_Item]) -> list[_Item]:
             span = Unit(out.pop().unit.start, found.unit.end, True, True)  # type: ignore[union-attr]
             found = _Heading(span, 1, _title(_span(text, span)))
         out.append(found)
-        listed.saw(number, isinstance(found, _Heading), isinstance(item, Unit) and item.para_start)
+        opens = isinstance(item, Unit) and item.para_start and not _BULLET_ITEM.match(text, item.start)
+        listed.saw(number, isinstance(found, _Heading), opens)
         i += 1
     return out
 
@@ -274,8 +276,8 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
 
 
 def _has_words(raw: str) -> bool:
-    """Two letters at least: "Ð" (a maths sign PDFium misread) or "X" alone titles nothing."""
-    return sum(ch.isalpha() for ch in raw) >= 2
+    """A letter and more: "Ð" (a maths sign PDFium misread) or "X" alone titles nothing; "C++" does."""
+    return len(raw.strip()) >= 2 and any(ch.isalpha() for ch in raw)
 
 
 def _opens_line(text: str, start: int) -> bool:

@@ -349,18 +349,27 @@ def _styles(root: Element | None) -> dict[str, _Style]:
 
 
 def _numbering(root: Element | None) -> _Numbering:
+    """The lists of numbering.xml. An abstract list that only links to a list style
+    (`w:numStyleLink`) is the list defining that style (`w:styleLink`): the same levels, the
+    same counters ("1" of the chapters and "1.1" of the sections run together)."""
     numbering = _Numbering()
+    defines, links = {}, {}
     for abstract in root.iter(W + "abstractNum") if root is not None else ():
-        numbering.levels[abstract.get(W + "abstractNumId", "")] = {
+        abstract_id = abstract.get(W + "abstractNumId", "")
+        numbering.levels[abstract_id] = {
             _int(lvl.get(W + "ilvl")) or 0: _level(lvl) for lvl in abstract.iter(W + "lvl")
         }
+        defines[_val(abstract.find(W + "styleLink"))] = abstract_id
+        links[abstract_id] = _val(abstract.find(W + "numStyleLink"))
     for num in root.iter(W + "num") if root is not None else ():
         overrides = {}
         for override in num.iter(W + "lvlOverride"):
             start = _int(_val(override.find(W + "startOverride")))
             if start is not None:
                 overrides[_int(override.get(W + "ilvl")) or 0] = start
-        numbering.nums[num.get(W + "numId", "")] = (_val(num.find(W + "abstractNumId")) or "", overrides)
+        abstract_id = _val(num.find(W + "abstractNumId")) or ""
+        linked = defines.get(links.get(abstract_id)) if links.get(abstract_id) else None
+        numbering.nums[num.get(W + "numId", "")] = (linked or abstract_id, overrides)
     return numbering
 
 
@@ -532,7 +541,10 @@ class _Walker:
         num = _num_pr(ppr) or style.num
         if num is None or num[0] in ("", "0"):
             return ""
-        return self.numbering.render(*num)
+        level = num[1]
+        if level < 0:  # the paragraph names the list only: its style gives the level
+            level = style.num[1] if style.num and style.num[0] == num[0] else 0
+        return self.numbering.render(num[0], max(0, level))
 
     @staticmethod
     def _heading_level(ppr: Element | None, style: _Style) -> int:
@@ -661,11 +673,13 @@ _MATH_RULES = {
 
 
 def _num_pr(ppr: Element | None) -> tuple[str, int] | None:
+    """(numId, ilvl) of a paragraph or style; ilvl -1 when only the list is named."""
     num_pr = ppr.find(W + "numPr") if ppr is not None else None
     if num_pr is None:
         return None
     num_id = _val(num_pr.find(W + "numId"))
-    return (num_id, _int(_val(num_pr.find(W + "ilvl"))) or 0) if num_id is not None else None
+    ilvl = _int(_val(num_pr.find(W + "ilvl")))
+    return (num_id, -1 if ilvl is None else ilvl) if num_id is not None else None
 
 
 def _val(element: Element | None) -> str | None:
