@@ -42,12 +42,16 @@ _EXPORTS = {
     "ModelError": "thesis_qa.errors",
     "StoreError": "thesis_qa.errors",
     "QuestionError": "thesis_qa.retrieval.question",
+    "IndexEntry": "thesis_qa.study.names",
+    "Definition": "thesis_qa.study.glossary",
 }
 __all__ = [  # the same names as _EXPORTS (tests/test_architecture.py checks it)
     "SUPPORTED_SUFFIXES",
     "Answer",
+    "Definition",
     "Document",
     "Hit",
+    "IndexEntry",
     "Language",
     "LoadError",
     "Lookup",
@@ -81,6 +85,8 @@ if TYPE_CHECKING:
     from thesis_qa.retrieval.question import QuestionError
     from thesis_qa.retrieval.search import Hit, Mode
     from thesis_qa.service.workspace import Workspace
+    from thesis_qa.study.glossary import Definition
+    from thesis_qa.study.names import IndexEntry
     from thesis_qa.text.language import Language, detect_language, dominant_language
 
 

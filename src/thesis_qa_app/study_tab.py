@@ -16,12 +16,9 @@ from typing import Any
 import gradio as gr
 from gradio.components import Component
 
-from thesis_qa import Hit, Language, Passage
-from thesis_qa.errors import ThesisQAError
+from thesis_qa import Definition, Hit, IndexEntry, Language, Passage, ThesisQAError
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
-from thesis_qa.study.glossary import Definition, definitions_of
-from thesis_qa.study.names import Entry
 from thesis_qa_app import collection, render
 from thesis_qa_app.identity import owner_of
 from thesis_qa_app.texts import as_language, error_text, text
@@ -128,7 +125,7 @@ def definition_card(
 ) -> tuple[str, collection.Shown]:
     """For "X дегеніміз не?", "Что такое X?", "What is X?" when the glossary holds X: the
     documents' own definitions of X as a card (to show before the answer), pinnable; else ""."""
-    found = definitions_of(workspace.glossary(owner), question)
+    found = workspace.definitions(question, owner)
     passages = {p.id: p for p in workspace.passages([d.passage_id for d in found], owner)}
     hits = [Hit(passages[d.passage_id], 1.0, (d.span,)) for d in found if d.passage_id in passages]
     if not hits:
@@ -149,7 +146,9 @@ def _standing(passage: Passage, forms: Sequence[str]) -> tuple[tuple[int, int], 
     return tuple(sorted(set(spans)))
 
 
-def listing_html(people_and_works: Sequence[Entry], terms: Sequence[Definition], query: str, lang: Language) -> str:
+def listing_html(
+    people_and_works: Sequence[IndexEntry], terms: Sequence[Definition], query: str, lang: Language
+) -> str:
     """The tab's list: names, then works, then terms, each A–Я, each a button with its count
     and pages; everything from the documents escaped."""
     wanted = query.strip().casefold()
@@ -174,7 +173,7 @@ def _matches(wanted: str, *values: str) -> bool:
     return not wanted or any(wanted in value.casefold() for value in values)
 
 
-def _title(entry: Entry) -> str:
+def _title(entry: IndexEntry) -> str:
     if entry.kind == "person":
         return entry.name
     return f"«{entry.name}» ({entry.year})" if entry.year else f"«{entry.name}»"

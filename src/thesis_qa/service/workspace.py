@@ -167,7 +167,7 @@ class Workspace:
         except KeyError:
             return [], []
 
-    def names(self, owner: Owner | None = None, doc: str | None = None) -> list[study_names.Entry]:
+    def names(self, owner: Owner | None = None, doc: str | None = None) -> list[study_names.IndexEntry]:
         """The index of names and works of the library and `owner`'s uploads (or of document
         `doc` alone), built from each index's passages once per version (thesis_qa.study.names)."""
         shelf = self._study_shelf(owner, doc)
@@ -178,6 +178,11 @@ class Workspace:
         shelf = self._study_shelf(owner, doc)
         found = [d for searcher in shelf for d in self._built(searcher, "glossary", doc)]  # type: ignore[attr-defined]
         return study_glossary.sort_glossary(found)
+
+    def definitions(self, question: str, owner: Owner | None = None) -> list[study_glossary.Definition]:
+        """The documents' own definitions of X when `question` asks "X дегеніміз не?", "Что
+        такое X?" or "What is X?"; [] for any other question."""
+        return study_glossary.definitions_of(self.glossary(owner), question)
 
     def passages(self, ids: Sequence[str], owner: Owner | None = None) -> list[Passage]:
         """The passages with these ids that `owner` sees, in the order asked (an index entry's

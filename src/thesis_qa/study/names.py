@@ -129,7 +129,7 @@ class Place:
 
 
 @dataclass(frozen=True)
-class Entry:
+class IndexEntry:
     """One person or work of the index: its `name` as listed, every `form` it is written in,
     how many times it stands (`count`) and the passages (with pages) it stands in."""
 
@@ -227,7 +227,7 @@ def _initials_agree(a: str, b: str) -> bool:
     return not a or not b or a.startswith(b) or b.startswith(a)
 
 
-def names(passages: Sequence[Passage]) -> list[Entry]:
+def names(passages: Sequence[Passage]) -> list[IndexEntry]:
     """The persons and works cited in `passages` (one document or several), A–Я."""
     texts = [p for p in passages if p.kind != "toc"]
     ordinary = _ordinary_words(texts)
@@ -235,7 +235,7 @@ def names(passages: Sequence[Passage]) -> list[Entry]:
     return sort_entries([*(_person_entry(person) for person in people), *_works(texts)])
 
 
-def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
+def sort_entries(entries: Iterable[IndexEntry]) -> list[IndexEntry]:
     """Entries A–Я by name (Latin letters after Cyrillic ones, as a Russian index has them)."""
     return sorted(entries, key=lambda e: (e.kind, _alphabet_key(e.name)))
 
@@ -404,7 +404,7 @@ def _join_weak_mentions(passages: Sequence[Passage], people: list[_Person]) -> N
                 found.add(word, word, place, match.start())
 
 
-def _person_entry(person: _Person) -> Entry:
+def _person_entry(person: _Person) -> IndexEntry:
     """Surname in its most written form without a case ending, then the initials:
     "Хантингтон С."."""
     bases = Counter[str]()
@@ -415,10 +415,10 @@ def _person_entry(person: _Person) -> Entry:
     name = " ".join([surname, *(f"{letter}." for letter in (script[-1] if script else "").upper())])
     places = tuple(dict.fromkeys(person.places))
     forms = tuple(form for form, _ in person.forms.most_common())
-    return Entry(name, "person", forms, sum(person.forms.values()), places, key=f"person:{person.key}")
+    return IndexEntry(name, "person", forms, sum(person.forms.values()), places, key=f"person:{person.key}")
 
 
-def _works(passages: Sequence[Passage]) -> list[Entry]:
+def _works(passages: Sequence[Passage]) -> list[IndexEntry]:
     """Quoted titles with a year, in a bibliography entry, or after a work word."""
     found: dict[str, tuple[list[str], list[Place], list[str | None]]] = defaultdict(lambda: ([], [], []))
     for passage in passages:
@@ -432,7 +432,7 @@ def _works(passages: Sequence[Passage]) -> list[Entry]:
         title = Counter(forms).most_common(1)[0][0]
         year = next((y for y in years if y), None)
         unique = tuple(dict.fromkeys(places))
-        entries.append(Entry(title, "work", tuple(dict.fromkeys(forms)), len(forms), unique, year, f"work:{key}"))
+        entries.append(IndexEntry(title, "work", tuple(dict.fromkeys(forms)), len(forms), unique, year, f"work:{key}"))
     return entries
 
 
@@ -483,10 +483,10 @@ def _closing(text: str, start: int, opening: str, closing: str) -> int | None:
     return None
 
 
-def merge(indexes: Iterable[Sequence[Entry]]) -> list[Entry]:
+def merge(indexes: Iterable[Sequence[IndexEntry]]) -> list[IndexEntry]:
     """The entries of several indexes (the library and an owner's uploads) as one: a person
     or work standing in two of them is one entry (people joined as `names` joins them)."""
-    merged: dict[str, Entry] = {}
+    merged: dict[str, IndexEntry] = {}
     for entries in indexes:
         for entry in entries:
             key = _merge_key(entry, merged)
@@ -495,7 +495,7 @@ def merge(indexes: Iterable[Sequence[Entry]]) -> list[Entry]:
     return sort_entries(merged.values())
 
 
-def _merge_key(entry: Entry, merged: dict[str, Entry]) -> str:
+def _merge_key(entry: IndexEntry, merged: dict[str, IndexEntry]) -> str:
     """The key an entry meets an already merged one under: the same key, or a person spelt
     in the other script with agreeing initials."""
     if entry.key in merged or entry.kind != "person":
@@ -513,7 +513,7 @@ def _name_initials(name: str) -> str:
     return "".join(ch for ch in name.split(" ", 1)[1] if ch.isalpha()) if " " in name else ""
 
 
-def _combined(a: Entry, b: Entry) -> Entry:
+def _combined(a: IndexEntry, b: IndexEntry) -> IndexEntry:
     keep = a if not a.name.isascii() or b.name.isascii() else b
     return replace(
         keep,

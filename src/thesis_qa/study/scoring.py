@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from thesis_qa.study.glossary import Definition, term_key
-from thesis_qa.study.names import Entry
+from thesis_qa.study.names import IndexEntry
 from thesis_qa.text.language import Language
 
 
@@ -44,7 +44,7 @@ def _plain(form: str) -> str:
     return "".join(ch for ch in form.lower().replace("ё", "е") if ch.isalnum())
 
 
-def score_names(found: Sequence[Entry], listed: Sequence[dict[str, object]]) -> Score:
+def score_names(found: Sequence[IndexEntry], listed: Sequence[dict[str, object]]) -> Score:
     """Persons found against persons listed (`{"name", "forms"}` each)."""
     people = [entry for entry in found if entry.kind == "person"]
     listed_forms = [{_plain(str(f)) for f in person["forms"]} for person in listed]  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def score_names(found: Sequence[Entry], listed: Sequence[dict[str, object]]) -> 
     return Score(len(people), len(listed), min(right, recalled), split, merged)
 
 
-def score_works(found: Sequence[Entry], listed: Sequence[dict[str, object]]) -> Score:
+def score_works(found: Sequence[IndexEntry], listed: Sequence[dict[str, object]]) -> Score:
     """Works found against works listed (`{"title", "year"}` each): title and year alike."""
     works = Counter(f"{_plain(e.name)}|{e.year}" for e in found if e.kind == "work")
     wanted = Counter(f"{_plain(str(w['title']))}|{w['year'] or None}" for w in listed)
