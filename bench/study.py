@@ -5,12 +5,13 @@ Target (issue 28): building them adds at most 5 % to indexing time.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/study.py   # ~3 minutes on 2 cores
 
-Documents: the bundled thesis and, when /work/realdev/docs is there, two real dev documents
+Documents: the bundled thesis and, when eval/realdev/docs (THESIS_QA_REALDEV_DOCS) is there, two real dev documents
 (not openly licensed: read in place, never copied).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from thesis_qa.service.indexing import build_index
 from thesis_qa.study.glossary import glossary
 from thesis_qa.study.names import names
 
-REAL = Path("/work/realdev/docs")
+REAL = Path(os.environ.get("THESIS_QA_REALDEV_DOCS", Path(__file__).parents[1] / "eval" / "realdev" / "docs"))
 DOCUMENTS = [bundled_thesis(), REAL / "ru-mobile__Диплом.pdf", REAL / "kk-vis__дипломдық жұмыс.docx"]
 REPEATS = 5  # the study aids are built this many times, the median kept
 

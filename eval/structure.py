@@ -1,7 +1,7 @@
 """Is each passage filed under the right section and cited on the right page? Checked on
 real theses against what the documents themselves say, not against our own reading.
 
-    .venv/bin/python eval/structure.py /work/realdev/docs [--sample 30] [--seed 0]
+    .venv/bin/python eval/structure.py eval/realdev/docs [--sample 30] [--seed 0]
 
 For a random sample of passages per document (fixed seed; contents entries have no section
 and are left out):

@@ -1,5 +1,5 @@
 """Index of names and glossary (issue 28) against the lists made by reading, per document:
-the bundled thesis and, when /work/realdev/docs is there, the real dev documents (their gold
+the bundled thesis and, when eval/realdev/docs (THESIS_QA_REALDEV_DOCS) is there, the real dev documents (their gold
 lists are in tests/data/study; the documents themselves are never committed).
 
 The glossary's two tuned rules (how many words a term may have, and whether a Russian bare
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from thesis_qa.study.scoring import Score, score_glossary, score_names, score_wo
 from thesis_qa.text.language import dominant_language
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "study"
-REAL = Path("/work/realdev/docs")
+REAL = Path(os.environ.get("THESIS_QA_REALDEV_DOCS", Path(__file__).parents[1] / "eval" / "realdev" / "docs"))
 SOURCES = {
     "thesis_kk": bundled_thesis(),
     "kk-biomed": REAL / "kk-biomed__Diplom.docx",

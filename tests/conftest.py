@@ -43,8 +43,13 @@ TIERS = {
     "browser": {"browser", "other_browser", "page", "other_page", "chromium", "axe_source"},
     "postgres": {"postgres_server", "postgres_url"},
     "libreoffice": {"thesis_files", "thesis_forms", "thesis_form_passages", "thesis_form_searchers", "pdf_export"},
+    "realdocs": {"realdev_docs"},
 }
 NEEDS = {"server": "model", "libreoffice": None, "browser": "server"}
+# The real dev documents are not openly licensed, so never in the repository:
+# eval/realdev/get_docs.sh rebuilds them here. Tests that need them (tier `realdocs`) are
+# deselected, not skipped, on a machine without them, CI's included.
+REALDEV_DOCS = Path(os.environ.get("THESIS_QA_REALDEV_DOCS", Path(__file__).parents[1] / "eval" / "realdev" / "docs"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -59,7 +64,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with the tiers its fixtures (or its folder) put it in."""
+    """Mark each test with the tiers its fixtures (or its folder) put it in; without the real
+    dev documents, deselect the tests that read them."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         tiers = {tier for tier, fixtures in TIERS.items() if used & fixtures}
@@ -68,6 +74,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         tiers |= {NEEDS[t] for t in tiers if NEEDS.get(t)}
         for tier in sorted(tiers):
             item.add_marker(tier)
+    if not any(REALDEV_DOCS.glob("*")):
+        unread = [item for item in items if item.get_closest_marker("realdocs")]
+        if unread:
+            config.hook.pytest_deselected(items=unread)
+            items[:] = [item for item in items if not item.get_closest_marker("realdocs")]
+
+
+@pytest.fixture(scope="session")
+def realdev_docs() -> Path:
+    """The folder of the real dev documents (`REALDEV_DOCS`)."""
+    return REALDEV_DOCS
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,10 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # What each part of the library may import of thesis_qa (besides itself). The base modules
 # (errors, document, limits) may be imported by every layer; `config`, `cli` and the app sit on top.
-BASE = {"errors", "document", "limits"}
+BASE = {"errors", "document", "limits", "extras"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
+    "extras": set(),
     "limits": set(),
     "document": set(),
     "text": set(),

@@ -19,7 +19,6 @@ from thesis_qa.study.names import merge, names, surname_key
 from thesis_qa.study.scoring import score_glossary, score_names, score_works
 
 GOLD = Path(__file__).parent / "data" / "study"
-REAL = Path("/work/realdev/docs")
 REAL_DOCUMENTS = {
     "kk-biomed": "kk-biomed__Diplom.docx",
     "kk-vis": "kk-vis__дипломдық жұмыс.docx",
@@ -153,11 +152,8 @@ def test_a_what_is_question_finds_the_thesis_own_definitions(thesis_passages):
 
 
 @pytest.mark.parametrize("name", sorted(REAL_DOCUMENTS))
-def test_real_dev_documents_meet_their_lists(name):
-    path = REAL / REAL_DOCUMENTS[name]
-    if not path.exists():
-        pytest.skip("the real dev documents (/work/realdev/docs) are not on this machine")
-    passages = segment(load_document(path))
+def test_real_dev_documents_meet_their_lists(realdev_docs, name):
+    passages = segment(load_document(realdev_docs / REAL_DOCUMENTS[name]))
     listed = gold(name)
     persons = score_names(names(passages), listed["persons"])
     assert persons.precision >= 0.95 and persons.recall >= 0.90 and persons.split == persons.merged == 0
