@@ -366,13 +366,17 @@ def _opens_caption(text: str, unit: Unit) -> bool:
 
 
 def _paragraph_of(items: list[_Item], i: int) -> tuple[list[Unit], int]:
-    """The units of the paragraph opening at `items[i]`, and the index after it."""
-    units = [_caption_unit(items[i]) or items[i]]  # type: ignore[list-item]
+    """The units of the paragraph opening at `items[i]` (a caption's first), and the index after it."""
+    first = _caption_unit(items[i])
+    units = [first] if first else []
     i += 1
-    while i < len(items) and isinstance(items[i], Unit) and not items[i].para_start:  # type: ignore[union-attr]
-        units.append(items[i])  # type: ignore[arg-type]
+    while i < len(items):
+        item = items[i]
+        if not isinstance(item, Unit) or item.para_start:
+            break
+        units.append(item)
         i += 1
-    return units, i  # type: ignore[return-value]
+    return units, i
 
 
 def _bare_label(text: str, units: list[Unit]) -> bool:
