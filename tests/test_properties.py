@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from thesis_qa.document import Document
 from thesis_qa.ingest.segmentation import segment
-from thesis_qa.retrieval.highlight import answering_sentences, render_html
+from thesis_qa.retrieval.highlight import mark_answer, render_html
+from thesis_qa.retrieval.question import read_question
 from thesis_qa.text.keys import matching_spans, terms
 from thesis_qa.text.sentences import split_units
 
@@ -58,11 +59,11 @@ def test_highlight_spans_stay_in_bounds_and_do_not_overlap(text, data):
     for passage in passages:
         n = len(passage.sentences)
         dense = np.array(data.draw(st.lists(st.floats(-1, 1), min_size=n, max_size=n)), dtype=np.float32)
-        share = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)), dtype=np.float32)
-        chosen = answering_sentences(passage.sentences, passage.sentence_texts(), dense, share)
-        _assert_spans_ok(chosen, len(passage.text))
         query = data.draw(st.text(alphabet=st.sampled_from(list(THESIS_ALPHABET)), max_size=40))
-        found = matching_spans(terms(passage.text, "kk"), [t.key for t in terms(query, "kk")])
+        words = terms(passage.text, "kk")
+        chosen = mark_answer(read_question(f"сұрақ {query}"), passage.text, passage.sentences, words, dense)
+        _assert_spans_ok(chosen, len(passage.text))
+        found = matching_spans(words, [t.key for t in terms(query, "kk")])
         _assert_spans_ok(found, len(passage.text))
 
 

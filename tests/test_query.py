@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from thesis_qa.retrieval.followup import Form
 from thesis_qa.retrieval.question import (
     MAX_QUESTION_CHARS,
     QuestionError,
     clean_question,
     previous_questions,
+    read,
     read_question,
 )
 
@@ -84,3 +86,19 @@ def test_only_usable_earlier_questions_are_kept():
         "үшінші",
         "төртінші",
     ]
+
+
+def test_a_follow_up_is_read_with_its_conversation_and_can_be_asked_alone():
+    asked = read("Ал екіншісі қандай?", ["Дарендорф қандай қауіптерді атады?"])
+
+    alone = asked.alone()
+
+    assert asked.form == Form.LEANS and asked.context == "Дарендорф қандай қауіптерді атады?"
+    assert "даренд" in asked.context_keys
+    assert (alone.context, alone.context_keys, alone.keys, alone.form) == ("", (), asked.keys, Form.LEANS)
+
+
+def test_a_question_that_stands_alone_takes_nothing_from_the_conversation():
+    asked = read("What is political modernization?", ["Дарендорф қандай қауіптерді атады?"])
+
+    assert (asked.form, asked.context, asked.context_keys) == (Form.ALONE, "", ())

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_SCAN_CHARS
-from thesis_qa.retrieval.followup import context_of
+from thesis_qa.retrieval.followup import Form, context_of, form_of
 from thesis_qa.text.keys import terms
 from thesis_qa.text.language import Language, detect_language
 from thesis_qa.text.stem import stem
@@ -93,7 +93,8 @@ class Question:
     """A cleaned question with what ranking needs to know about it (no vector yet).
 
     `keys` are the question's own content keys; `context_keys` those its conversation adds
-    when it is a follow-up (`context` holds the earlier question it leans on). `written`
+    when its `form` lets it lean on the conversation (`context` holds the earlier question it
+    may continue; the searcher takes it only on evidence: `followup.takes_context`). `written`
     pairs each of its own content keys, as the text gives it, with the word as written
     (lowercase); `spelled` maps positions in `written` of Latin words the collection lacks to
     the column of the key they meet across scripts."""
@@ -105,6 +106,7 @@ class Question:
     structural: bool  # asks about chapters, sections, contents: the ToC may answer it
     asks_number: bool = False  # a year, a century, a count
     asks_person: bool = False  # who, whose
+    form: Form = Form.ALONE  # what its form says of leaning on the conversation
     context: str = ""
     context_keys: tuple[str, ...] = ()
     written: tuple[tuple[str, str], ...] = ()
@@ -114,6 +116,10 @@ class Question:
     def is_lookup(self) -> bool:
         """One or two words: a name, a year, a term to find."""
         return self.words <= 2
+
+    def alone(self) -> Question:
+        """This question without its conversation."""
+        return replace(self, context="", context_keys=())
 
 
 class Lexicon(Protocol):
@@ -158,6 +164,7 @@ def read_question(question: str) -> Question:
         _asks_structure(text),
         asks_number=bool(NUMBER_QUESTION.search(lower)),
         asks_person=bool(PERSON_QUESTION.search(lower)),
+        form=form_of(text),
         written=tuple(written.items()),
     )
 

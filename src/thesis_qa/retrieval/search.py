@@ -37,10 +37,11 @@ from thesis_qa.retrieval.features import (
     named_sections,
     question_features,
 )
-from thesis_qa.retrieval.highlight import Span, answering_sentences
+from thesis_qa.retrieval.followup import takes_context
+from thesis_qa.retrieval.highlight import Span, mark_answer
 from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
-from thesis_qa.text.keys import coverage, matching_spans, terms
+from thesis_qa.text.keys import matching_spans, terms
 from thesis_qa.text.translit import Bridge
 
 __all__ = ["Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
@@ -163,9 +164,7 @@ class Searcher:
         clock = clock or _Stopwatch(None)
         with clock("rank"):
             if self.mode == "hybrid":
-                probabilities = self.probabilities(candidates)
-                answerable = self.answerable(candidates, probabilities)
-                scores = answerable * probabilities
+                answerable, scores = self.hybrid_scores(candidates)
             else:
                 answerable, scores = 0.0, self._channel_scores(candidates.signals)
             order = np.argsort(-scores, kind="stable")[: max(1, min(k, MAX_K))]
@@ -175,13 +174,25 @@ class Searcher:
     def candidates(
         self, question: str, doc: str | None = None, history: Sequence[object] = (), clock: _Stopwatch | None = None
     ) -> Candidates:
-        """The cleaned question and every passage worth ranking for it, with their evidence."""
+        """The cleaned question and every passage worth ranking for it, with their evidence.
+
+        A question whose form lets it lean on `history` is searched alone and in its context,
+        and the context is taken only on evidence (`followup.takes_context`)."""
         clock = clock or _Stopwatch(None)
         with clock("lexical"):
             asked = read(question, history, self)
-        # A follow-up's earlier question, searched alone: its vector leans the follow-up's, and
-        # where it found its answer is carried over (`Previous`).
-        earlier = self.candidates(asked.context, doc, (), clock) if asked.context else None
+        alone = self._gather(asked.alone(), doc, None, clock)
+        if not asked.context:
+            return alone
+        # The earlier question, searched alone: its vector leans the follow-up's, and where it
+        # found its answer is carried over (`Previous`).
+        earlier = self.candidates(asked.context, doc, (), clock)
+        contextual = self._gather(asked, doc, earlier, clock)
+        return contextual if takes_context(asked.form, self.support(alone), self.support(contextual)) else alone
+
+    def _gather(self, asked: Question, doc: str | None, earlier: Candidates | None, clock: _Stopwatch) -> Candidates:
+        """The passages worth ranking for `asked` (in the context of `earlier`, the question
+        it continues, when given) with their evidence."""
         # The model embeds (outside the GIL) while BM25 scores the collection.
         embedding = _EMBEDDING.submit(self._vectors, asked, earlier.vector if earlier else None)
         rows = self.index.passages.document_rows.get(doc, range(0)) if doc else range(len(self.index.passages))
@@ -206,6 +217,18 @@ class Searcher:
         """One channel alone, for ablations: dense (half the passage's cosine, half its best
         sentence's) or lexical (BM25)."""
         return 0.5 * s.dense_passage + 0.5 * s.dense_sentence if self.mode == "dense" else s.bm25
+
+    def hybrid_scores(self, candidates: Candidates) -> tuple[float, np.ndarray]:
+        """P(the documents answer the question), and per candidate that times the ranker's
+        probability: the hits' scores."""
+        probabilities = self.probabilities(candidates)
+        answerable = self.answerable(candidates, probabilities)
+        return answerable, answerable * probabilities
+
+    def support(self, candidates: Candidates) -> float:
+        """The best score among `candidates` (0 when there is none)."""
+        _, scores = self.hybrid_scores(candidates)
+        return float(scores.max()) if len(scores) else 0.0
 
     def probabilities(self, candidates: Candidates) -> np.ndarray:
         """The ranker's P(passage holds the answer | the documents answer the question)."""
@@ -404,12 +427,11 @@ class Searcher:
 
     def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
         passage = self.index.passages[i]
-        keys = candidates.question.keys
-        found = terms(passage.text, self.index.passages.language(i))  # once, for both the sentence choice and the marks
+        question = candidates.question
+        found = terms(passage.text, self.index.passages.language(i))  # once, for both the answer and the words
         dense = self._sentence_scores(i, candidates.vector)
-        shares = coverage(passage.sentences, found, keys)
-        highlights = answering_sentences(passage.sentences, passage.sentence_texts(), dense, shares)
-        return Hit(passage, score, highlights, tuple(matching_spans(found, keys)), answerable)
+        highlights = mark_answer(question, passage.text, passage.sentences, found, dense)
+        return Hit(passage, score, highlights, tuple(matching_spans(found, question.keys)), answerable)
 
     def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Passage], list[Passage]]:
         """Passages just before and after `passage_id` in the same document."""
