@@ -2,13 +2,13 @@
 part of the word ("Сондай-ақ", "іс-шара", "социал-демократия", "1990-жылдары", "С-подобным").
 
 A PDF does not say which hyphen is which: PDFium reports a typed "-" and a soft hyphen the
-typesetter printed at a line end alike. So the shapes around it decide first (typesetters
-never leave one letter, an abbreviation in capitals or a Latin word before a Cyrillic one
-at a line end, and a doubled word keeps its hyphen: "бір-бірімен"); then the document itself
-as the dictionary: a form seen elsewhere in it, written whole or with its hyphen; then
-particles and prefixes that always take a hyphen; then whether both halves are words of
-their own. Nothing decides for a hyphen otherwise: line-end hyphens in justified theses are
-mostly the typesetter's.
+typesetter printed at a line end alike. The document itself is the dictionary: a form seen
+elsewhere in it, written whole or with its hyphen, decides; then the shapes around the
+hyphen (typesetters never leave one letter, an abbreviation in capitals or a Latin word
+before a Cyrillic one at a line end, and a doubled word keeps its hyphen: "бір-бірімен");
+then particles and prefixes that always take a hyphen; then whether both halves are words
+of their own. Nothing decides for a hyphen otherwise: line-end hyphens in justified theses
+are mostly the typesetter's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 # Kazakh particles and Russian ones written after a hyphen; Russian prefixes written before one.
-_PARTICLES = frozenset("ақ ау ме ма бе ба пе па дағы дәл тағы то либо нибудь таки ка де".split())
+# ("-дағы", "-тағы" are no particles: they are the suffix a line end cuts off "тарихтағы").
+_PARTICLES = frozenset("ақ ау ме ма бе ба пе па дәл то либо нибудь таки ка де".split())
 _PREFIXES = frozenset("кое во из по социал вице экс северо юго бизнес интернет онлайн штаб".split())
 _PUNCTUATION = "«»\"'“”„()[]{}.,;:!?…—–"
 
@@ -33,13 +34,13 @@ class Dehyphenator:
         first of the next) is a hyphenated word rather than one word cut by the line end."""
         shape = _compound_shape(left.strip(_PUNCTUATION).split("-")[-1], right.strip(_PUNCTUATION))
         left, right = _clean(left), _clean(right)
-        if not left or not right or not left[-1].isalpha() or shape:
-            return True  # "1990-жылдары", "XX-", a lone dash, "С-подобным", "IT-компании"
+        if not left or not right or not left[-1].isalpha():
+            return True  # "1990-жылдары", "XX-", a lone dash
         joined, hyphenated = self.counts[left + right], self.counts[f"{left}-{right}"]
         if hyphenated or joined:
             return hyphenated >= joined
-        if right in _PARTICLES or left.split("-")[-1] in _PREFIXES:
-            return True
+        if shape or right in _PARTICLES or left.split("-")[-1] in _PREFIXES:
+            return True  # "С-подобным", "IT-компании", "Сондай-ақ", "социал-демократия"
         return len(right) >= 3 and self.counts[right] > 0 and self.counts[left.split("-")[-1]] > 0
 
 
@@ -49,7 +50,7 @@ def _compound_shape(left: str, right: str) -> bool:
     ("бір-бірімен", "жыл-жылы")."""
     latin_before_cyrillic = left.isascii() and any("\u0400" <= ch <= "\u04ff" for ch in right)
     capitals = left.isupper() and len(left) <= 5 and not right.isupper()
-    doubled = len(left) >= 2 and right.lower().startswith(left.lower())
+    doubled = len(left) >= 3 and right.lower().startswith(left.lower())
     return len(left) <= 1 or capitals or latin_before_cyrillic or doubled
 
 
