@@ -46,6 +46,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
 from thesis_qa.config import Settings
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Accounts, password_hash
@@ -240,6 +244,8 @@ class Door:
         the same across restarts."""
         app.tokens = self.sessions
         app.cookie_id = self.cookie_id
+        if self.logins:  # the hashing process is up before the first login (it takes a second)
+            await asyncio.wrap_future(self._hashing.submit(password_hash, "", bytes(16)))
         yield
         self._waiting_threads.shutdown(wait=False, cancel_futures=True)
         self._hashing.shutdown(wait=False, cancel_futures=True)
@@ -264,14 +270,14 @@ class Door:
         if body is None:
             await refuse(send, 413, "request_too_large")
             return
-        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        form = await _form(scope, body)
         name, password, address = form.get("username", "").strip(), form.get("password", ""), _address(scope)
         wait = self.throttle.wait_s(name, address)
         if wait > 0 or self._waiting >= self._workers * WAITING_PER_WORKER:
             self.throttle.failed(name, address)
             await self._hold()
-            retry = max(1, math.ceil(wait))
-            await refuse(send, 429, "login_locked", {"detail": "Too many attempts.", "retry_after": retry},
+            retry = max(1, math.ceil(wait))  # 400, not 429: the login page says nothing on any other status
+            await refuse(send, 400, "login_locked", {"detail": "Too many attempts.", "retry_after": retry},
                          [(b"retry-after", str(retry).encode())])  # fmt: skip
             return
         self.throttle.failed(name, address)
@@ -468,6 +474,19 @@ def _bound_body(body: bytes, door: Door, owner: str) -> bytes:
         return body
     data["session_hash"] = door.bind(owner, data["session_hash"])
     return json.dumps(data).encode()
+
+
+async def _form(scope: Scope, body: bytes) -> dict[str, str]:
+    """The fields of a login form, URL-encoded or multipart (the login page sends FormData)."""
+
+    async def nothing_more() -> Message:
+        return {"type": "http.disconnect"}
+
+    try:
+        form = await Request(scope, _replay(body, nothing_more)).form(max_files=0, max_fields=8)
+    except (HTTPException, ValueError, MultiPartException):
+        return {}
+    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def _paths(answer: bytes) -> list[str]:

@@ -130,6 +130,25 @@ NAV = """
     }, 50);
   });
 """
+# A login that ended while the page was open (its account removed, its password changed, a
+# logout elsewhere: thesis_qa_app.guard answers 401) reloads the page, which then asks for the
+# login; at most once in 10 s, so a page that cannot log in is never reloaded in a loop.
+SESSION_ENDED = """
+  if (!window.tqaSessionWatch) {
+    window.tqaSessionWatch = true;
+    const fetchBefore = window.fetch;
+    window.fetch = async (...args) => {
+      const response = await fetchBefore(...args);
+      const url = String((args[0] && args[0].url) || args[0]);
+      const last = Number(sessionStorage.getItem("tqaReloaded") || 0);
+      if (response.status === 401 && url.includes("/gradio_api/") && Date.now() - last > 10000) {
+        sessionStorage.setItem("tqaReloaded", String(Date.now()));
+        location.reload();
+      }
+      return response;
+    };
+  }
+"""
 # A file of the wrong type or over the limit is refused in the page, before Gradio's own check
 # (an English toast) and before any byte is sent, with the app's message in the page's language.
 UPLOAD_CHECK = """
@@ -405,4 +424,4 @@ def page_script(settings: Settings) -> str:
         .replace("__TYPES__", json.dumps(SUPPORTED_TYPES.split()))
         .replace("__LIMIT__", str(settings.max_upload_bytes))
     )
-    return "() => {" + check + NAV + "}"
+    return "() => {" + check + NAV + SESSION_ENDED + "}"

@@ -66,6 +66,12 @@ def log_in(page, url: str, name: str, password: str) -> None:
     user.send_keys(name)
     secret.send_keys(password)
     page.find_element(By.CSS_SELECTOR, "button").click()
+    # until the page answered: the app (logged in) or the refusal; navigating sooner cancels the login
+    wait(page).until(lambda p: p.find_elements(By.ID, "tqa-header") or "incorrect" in body_text(p).lower())
+
+
+def body_text(page) -> str:
+    return page.execute_script("return document.body ? document.body.innerText : ''") or ""
 
 
 def test_each_account_sees_only_its_own_uploads_after_logging_in_again(accounts_server, browsers, tmp_path):

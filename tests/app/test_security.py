@@ -23,14 +23,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import library_copy, queue_call, running_server, uploads_on_disk
+from conftest import chromium, library_copy, queue_call, running_server, uploads_on_disk
+from pages import open_page, wait
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from test_access import ABAI, post_file
+from test_access import log_in as log_in_on_the_page
 from test_robustness import rss_mb
 
+from thesis_qa.config import Settings
 from thesis_qa.service.accounts import Accounts, UsersFile
 from thesis_qa.service.owners import Owner, QuotaError, Quotas, Uploads
 from thesis_qa.storage import open_store
-from thesis_qa_app.guard import cookie_names
+from thesis_qa.text.names import BIDI, BLANK_LETTERS
+from thesis_qa_app.guard import LoginThrottle, cookie_names
 
 PASSWORDS = {"aigerim": "Абай-1845-ақын", "dana": "Шоқан-1835-ғалым", "leaving": "Мұхтар-1897-жазушы"}
 QUOTA_FILES = 3
@@ -201,10 +207,10 @@ def test_bodies_are_bounded_before_they_are_read_logged_in_or_not(guarded):
     assert ask(url, cookies)["code"] == ""  # still serving
 
 
-def guess_passwords(url: str, name: str, guesses: int) -> list[int]:
-    """`guesses` wrong passwords for `name` from 8 connections at once: the statuses."""
+def guess_passwords(url: str, name: str, guesses: int) -> list[str]:
+    """`guesses` wrong passwords for `name` from 8 connections at once: why each was refused."""
     with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda i: log_in(url, name, f"wrong-{i}")[0], range(guesses)))
+        return list(pool.map(lambda i: log_in(url, name, f"wrong-{i}")[1].get("code", ""), range(guesses)))
 
 
 def timed_ask(url: str, cookies: str) -> float:
@@ -223,20 +229,39 @@ def test_100_wrong_passwords_lock_the_account_without_slowing_questions(guarded)
         guessing = attacker.apply_async(guess_passwords, (url, "aigerim", 100))
         while not guessing.ready() or len(during) < 5:
             during.append(timed_ask(url, cookies))
-        statuses = guessing.get()
+        refusals = guessing.get()
     idle = before + [timed_ask(url, cookies) for _ in range(20)]  # the machine's load before and after
 
     status, answer, _ = log_in(url, "aigerim", PASSWORDS["aigerim"])
     print(
         f"\nlogin attack: /ask idle median {statistics.median(idle) * 1000:.0f} ms, "
         f"during {statistics.median(during) * 1000:.0f} ms ({len(during)} asks); "
-        f"wrong logins {statuses.count(400)} checked, {statuses.count(429)} refused unchecked"
+        f"{refusals.count('login_wrong')} wrong passwords checked, {refusals.count('login_locked')} refused unchecked"
     )
-    assert set(statuses) <= {400, 429} and statuses.count(400) <= 8
-    assert status == 429 and answer["code"] == "login_locked"  # even the right password, for a while
+    assert set(refusals) == {"login_wrong", "login_locked"} and refusals.count("login_wrong") <= 8
+    assert status == 400 and answer["code"] == "login_locked"  # even the right password, for a while
     assert statistics.median(during) < 2 * statistics.median(idle)
     assert "login: account 'aigerim' locked" in guarded.log.read_text()
     assert log_in(url, "dana", PASSWORDS["dana"])[0] == 200  # another account is not locked out
+
+
+def test_the_login_throttle_waits_longer_each_time_then_locks_and_forgets(tmp_path):
+    now = [1000.0]
+    settings = Settings(index_dir=tmp_path, cache_dir=tmp_path, login_delay_after=3, login_lockout_after=6)
+    locks: list[str] = []
+    throttle = LoginThrottle(settings, locks.append, clock=lambda: now[0])
+    waits = []
+    for _ in range(6):
+        throttle.failed("dana", "10.0.0.7")
+        waits.append(throttle.wait_s("dana", "10.0.0.7"))
+
+    assert waits[:2] == [0.0, 0.0] and waits[2:5] == [1.0, 2.0, 4.0]  # after 3 failures: 1 s, 2 s, 4 s
+    assert waits[5] == settings.login_lockout_minutes * 60 and len(locks) == 1
+    assert throttle.wait_s("aigerim", "10.0.0.8") == 0.0  # another account, another address
+    now[0] += settings.login_lockout_minutes * 60 + 1
+    assert throttle.wait_s("dana", "10.0.0.7") == 0.0
+    throttle.failed("dana", "10.0.0.7")
+    assert throttle.wait_s("dana", "10.0.0.7") == 0.0  # a lockout's length of quiet: forgotten
 
 
 def test_a_removed_account_a_new_password_or_a_logout_ends_the_sessions_at_once(guarded):
@@ -259,6 +284,25 @@ def test_a_removed_account_a_new_password_or_a_logout_ends_the_sessions_at_once(
     status, _ = get(url + "config", third)
     assert status == 401  # the page, loaded again, asks for a login
     assert log_in(url, "leaving", "a-new-password-2026")[0] == 400
+
+
+def test_an_open_page_of_a_removed_account_asks_for_the_login_at_its_next_question(guarded, tmp_path):
+    users = Accounts(UsersFile(Path(guarded.env["THESIS_QA_INDEX_DIR"]) / "users.json"))
+    users.add("expelled", "Шәкәрім-1858-ақын")
+    page = chromium(tmp_path / "profile", tmp_path / "downloads")
+    try:
+        log_in_on_the_page(page, guarded.url, "expelled", "Шәкәрім-1858-ақын")
+        open_page(page, guarded.url)
+
+        users.remove("expelled")
+        box = page.find_element(By.CSS_SELECTOR, "#question textarea")
+        box.send_keys("Кулик кім?")
+        box.send_keys(Keys.ENTER)
+
+        wait(page).until(lambda p: p.find_elements(By.CSS_SELECTOR, "input[type=password]"))
+        assert not page.find_elements(By.ID, "tqa-header")
+    finally:
+        page.quit()
 
 
 def test_a_login_survives_a_restart_of_the_server(guarded, tmp_path):
@@ -383,3 +427,25 @@ def test_the_login_cookies_are_gradios_own(guarded):
     names = {c.split("=", 1)[0] for c in cookies.split("; ")}
     assert len(names) == 2 and all(name.startswith("access-token-") for name in names)
     assert set(cookie_names(next(iter(names)).rsplit("-", 1)[-1])) == names
+
+
+def test_the_api_returns_no_bidi_or_invisible_characters(guarded):
+    users = Accounts(UsersFile(Path(guarded.env["THESIS_QA_INDEX_DIR"]) / "users.json"))
+    users.add("ainur", "Ахмет-1873-ғалым")
+    _, _, cookies = log_in(guarded.url, "ainur", "Ахмет-1873-ғалым")
+    token = secrets.token_urlsafe(32)
+    tricky = "Байтұрсынұлы\u202e әліпбиді\u3164 1912 жылы\u2066 түзді.\n\nОл тіл білімінің негізін\u200b салды."
+    path = post_file(guarded.url, "\u202etxt.exe.txt", tricky.encode(), token, login=cookies)
+    file_data = {"path": path, "orig_name": "\u202etxt.exe.txt", "meta": {"_type": "gradio.FileData"}}
+    assert queue_call(guarded.url, "ui_upload", [file_data, "kk"], token, login=cookies)["success"]
+
+    deadline, answer = time.monotonic() + 240, {}
+    while time.monotonic() < deadline:  # until the upload is indexed and found
+        answer = ask(guarded.url, cookies, "Байтұрсынұлы әліпбиді қай жылы түзді?")
+        if any(hit["doc"] != "thesis_kk.txt" for hit in answer.get("results", [])):
+            break
+        time.sleep(2)
+
+    strings = json.dumps(answer, ensure_ascii=False)
+    assert "txt.exe.txt" in strings and "Байтұрсынұлы" in strings
+    assert not set(strings) & (BIDI | BLANK_LETTERS | {"\u200b"})

@@ -40,6 +40,7 @@ from thesis_qa.errors import ThesisQAError
 from thesis_qa.text.names import clean_name, mixed_script, twin
 
 if TYPE_CHECKING:
+    from thesis_qa.config import Settings
     from thesis_qa.storage import Records
 
 Role = Literal["student", "lecturer", "admin"]
@@ -166,7 +167,8 @@ class Accounts:
         """Refuse users that would leave a server open or failing: a damaged file, or one that
         exists but holds no account (a server would start without logins)."""
         if self.users.exists() and not self._fresh():
-            raise AccountError(f"{_where(self.users)} holds no account: {_REMEDY}, or remove it")
+            remedy = "add one (thesis-qa users add NAME) or remove it"
+            raise AccountError(f"{_where(self.users)} holds no account: {remedy}")
 
     def verify(self, name: str, password: str, hasher: Callable[[str, bytes], bytes] | None = None) -> bool:
         """Whether `password` is `name`'s; the same work is done for unknown names. `hasher`
@@ -320,3 +322,12 @@ def password_hash(password: str, salt: bytes) -> bytes:
     processes of its own, thesis_qa_app.guard)."""
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
 
+
+def open_accounts(settings: Settings) -> Accounts:
+    """The users file, or the store's accounts record when the store is a database."""
+    shortcut = (settings.user, settings.password)
+    if settings.store:
+        from thesis_qa.storage import open_store
+
+        return Accounts(UsersRecord(open_store(settings.store, settings.index_dir).records("accounts")), shortcut)
+    return Accounts(UsersFile(settings.users_path), shortcut)

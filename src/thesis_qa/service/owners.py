@@ -34,7 +34,7 @@ from pathlib import Path
 
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Role
-from thesis_qa.storage import IndexLocation, Store
+from thesis_qa.storage import IndexLocation, Store, open_store
 from thesis_qa.text.names import clean_name, skeleton
 
 MAX_NAME_CHARS = 120
@@ -265,6 +265,12 @@ class Uploads:
         except (KeyError, TypeError, ValueError):
             return None
         return self._upload(owner_id, upload_id, name, size, created)
+
+
+def remove_account_everywhere(store_url: str, index_dir: Path, name: str) -> int:
+    """Delete everything the account `name` uploaded or pinned, in the store the settings
+    name (`remove_owner_everywhere`)."""
+    return remove_owner_everywhere(open_store(store_url, index_dir), index_dir, Owner.account(name, "student").id)
 
 
 _LOCKS: dict[str, threading.Lock] = {}
