@@ -32,6 +32,7 @@ _EXPORTS = {
     "Language": "thesis_qa.text.language",
     "detect_language": "thesis_qa.text.language",
     "dominant_language": "thesis_qa.text.language",
+    "question_part": "thesis_qa.text.pasted",
     "answer_marks": "thesis_qa.retrieval.highlight",
     "render_html": "thesis_qa.retrieval.highlight",
     "render_terminal": "thesis_qa.retrieval.highlight",
@@ -68,6 +69,7 @@ __all__ = [  # the same names as _EXPORTS (tests/test_architecture.py checks it)
     "detect_language",
     "dominant_language",
     "load_document",
+    "question_part",
     "render_html",
     "render_terminal",
     "sentence_breaks",
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
     from thesis_qa.study.glossary import Definition
     from thesis_qa.study.names import IndexEntry
     from thesis_qa.text.language import Language, detect_language, dominant_language
+    from thesis_qa.text.pasted import question_part
 
 
 def __getattr__(name: str) -> Any:

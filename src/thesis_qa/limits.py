@@ -5,6 +5,7 @@ MAX_K = 50  # passages one answer may return (CLI --top-k, the API's k, the page
 DEFAULT_K = 3  # passages an answer shows unless asked for more
 MAX_QUESTION_CHARS = 1000  # a question is cut to this after cleaning
 MAX_SCAN_CHARS = 4 * MAX_QUESTION_CHARS  # what cleaning may look at: whitespace and controls shrink it
+MAX_PASTED_CHARS = 4 * MAX_QUESTION_CHARS  # a pasted text the page finds the question in (its last one)
 MAX_HISTORY = 3  # earlier questions a follow-up may lean on
 CONCURRENT_QUESTIONS = 16  # questions answered at once by one server (Gradio's and the search's pools)
 PAGE_MAX_K = 10  # passages the page's slider offers (a phone shows no more usefully)

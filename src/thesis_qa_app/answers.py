@@ -1,7 +1,8 @@
 """What the chat, the quick lookup and the API ask of the workspace, and what they get back.
 
-A `Reply` holds the question as it may be shown (cut to its limit, format controls removed),
-the language to answer in, the library's judged `Answer` (or for a lookup, its exact
+A `Reply` holds the question as it may be shown (format controls removed; from a long pasted
+text, the question found in it or the text cut between words, `note` saying which), the
+language to answer in, the document it was limited to (`doc`), the library's judged `Answer` (or for a lookup, its exact
 `Lookup`), and, when nothing could be searched (an empty question, a bad argument, a damaged
 index), the error code to explain it with.
 Arguments from programs are checked here before anything runs: each bad value gets its own
@@ -14,13 +15,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from thesis_qa import Answer, Hit, Language, Lookup, detect_language
+from thesis_qa import Answer, Hit, Language, Lookup, detect_language, question_part
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.limits import MAX_K, MAX_QUESTION_CHARS
+from thesis_qa.limits import MAX_K, MAX_PASTED_CHARS, MAX_QUESTION_CHARS
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app.render import visible
-from thesis_qa_app.texts import AUTO, LANGUAGES, as_language, error_text
+from thesis_qa_app.texts import AUTO, LANGUAGES, as_language, error_text, text
 
 LOOKUP_K = 5  # passages /lookup returns unless told (its count is always the true one)
 MAX_HISTORY = 10  # earlier questions a follow-up is read with
@@ -39,6 +40,8 @@ class Reply:
     code: str = ""
     params: dict[str, object] = field(default_factory=dict)
     detail: str = ""
+    doc: str = ""  # the one document searched ("" for all)
+    note: str = ""  # what became of a long question, in the reply's language
 
     @property
     def hits(self) -> list[Hit]:
@@ -53,6 +56,8 @@ class Reply:
 
     def to_json(self) -> dict[str, object]:
         extra = {"question": self.question, "language": self.language, "code": self.code, "message": self.message}
+        if self.note:
+            extra["note"] = self.note  # what became of a long question
         if self.lookup:
             return {"count": self.lookup.count, "results": [hit.to_json() for hit in self.lookup.hits], **extra}
         answer = self.answer.to_json() if self.answer else {"answered": False, "confidence": 0.0, "results": []}
@@ -62,6 +67,24 @@ class Reply:
 def bounded(question: str) -> str:
     """The question cut to its limit before anything looks at the rest of it."""
     return question[:MAX_QUESTION_CHARS]
+
+
+def read_question(given: str, language: Language) -> tuple[str, str]:
+    """What to ask from what was typed or pasted, and what to say about it in `language`:
+    up to MAX_PASTED_CHARS are read; a text longer than a question gives its last question,
+    or failing one is cut between words (the note says where)."""
+    pasted = given[:MAX_PASTED_CHARS]
+    part = question_part(pasted, MAX_QUESTION_CHARS)
+    asked = pasted[part.start : part.end]
+    notes = []
+    if part.found:
+        notes.append(text("asked_part", language, n=len(pasted.strip()), limit=MAX_QUESTION_CHARS))
+    elif part.cut:
+        end = " ".join(asked.split()[-6:])
+        notes.append(text("asked_cut", language, limit=MAX_QUESTION_CHARS, n=len(pasted.strip()), end=end))
+    if len(given) > MAX_PASTED_CHARS:
+        notes.append(text("pasted_cut", language, limit=MAX_PASTED_CHARS))
+    return asked, visible(" ".join(notes))
 
 
 def answer_language(choice: str, question: str, default: Language = "kk") -> Language:
@@ -80,15 +103,16 @@ def ask(
     owner: Owner | None = None,
     history: Sequence[str] = (),
 ) -> Reply:
-    """The `k` best passages for `question` among the library and `owner`'s uploads (or in
-    document `doc` alone; "" means all), judged."""
-    question = bounded(question)
-    shown = visible(question)
+    """The `k` best passages for `question` (or the question found in a long pasted text:
+    `read_question`) among the library and `owner`'s uploads (or in document `doc` alone;
+    "" means all), judged."""
+    question, note = read_question(question, language)
+    shown, doc = visible(question), doc or ""
     try:
         answer = workspace.ask(question, k, doc or None, [bounded(h) for h in history[-MAX_HISTORY:]], owner)
     except ThesisQAError as error:
-        return Reply(shown, language, code=error.code, params=error.params, detail=str(error))
-    return Reply(shown, language, answer)
+        return Reply(shown, language, code=error.code, params=error.params, detail=str(error), doc=doc, note=note)
+    return Reply(shown, language, answer, doc=doc, note=note)
 
 
 def look_up(
@@ -96,13 +120,14 @@ def look_up(
 ) -> Reply:
     """Every passage among the library and `owner`'s uploads (or in document `doc` alone)
     holding `word` (a word, a name, a year, or each word of a phrase), counted; the first `k`."""
-    word = bounded(word)
+    word, doc = bounded(word), doc or ""
     shown = visible(word)
     try:
         found = workspace.look_up(word, k, doc or None, owner)
     except ThesisQAError as error:
-        return Reply(shown, language, code=error.code, params=error.params, detail=str(error))
-    return Reply(visible(found.query), language, lookup=found)
+        code = "lookup_empty" if error.code == "question_empty" else error.code
+        return Reply(shown, language, code=code, params=error.params, detail=str(error), doc=doc)
+    return Reply(visible(found.query), language, lookup=found, doc=doc)
 
 
 def api_ask(
@@ -116,9 +141,9 @@ def api_ask(
     """`ask` (or with `lookup`, `look_up`) for a program: every argument checked first, each
     bad one refused with its code."""
     raw_question = arguments.get("question")
-    question = bounded(raw_question) if isinstance(raw_question, str) else ""
+    question = raw_question if isinstance(raw_question, str) else ""  # read (and bounded) by `ask`
     choice = arguments.get("language")
-    lang = as_language(choice) if choice in LANGUAGES else detect_language(question, "kk")
+    lang = as_language(choice) if choice in LANGUAGES else detect_language(bounded(question), "kk")
     try:
         if raw_question is not None and not isinstance(raw_question, str):
             raise BadArgument("the question must be text", code="bad_question")
@@ -128,7 +153,7 @@ def api_ask(
         doc = _doc(arguments.get("doc"))
         history = _history(arguments.get("history"))
     except BadArgument as error:
-        return Reply(visible(question), lang, code=error.code, params=error.params, detail=str(error))
+        return Reply(visible(bounded(question)), lang, code=error.code, params=error.params, detail=str(error))
     if lookup:
         return look_up(workspace, question, k, doc, lang, owner=owner)
     return ask(workspace, question, k, doc, lang, owner=owner, history=history)

@@ -45,6 +45,16 @@ def add(collection: Sequence[Pin], pin: Pin) -> list[Pin] | None:
     return [*collection, pin]
 
 
+def restore(collection: Sequence[Pin], cleared: Sequence[Pin]) -> list[Pin]:
+    """The `cleared` pins back (an undone "clear"), then those pinned since, each passage
+    once, at most MAX_PINS."""
+    kept: list[Pin] = []
+    for pin in [*cleared, *collection]:
+        if all(_key(held) != _key(pin) for held in kept):
+            kept.append(pin)
+    return kept[:MAX_PINS]
+
+
 def is_full(collection: Sequence[Pin]) -> bool:
     return len(collection) >= MAX_PINS
 

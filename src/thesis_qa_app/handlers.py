@@ -4,8 +4,8 @@ publish, pin, reorder and remove pins, export, clear, switch language.
 Every handler takes the `gr.Request` and acts for `owner_of(request)` only; values the page
 sends (a document name, an upload id, a file path, a card's token, a pin's id) are checked
 against that owner's own documents, uploads and collection, and this session's cards. The
-conversation and the cards shown are kept on the server (`gr.State`), so the browser never
-sends them back.
+conversation and the cards shown are kept on the server (`gr.State`, and with the owner so a
+reload shows them again: thesis_qa_app.conversation), so the browser never sends them back.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from thesis_qa.service.accounts import Accounts, may_publish
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
-from thesis_qa_app import answers, collection, render, study_tab
+from thesis_qa_app import answers, collection, conversation, render, study_tab
+from thesis_qa_app.conversation import MAX_MESSAGES, Conversation
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
 
 Message = dict[str, object]
-MAX_MESSAGES = 50  # the conversation shown (25 questions and answers)
+ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 
@@ -53,10 +54,18 @@ class Handlers:
 
     def start(self, choice: str, request: gr.Request) -> dict[Component, object]:
         """A page opened: the owner is around; the page in their language, with their
-        documents, uploads in progress and pinned collection."""
+        documents, uploads in progress, pinned collection and conversation so far."""
         owner = self.owner(request)
         self.intake.arrived(owner, session_of(request))
-        return self.interface(choice, request)
+        kept = conversation.load(self.workspace.uploads, owner)
+        w, lang = self.widgets, self._language(choice, request)
+        return {
+            **self.interface(choice, request),
+            w.chat: gr.Chatbot(value=kept.messages, placeholder=text("welcome", lang)),
+            w.messages: kept.messages,
+            w.asked: kept.asked,
+            w.shown: kept.shown,
+        }
 
     def leave(self, request: gr.Request) -> None:
         self.intake.left(self.owner(request), session_of(request))
@@ -73,7 +82,7 @@ class Handlers:
             **self._collection_view(pinned, lang),
             w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
             w.upload_jobs: render.jobs_html(statuses, lang),
-            w.mine: self._mine(owner),
+            w.mine: self._mine(owner, lang),
             w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
         }
 
@@ -87,22 +96,23 @@ class Handlers:
         asked: list[str],
         shown: collection.Shown,
         request: gr.Request,
-    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+    ) -> ChatUpdate:
         """Answer in the conversation (the earlier questions are its context), labelled in the
-        interface's language; each card can be pinned."""
-        question = answers.bounded(question or "")
+        interface's language; each card can be pinned. The conversation is kept with its
+        owner."""
         lang, owner = as_language(ui_lang), self.owner(request)
-        reply = answers.ask(self.workspace, question, int(k), doc or "", lang, owner=owner, history=asked or [])
+        reply = answers.ask(self.workspace, question or "", int(k), doc or "", lang, owner=owner, history=asked or [])
         shown, tokens = collection.remember(shown, reply.hits, reply.question)
         turn: list[Message] = []
-        if question.strip():
-            turn.append({"role": "user", "content": render.question_html(reply.question)})
+        if reply.question.strip():
+            turn.append({"role": "user", "content": render.question_html(reply.question, reply.note)})
         cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
         definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
         cards = definition + cards  # "what is X": the documents' own definition first
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
-        asked = [*(asked or []), question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
+        asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
+        conversation.save(self.workspace.uploads, owner, Conversation(messages, asked, shown))
         return messages, messages, asked, "", shown
 
     def example(  # noqa: PLR0917
@@ -115,23 +125,56 @@ class Handlers:
         asked: list[str],
         shown: collection.Shown,
         request: gr.Request,
-    ) -> tuple[list[Message], list[Message], list[str], str, collection.Shown]:
+    ) -> ChatUpdate:
         """An example question, asked as soon as it is clicked."""
         question = EXAMPLES[index] if isinstance(index, int) and 0 <= index < len(EXAMPLES) else ""
         return self.chat(question, k, doc, ui_lang, messages, asked, shown, request)
 
-    def forget(self) -> tuple[list[Message], list[str]]:
-        """The chat was cleared: a new conversation (the next question is not a follow-up)."""
+    def forget(self, request: gr.Request) -> tuple[list[Message], list[str]]:
+        """The chat was cleared: a new conversation (the next question is not a follow-up),
+        the kept one deleted."""
+        conversation.save(self.workspace.uploads, self.owner(request), Conversation())
         return [], []
 
     def lookup(
         self, word: str, doc: str, ui_lang: str, shown: collection.Shown, request: gr.Request
     ) -> tuple[str, collection.Shown]:
-        """Every passage holding the word (counted), each card pinnable."""
+        """Every passage holding the word (counted), each card pinnable (its pin headed
+        "Lookup: «word»" in the interface's language)."""
         lang = as_language(ui_lang)
         reply = answers.look_up(self.workspace, word or "", LOOKUP_SHOWN, doc or "", lang, owner=self.owner(request))
-        shown, tokens = collection.remember(shown, reply.hits, reply.question)
+        shown, tokens = collection.remember(shown, reply.hits, text("lookup_pin", lang, word=reply.question))
         return render.lookup_html(reply, tokens), shown
+
+    def show_filter(self, doc: str, ui_lang: str) -> tuple[str, str]:
+        """The document filter in force, beside the question box and the lookup field."""
+        shown = render.filter_html(doc or "", as_language(ui_lang))
+        return shown, shown
+
+    def everywhere(  # noqa: PLR0917
+        self,
+        chosen: gr.SelectData,
+        word: str,
+        k: float,
+        ui_lang: str,
+        messages: list[Message],
+        asked: list[str],
+        shown: collection.Shown,
+        request: gr.Request,
+    ) -> dict[Component, object]:
+        """Lift the document filter; on "chat:<question>" ask that question again, on
+        "lookup" look the lookup field's word up again, now in every document."""
+        w = self.widgets
+        again, _, question = str(chosen.value).partition(":")
+        lifted: dict[Component, object] = {w.document: "", w.chat_filter: "", w.lookup_filter: ""}
+        if again == "chat" and question.strip():
+            earlier = [q for q in asked or [] if q != question]
+            update = self.chat(question, k, "", ui_lang, messages, earlier, shown, request)
+            return {**lifted, **dict(zip((w.chat, w.messages, w.asked, w.question, w.shown), update, strict=True))}
+        if again == "lookup":
+            results, shown = self.lookup(word, "", ui_lang, shown, request)
+            return {**lifted, w.lookup_results: results, w.shown: shown}
+        return lifted
 
     def upload(self, path: str | None, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Queue an uploaded file for indexing as the owner's; say why when it is refused."""
@@ -151,7 +194,7 @@ class Handlers:
         return (
             render.note_html(message) if message else "",
             render.jobs_html(statuses, lang),
-            self._mine(owner),
+            self._mine(owner, lang),
             gr.Timer(active=any(s.job.active for s in statuses)),
         )
 
@@ -178,7 +221,7 @@ class Handlers:
             message = "⚠ " + text("choose_upload", lang)
         statuses = self.intake.statuses(owner)
         timer = gr.Timer(active=True)  # the document list follows on the next tick
-        return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner), timer
+        return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner, lang), timer
 
     def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Timer]:
         """Queue adding one of the owner's uploads to the library (lecturers and admins)."""
@@ -224,10 +267,45 @@ class Handlers:
         status = text("pin_removed", lang) if action == "remove" else ""
         return {**self._collection_view(pinned, lang), self.widgets.pin_status: status}
 
+    def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        """Ask before the collection is emptied: how many passages would go."""
+        n = len(self.workspace.uploads.collection(self.owner(request)))
+        w, lang = self.widgets, as_language(ui_lang)
+        return {
+            w.clear_question: render.note_html(text("clear_confirm", lang, n=n)),
+            w.clear_confirm: gr.Row(visible=True),
+        }
+
+    def keep(self) -> gr.Row:
+        """The clearing was cancelled."""
+        return gr.Row(visible=False)
+
     def clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        """Empty the collection; what it held stays with this page until undone."""
         with self._pins:
+            pinned = self.workspace.uploads.collection(self.owner(request))
             self.workspace.uploads.save_collection(self.owner(request), [])
-        return {**self._collection_view([], as_language(ui_lang)), self.widgets.pin_status: ""}
+        w, lang = self.widgets, as_language(ui_lang)
+        return {
+            **self._collection_view([], lang),
+            w.pin_status: text("cleared", lang, n=len(pinned)),
+            w.cleared: pinned,
+            w.clear_confirm: gr.Row(visible=False),
+            w.undo: gr.Button(visible=bool(pinned)),
+        }
+
+    def undo(self, cleared: list[collection.Pin], ui_lang: str, request: gr.Request) -> dict[Component, object]:
+        """Put the cleared passages back, before any pinned since."""
+        owner, w, lang = self.owner(request), self.widgets, as_language(ui_lang)
+        with self._pins:
+            pinned = collection.restore(self.workspace.uploads.collection(owner), cleared or [])
+            self.workspace.uploads.save_collection(owner, pinned)
+        return {
+            **self._collection_view(pinned, lang),
+            w.pin_status: text("restored", lang, n=len(pinned)),
+            w.cleared: [],
+            w.undo: gr.Button(visible=False),
+        }
 
     def export_markdown(self, ui_lang: str, request: gr.Request) -> str:
         return self._export("md", ui_lang, request)
@@ -267,8 +345,9 @@ class Handlers:
             *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
         ]
 
-    def _mine(self, owner: Owner) -> gr.Dropdown:
-        return gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)], value="")
+    def _mine(self, owner: Owner, lang: Language) -> gr.Dropdown:
+        """The owner's uploads, none chosen (with its label: an update without one drops it)."""
+        return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner)], value="")
 
 
 def _within(path: Path, folder: Path) -> bool:

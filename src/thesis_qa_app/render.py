@@ -9,8 +9,9 @@ which drops control and format characters (a right-to-left override would show "
 line: Markdown renderers then take it as a raw HTML block and runs of spaces collapse.
 
 A card shows the passage's text first (in its own language, `lang`), its sentences apart, the
-answer marked within bounds (`highlight.answer_marks`), then one short line of where it
-stands, and a pin button whose value names the card in the session (never the passage
+answer marked within bounds (`highlight.answer_marks`), then where it stands (section, ¶,
+page, document, confidence: the line wraps rather than hide any of them on a narrow screen),
+and a pin button whose value names the card in the session (never the passage
 itself: the server looks the token up among what it showed).
 """
 
@@ -48,16 +49,24 @@ CSS = """
 .tqa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .55em .8em; margin: .5em 0; }
 .tqa-text { margin: .1em 0 .35em; }
 .tqa-sep::before { content: "·" / ""; color: var(--tqa-quiet); font-weight: 700; margin: 0 .35em 0 .1em; }
-.tqa-foot { display: flex; align-items: center; gap: .5em; }
-.tqa-where { flex: 1 1 auto; min-width: 0; margin: 0; font-size: .88em; color: var(--tqa-quiet);
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.tqa-foot { display: flex; flex-wrap: wrap; align-items: center; gap: .3em .5em; }
+.tqa-where { flex: 1 1 16em; min-width: 0; margin: 0; font-size: .88em; color: var(--tqa-quiet);
+  overflow-wrap: anywhere; }
+.tqa-where > span, .tqa-bar { white-space: nowrap; }
+.tqa-where > .tqa-place, .tqa-where > .tqa-doc, .tqa-where > .tqa-confidence { white-space: normal; }
+.tqa-filter { display: flex; flex-wrap: wrap; align-items: center; gap: .3em .6em; margin: .2em 0; font-size: .92em; }
+.tqa-filter-name { font-weight: 600; overflow-wrap: anywhere; }
+button.tqa-unfilter { font: inherit; font-size: .9em; cursor: pointer; border: 1px solid var(--tqa-focus);
+  border-radius: 6px; padding: .15em .6em; background: transparent; color: var(--tqa-focus); }
+.tqa-asked-note { font-size: .88em; color: var(--tqa-quiet); margin: .3em 0 0; }
 .tqa-rank { font-weight: 700; margin-right: .2em; }
 .tqa-bar { letter-spacing: -1px; color: #2a6e2d; }
 .dark .tqa-bar { color: #8fd694; }
 button.tqa-pin, .tqa-actions button { flex: none; font: inherit; font-size: .85em; cursor: pointer;
   border: 1px solid var(--tqa-quiet); border-radius: 6px; padding: .15em .55em; background: transparent;
   color: inherit; }
-button.tqa-pin:hover, .tqa-actions button:hover:not(:disabled) { background: var(--background-fill-secondary); }
+button.tqa-pin:hover, button.tqa-unfilter:hover, .tqa-actions button:hover:not(:disabled) {
+  background: var(--background-fill-secondary); }
 button.tqa-pin.tqa-pinned { border-color: #2a6e2d; color: #2a6e2d; }
 .dark button.tqa-pin.tqa-pinned { border-color: #8fd694; color: #8fd694; }
 .tqa-context summary, .tqa-closest > summary { cursor: pointer; color: var(--tqa-quiet); font-size: .9em; }
@@ -92,9 +101,11 @@ def _fragment(markup: str) -> str:
     return visible(one_line(markup))
 
 
-def question_html(question: str) -> str:
-    """The user's message as shown in the chat, in the question's language."""
-    return _fragment(f'<p class="tqa-note" lang="{dominant_language(question)}">{html.escape(question)}</p>')
+def question_html(question: str, note: str = "") -> str:
+    """The user's message as shown in the chat, in the question's language, with what
+    became of a long one (`note`, in the interface's language)."""
+    said = f'<p class="tqa-asked-note">ⓘ {html.escape(note)}</p>' if note else ""
+    return _fragment(f'<p class="tqa-note" lang="{dominant_language(question)}">{html.escape(question)}</p>{said}')
 
 
 def note_html(message: str) -> str:
@@ -115,10 +126,11 @@ def answer_html(reply: Reply, neighbours: Neighbours, tokens: Sequence[str]) -> 
         for rank, (hit, token) in enumerate(zip(answer.hits, tokens, strict=True), 1)
     )
     if not answer.answered:
-        head = html.escape(text("not_answered", lang))
+        head = html.escape(text("not_answered_in", lang, doc=reply.doc) if reply.doc else text("not_answered", lang))
+        again = everywhere_html(lang, "chat", reply.question) if reply.doc else ""
         summary = html.escape(text("closest", lang, n=len(answer.hits)))
         folded = f'<details class="tqa-closest"><summary>{summary}</summary>{cards}</details>'
-        return _fragment(f'<div class="tqa-answer"><p class="tqa-head">{head}</p>{folded}</div>')
+        return _fragment(f'<div class="tqa-answer"><p class="tqa-head">{head}</p>{again}{folded}</div>')
     header = html.escape(text("answer_header", lang, n=len(answer.hits)))
     return _fragment(f'<div class="tqa-answer"><p class="tqa-head">{header}</p>{cards}</div>')
 
@@ -130,6 +142,10 @@ def lookup_html(reply: Reply, tokens: Sequence[str]) -> str:
     if reply.code or found is None:
         return note_html(reply.message or text("nothing_found", lang))
     word = found.query
+    if not found.count and reply.doc:
+        return _fragment(
+            note_html(text("lookup_none_in", lang, word=word, doc=reply.doc)) + everywhere_html(lang, "lookup")
+        )
     if not found.count:
         return note_html(text("lookup_none", lang, word=word))
     header = text("lookup_header", lang, word=word, n=found.count)
@@ -167,6 +183,26 @@ def passage_html(hit: Hit) -> str:
     return one_line(render_html(p.text, marks, hit.terms, sentence_breaks(p.text, p.sentences)))
 
 
+def filter_html(doc: str, lang: Language) -> str:
+    """The document filter in force, shown where a question or a lookup is typed, with a
+    button that lifts it ("" when every document is searched)."""
+    if not doc:
+        return ""
+    name = html.escape(visible(doc))
+    shown = html.escape(text("filter_on", lang, doc="\0")).replace("\0", f'<span class="tqa-filter-name">{name}</span>')
+    remove = html.escape(text("filter_remove", lang))
+    button = f'<button type="button" class="tqa-unfilter" value=":">✕ {remove}</button>'
+    return _fragment(f'<p class="tqa-filter" role="status"><span>{shown}</span>{button}</p>')
+
+
+def everywhere_html(lang: Language, again: str, question: str = "") -> str:
+    """A button that lifts the document filter and asks `question` again ("chat") or looks
+    the lookup field's word up again ("lookup") in every document."""
+    label = html.escape(text("search_everywhere", lang))
+    value = html.escape(f"{again}:{question}", quote=True)
+    return f'<p><button type="button" class="tqa-unfilter" value="{value}">{label}</button></p>'
+
+
 def pin_html(token: str, lang: Language) -> str:
     """The card's pin button; its value is the card's token in this session."""
     label = html.escape(text("pin", lang))
@@ -190,9 +226,9 @@ def place_html(  # noqa: PLR0917 - the fields of a place, as a passage and a pin
         shown = section.rsplit(SECTION_SEPARATOR, 1)[-1] if short else section
         parts.append(f'<span class="tqa-place" title="{html.escape(section)}">{html.escape(shown)}</span>')
     if paragraph:
-        parts.append(f"¶ {paragraph}")
+        parts.append(f'<span class="tqa-para">¶ {paragraph}</span>')
     if page:
-        parts.append(html.escape(text("page", lang, page=page)))
+        parts.append(f'<span class="tqa-page">{html.escape(text("page", lang, page=page))}</span>')
     return " · ".join([*parts, f'<span class="tqa-doc">{html.escape(doc)}</span>'])
 
 
@@ -203,7 +239,8 @@ def confidence_html(score: float, lang: Language) -> str:
     filled = round(share * _BAR_CELLS)
     bar = "▰" * filled + "▱" * (_BAR_CELLS - filled)
     label = html.escape(text("confidence", lang))
-    return f'<span class="tqa-bar" title="{label}">{bar}</span> {label} {round(share * 100)}%'
+    bar_html = f'<span class="tqa-bar" title="{label}">{bar}</span>'
+    return f'<span class="tqa-confidence">{bar_html} {label} {round(share * 100)}%</span>'
 
 
 def context_html(context: tuple[list[Passage], list[Passage]], lang: Language) -> str:

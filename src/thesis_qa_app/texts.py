@@ -151,25 +151,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
     "after": {"kk": "Кейін", "ru": "После", "en": "After"},
     "tab_lookup": {"kk": "Іздеу", "ru": "Поиск", "en": "Lookup"},
-    # The index of names, works and terms (thesis_qa_app.study_tab).
-    "tab_study": {"kk": "Көрсеткіш", "ru": "Указатель", "en": "Index"},
-    "study_filter": {
-        "kk": "Сүзгі: есім, еңбек, термин",
-        "ru": "Фильтр: имя, работа, термин",
-        "en": "Filter: name, work, term",
-    },
-    "study_people": {"kk": "Есімдер", "ru": "Имена", "en": "Names"},
-    "study_works": {"kk": "Еңбектер", "ru": "Работы", "en": "Works"},
-    "study_terms": {"kk": "Терминдер", "ru": "Термины", "en": "Terms"},
-    "study_none": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
-    "study_empty": {
-        "kk": "Құжаттарда аталған есімдер мен анықтамалар жоқ.",
-        "ru": "В документах нет упомянутых имён и определений.",
-        "en": "The documents name no people and define no terms.",
-    },
-    "study_entry_pin": {"kk": "Көрсеткіш: {name}", "ru": "Указатель: {name}", "en": "Index: {name}"},
-    "study_definition": {"kk": "Анықтама: {term}", "ru": "Определение: {term}", "en": "Definition: {term}"},
-    "study_index_heading": {"kk": "Есімдер көрсеткіші", "ru": "Указатель имён", "en": "Index of names"},
     "tab_collection": {"kk": "Жинақ ({n})", "ru": "Подборка ({n})", "en": "Collection ({n})"},
     "tab_documents": {"kk": "Құжаттар", "ru": "Документы", "en": "Documents"},
     "nav": {"kk": "Бет бөлімдері", "ru": "Разделы страницы", "en": "Parts of the page"},
@@ -218,6 +199,106 @@ TEXTS: dict[str, dict[Language, str]] = {
     "md_section": {"kk": "Бөлім", "ru": "Раздел", "en": "Section"},
     "md_paragraph": {"kk": "Абзац", "ru": "Абзац", "en": "Paragraph"},
     "md_page": {"kk": "Бет", "ru": "Страница", "en": "Page"},
+    "lookup_pin": {"kk": "Іздеу: «{word}»", "ru": "Поиск: «{word}»", "en": "Lookup: “{word}”"},
+    # The index of names, works and terms (thesis_qa_app.study_tab).
+    "tab_study": {"kk": "Көрсеткіш", "ru": "Указатель", "en": "Index"},
+    "study_filter": {
+        "kk": "Сүзгі: есім, еңбек, термин",
+        "ru": "Фильтр: имя, работа, термин",
+        "en": "Filter: name, work, term",
+    },
+    "study_people": {"kk": "Есімдер", "ru": "Имена", "en": "Names"},
+    "study_works": {"kk": "Еңбектер", "ru": "Работы", "en": "Works"},
+    "study_terms": {"kk": "Терминдер", "ru": "Термины", "en": "Terms"},
+    "study_none": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
+    "study_empty": {
+        "kk": "Құжаттарда аталған есімдер мен анықтамалар жоқ.",
+        "ru": "В документах нет упомянутых имён и определений.",
+        "en": "The documents name no people and define no terms.",
+    },
+    "study_entry_pin": {"kk": "Көрсеткіш: {name}", "ru": "Указатель: {name}", "en": "Index: {name}"},
+    "study_definition": {"kk": "Анықтама: {term}", "ru": "Определение: {term}", "en": "Definition: {term}"},
+    "study_index_heading": {"kk": "Есімдер көрсеткіші", "ru": "Указатель имён", "en": "Index of names"},
+    "auto": {"kk": "Автоматты", "ru": "Автоматически", "en": "Automatic"},
+    "new_chat": {"kk": "Жаңа әңгіме", "ru": "Новый разговор", "en": "New conversation"},
+    "your_question": {"kk": "Сіздің сұрағыңыз", "ru": "Ваш вопрос", "en": "Your question"},
+    "reply": {"kk": "Жауап", "ru": "Ответ", "en": "Answer"},
+    "chat_log": {"kk": "Әңгіме", "ru": "Разговор", "en": "Conversation"},
+    "more_tabs": {"kk": "Басқа қойындылар", "ru": "Другие вкладки", "en": "More tabs"},
+    "scroll_down": {"kk": "Төменге", "ru": "Вниз", "en": "Scroll down"},
+    "close": {"kk": "Жабу", "ru": "Закрыть", "en": "Close"},
+    "connection_lost_title": {"kk": "Байланыс үзілді", "ru": "Связь потеряна", "en": "Connection lost"},
+    "toast_error": {"kk": "Қате", "ru": "Ошибка", "en": "Error"},
+    "toast_warning": {"kk": "Ескерту", "ru": "Предупреждение", "en": "Warning"},
+    "toast_info": {"kk": "Хабар", "ru": "Сообщение", "en": "Info"},
+    "toast_success": {"kk": "Орындалды", "ru": "Готово", "en": "Done"},
+    "connection_lost": {
+        "kk": "Сервермен байланыс үзілді. Қайта қосылуда…",
+        "ru": "Соединение с сервером потеряно. Переподключение…",
+        "en": "The connection to the server was lost. Reconnecting…",
+    },
+    "filter_on": {"kk": "Тек мына құжаттан: «{doc}»", "ru": "Только в документе «{doc}»", "en": "Only in “{doc}”"},
+    "filter_remove": {"kk": "Сүзгіні алып тастау", "ru": "Снять фильтр", "en": "Remove the filter"},
+    "search_everywhere": {
+        "kk": "Барлық құжаттардан іздеу",
+        "ru": "Искать во всех документах",
+        "en": "Search all documents",
+    },
+    "not_answered_in": {
+        "kk": "«{doc}» құжатында бұл сұраққа жауап жоқ (тек сол құжат ізделді).",
+        "ru": "В документе «{doc}» нет ответа на этот вопрос (искали только в нём).",
+        "en": "“{doc}” does not answer this (only that document was searched).",
+    },
+    "lookup_none_in": {
+        "kk": "«{word}» «{doc}» құжатында кездеспейді (тек сол құжат ізделді).",
+        "ru": "«{word}» не встречается в документе «{doc}» (искали только в нём).",
+        "en": "“{word}” does not occur in “{doc}” (only that document was searched).",
+    },
+    "clear_confirm": {
+        "kk": "Жинақтағы {n} үзіндінің бәрін алып тастау керек пе?",
+        "ru": "Убрать из подборки все фрагменты ({n})?",
+        "en": "Remove all {n} passages from the collection?",
+    },
+    "clear_yes": {"kk": "Иә, тазалау", "ru": "Да, очистить", "en": "Yes, clear it"},
+    "cancel": {"kk": "Болдырмау", "ru": "Отмена", "en": "Cancel"},
+    "cleared": {
+        "kk": "Жинақ тазаланды ({n} үзінді).",
+        "ru": "Подборка очищена (фрагментов: {n}).",
+        "en": "The collection was cleared ({n} passages).",
+    },
+    "undo": {"kk": "Қайтару", "ru": "Вернуть", "en": "Undo"},
+    "restored": {
+        "kk": "Жинақ қайтарылды: {n} үзінді.",
+        "ru": "Подборка возвращена: фрагментов {n}.",
+        "en": "The collection is back: {n} passages.",
+    },
+    "asked_part": {
+        "kk": "Мәтін ұзын ({n} таңба, сұраққа {limit} таңбаға дейін): ондағы соңғы сұрақ қойылды.",
+        "ru": "Текст длинный (символов: {n}, для вопроса — до {limit}): задан последний вопрос из него.",
+        "en": "The text is long ({n} characters; a question may hold {limit}): its last question was asked.",
+    },
+    "asked_cut": {
+        "kk": "Сұрақ {limit} таңбаға дейін қысқартылды ({n} таңба еді): «…{end}» деген жерде үзілді.",
+        "ru": "Вопрос сокращён до {limit} символов (было {n}): он обрывается на «…{end}».",
+        "en": "The question was shortened to {limit} characters (it had {n}): it stops at “…{end}”.",
+    },
+    "pasted_cut": {
+        "kk": "Тек алғашқы {limit} таңба оқылды.",
+        "ru": "Прочитаны только первые {limit} символов.",
+        "en": "Only the first {limit} characters were read.",
+    },
+}
+
+# Gradio's own words on the page (its i18n keys), for the locale the page follows: Gradio has
+# no Kazakh, and its English and Russian lack some keys (a screen reader heard "common.complete").
+GRADIO_TEXTS: dict[str, dict[Language, str]] = {
+    "common.complete": {"kk": "Дайын", "ru": "Готово", "en": "Done"},
+    "common.loading": {"kk": "Жүктелуде", "ru": "Загрузка", "en": "Loading"},
+    "common.error": {"kk": "Қате", "ru": "Ошибка", "en": "Error"},
+    "common.clear": {"kk": "Тазалау", "ru": "Очистить", "en": "Clear"},
+    "common.remove": {"kk": "Алып тастау", "ru": "Удалить", "en": "Remove"},
+    "chatbot.clear": {"kk": "Әңгімені тазалау", "ru": "Очистить чат", "en": "Clear the chat"},
+    "upload_text.uploading": {"kk": "Жүктелуде…", "ru": "Загрузка…", "en": "Uploading…"},
 }
 
 ERRORS: dict[str, dict[Language, str]] = {
@@ -368,6 +449,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "kk": "«{name}» деген құжат жоқ (тізімі: /documents).",
         "ru": "Документа «{name}» нет (список: /documents).",
         "en": "There is no document called “{name}” (see /documents).",
+    },
+    "lookup_empty": {
+        "kk": "Іздеу өрісі бос: сөз, есім немесе жыл жазыңыз.",
+        "ru": "Поле поиска пустое: введите слово, имя или год.",
+        "en": "The lookup field is empty: type a word, a name or a year.",
     },
     "bad_question": {
         "kk": "Сұрақ мәтін болуы керек.",

@@ -13,7 +13,7 @@ from gradio.components import Component
 from starlette.middleware import Middleware
 
 from thesis_qa.config import Settings
-from thesis_qa.limits import CONCURRENT_LIGHT_EVENTS, CONCURRENT_QUESTIONS, MAX_QUESTION_CHARS, PAGE_MAX_K
+from thesis_qa.limits import CONCURRENT_LIGHT_EVENTS, CONCURRENT_QUESTIONS, PAGE_MAX_K
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.workspace import Workspace
@@ -25,15 +25,20 @@ from thesis_qa_app.identity import BrowserCookie
 from thesis_qa_app.texts import (
     AUTO,
     EXAMPLES,
+    GRADIO_TEXTS,
     LANGUAGE_CHOICES,
     LANGUAGE_LABEL,
     LANGUAGES,
     SUPPORTED_TYPES,
     error_text,
+    text,
 )
 from thesis_qa_app.widgets import Widgets
 
 MAX_LOOKUP_CHARS = 200
+# The page's words LOCALISE puts where Gradio left English.
+LOCALISED = ("chat_log", "more_tabs", "scroll_down", "close", "your_question", "reply", "connection_lost",
+             "connection_lost_title", "toast_error", "toast_warning", "toast_info", "toast_success")  # fmt: skip
 TICK_S = 1.0  # how often a page follows its uploads in progress
 # After an answer, show the question and the first (best) passage, not the end of the chat:
 # inside the chat's own box on a wide screen, on the page itself on a phone.
@@ -51,8 +56,10 @@ SCROLL_TO_ANSWER = """() => setTimeout(() => {
     window.scrollBy(0, top.getBoundingClientRect().top - 8);
   }
 }, 150)"""
-# The page's language: for the upload check below, and for screen readers and hyphenation.
-REMEMBER_LANGUAGE = "(lang) => { const root = document.documentElement; root.dataset.tqaLang = root.lang = lang; }"
+# The page's language: for the upload check below, for screen readers and hyphenation, and
+# for Gradio's own words (LOCALISE).
+REMEMBER_LANGUAGE = """(lang) => { const root = document.documentElement; root.dataset.tqaLang = root.lang = lang;
+  if (window.tqaLocalise) window.tqaLocalise(); }"""
 # A pin button of any card (answers, lookups) sends its token; the card shows it is pinned.
 PIN_BRIDGE = """
 if (!window.tqaPinBridge) {
@@ -63,6 +70,19 @@ if (!window.tqaPinBridge) {
     button.classList.add("tqa-pinned");
     button.setAttribute("aria-pressed", "true");
     trigger("select", {index: 0, value: button.value});
+  });
+}
+"""
+# A button that lifts the document filter (beside the question box and the lookup field, or
+# under a refusal) sends its value, "<again>:<question>": "" just lifts it, "chat" asks the
+# question again, "lookup" looks the word up again.
+UNFILTER_BRIDGE = """
+if (!window.tqaUnfilterBridge) {
+  window.tqaUnfilterBridge = true;
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button.tqa-unfilter");
+    if (!button) return;
+    trigger("select", {index: 0, value: button.value || ":"});
   });
 }
 """
@@ -89,8 +109,12 @@ watch("value", () => {
   if (target) target.focus();
 });
 """
-# What pinning did, shown for a few seconds at the foot of the screen (and read out).
+# What pinning did, shown for a few seconds at the foot of the screen and read out: the live
+# region is the element that stays (`element`, inside #pin-status), so each new text in it is
+# announced.
 TOAST = """
+element.setAttribute("role", "status");
+element.setAttribute("aria-live", "polite");
 let timer = null;
 watch("value", () => {
   element.classList.toggle("tqa-shown", Boolean(props.value));
@@ -129,6 +153,53 @@ NAV = """
       if (field && field.focus) field.focus({preventScroll: true});
     }, 50);
   });
+"""
+# Gradio's words that its translations do not reach, in the page's language: accessible names
+# it sets in English ("chatbot conversation", "More tabs", each message named by its raw
+# HTML) and its notices (their titles, "connection lost"); and Gradio's own locale (its module's
+# `changeLocale`, found among the page's scripts) set to the page's, with GRADIO_TEXTS.
+LOCALISE = """
+  const words = __WORDS__;
+  const named = [["#chat [role=log]", "chat_log"], ['button[aria-label="More tabs"]', "more_tabs"],
+    ['#chat button[aria-label="Scroll down"]', "scroll_down"], ["[data-testid=toast-close]", "close"]];
+  const notices = {"Connection Lost": "connection_lost_title", Error: "toast_error", Warning: "toast_warning",
+    Info: "toast_info", Success: "toast_success",
+    "Connection to the server was lost. Attempting reconnection...": "connection_lost"};
+  let locale = "";
+  const rename = (el, name) => {
+    if (el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name);
+    if (el.hasAttribute("title") && el.title !== name) el.title = name;
+  };
+  const localise = () => {
+    const lang = document.documentElement.dataset.tqaLang || "kk", w = words[lang] || words.kk;
+    for (const [selector, key] of named) {
+      document.querySelectorAll(selector).forEach((el) => { el.dataset.tqaName = key; });
+    }
+    document.querySelectorAll("[data-tqa-name]").forEach((el) => rename(el, w[el.dataset.tqaName]));
+    document.querySelectorAll("#chat [data-testid=user], #chat [data-testid=bot]").forEach((el) => {
+      const first = el.querySelector(".tqa-head, .tqa-note") || el;
+      const said = first.textContent.replace(/\\s+/g, " ").trim().slice(0, 80);
+      if (el.getAttribute("role") !== "article") el.setAttribute("role", "article");
+      rename(el, (el.dataset.testid === "user" ? w.your_question : w.reply) + ": " + said);
+    });
+    document.querySelectorAll("[data-testid=toast-body] *").forEach((el) => el.childNodes.forEach((node) => {
+      const key = node.nodeType === 3 && notices[node.nodeValue.trim()];
+      if (key) node.nodeValue = w[key];
+    }));
+    if (locale !== lang) {
+      locale = lang;
+      const core = performance.getEntriesByType("resource").map((e) => e.name)
+        .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+      if (core) import(core).then((m) => m.changeLocale && m.changeLocale(lang)).catch(() => {});
+    }
+  };
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; localise(); });
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  window.tqaLocalise = localise;
 """
 # A login that ended while the page was open (its account removed, its password changed, a
 # logout elsewhere: thesis_qa_app.guard answers 401) reloads the page, which then asks for the
@@ -199,21 +270,36 @@ LAYOUT_CSS = """
 #tqa-nav nav { display: flex; flex-wrap: wrap; gap: .3em 1em; }
 #tqa-nav a { color: var(--tqa-focus); font-weight: 600; padding: .2em 0; }
 #upload-check:empty { display: none; }
-#pin-status { position: fixed; left: 50%; bottom: 1em; transform: translateX(-50%); z-index: 20; width: auto;
-  max-width: min(36em, 92vw); margin: 0; padding: .5em 1em; border-radius: 8px; background: #1f2937; color: #fff;
-  box-shadow: 0 2px 10px rgb(0 0 0 / 25%); opacity: 0; pointer-events: none; transition: opacity .2s; }
-#pin-status.tqa-shown { opacity: 1; }
-#pin-status p { margin: 0; }
+#pin-status, #pin-status .prose { background: #1f2937; color: #fff; }
+#pin-status:has(.tqa-shown) { position: fixed; left: 50%; bottom: 1em; transform: translateX(-50%); z-index: 20;
+  width: auto; max-width: min(36em, 92vw); margin: 0; padding: .5em 1em; border-radius: 8px;
+  box-shadow: 0 2px 10px rgb(0 0 0 / 25%); pointer-events: none; }
+/* Out of sight but still read out (and its text kept for a screen reader's reading) when not shown. */
+#pin-status:not(:has(.tqa-shown)) { position: fixed !important; width: 1px !important; height: 1px !important;
+  overflow: hidden !important; clip-path: inset(50%); white-space: nowrap; padding: 0 !important;
+  border: 0 !important; }
+#pin-status p { margin: 0; color: #fff; }
 #export-payload { display: none !important; }
+#clear { margin-top: 1.5em; }
+#chat-filter:not(:has(.tqa-filter)), #lookup-filter:not(:has(.tqa-filter)), #unfilter-bridge, #pin-bridge {
+  display: none; }
+/* On a phone every control is at least 44x44 px (WCAG 2.5.5), the question box two lines tall
+   so its hint is not cut. */
 @media (max-width: 640px) {
+  button.tqa-pin, button.tqa-unfilter, .tqa-actions button, #tools button, #tools [role=tab],
+  #ask-area button, #chat button { min-height: 44px; min-width: 44px; }
+  #tools input:not([type=radio]), #tools textarea, #language label { min-height: 44px; }
+  #tqa-nav a { display: inline-flex; align-items: center; min-height: 44px; min-width: 44px; }
+  #chat summary, #tools summary { min-height: 44px; padding: 11px 0; box-sizing: border-box; }
+  #question textarea { min-height: calc(2lh + 2 * var(--input-padding, 10px)); }
   #tqa-header h1 { font-size: 1.3em; }
   #tqa-nav { display: block; }
   #chat, #chat > div, #chat .bubble-wrap, #chat [role=log] {
     height: auto !important; max-height: none !important; overflow: visible !important; }
-  #ask-row { position: sticky; bottom: 0; z-index: 5; padding: .4em 0;
+  #ask-area { position: sticky; bottom: 0; z-index: 5; padding: .4em 0;
     background: var(--body-background-fill); }
   .tqa-card { padding: .4em .5em; }
-  #pin-status { bottom: 5em; }
+  #pin-status:has(.tqa-shown) { bottom: 5em; }
 }
 """
 
@@ -238,7 +324,7 @@ def _layout(settings: Settings) -> tuple[Widgets, tuple[dict[str, Component], gr
             LANGUAGE_CHOICES, value=AUTO, label=LANGUAGE_LABEL, elem_id="language", scale=0, min_width=380
         )
     nav = gr.HTML(elem_id="tqa-nav")
-    pin_status = gr.HTML(elem_id="pin-status", html_template='<p role="status">${value}</p>', js_on_load=TOAST)
+    pin_status = gr.HTML(elem_id="pin-status", html_template="<p>${value}</p>", js_on_load=TOAST)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
             ask_parts = _ask_box()
@@ -256,6 +342,7 @@ def _layout(settings: Settings) -> tuple[Widgets, tuple[dict[str, Component], gr
         messages=gr.State([]),
         asked=gr.State([]),
         shown=gr.State({}),
+        cleared=gr.State([]),
         header=header,
         nav=nav,
         pin_status=pin_status,
@@ -284,26 +371,27 @@ def _ask_box() -> dict[str, Component]:
         layout="panel",
         group_consecutive_messages=False,
     )
-    with gr.Row(equal_height=True, elem_id="ask-row"):
-        question = gr.Textbox(
-            elem_id="question",
-            scale=5,
-            min_width=200,
-            max_lines=4,
-            max_length=MAX_QUESTION_CHARS,
-            show_label=False,
-            container=False,
-        )
-        ask = gr.Button(elem_id="ask", variant="primary", scale=1, min_width=90)
+    with gr.Column(elem_id="ask-area"):
+        chat_filter = gr.HTML(elem_id="chat-filter", padding=False)
+        with gr.Row(equal_height=True, elem_id="ask-row"):
+            # No length limit in the page: a longer text is read on the server, which says what
+            # it asked (`answers.read_question`); the request's size is bounded before that.
+            question = gr.Textbox(
+                elem_id="question", scale=5, min_width=200, max_lines=4, show_label=False, container=False
+            )
+            ask = gr.Button(elem_id="ask", variant="primary", scale=1, min_width=90)
     examples = gr.Dataset(
         components=[question], samples=[[q] for q in EXAMPLES], type="index", elem_id="examples", layout="table"
     )
-    return {"chat": chat, "question": question, "ask": ask, "examples": examples}
+    return {"chat": chat, "question": question, "ask": ask, "examples": examples, "chat_filter": chat_filter}
 
 
 def _documents_box(settings: Settings) -> dict[str, Component]:
     document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False)
-    top_k = gr.Slider(1, PAGE_MAX_K, value=min(settings.top_k, PAGE_MAX_K), step=1, elem_id="top-k")
+    # A list, not a slider: Gradio's slider names its parts in English, and its number field
+    # and track are too small for a finger.
+    counts = list(range(1, PAGE_MAX_K + 1))
+    top_k = gr.Dropdown(counts, value=min(settings.top_k, PAGE_MAX_K), elem_id="top-k", filterable=False)
     upload = gr.UploadButton(elem_id="upload", file_types=SUPPORTED_TYPES.split(), type="filepath", size="md")
     gr.HTML('<p id="upload-check" class="tqa-note" role="alert"></p>', padding=False)
     parts = {
@@ -324,20 +412,30 @@ def _lookup_box() -> dict[str, Component]:
     with gr.Row(equal_height=True):
         lookup = gr.Textbox(elem_id="lookup", scale=4, min_width=160, max_length=MAX_LOOKUP_CHARS, max_lines=1)
         find = gr.Button(elem_id="find", scale=1, min_width=80)
+    lookup_filter = gr.HTML(elem_id="lookup-filter", padding=False)
     results = gr.HTML(elem_id="lookup-results", js_on_load=None)
     bridge = gr.HTML(elem_id="pin-bridge", js_on_load=PIN_BRIDGE)
-    return {"lookup": lookup, "find": find, "lookup_results": results, "pin_bridge": bridge}
+    unfilter = gr.HTML(elem_id="unfilter-bridge", js_on_load=UNFILTER_BRIDGE)
+    return {"lookup": lookup, "find": find, "lookup_results": results, "pin_bridge": bridge,
+            "lookup_filter": lookup_filter, "unfilter": unfilter}  # fmt: skip
 
 
 def _collection_box() -> dict[str, Component]:
     listing = gr.HTML(elem_id="collection", js_on_load=COLLECTION_JS)
+    undo = gr.Button(elem_id="undo", size="sm", visible=False)
     with gr.Row():
         download_md = gr.Button(elem_id="download-md", interactive=False, size="sm")
         download_docx = gr.Button(elem_id="download-docx", interactive=False, size="sm")
-        clear = gr.Button(elem_id="clear", size="sm", variant="stop", interactive=False)
+    # Apart from the downloads, and only after a confirmation; the cleared pins can be put back.
+    clear = gr.Button(elem_id="clear", size="sm", variant="stop", interactive=False)
+    with gr.Row(visible=False, elem_id="clear-confirm") as clear_confirm:
+        clear_question = gr.HTML(elem_id="clear-question", padding=False)
+        clear_yes = gr.Button(elem_id="clear-yes", size="sm", variant="stop")
+        clear_no = gr.Button(elem_id="clear-no", size="sm")
     payload = gr.Textbox(elem_id="export-payload", visible="hidden", show_label=False, container=False)
     return {"collection": listing, "download_md": download_md, "download_docx": download_docx,
-            "clear": clear, "export_payload": payload}  # fmt: skip
+            "clear": clear, "export_payload": payload, "undo": undo, "clear_confirm": clear_confirm,
+            "clear_question": clear_question, "clear_yes": clear_yes, "clear_no": clear_no}  # fmt: skip
 
 
 def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
@@ -349,10 +447,13 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
     light = {"concurrency_limit": CONCURRENT_QUESTIONS, **quiet}
     page = [*w.labelled(), w.timer]
-    opened = demo.load(h.start, [w.language], page, api_name="ui_start", **light)
+    opened = demo.load(h.start, [w.language], [*page, w.messages, w.asked, w.shown], api_name="ui_start", **light)
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
     relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **light)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
+    filters = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
+    relabelled.then(h.show_filter, **filters, **light)
+    w.document.change(h.show_filter, api_name="ui_filter", **filters, **light)
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
     context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown]
     chat_outputs = [w.chat, w.messages, w.asked, w.question, w.shown]
@@ -364,6 +465,11 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **light)
     lookup_io = {"inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]}
     gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
+    everywhere_io = {
+        "inputs": [w.lookup, w.top_k, w.ui_lang, w.messages, w.asked, w.shown],
+        "outputs": [w.document, w.chat_filter, w.lookup_filter, *chat_outputs, w.lookup_results],
+    }
+    w.unfilter.select(h.everywhere, api_name="ui_everywhere", **everywhere_io, **search)
     uploads = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "uploads", **private}
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
@@ -377,7 +483,12 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     collection_outputs = [w.collection, w.collection_tab, w.download_md, w.download_docx, w.clear, w.pin_status]
     w.pin_bridge.select(h.pin, [w.shown, w.ui_lang], collection_outputs, api_name="ui_pin", **pins)
     w.collection.select(h.change_pin, [w.ui_lang], collection_outputs, api_name="ui_change_pin", **pins)
-    w.clear.click(h.clear, [w.ui_lang], collection_outputs, api_name="ui_clear", **pins)
+    confirm_outputs = [w.clear_question, w.clear_confirm]
+    w.clear.click(h.confirm_clear, [w.ui_lang], confirm_outputs, api_name="ui_confirm_clear", **pins)
+    w.clear_no.click(h.keep, None, [w.clear_confirm], api_name="ui_keep", **pins)
+    cleared_outputs = [*collection_outputs, w.cleared, w.clear_confirm, w.undo]
+    w.clear_yes.click(h.clear, [w.ui_lang], cleared_outputs, api_name="ui_clear", **pins)
+    w.undo.click(h.undo, [w.cleared, w.ui_lang], [*collection_outputs, w.cleared, w.undo], api_name="ui_undo", **pins)
     for button, export in ((w.download_md, h.export_markdown), (w.download_docx, h.export_docx)):
         saved = button.click(export, [w.ui_lang], [w.export_payload], api_name=f"ui_{export.__name__}", **pins)
         saved.then(None, [w.export_payload], None, js=DOWNLOAD)
@@ -396,6 +507,8 @@ def launch_options(settings: Settings, accounts: Accounts, door: Door | None = N
         "max_file_size": f"{settings.max_upload_mb}mb",
         "css": render.CSS + LAYOUT_CSS + study_tab.CSS,
         "js": page_script(settings),
+        "i18n": gr.I18n(**{lang: {key: words[lang] for key, words in GRADIO_TEXTS.items()} for lang in LANGUAGES}),
+        "footer_links": [],
         "app_kwargs": {
             "middleware": [
                 Middleware(Guard, door=door),
@@ -424,4 +537,6 @@ def page_script(settings: Settings) -> str:
         .replace("__TYPES__", json.dumps(SUPPORTED_TYPES.split()))
         .replace("__LIMIT__", str(settings.max_upload_bytes))
     )
-    return "() => {" + check + NAV + SESSION_ENDED + "}"
+    words = {lang: {key: text(key, lang) for key in LOCALISED} for lang in LANGUAGES}
+    localise = LOCALISE.replace("__WORDS__", json.dumps(words, ensure_ascii=False))
+    return "() => {" + check + NAV + localise + SESSION_ENDED + "}"

@@ -12,7 +12,7 @@ from thesis_qa import Language
 from thesis_qa.config import Settings
 from thesis_qa.service.owners import Owner
 from thesis_qa_app.render import visible
-from thesis_qa_app.texts import SUPPORTED_TYPES, text
+from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Widgets:
     collection_tab: gr.Tab
     documents_tab: gr.Tab
     document: gr.Dropdown
-    top_k: gr.Slider
+    top_k: gr.Dropdown
     upload: gr.UploadButton
     upload_note: gr.Markdown
     upload_message: gr.Markdown
@@ -53,10 +53,20 @@ class Widgets:
     download_docx: gr.Button
     clear: gr.Button
     export_payload: gr.Textbox
+    chat_filter: gr.HTML
+    lookup_filter: gr.HTML
+    unfilter: gr.HTML
+    clear_confirm: gr.Row
+    clear_question: gr.HTML
+    clear_yes: gr.Button
+    clear_no: gr.Button
+    undo: gr.Button
+    cleared: gr.State
 
     def labelled(self) -> list[Component]:
         """The components `relabel` and the page's opening update."""
-        skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results"}
+        skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results", "unfilter",
+                "clear_confirm", "clear_question", "cleared", "chat_filter", "lookup_filter"}  # fmt: skip
         return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 
 
@@ -75,6 +85,7 @@ def relabel(
     return {
         w.ui_lang: lang,
         w.header: header,
+        w.language: gr.Radio(choices=[(text("auto", lang), AUTO), *LANGUAGE_CHOICES[1:]]),
         w.nav: nav_html(lang),
         w.chat: gr.Chatbot(placeholder=text("welcome", lang)),
         w.question: gr.Textbox(label=text("question", lang), placeholder=text("question_placeholder", lang)),
@@ -83,7 +94,7 @@ def relabel(
         w.lookup_tab: gr.Tab(label=text("tab_lookup", lang)),
         w.documents_tab: gr.Tab(label=text("tab_documents", lang)),
         w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
-        w.top_k: gr.Slider(label=text("top_k", lang)),
+        w.top_k: gr.Dropdown(label=text("top_k", lang)),
         w.upload: gr.UploadButton(label=text("upload", lang)),
         w.upload_note: note,
         w.mine: gr.Dropdown(label=text("mine", lang)),
@@ -91,6 +102,9 @@ def relabel(
         w.publish: gr.Button(value=text("publish", lang)),
         w.lookup: gr.Textbox(label=text("lookup", lang), placeholder=text("lookup_placeholder", lang)),
         w.find: gr.Button(value=text("find", lang)),
+        w.clear_yes: gr.Button(value=text("clear_yes", lang)),
+        w.clear_no: gr.Button(value=text("cancel", lang)),
+        w.undo: gr.Button(value=text("undo", lang)),
         w.pin_status: "",
     }
 

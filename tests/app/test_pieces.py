@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from thesis_qa.config import Settings
 from thesis_qa.document import Passage
-from thesis_qa.limits import CONCURRENT_QUESTIONS
+from thesis_qa.limits import CONCURRENT_QUESTIONS, MAX_PASTED_CHARS, MAX_QUESTION_CHARS
 from thesis_qa.retrieval.answer import Answer, judge
 from thesis_qa.retrieval.lookup import Lookup
 from thesis_qa.retrieval.search import Hit
@@ -27,9 +27,9 @@ from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import MAX_PINS, safe_name
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
-from thesis_qa_app.answers import BadArgument, Reply, parse_k
-from thesis_qa_app.render import answer_html, lookup_html, question_html
-from thesis_qa_app.texts import ERRORS, TEXTS, browser_language, error_text
+from thesis_qa_app.answers import BadArgument, Reply, parse_k, read_question
+from thesis_qa_app.render import answer_html, filter_html, lookup_html, question_html
+from thesis_qa_app.texts import ERRORS, GRADIO_TEXTS, TEXTS, browser_language, error_text
 from thesis_qa_app.ui import build_app, launch_options
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
@@ -92,7 +92,7 @@ def test_an_uploaded_file_is_cited_by_its_base_name_only(uploaded, cited):
 
 
 def test_every_text_and_error_exists_in_kazakh_russian_and_english():
-    for entry in [*TEXTS.values(), *ERRORS.values()]:
+    for entry in [*TEXTS.values(), *ERRORS.values(), *GRADIO_TEXTS.values()]:
         assert set(entry) == {"kk", "ru", "en"}
         assert all(entry.values())
 
@@ -115,8 +115,8 @@ def test_a_card_shows_the_text_first_then_place_relevance_and_its_pin():
 
     text = '<p class="tqa-text" lang="kk"><mark class="term">Бірінші</mark> сөйлем. '
     where = (
-        '<span class="tqa-place" title="КІРІСПЕ › Зерттеудің өзектілігі">Зерттеудің өзектілігі</span> · ¶ 12 · '
-        '5-бет · <span class="tqa-doc">a.pdf</span>'
+        '<span class="tqa-place" title="КІРІСПЕ › Зерттеудің өзектілігі">Зерттеудің өзектілігі</span> · '
+        '<span class="tqa-para">¶ 12</span> · <span class="tqa-page">5-бет</span> · <span class="tqa-doc">a.pdf</span>'
     )
     assert html.index(text) < html.index(where) < html.index('<button type="button" class="tqa-pin" value="t-0">')
     assert "сенімділік 81%" in html
@@ -156,6 +156,48 @@ def test_a_lookup_that_finds_nothing_says_so():
     html = lookup_html(found("Маркс", "en", []), [])
 
     assert html == '<p class="tqa-note">“Маркс” does not occur in the documents.</p>'
+
+
+def test_under_a_document_filter_a_refusal_and_a_word_not_found_say_so_and_offer_every_document():
+    refused = Reply("Кім?", "en", judge("Кім?", [hit()], threshold=1.0), doc="a.pdf")
+    none = Reply("Маркс", "en", lookup=Lookup("Маркс", ("маркс",), 0, []), doc="a.pdf")
+
+    assert "“Маркс” does not occur in “a.pdf” (only that document was searched)." in lookup_html(none, [])
+    assert '<button type="button" class="tqa-unfilter" value="lookup:">Search all documents</button>' in lookup_html(
+        none, []
+    )
+    shown = cards(refused)
+    assert "“a.pdf” does not answer this (only that document was searched)." in shown
+    assert '<button type="button" class="tqa-unfilter" value="chat:Кім?">Search all documents</button>' in shown
+
+
+def test_the_filter_shown_by_the_question_box_escapes_the_document_name():
+    shown = filter_html(HOSTILE, "ru")
+
+    assert "Только в документе «<span" in shown and "&lt;script&gt;" in shown and "<script>" not in shown
+    assert '<button type="button" class="tqa-unfilter" value=":">✕ Снять фильтр</button>' in shown
+    assert filter_html("", "ru") == ""
+
+
+def test_a_long_pasted_text_is_asked_by_its_last_question_and_a_text_without_one_is_cut_between_words():
+    question = "Кулик сипаттаған тәртіптің белгілері қандай?"
+    paragraph = "Саяси модернизация дәстүрлі қоғамнан қазіргі қоғамға өтуді білдіреді. " * 30
+
+    assert read_question(question, "en") == (question, "")
+    asked, note = read_question(paragraph + question, "en")
+    assert asked == question and note.startswith(f"The text is long ({len(paragraph + question)} characters")
+    cut, note = read_question(paragraph.replace(".", ","), "kk")
+    assert len(cut) <= MAX_QUESTION_CHARS and f"«…{' '.join(cut.split()[-6:])}»" in note
+    _, note = read_question("сөз " * MAX_PASTED_CHARS, "ru")
+    assert note.endswith(f"Прочитаны только первые {MAX_PASTED_CHARS} символов.")
+
+
+def test_cleared_pins_come_back_before_those_pinned_since_each_once():
+    pins = pinned(reply("сұрақ", "kk", [hit(id=f"a.pdf#{n}") for n in range(3)]))
+
+    restored = collection.restore([pins[1], {**pins[0], "id": "a.pdf#new"}], pins)
+
+    assert [pin["id"] for pin in restored] == ["a.pdf#0", "a.pdf#1", "a.pdf#2", "a.pdf#new"]
 
 
 def test_the_collection_exports_references_and_the_question():

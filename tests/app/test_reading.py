@@ -1,0 +1,256 @@
+"""What a student reads, on a phone (390x844) and a desktop (1366x900): every card's whole
+reference at any width, the document filter in sight and lifted in one tap, pins confirmed
+aloud, a collection that is cleared only when asked twice and can be put back, long pasted
+questions, the chat kept across a reload, and every tap target at least 44x44 px on a phone."""
+
+from __future__ import annotations
+
+import pytest
+from pages import (
+    KAZAKH_QUESTION,
+    as_new_person,
+    ask,
+    choose,
+    clear_collection,
+    collection_items,
+    look_up,
+    on_screen,
+    open_page,
+    pin,
+    pinned_count,
+    show_tab,
+    tap,
+    upload,
+    wait,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+
+from thesis_qa.limits import MAX_QUESTION_CHARS
+
+# Is the whole of an element inside another one's box, and does the other one show all its content?
+WHOLLY_INSIDE = """
+const [part, box] = [arguments[0].getBoundingClientRect(), arguments[1].getBoundingClientRect()];
+return part.width > 0 && part.left >= box.left - 0.5 && part.right <= box.right + 0.5
+  && part.top >= box.top - 0.5 && part.bottom <= box.bottom + 0.5
+  && arguments[1].scrollWidth <= arguments[1].clientWidth + 1;
+"""
+# Is an element drawn (not a 1 px clip for screen readers only) and wholly on the screen?
+ON_SCREEN = """
+const r = arguments[0].getBoundingClientRect();
+return r.width > 40 && r.height > 10 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+"""
+REFERENCE_PARTS = (".tqa-place", ".tqa-para", ".tqa-doc", ".tqa-confidence")
+PARAGRAPH = (
+    "Саяси модернизация дәстүрлі қоғамнан қазіргі қоғамға өту барысында саяси жүйенің өзгеруін білдіреді. "
+    "Бұл үдеріс экономикалық, әлеуметтік және мәдени өзгерістермен тығыз байланысты. "
+)
+
+
+def whole(page: WebDriver, part: WebElement, box: WebElement) -> bool:
+    return page.execute_script(WHOLLY_INSIDE, part, box)
+
+
+def paste(page: WebDriver, text: str) -> WebElement:
+    """Put `text` in the question box as a paste would (at once, not key by key), send it and
+    return the answer."""
+    box = page.find_element(By.CSS_SELECTOR, "#question textarea")
+    page.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", box, text
+    )
+    answers = len(page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]"))
+    box.send_keys(Keys.END, Keys.ENTER)
+    wait(page).until(lambda p: len(p.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")) > answers)
+    return page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1]
+
+
+def asked(page: WebDriver) -> WebElement:
+    """The last question as the chat shows it."""
+    return page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=user]")[-1]
+
+
+@pytest.mark.parametrize("width", [320, 390, 768, 1024, 1366, 1920])
+def test_every_card_shows_its_whole_reference_at_any_width(browser, server_url, width):
+    on_screen(browser, width, 900)
+    try:
+        page = as_new_person(browser, server_url)
+        answer = ask(page, KAZAKH_QUESTION)
+        cards = answer.find_elements(By.CSS_SELECTOR, ".tqa-card:has(.tqa-rank)")
+        looked_up = look_up(page, "Хантингтон").find_elements(By.CSS_SELECTOR, ".tqa-card")
+
+        assert len(cards) == 3 and looked_up
+        for card in cards + looked_up:
+            where = card.find_element(By.CSS_SELECTOR, ".tqa-where")
+            parts = [card.find_elements(By.CSS_SELECTOR, f".tqa-where {part}") for part in REFERENCE_PARTS]
+            expected = REFERENCE_PARTS if card in cards else REFERENCE_PARTS[:3]
+            assert all(parts[: len(expected)]), card.text
+            for found in parts[: len(expected)]:
+                page.execute_script("arguments[0].scrollIntoView({block: 'center'})", found[0])
+                assert whole(page, found[0], where), (width, found[0].text)
+                assert whole(page, where, card)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_chosen_document_is_shown_by_the_question_box_and_the_lookup_field_and_searching_everything_is_one_tap(
+    screen_page, make_docx
+):
+    page = screen_page
+    path = make_docx([("Normal", "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.")], name="abai.docx")
+    assert upload(page, path).startswith("✓ «abai.docx» индекстелді")
+    mine = page.find_element(By.ID, "mine")  # labelled, not "Dropdown"
+    assert mine.find_element(By.CSS_SELECTOR, "[data-testid=block-info]").text == "Менің құжаттарым"
+    assert mine.find_element(By.TAG_NAME, "input").get_attribute("aria-label") == "Менің құжаттарым"
+    choose(page, "document", "abai.docx")
+
+    chat_filter = page.find_element(By.ID, "chat-filter")
+    wait(page).until(lambda _: "abai.docx" in chat_filter.text)
+    assert "abai.docx" in page.find_element(By.ID, "lookup-filter").get_attribute("textContent")
+
+    refused = look_up(page, "Хантингтон")
+    assert refused.text.startswith("«Хантингтон» «abai.docx» құжатында кездеспейді")
+    tap(page, refused.find_element(By.CSS_SELECTOR, "button.tqa-unfilter"))
+    wait(page).until(lambda _: "үзіндіде кездеседі" in refused.text)
+    assert refused.find_elements(By.CSS_SELECTOR, ".tqa-card")
+    wait(page).until(lambda _: not chat_filter.text)
+
+    choose(page, "document", "abai.docx")
+    wait(page).until(lambda _: "abai.docx" in chat_filter.text)
+    answer = ask(page, KAZAKH_QUESTION)
+    assert answer.text.startswith("«abai.docx» құжатында бұл сұраққа жауап жоқ")
+    tap(page, answer.find_element(By.CSS_SELECTOR, "button.tqa-unfilter"))
+    wait(page).until(lambda p: "thesis_kk.txt" in p.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1].text)
+    again = page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1]
+    assert "Кулик" in again.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text").text
+    assert not chat_filter.text
+
+    choose(page, "document", "abai.docx")
+    wait(page).until(lambda _: "abai.docx" in chat_filter.text)
+    tap(page, chat_filter.find_element(By.CSS_SELECTOR, "button.tqa-unfilter"))
+    wait(page).until(lambda _: not chat_filter.text)
+    show_tab(page, "documents")
+    assert page.find_element(By.CSS_SELECTOR, "#document input").get_attribute("value") == "Барлық құжаттар"
+
+
+def test_a_pin_is_confirmed_on_screen_and_to_screen_readers(screen_page):
+    page = screen_page
+    live = page.find_elements(By.CSS_SELECTOR, "#pin-status [aria-live=polite]")
+    assert len(live) == 1  # there before anything is said, so what it says is announced
+
+    pin(page, ask(page, KAZAKH_QUESTION), 0)
+
+    status = page.find_element(By.ID, "pin-status")
+    wait(page).until(lambda p: p.execute_script(ON_SCREEN, status))
+    assert status.text.startswith("Жинаққа қосылды")
+    assert live[0].text == status.text
+
+
+def test_clearing_the_collection_asks_first_and_can_be_undone(screen_page):
+    page = screen_page
+    answer = ask(page, KAZAKH_QUESTION)
+    pin(page, answer, 0)
+    pin(page, answer, 1)
+    pinned = [item.text for item in collection_items(page)]
+
+    tap(page, page.find_element(By.ID, "clear"))
+    wait(page).until(lambda p: [e for e in p.find_elements(By.ID, "clear-confirm") if e.is_displayed()])
+    question = page.find_element(By.ID, "clear-confirm")
+    assert "2 үзіндінің бәрін" in question.text and pinned_count(page) == 2
+    tap(page, page.find_element(By.ID, "clear-no"))
+    wait(page).until(lambda p: not [e for e in p.find_elements(By.ID, "clear-confirm") if e.is_displayed()])
+    assert pinned_count(page) == 2
+
+    clear_collection(page)
+    assert "тазаланды (2 үзінді)" in page.find_element(By.ID, "pin-status").get_attribute("textContent")
+    tap(page, page.find_element(By.ID, "undo"))
+    wait(page).until(lambda p: pinned_count(p) == 2)
+    assert [item.text for item in collection_items(page)] == pinned
+    assert not [e for e in page.find_elements(By.ID, "undo") if e.is_displayed()]
+
+
+def test_a_question_at_the_end_of_a_pasted_paragraph_is_the_one_answered(screen_page):
+    page = screen_page
+    text = PARAGRAPH * 8 + KAZAKH_QUESTION
+    assert len(text) > MAX_QUESTION_CHARS
+
+    answer = paste(page, text)
+
+    question = asked(page)
+    assert question.find_element(By.CSS_SELECTOR, ".tqa-note").text == KAZAKH_QUESTION
+    assert f"({len(text)} таңба" in question.text and "соңғы сұрақ қойылды" in question.text
+    assert "Кулик" in answer.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text").text
+
+
+def test_a_long_text_without_a_question_is_shortened_and_the_page_says_where(screen_page):
+    page = screen_page
+    text = PARAGRAPH.replace(".", ",") * 9
+
+    paste(page, text)
+
+    question = asked(page)
+    shown = question.find_element(By.CSS_SELECTOR, ".tqa-note").text
+    assert len(shown) <= MAX_QUESTION_CHARS and text.startswith(shown) and text[len(shown)] == " "
+    note = question.find_element(By.CSS_SELECTOR, ".tqa-asked-note").text
+    assert f"{MAX_QUESTION_CHARS} таңбаға дейін қысқартылды" in note
+    assert f"«…{' '.join(shown.split()[-6:])}»" in note
+
+
+def test_the_chat_survives_a_reload_for_its_owner_only(screen_page, server_url, other_page):
+    page = screen_page
+    ask(page, KAZAKH_QUESTION)
+    ask(page, "Ал екіншісі қандай?")
+    before = [m.text for m in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot], #chat [data-testid=user]")]
+
+    open_page(page, server_url)
+
+    wait(page).until(lambda p: len(p.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")) == 2)
+    after = [m.text for m in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot], #chat [data-testid=user]")]
+    assert after == before
+    pin(page, page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[0], 0)  # its cards still pin
+    assert not open_page(other_page, server_url).find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")
+
+
+# Every control a finger may tap: buttons, links, tabs, the question box, the choices.
+TAP_TARGETS = """
+return Array.from(document.querySelectorAll(
+  "button, a[href], [role=tab], summary, textarea, input:not([type=radio]):not([type=hidden]),"
+  + "label:has(input[type=radio])"
+)).filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden").map((el) => {
+  const r = el.getBoundingClientRect();
+  return [el.id || el.className.toString().slice(0, 40) || el.tagName, el.textContent.trim().slice(0, 30),
+          Math.round(r.width), Math.round(r.height)];
+});
+"""
+
+
+def test_every_tap_target_on_a_phone_is_at_least_44_px(browser, server_url):
+    on_screen(browser, 390, 844)
+    try:
+        page = as_new_person(browser, server_url)
+        answer = ask(page, KAZAKH_QUESTION)
+        pin(page, answer, 0)
+        pin(page, look_up(page, "Хантингтон"), 0)
+        seen = []
+        for tab in ("lookup", "collection", "documents"):
+            show_tab(page, tab)
+            seen += page.execute_script(TAP_TARGETS)
+
+        assert len(seen) > 20
+        assert [target for target in seen if min(target[2:]) < 44] == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_question_box_shows_its_whole_hint_on_a_phone(browser, server_url):
+    on_screen(browser, 320, 700)
+    try:
+        page = as_new_person(browser, server_url)
+        box = page.find_element(By.CSS_SELECTOR, "#question textarea")
+        hint = box.get_attribute("placeholder")
+        page.execute_script("arguments[0].value = arguments[1]", box, hint)  # laid out as the hint is
+
+        assert hint and page.execute_script("return arguments[0].scrollHeight <= arguments[0].clientHeight + 1", box)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
