@@ -541,9 +541,9 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "The model could not be loaded.",
     },
     "error": {
-        "kk": "Әрекет орындалмады; сәлден соң қайталап көріңіз.",
-        "ru": "Не удалось выполнить действие; попробуйте ещё раз чуть позже.",
-        "en": "That did not work; please try again in a moment.",
+        "kk": "Әрекет орындалмады ({detail}).",
+        "ru": "Не удалось выполнить действие ({detail}).",
+        "en": "That did not work ({detail}).",
     },
     "upload_disk": {
         "kk": "Серверде «{name}» сақтауға орын жоқ; кейінірек қайта жүктеңіз.",
