@@ -31,9 +31,9 @@ from thesis_qa.service.owners import INCOMING, Owner
 from thesis_qa.service.worker import index_upload
 from thesis_qa.service.workspace import RECHECK_S, Workspace
 from thesis_qa.storage.embedded import create_database
+from thesis_qa.storage.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
 
 pytestmark = pytest.mark.postgres  # every test here talks to a real PostgreSQL
-from thesis_qa.storage.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
 
 QUESTIONS = [
     "Саяси модернизация теорияларын кім ұсынды?",

@@ -38,6 +38,7 @@ _EXPORTS = {
     "render_terminal": "thesis_qa.retrieval.highlight",
     "sentence_breaks": "thesis_qa.retrieval.highlight",
     "visible_text": "thesis_qa.retrieval.highlight",
+    "neutral": "thesis_qa.text.names",
     "ThesisQAError": "thesis_qa.errors",
     "LoadError": "thesis_qa.errors",
     "ModelError": "thesis_qa.errors",
@@ -69,6 +70,7 @@ __all__ = [  # the same names as _EXPORTS (tests/test_architecture.py checks it)
     "detect_language",
     "dominant_language",
     "load_document",
+    "neutral",
     "question_part",
     "render_html",
     "render_terminal",
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
     from thesis_qa.study.glossary import Definition
     from thesis_qa.study.names import IndexEntry
     from thesis_qa.text.language import Language, detect_language, dominant_language
+    from thesis_qa.text.names import neutral
     from thesis_qa.text.pasted import question_part
 
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import gradio as gr
 
+from thesis_qa import neutral
 from thesis_qa.config import Settings
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
-from thesis_qa.text.names import neutral
 from thesis_qa_app import answers
 from thesis_qa_app.identity import owner_of
 from thesis_qa_app.texts import AUTO, error_text
@@ -37,7 +37,7 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         doc: str = "",
         language: str = AUTO,
         history: list[str] | None = None,
-        request: gr.Request = None,  # type: ignore[assignment] - Gradio fills it in
+        request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
     ) -> dict[str, Any]:
         """The k best passages for a question (Kazakh, Russian or English), answering sentences
         in `highlights`, judged: `answered` false means the documents do not answer it (the
@@ -76,10 +76,11 @@ def register_api(workspace: Workspace, accounts: Accounts, settings: Settings, c
         `{"term", "definition", "passage": {"id", "page"}, "span"}` each, A–Я."""
         return _study(lambda: [d.to_json() for d in workspace.glossary(owner_of(request, accounts), doc or None)])
 
-    for fn in (names, glossary):
-        gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="study")
-    for fn in (ask, lookup):
-        gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id="search")
+    endpoints: tuple[tuple[Callable[..., Any], str], ...] = (
+        (names, "study"), (glossary, "study"), (ask, "search"), (lookup, "search")
+    )  # fmt: skip
+    for fn, pool in endpoints:
+        gr.api(fn, api_name=fn.__name__, concurrency_limit=concurrency, concurrency_id=pool)
     gr.api(documents, api_name="documents", concurrency_limit=concurrency)
 
 

@@ -79,5 +79,5 @@ class _Patcher(importlib.abc.MetaPathFinder):
             run(module)
             _PATCHES[fullname](module)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign] - this module's loader only
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # this module's loader only
         return spec

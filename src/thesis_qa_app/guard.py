@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -319,8 +320,9 @@ class Door:
         """`Accounts.verify` in a thread that waits for the hash from a hashing process."""
         self._waiting += 1
         try:
-            check = (self.accounts.verify, name, password, self._hash_elsewhere)
-            return await asyncio.get_running_loop().run_in_executor(self._waiting_threads, *check)
+            loop = asyncio.get_running_loop()
+            check = functools.partial(self.accounts.verify, name, password, self._hash_elsewhere)
+            return await loop.run_in_executor(self._waiting_threads, check)
         finally:
             self._waiting -= 1
 
@@ -562,7 +564,7 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar = {}
+    jar: dict[str, str] = {}
     for part in _header(scope, b"cookie").split(";"):
         key, _, value = part.strip().partition("=")
         if key:

@@ -15,9 +15,10 @@ import contextlib
 import json
 import threading
 from pathlib import Path
+from typing import Any, cast
 
 import gradio as gr
-from gradio.components import Component
+from gradio.blocks import Block
 
 from thesis_qa import Language
 from thesis_qa.config import Settings
@@ -27,12 +28,11 @@ from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import answers, collection, conversation, render, study_tab
-from thesis_qa_app.conversation import MAX_MESSAGES, Conversation
+from thesis_qa_app.conversation import MAX_MESSAGES, Conversation, Message
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
 
-Message = dict[str, object]
 ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
@@ -52,7 +52,7 @@ class Handlers:
     def owner(self, request: gr.Request | None) -> Owner:
         return owner_of(request, self.accounts)
 
-    def start(self, choice: str, request: gr.Request) -> dict[Component, object]:
+    def start(self, choice: str, request: gr.Request) -> dict[Block, object]:
         """A page opened: the owner is around; the page in their language, with their
         documents, uploads in progress, pinned collection and conversation so far."""
         owner = self.owner(request)
@@ -61,7 +61,8 @@ class Handlers:
         w, lang = self.widgets, self._language(choice, request)
         return {
             **self.interface(choice, request),
-            w.chat: gr.Chatbot(value=kept.messages, placeholder=text("welcome", lang)),
+            # Gradio types a message as its own TypedDict; ours are plain dicts of its keys
+            w.chat: gr.Chatbot(value=cast(Any, kept.messages), placeholder=text("welcome", lang)),
             w.messages: kept.messages,
             w.asked: kept.asked,
             w.shown: kept.shown,
@@ -70,7 +71,7 @@ class Handlers:
     def leave(self, request: gr.Request) -> None:
         self.intake.left(self.owner(request), session_of(request))
 
-    def interface(self, choice: str, request: gr.Request) -> dict[Component, object]:
+    def interface(self, choice: str, request: gr.Request) -> dict[Block, object]:
         """Relabel the page: the chosen language, or on "auto" the browser's."""
         owner = self.owner(request)
         lang = self._language(choice, request)
@@ -161,12 +162,12 @@ class Handlers:
         asked: list[str],
         shown: collection.Shown,
         request: gr.Request,
-    ) -> dict[Component, object]:
+    ) -> dict[Block, object]:
         """Lift the document filter; on "chat:<question>" ask that question again, on
         "lookup" look the lookup field's word up again, now in every document."""
         w = self.widgets
         again, _, question = str(chosen.value).partition(":")
-        lifted: dict[Component, object] = {w.document: "", w.chat_filter: "", w.lookup_filter: ""}
+        lifted: dict[Block, object] = {w.document: "", w.chat_filter: "", w.lookup_filter: ""}
         if again == "chat" and question.strip():
             earlier = [q for q in asked or [] if q != question]
             update = self.chat(question, k, "", ui_lang, messages, earlier, shown, request)
@@ -237,7 +238,7 @@ class Handlers:
 
     def pin(
         self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request
-    ) -> dict[Component, object]:
+    ) -> dict[Block, object]:
         """Add the card whose pin button was pressed to the owner's collection (only a card
         this session was shown: its token is looked up, never trusted for content)."""
         lang, owner = as_language(ui_lang), self.owner(request)
@@ -257,7 +258,7 @@ class Handlers:
             status = text("pinned", lang, place=place, n=len(grown))
         return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: status}
 
-    def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+    def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
         lang, owner = as_language(ui_lang), self.owner(request)
         action, _, pin_id = str(chosen.value).partition(":")
@@ -267,7 +268,7 @@ class Handlers:
         status = text("pin_removed", lang) if action == "remove" else ""
         return {**self._collection_view(pinned, lang), self.widgets.pin_status: status}
 
-    def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+    def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Ask before the collection is emptied: how many passages would go."""
         n = len(self.workspace.uploads.collection(self.owner(request)))
         w, lang = self.widgets, as_language(ui_lang)
@@ -280,7 +281,7 @@ class Handlers:
         """The clearing was cancelled."""
         return gr.Row(visible=False)
 
-    def clear(self, ui_lang: str, request: gr.Request) -> dict[Component, object]:
+    def clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Empty the collection; what it held stays with this page until undone."""
         with self._pins:
             pinned = self.workspace.uploads.collection(self.owner(request))
@@ -294,7 +295,7 @@ class Handlers:
             w.undo: gr.Button(visible=bool(pinned)),
         }
 
-    def undo(self, cleared: list[collection.Pin], ui_lang: str, request: gr.Request) -> dict[Component, object]:
+    def undo(self, cleared: list[collection.Pin], ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Put the cleared passages back, before any pinned since."""
         owner, w, lang = self.owner(request), self.widgets, as_language(ui_lang)
         with self._pins:
@@ -322,7 +323,7 @@ class Handlers:
         name, media_type, content = collection.export(pinned, kind, as_language(ui_lang))
         return json.dumps({"name": name, "type": media_type, "data": base64.b64encode(content).decode("ascii")})
 
-    def _collection_view(self, pinned: list[collection.Pin], lang: Language) -> dict[Component, object]:
+    def _collection_view(self, pinned: list[collection.Pin], lang: Language) -> dict[Block, object]:
         """The collection's list, its tab's label (with the count) and its buttons."""
         w, some = self.widgets, bool(pinned)
         return {

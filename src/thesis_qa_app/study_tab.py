@@ -41,7 +41,7 @@ CSS = """
 """
 
 
-def study_box() -> dict[str, Component]:
+def study_box() -> dict[str, Any]:
     """The tab's parts (its label is set by `wire`, in the interface's language)."""
     label = text("study_filter", "kk")
     query = gr.Textbox(elem_id="study-filter", max_lines=1, max_length=MAX_FILTER_CHARS, label=label)
@@ -50,11 +50,13 @@ def study_box() -> dict[str, Component]:
     return {"study_filter": query, "study_list": listing, "study_results": results}
 
 
-def wire(parts: dict[str, Component], tab: gr.Tab, ui_lang: Component, shown: Component, study: StudyTab) -> None:
+def wire(parts: dict[str, Any], tab: gr.Tab, ui_lang: gr.Textbox, shown: Component, study: StudyTab) -> None:
     """The tab's events: opened or filtered -> the list; the language changed -> the labels;
     an entry clicked -> its passages (and their pins remembered in `shown`)."""
-    light = {"api_visibility": "private", "show_progress": "hidden", "concurrency_limit": 4, "concurrency_id": "study"}
-    listed = {"inputs": [parts["study_filter"], ui_lang], "outputs": [parts["study_list"]]}
+    light: dict[str, Any] = {
+        "api_visibility": "private", "show_progress": "hidden", "concurrency_limit": 4, "concurrency_id": "study"
+    }  # fmt: skip
+    listed: dict[str, Any] = {"inputs": [parts["study_filter"], ui_lang], "outputs": [parts["study_list"]]}
     tab.select(study.listing, api_name="ui_study", **listed, **light)
     parts["study_filter"].change(study.listing, api_name="ui_study_filter", **listed, **light)
     labels = [tab, parts["study_filter"], parts["study_list"]]
@@ -103,8 +105,8 @@ class StudyTab:
     def _entry_hits(self, key: str, owner: Any) -> tuple[str, list[Hit]]:
         if key.startswith("term:"):
             found = [d for d in self.workspace.glossary(owner) if d.key == key.removeprefix("term:")]
-            passages = {p.id: p for p in self.workspace.passages([d.passage_id for d in found], owner)}
-            hits = [Hit(passages[d.passage_id], 1.0, (d.span,)) for d in found if d.passage_id in passages]
+            by_id = {p.id: p for p in self.workspace.passages([d.passage_id for d in found], owner)}
+            hits = [Hit(by_id[d.passage_id], 1.0, (d.span,)) for d in found if d.passage_id in by_id]
             return (found[0].term if found else ""), hits
         entry = next((e for e in self.workspace.names(owner) if e.key == key), None)
         if entry is None:

@@ -358,7 +358,7 @@ def _layout(settings: Settings) -> tuple[Widgets, tuple[dict[str, Component], gr
     return widgets, (study, index_tab)
 
 
-def _ask_box() -> dict[str, Component]:
+def _ask_box() -> dict[str, Any]:
     chat = gr.Chatbot(
         elem_id="chat",
         height="58vh",
@@ -386,7 +386,7 @@ def _ask_box() -> dict[str, Component]:
     return {"chat": chat, "question": question, "ask": ask, "examples": examples, "chat_filter": chat_filter}
 
 
-def _documents_box(settings: Settings) -> dict[str, Component]:
+def _documents_box(settings: Settings) -> dict[str, Any]:
     document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False)
     # A list, not a slider: Gradio's slider names its parts in English, and its number field
     # and track are too small for a finger.
@@ -408,7 +408,7 @@ def _documents_box(settings: Settings) -> dict[str, Component]:
             "publish": publish, "timer": timer}  # fmt: skip
 
 
-def _lookup_box() -> dict[str, Component]:
+def _lookup_box() -> dict[str, Any]:
     with gr.Row(equal_height=True):
         lookup = gr.Textbox(elem_id="lookup", scale=4, min_width=160, max_length=MAX_LOOKUP_CHARS, max_lines=1)
         find = gr.Button(elem_id="find", scale=1, min_width=80)
@@ -420,7 +420,7 @@ def _lookup_box() -> dict[str, Component]:
             "lookup_filter": lookup_filter, "unfilter": unfilter}  # fmt: skip
 
 
-def _collection_box() -> dict[str, Component]:
+def _collection_box() -> dict[str, Any]:
     listing = gr.HTML(elem_id="collection", js_on_load=COLLECTION_JS)
     undo = gr.Button(elem_id="undo", size="sm", visible=False)
     with gr.Row():
@@ -442,16 +442,16 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     """The page's own events: private (not for API clients; those have /ask and /lookup). They
     can still be called through the queue, so each handler decides on the server whose data
     it may touch (thesis_qa_app.handlers)."""
-    private = {"api_visibility": "private", "show_progress": "minimal"}
-    search = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "search", **private}
-    quiet = {"api_visibility": "private", "show_progress": "hidden"}
-    light = {"concurrency_limit": CONCURRENT_QUESTIONS, **quiet}
+    private: dict[str, Any] = {"api_visibility": "private", "show_progress": "minimal"}
+    search: dict[str, Any] = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "search", **private}
+    quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    light: dict[str, Any] = {"concurrency_limit": CONCURRENT_QUESTIONS, **quiet}
     page = [*w.labelled(), w.timer]
     opened = demo.load(h.start, [w.language], [*page, w.messages, w.asked, w.shown], api_name="ui_start", **light)
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
     relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **light)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
-    filters = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
+    filters: dict[str, Any] = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
     relabelled.then(h.show_filter, **filters, **light)
     w.document.change(h.show_filter, api_name="ui_filter", **filters, **light)
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
@@ -463,23 +463,25 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     example = w.examples.click(h.example, [w.examples, *context], chat_outputs, api_name="ui_example", **search)
     example.then(None, js=SCROLL_TO_ANSWER)
     w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **light)
-    lookup_io = {"inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]}
+    lookup_io: dict[str, Any] = {
+        "inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]
+    }  # fmt: skip
     gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
-    everywhere_io = {
+    everywhere_io: dict[str, Any] = {
         "inputs": [w.lookup, w.top_k, w.ui_lang, w.messages, w.asked, w.shown],
         "outputs": [w.document, w.chat_filter, w.lookup_filter, *chat_outputs, w.lookup_results],
     }
     w.unfilter.select(h.everywhere, api_name="ui_everywhere", **everywhere_io, **search)
-    uploads = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "uploads", **private}
+    uploads: dict[str, Any] = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "uploads", **private}
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
-    follow = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "follow", **quiet}
-    follow_io = {"inputs": [w.ui_lang], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
+    follow: dict[str, Any] = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "follow", **quiet}
+    follow_io: dict[str, Any] = {"inputs": [w.ui_lang], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
     w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]
     w.publish.click(h.publish, [w.mine, w.ui_lang], publish_outputs, api_name="ui_publish", **uploads)
-    pins = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "pins", **quiet}
+    pins: dict[str, Any] = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "pins", **quiet}
     collection_outputs = [w.collection, w.collection_tab, w.download_md, w.download_docx, w.clear, w.pin_status]
     w.pin_bridge.select(h.pin, [w.shown, w.ui_lang], collection_outputs, api_name="ui_pin", **pins)
     w.collection.select(h.change_pin, [w.ui_lang], collection_outputs, api_name="ui_change_pin", **pins)

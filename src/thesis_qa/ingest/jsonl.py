@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from thesis_qa.document import Document, PresplitPassage
 from thesis_qa.errors import LoadError
@@ -33,7 +34,7 @@ def _title(record: dict[str, object]) -> str:
     return title if isinstance(title, str) else ""
 
 
-def _record(line: str, name: str, number: int) -> dict[str, object]:
+def _record(line: str, name: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:

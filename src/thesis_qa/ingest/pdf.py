@@ -228,7 +228,7 @@ def _table_rules(page: Any) -> list[tuple[float, float, float, float]]:
 class _Layout:
     def __init__(self, name: str, path: Path, pages: list[_Page]) -> None:
         self.name, self.path, self.pages = name, path, pages
-        body = Counter()
+        body: Counter[float] = Counter()
         for page in pages:
             for line in page.lines:
                 body[round(line.size * 2) / 2] += len(line.text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from thesis_qa.document import Block, Document, Passage, PassageKind
 from thesis_qa.ingest.limits import check_passage_count
@@ -410,8 +411,9 @@ def _cut_tables_of_contents(text: str, items: list[Unit | _Heading | _InBlock]) 
             continue
         first, last = run
         del out[len(out) - (i - first) :]
-        head, tail = _split_after_page_ref(text, items[last])
-        out.extend(_toc_entries(text, [*items[first:last], head]))
+        # a run holds ToC-like units and the headings between them, and ends on a page reference
+        head, tail = _split_after_page_ref(text, cast(Unit, items[last]))
+        out.extend(_toc_entries(text, [*cast(list[Unit | _Heading], items[first:last]), head]))
         if tail:
             out.append(tail)
         i = last + 1
@@ -431,8 +433,9 @@ def _toc_run(text: str, items: list[Unit | _Heading | _InBlock], i: int) -> tupl
     if len(refs) < 2:
         return None
     first = i
-    while first > 0 and i - first < _TOC_GAP and _toc_like(text, items[first - 1]):
-        if _TOC_TITLE.fullmatch(_span(text, items[first - 1]).strip()):
+    while first > 0 and i - first < _TOC_GAP:
+        previous = items[first - 1]
+        if not _toc_like(text, previous) or _TOC_TITLE.fullmatch(_span(text, cast(Unit, previous)).strip()):
             break
         first -= 1
     return first, refs[-1]
@@ -449,7 +452,7 @@ def _toc_like(text: str, item: Unit | _Heading | _InBlock) -> bool:
 
 def _page_ref_unit(text: str, item: Unit | _Heading | _InBlock) -> bool:
     """A ToC line carries its page reference at one edge, never inside a sentence."""
-    if not _toc_like(text, item):
+    if not isinstance(item, Unit) or not _toc_like(text, item):
         return False
     raw = _span(text, item)
     return any(m.start() == 0 or m.end() == len(raw) for m in _PAGE_REF.finditer(raw))

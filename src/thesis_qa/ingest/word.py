@@ -144,6 +144,8 @@ def read_docx(path: Path, name: str) -> Document:
         main = _main_part(archive, name)
         parts = _related_parts(archive, main, name)
         root = _parse(archive, main, name)
+        if root is None:
+            raise LoadError(f"{name}: not a Word .docx file (no document part)", code="load_broken", name=name)
         styles = _styles(_parse(archive, parts.get("styles"), name))
         numbering = _numbering(_parse(archive, parts.get("numbering"), name))
         notes = {
@@ -441,7 +443,9 @@ class _Walker:
         ppr = paragraph.find(W + "pPr")
         style = self._style(_val(ppr.find(W + "pStyle")) if ppr is not None else None)
         in_toc = toc or self._in_toc_field()
-        pieces, notes, boxes = [], [], []
+        pieces: list[str] = []
+        notes: list[str] = []
+        boxes: list[Element] = []
         self._inline(paragraph, pieces, notes, boxes)
         in_toc = in_toc or self._in_toc_field()
         text = "".join(pieces)
@@ -463,7 +467,8 @@ class _Walker:
             yield _Block("", section=_section(sect_pr))
 
     def _table(self, table: Element) -> Iterator[_Block]:
-        rows, notes = [], []
+        rows: list[str] = []
+        notes: list[str] = []
         for row in table.findall(W + "tr"):
             cells, breaks = [], ""
             for cell in row.findall(W + "tc"):
@@ -698,7 +703,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"))
+_ROMAN: tuple[tuple[int, str], ...] = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"))
 _ROMAN += ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
 _RUSSIAN = "абвгдежзиклмнопрстуфхцчшщэюя"
 

@@ -35,12 +35,12 @@ _WORD = re.compile(r"\w+")
 # beginning (it is its stem and then suffixes: "бөлімінде", "қорытындысында"), since the
 # Kazakh stemmer leaves one word different stems ("бөлім", "бөлімде" -> "бөл", "бөлім").
 KAZAKH_STRUCTURE_WORDS = tuple("тарау бөлім параграф мазмұн құрылым кіріспе қорытынды бет әдебиеттер".split())
+_STRUCTURE_WORDS: tuple[tuple[Language, str], ...] = (
+    ("ru", "глава главы раздел подраздел параграф параграфа содержание структура введение заключение страница"),
+    ("en", "chapter section subsection paragraph contents structure introduction conclusion page bibliography"),
+)
 STRUCTURE_STEMS: dict[Language, frozenset[str]] = {
-    language: frozenset(stem(word, language) for word in words.split())
-    for language, words in (
-        ("ru", "глава главы раздел подраздел параграф параграфа содержание структура введение заключение страница"),
-        ("en", "chapter section subsection paragraph contents structure introduction conclusion page bibliography"),
-    )
+    language: frozenset(stem(word, language) for word in words.split()) for language, words in _STRUCTURE_WORDS
 }
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d\.\d(?:\.\d)*(?![\d])")
 

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from thesis_qa.document import Passage
-from thesis_qa.embedding.embedder import Embedder
+from thesis_qa.embedding.embedder import QueryEncoder
 from thesis_qa.index.layout import Index
 from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
 from thesis_qa.index.postings import BM25, top_rows
@@ -104,7 +104,9 @@ class Searcher:
     """Retrieval over one loaded index: dense (passage and sentence vectors) and BM25 over
     stems, ranked by the fitted `models`; `mode` keeps one channel for ablations."""
 
-    def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid", models: Models | None = None) -> None:
+    def __init__(
+        self, index: Index, embedder: QueryEncoder, mode: Mode = "hybrid", models: Models | None = None
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.mode = mode
@@ -112,11 +114,12 @@ class Searcher:
         passages = index.passages  # columns for every row; a passage is built only when read
         self._is_navigation = passages.is_kind(NAVIGATION_KINDS)
         self._is_reference = passages.is_kind(("bibliography",))
-        postings, self.vocabulary = index.lexical, index.vocabulary
-        if postings is None or self.vocabulary is None:
+        postings, vocabulary = index.lexical, index.vocabulary
+        if postings is None or vocabulary is None:
             # An index written before they were stored with it (and opened without a rebuild).
             languages = [passages.language(i) for i in range(len(passages))]
-            postings, self.vocabulary = lexical_index(list(passages), languages, embedder)
+            postings, vocabulary = lexical_index(list(passages), languages, embedder)
+        self.vocabulary = vocabulary
         self.lexical = BM25.over(postings)
         self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
         self._named: dict[tuple[str, ...], np.ndarray] = {}  # rows in the sections a question names

@@ -133,20 +133,30 @@ class UsersRecord:
     def read(self) -> Users:
         data = self.records.get(self.key)
         try:
-            return _checked(data.get("users", {})) if isinstance(data, dict) else {}  # type: ignore[arg-type]
+            return _checked(data.get("users", {})) if isinstance(data, dict) else {}
         except (TypeError, KeyError) as exc:
             raise AccountError(f"the accounts record is damaged ({exc})") from exc
 
     def secret(self) -> bytes:
         """The sessions' signing key, a record of the store (made by the first server)."""
         key = f"{self.key}/session_secret"
-        if not isinstance(self.records.get(key), str):
-            self.records.put(key, secrets.token_hex(32))
-        return bytes.fromhex(str(self.records.get(key)))
+        if _secret_of(self.records.get(key)) is None:
+            self.records.put(key, {"hex": secrets.token_hex(32)})
+        secret = _secret_of(self.records.get(key))  # read back: another replica may have written first
+        if secret is None:
+            raise AccountError("the sessions' signing key cannot be kept in the store")
+        return secret
 
     def write(self, users: Users) -> None:
         self.records.put(self.key, {"version": 1, "users": users})
 
+
+
+def _secret_of(record: object) -> bytes | None:
+    """The signing key a record holds, if it holds one."""
+    if isinstance(record, dict) and isinstance(record.get("hex"), str):
+        return bytes.fromhex(record["hex"])
+    return None
 
 class Accounts:
     """The users (a file or a record) plus the environment's one-account shortcut."""
@@ -177,8 +187,8 @@ class Accounts:
             return hmac.compare_digest(password.encode(), self.shortcut[1].encode())
         record = self._users().get(name)
         salt = bytes.fromhex(record["salt"]) if record else b"\0" * 16
-        digest = (hasher or password_hash)(password, salt)
-        return bool(record) and hmac.compare_digest(digest.hex(), record["hash"])
+        digest = (hasher or password_hash)(password, salt)  # hashed even for no account: no timing tell
+        return record is not None and hmac.compare_digest(digest.hex(), record["hash"])
 
     def account(self, name: str) -> Account | None:
         if self.shortcut and name == self.shortcut[0]:

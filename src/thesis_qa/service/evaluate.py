@@ -242,9 +242,9 @@ def format_table(title: str, result: dict[str, object]) -> str:
     for lang, row in rows.items():
         cells = [f"{row.get(c, 0):>10}" if c == "n" else _cell(row.get(c)) for c in shown]
         lines.append(f"{lang:<6}" + "".join(cells))
-    calibration = result.get("calibration") or []
-    if calibration:
-        lines.append("calibration: " + "  ".join(_bin(b) for b in calibration))  # type: ignore[union-attr]
+    calibration = result.get("calibration")
+    if isinstance(calibration, list) and calibration:
+        lines.append("calibration: " + "  ".join(_bin(b) for b in calibration))
     return "\n".join(lines)
 
 

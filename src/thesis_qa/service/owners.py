@@ -241,7 +241,7 @@ class Uploads:
     def _seen(self, owner_id: str) -> float:
         record = self.records.get(f"{owner_id}/owner")
         try:
-            return float(record["seen"])  # type: ignore[index,arg-type]
+            return float(record["seen"]) if isinstance(record, dict) else 0.0
         except (KeyError, TypeError, ValueError):
             return 0.0
 
@@ -260,8 +260,10 @@ class Uploads:
 
     def _read(self, upload_id: str, owner_id: str) -> Upload | None:
         data = self.records.get(f"{owner_id}/{upload_id}/upload")
+        if not isinstance(data, dict):
+            return None
         try:
-            name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])  # type: ignore[index,arg-type]
+            name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])
         except (KeyError, TypeError, ValueError):
             return None
         return self._upload(owner_id, upload_id, name, size, created)

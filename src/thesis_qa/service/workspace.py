@@ -85,10 +85,10 @@ class Workspace:
         use, and reopened when another process (a worker, another replica) replaced it: that
         is checked at most every `RECHECK_S` seconds."""
         with self._lock:
-            if self._searcher is None:
-                index = ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
-                self._set_searcher(index)
-            searcher, stale = self._searcher, self._stale()
+            searcher = self._searcher or self._set_searcher(
+                ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
+            )
+            stale = self._stale()
         if stale:
             try:
                 self.reload_library()
@@ -108,10 +108,11 @@ class Workspace:
         live = self.library.version()
         return live is not None and live != self._searcher_version
 
-    def _set_searcher(self, index: Index) -> None:
+    def _set_searcher(self, index: Index) -> Searcher:
         self._searcher = Searcher(index, self._queries, self.mode)
         self._searcher_version = index.version
         self._checked = time.monotonic()
+        return self._searcher
 
     def search(
         self,
@@ -305,6 +306,13 @@ class _RememberedQueries:
         self._size = size
         self._vectors: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self._embedder.dimension
+
+    def embed_words(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.embed_words(texts)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         key = tuple(texts)

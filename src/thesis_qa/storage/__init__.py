@@ -13,7 +13,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from thesis_qa.index.postings import Postings
 from thesis_qa.index.vocabulary import Vocabulary
 from thesis_qa.text.language import Language
 
-Json = dict[str, object] | list[object]
+Json = dict[str, Any] | list[Any]
 
 
 @dataclass(frozen=True)
