@@ -182,4 +182,4 @@ def test_documents_lists_the_indexed_thesis(client):
 def test_only_the_api_endpoints_are_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
 
-    assert set(endpoints) == {"/ask", "/lookup", "/documents"}
+    assert set(endpoints) == {"/ask", "/lookup", "/documents", "/names", "/glossary"}
