@@ -65,8 +65,9 @@ def main() -> None:
     works = sorted({work_of(d) for d in docs})
     realdev = [e for e in examples if e.set == "realdev"]
 
-    held_out = {w: fit([e for e in fitted if _work(e) != w]) for w in works}
     everything = fit(fitted)
+    searched = {_work(e) for e in realdev}  # a work whose files did not index has no questions to answer
+    held_out = {w: fit([e for e in fitted if _work(e) != w]) if w in searched else everything for w in works}
     shipped = load_models()
     kinds: dict[str, Callable[[Example], object]] = {
         "lodo": lambda e: held_out[_work(e)],
@@ -75,15 +76,20 @@ def main() -> None:
     }
     embedder = next(iter(searchers.values())).embedder
     baseline = {doc: _baseline(args.docs / doc, args.cache or HERE / ".cache", embedder) for doc in docs}
-    report: dict[str, object] = {"documents": {}, "all": {}}
-    for doc in [*docs, None]:
-        mine = [q for q in queries if doc is None or q.doc == doc]
+    indexed = {e.query.doc for e in realdev}
+    groups = {doc: [doc] for doc in docs} | {"all": docs, "indexed": sorted(indexed)}
+    rows = {}
+    for name, members in groups.items():
+        mine = [q for q in queries if q.doc in members]
         row = {kind: _metrics(evaluate(mine, answerer(realdev, searchers, models))) for kind, models in kinds.items()}
         row["baseline"] = _metrics(evaluate(mine, _plain_answer(baseline)))
-        if doc is None:
-            report["all"] = row
-        else:
-            report["documents"][doc] = row  # type: ignore[index]
+        rows[name] = row
+    report: dict[str, object] = {
+        "documents": {doc: rows[doc] for doc in docs},
+        "all": rows["all"],  # a document that did not index counts as missed
+        "indexed": rows["indexed"],  # the documents that indexed
+        "not_indexed": [doc for doc in docs if doc not in indexed],
+    }
     report["sets"] = {
         "cross_validated": cross_validate(fitted, examples, searchers, args.folds)["cross_validated"],
         "in_sample": evaluate_sets(examples, searchers, lambda e: everything),
@@ -163,9 +169,11 @@ def plain_text(path: Path) -> str:
 
 
 def _print(report: dict) -> None:
-    header = f"{'document':<38}{'':>11}" + "".join(f"{c:>12}" for c in COLUMNS)
+    labels = ("R@1", "R@5", "MRR@10", "1st span", "refused", "neg.refused")
+    header = f"{'document':<38}{'':>11}" + "".join(f"{c:>12}" for c in labels)
     print(header)
-    for doc, row in [*report["documents"].items(), ("all (pooled)", report["all"])]:
+    pooled = [("all (pooled)", report["all"]), ("all that indexed", report["indexed"])]
+    for doc, row in [*report["documents"].items(), *pooled]:
         for kind in ("lodo", "in_sample", "shipped", "baseline"):
             cells = "".join(_cell(row[kind].get(c)) for c in COLUMNS)
             print(f"{doc[:37]:<38}{kind:>11}{cells}")

@@ -210,6 +210,7 @@ def realdev_table(realdev: dict) -> list[str]:
         "|---|---|---|---|---|---|---|" + "---|" * len(REALDEV_KINDS),
     ]
     documents = [*realdev.get("documents", {}).items(), ("**all (pooled)**", realdev.get("all", {}))]
+    documents.append(("all that indexed", realdev.get("indexed", {})))
     for doc, row in documents:
         lodo = row.get("lodo", {})
         rows.append(
@@ -244,10 +245,12 @@ def realdev_section() -> str:
             "500-character windows every 400, the same e5-small, cosine. A document that does not index counts "
             "as missed.",
             "",
+            "Not indexed when measured: " + (", ".join(realdev.get("not_indexed", [])) or "none") + ".",
+            "",
             *realdev_table(realdev),
             "",
             "The other dev sets, fitted together with the real documents (`eval/realdev.py`; cross-validated "
-            "folds as `eval/fit.py`, a real document's questions in one fold):",
+            "folds as `eval/fit.py`, a real document's questions in one fold); only the sets listed were fitted:",
             "",
             *realdev_sets_table(realdev),
             "",
