@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from thesis_qa import Answer, Mode, load_document, render_terminal
+from thesis_qa import Answer, Mode, __version__, load_document, render_terminal
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import DEFAULT_K, MAX_K
@@ -116,6 +116,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="thesis-qa")
 def main() -> None:
     """Ask questions of a thesis (Kazakh, Russian, English) and see where the answer is."""
 

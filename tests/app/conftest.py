@@ -217,7 +217,8 @@ def screen_page(request: pytest.FixtureRequest, browser, server_url: str):
 
 @pytest.fixture
 def other_page(other_browser, server_url: str):
-    return open_page(other_browser, server_url)
+    """Another person's page (their own browser, and new: no conversation kept from before)."""
+    return as_new_person(other_browser, server_url)
 
 
 def library_copy(server: Server, tmp: Path) -> dict[str, str]:
