@@ -261,7 +261,7 @@ def _relative(arg: str) -> str:
 
 def cache_dir() -> Path:
     """The unpacked-model cache the product uses (THESIS_QA_CACHE_DIR or its default)."""
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings
 
     return Settings.from_env(index_dir=SCRATCH).cache_dir
 

@@ -116,7 +116,7 @@ class Corpus:
 
     def chunk(self, first: int, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Documents first, first + 1, ... of `sizes` passages each; their passage and sentence vectors."""
-        from thesis_qa.document import Document, Passage
+        from thesis_qa import Document, Passage
 
         pool = self.pool
         sentence_ids, passage_sizes = [], []
@@ -245,7 +245,7 @@ start = time.perf_counter()
 from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import common
-from thesis_qa.config import Settings
+from thesis_qa import Settings
 from thesis_qa.embedding.embedder import load_embedder
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.index.layout import open_index
@@ -267,7 +267,7 @@ print(json.dumps({{"import_s": imported - start, "open_index_s": opened - import
 
 def thesis_document():
     """A 250-page thesis of ~850 passages: kk_pool paragraphs under numbered headings."""
-    from thesis_qa.document import Document
+    from thesis_qa import Document
     from thesis_qa.ingest.segmentation import segment
 
     rows = common.read_jsonl(common.EVAL / "kk_pool.passages.jsonl")
@@ -371,7 +371,7 @@ def main() -> None:
     info = common.machine()
     print(common.machine_line(info), flush=True)
 
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings
     from thesis_qa.embedding.embedder import load_embedder
 
     settings = Settings.from_env()

@@ -32,7 +32,7 @@ def bare(embedder, texts: list[str]) -> float:
 
 def pipeline(embedder, source: Path) -> dict[str, float]:
     """`build_index` from the file into a fresh folder; total seconds and the share spent embedding."""
-    from thesis_qa.ingest import load_document
+    from thesis_qa import load_document
     from thesis_qa.service.indexing import build_index
 
     folder = common.SCRATCH / "index-bench" / "pool"
@@ -50,9 +50,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
 
+    from thesis_qa import load_document
     from thesis_qa.embedding.embedder import load_embedder
     from thesis_qa.index.layout import sha256_text
-    from thesis_qa.ingest import load_document
     from thesis_qa.ingest.segmentation import segment
 
     embedder = load_embedder("e5-small", common.cache_dir())

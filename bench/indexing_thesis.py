@@ -80,7 +80,7 @@ def index_with_cli(path: Path, name: str) -> dict:
 
 
 def load_and_segment(path: Path) -> dict:
-    from thesis_qa.ingest import load_document
+    from thesis_qa import load_document
     from thesis_qa.ingest.segmentation import segment
 
     start = time.perf_counter()

@@ -58,10 +58,9 @@ CLIENTS = 16
 
 def pool_contents(embedder):
     """The kk_pool dev pool as an index's contents (vectors from its built index)."""
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings, Workspace
     from thesis_qa.index import vectors as ann
     from thesis_qa.index.vocabulary import lexical_index
-    from thesis_qa.service.workspace import Workspace
 
     settings = Settings.from_env(index="eval-kk_pool.passages")
     pool = Workspace(settings, embedder=embedder, default_sources=[common.EVAL / "kk_pool.passages.jsonl"])
@@ -181,9 +180,8 @@ def _database_mb(url: str) -> float:
 
 
 def measure_replicas(url: str, embedder, questions: list[str], seconds: float) -> dict[str, object]:
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings, Workspace
     from thesis_qa.service.indexing import build_index
-    from thesis_qa.service.workspace import Workspace
     from thesis_qa.storage.postgres import PostgresStore
 
     database = create_database(url, "bench_replicas", replace=True)
@@ -265,7 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     started, info = time.time(), common.machine()
     print(common.machine_line(info), flush=True)
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings
     from thesis_qa.embedding.embedder import load_embedder
 
     settings = Settings.from_env()

@@ -28,9 +28,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
 
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings, Workspace
     from thesis_qa.embedding.embedder import load_embedder
-    from thesis_qa.service.workspace import Workspace
 
     overrides = {"query_engine": args.query_engine} if args.query_engine else {}
     settings = Settings.from_env(index_dir=common.SCRATCH / "index", **overrides)

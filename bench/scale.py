@@ -43,9 +43,8 @@ DOC_PASSAGES = 1_000  # one thesis of ~250 pages, for document-restricted search
 
 def base_vectors(index_dir: Path) -> np.ndarray:
     """Real passage and sentence vectors of the dev pools, building kk_pool's index if needed."""
-    from thesis_qa.config import Settings
+    from thesis_qa import Settings, Workspace
     from thesis_qa.index.layout import open_index
-    from thesis_qa.service.workspace import Workspace
 
     pool = common.EVAL / "kk_pool.passages.jsonl"
     settings = Settings.from_env(index_dir=index_dir, index="eval-kk_pool.passages")
@@ -71,8 +70,8 @@ def query_vectors() -> np.ndarray:
 
 
 def sentences_per_passage() -> float:
+    from thesis_qa import load_document
     from thesis_qa.config import bundled_thesis
-    from thesis_qa.ingest import load_document
     from thesis_qa.ingest.segmentation import segment
 
     passages = segment(load_document(bundled_thesis()))

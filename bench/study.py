@@ -18,9 +18,9 @@ from pathlib import Path
 
 import common
 
-from thesis_qa.config import Settings, bundled_thesis
+from thesis_qa import Settings, load_document
+from thesis_qa.config import bundled_thesis
 from thesis_qa.embedding.embedder import load_embedder
-from thesis_qa.ingest import load_document
 from thesis_qa.service.indexing import build_index
 from thesis_qa.study.glossary import glossary
 from thesis_qa.study.names import names

@@ -45,9 +45,10 @@ except ImportError:  # scipy comes with the [eval] extra: say so in one line
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from thesis_qa.config import Settings, bundled_thesis
+from thesis_qa import Answer, Settings, Workspace
+from thesis_qa.config import bundled_thesis
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.retrieval.answer import Answer, judge
+from thesis_qa.retrieval.answer import judge
 from thesis_qa.retrieval.features import PASSAGE_FEATURES, QUESTION_FEATURES, question_features
 from thesis_qa.retrieval.ranking import (
     LinearModel,
@@ -60,7 +61,6 @@ from thesis_qa.retrieval.ranking import (
 )
 from thesis_qa.retrieval.search import Candidates, Searcher
 from thesis_qa.service.evaluate import DEPTH, GoldQuery, document_index, evaluate, is_relevant, read_gold
-from thesis_qa.service.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 RIDGE = 1.0  # L2 penalty on both models (per unit of total question weight)

@@ -29,11 +29,10 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import thesis_qa.retrieval.search as search_module
-from thesis_qa.config import Settings
+from thesis_qa import Settings, Workspace
 from thesis_qa.retrieval.followup import BETTER_BY, WEAK_SUPPORT, Form, form_of
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.evaluate import GoldQuery, is_relevant, read_gold
-from thesis_qa.service.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 OPENERS = {"kk": "Ал", "ru": "А", "en": "And"}

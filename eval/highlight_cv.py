@@ -29,13 +29,12 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from thesis_qa.config import Settings
+from thesis_qa import Hit, Settings, Workspace
 from thesis_qa.embedding.embedder import Embedder
 from thesis_qa.retrieval import highlight
 from thesis_qa.retrieval.question import Question
-from thesis_qa.retrieval.search import Hit, Searcher
+from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.evaluate import DEPTH, GoldQuery, document_index, highlight_hit, is_relevant, read_gold
-from thesis_qa.service.workspace import Workspace
 from thesis_qa.text.keys import Term, terms
 
 HERE = Path(__file__).resolve().parent

@@ -41,12 +41,10 @@ from fit import (  # the fitting machinery; eval/ is a folder of scripts, not a 
     work_of,
 )
 
-from thesis_qa.document import Passage
+from thesis_qa import Answer, Hit, Passage
 from thesis_qa.embedding.embedder import Embedder
 from thesis_qa.index.layout import sha256_bytes
-from thesis_qa.retrieval.answer import Answer
 from thesis_qa.retrieval.ranking import load_models
-from thesis_qa.retrieval.search import Hit
 from thesis_qa.service.evaluate import DEPTH, GoldQuery, evaluate, read_gold
 
 WINDOW, STRIDE = 500, 400  # the plain pipeline's windows (100 characters overlap)

@@ -40,8 +40,7 @@ import pypdfium2 as pdfium
 from docx import Document as WordDocument
 from docx.oxml.ns import qn
 
-from thesis_qa.document import Passage
-from thesis_qa.ingest import load_document
+from thesis_qa import Passage, load_document
 from thesis_qa.ingest.segmentation import segment
 
 HERE = Path(__file__).resolve().parent

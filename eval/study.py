@@ -18,9 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from thesis_qa import Passage, load_document
 from thesis_qa.config import bundled_thesis
-from thesis_qa.document import Passage
-from thesis_qa.ingest import load_document
 from thesis_qa.ingest.segmentation import segment
 from thesis_qa.study.glossary import MAX_TERM_WORDS, glossary
 from thesis_qa.study.names import names
