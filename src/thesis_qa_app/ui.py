@@ -387,7 +387,10 @@ def _ask_box() -> dict[str, Any]:
 
 
 def _documents_box(settings: Settings) -> dict[str, Any]:
-    document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False)
+    # A value the choices no longer hold (an upload expired or removed while the page was open)
+    # reaches the handlers, which check it against the owner's documents and say so in the
+    # page's language; Gradio itself would refuse the event in English.
+    document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False, allow_custom_value=True)
     # A list, not a slider: Gradio's slider names its parts in English, and its number field
     # and track are too small for a finger.
     counts = list(range(1, PAGE_MAX_K + 1))
@@ -400,7 +403,9 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
         "upload_jobs": gr.Markdown(elem_id="upload-jobs", latex_delimiters=[]),
     }
     with gr.Row(equal_height=True):
-        mine = gr.Dropdown(choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3)
+        mine = gr.Dropdown(
+            choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3, allow_custom_value=True
+        )
         remove = gr.Button(elem_id="remove", size="sm", scale=1)
     publish = gr.Button(elem_id="publish", size="sm", visible=False)
     timer = gr.Timer(TICK_S, active=False)
