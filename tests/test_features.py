@@ -51,4 +51,4 @@ def test_shape_tells_a_list_introduction_its_items_and_code():
     assert shape.list_item.tolist() == [False, True, False, False]
     assert shape.after_list_intro.tolist() == [False, True, False, False]
     assert shape.in_named_section.tolist() == [False, True, False, False]
-    assert shape.code_like[2] > 0.9 > 0.1 > shape.code_like[3]
+    assert shape.code_like[2] > 0.9 and shape.code_like[3] < 0.1

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pages import as_new_person, on_screen, open_page
+from pages import as_new_person, on_screen
 
 from thesis_qa_app.identity import COOKIE
 
