@@ -168,8 +168,13 @@ def test_eval_asks_each_named_document_its_own_index_built_once(first_run, tmp_p
     (docs / "lake.txt").write_text("Балқаш көлінің суы жартылай тұщы, жартылай тұзды.\n", encoding="utf-8")
     (docs / "city.txt").write_text("Алматы – Қазақстанның ең ірі қаласы, тауының етегінде.\n", encoding="utf-8")
     lines = [
-        {"id": "l", "lang": "kk", "question": "Балқаш көлінің суы қандай?", "anchors": ["жартылай тұщы"],
-         "doc": "lake.txt"},  # fmt: skip
+        {
+            "id": "l",
+            "lang": "kk",
+            "question": "Балқаш көлінің суы қандай?",
+            "anchors": ["жартылай тұщы"],
+            "doc": "lake.txt",
+        },
         {"id": "c", "lang": "kk", "question": "Ең ірі қала қайсы?", "anchors": ["ең ірі қаласы"], "doc": "city.txt"},
         {"id": "m", "lang": "kk", "question": "Бұл не?", "anchors": ["жоқ"], "doc": "missing.txt"},
     ]
