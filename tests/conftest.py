@@ -37,8 +37,8 @@ from thesis_qa.text.keys import terms
 # under tests/app/ starts a server). `scripts/test --fast` runs what needs none of
 # server, browser, postgres, libreoffice; `model` tests load the real bundled model.
 TIERS = {
-    "model": {"embedder", "app_embedder", "searcher", "thesis_index", "thesis_index_folder", "thesis_library_folder",
-              "cli_env_with_thesis", "thesis_form_searchers", "first_run"},
+    "model": {"embedder", "app_embedder", "searcher", "searcher_over", "thesis_index", "thesis_index_folder",
+              "thesis_library_folder", "cli_env_with_thesis", "thesis_form_searchers", "first_run"},
     "server": {"server", "server_url", "client", "library_copy", "owner_folders"},
     "browser": {"browser", "other_browser", "page", "other_page", "chromium", "axe_source"},
     "postgres": {"postgres_server", "postgres_url"},
@@ -162,6 +162,20 @@ def thesis_library_folder(tmp_path_factory: pytest.TempPathFactory, thesis: Docu
     folder = tmp_path_factory.mktemp("library") / "thesis"
     build_index(folder, [thesis], app_embedder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def searcher_over(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Callable[[str, str], Searcher]:
+    """A real index (e5-small, FAISS) of a small Markdown text, the document called `name`,
+    searched as the app does."""
+
+    def build(markdown: str, name: str) -> Searcher:
+        folder = tmp_path_factory.mktemp("text-index")
+        source = folder / name
+        source.write_text(markdown, encoding="utf-8")
+        return Searcher(build_index(folder / "index", [load_document(source)], embedder), embedder)
+
+    return build
 
 
 @pytest.fixture(scope="session")

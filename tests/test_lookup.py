@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from thesis_qa.ingest import load_document
 from thesis_qa.retrieval.lookup import NothingToLookUp, look_up
 from thesis_qa.retrieval.question import QuestionError
 from thesis_qa.retrieval.search import Searcher
-from thesis_qa.service.indexing import build_index
 
 # Each looked-up word with the text pattern of its forms in the thesis (the oracle).
 WORDS = {
@@ -101,19 +99,16 @@ def test_an_empty_lookup_is_refused(searcher):
 
 
 @pytest.fixture(scope="module")
-def small_searcher(tmp_path_factory, embedder) -> Searcher:
+def small_searcher(searcher_over) -> Searcher:
     """A thesis-like text whose section title holds a name its first paragraph lacks, and
     numbers written next to each other's look-alikes."""
-    folder = tmp_path_factory.mktemp("lookup-index")
-    source = folder / "small.md"
-    source.write_text(
+    return searcher_over(
         "# Хантингтон теориясы\n\n"
         "Бұл бөлімде тек теория туралы айтылады.\n\n"
         "Хантингтонның еңбегі 1966ж. жарияланды.\n\n"
         "Басқа сандар: 19661 және 1967 жыл.\n",
-        encoding="utf-8",
+        "small.md",
     )
-    return Searcher(build_index(folder / "small", [load_document(source)], embedder), embedder)
 
 
 def test_a_word_only_in_the_section_title_does_not_count(small_searcher):

@@ -231,17 +231,14 @@ def test_latin_script_theses_are_not_taken_for_mojibake(tmp_path, text):
 
 
 @pytest.fixture(scope="module")
-def schwa_searcher(tmp_path_factory, embedder) -> Searcher:
+def schwa_searcher(searcher_over) -> Searcher:
     """A text written as the Kazakh monograph is: Latin schwa for «ә»."""
-    folder = tmp_path_factory.mktemp("schwa-index")
-    source = folder / "khan.md"
-    source.write_text(
+    return searcher_over(
         "# Хандық дəуір\n\n"
         "Əбілхайыр хан көшпелі өзбектер мемлекетін басқарды жəне Сығанақты астана етті.\n\n"
         "Керей мен Жəнібек Моғолстанға көшіп, Қазақ хандығын құрды.\n",
-        encoding="utf-8",
+        "khan.md",
     )
-    return Searcher(build_index(folder / "khan", [load_document(source)], embedder), embedder)
 
 
 def test_a_name_typed_in_cyrillic_finds_it_written_with_latin_schwa(schwa_searcher):
