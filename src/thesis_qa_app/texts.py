@@ -80,6 +80,27 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Вход выполнен: {name} ({role}) · [Выйти](logout)",
         "en": "Signed in as {name} ({role}) · [Log out](logout)",
     },
+    "login_heading": {"kk": "Кіру", "ru": "Вход", "en": "Log in"},
+    "login_name": {"kk": "Пайдаланушы аты", "ru": "Имя пользователя", "en": "User name"},
+    "login_password": {"kk": "Құпиясөз", "ru": "Пароль", "en": "Password"},
+    "login_submit": {"kk": "Кіру", "ru": "Войти", "en": "Log in"},
+    "login_checking": {"kk": "Тексерілуде…", "ru": "Проверяем…", "en": "Checking…"},
+    "login_missing": {
+        "kk": "Атыңыз бен құпиясөзіңізді жазыңыз.",
+        "ru": "Введите имя и пароль.",
+        "en": "Enter your name and your password.",
+    },
+    "login_retry": {
+        "kk": "{s} секундтан кейін қайталаңыз.",
+        "ru": "Повторите через {s} с.",
+        "en": "Try again in {s} s.",
+    },
+    "login_offline": {
+        "kk": "Серверге қосылу мүмкін болмады; сәлден соң қайталаңыз.",
+        "ru": "Не удалось связаться с сервером; повторите чуть позже.",
+        "en": "The server could not be reached; try again in a moment.",
+    },
+    "login_language": {"kk": "Тіл", "ru": "Язык", "en": "Language"},
     "job_queued": {
         "kk": "«{name}»: кезекте, {position}-орын, {eta}",
         "ru": "«{name}»: в очереди, место {position}, {eta}",

@@ -22,6 +22,7 @@ from thesis_qa_app.api import register_api
 from thesis_qa_app.guard import Door, Guard
 from thesis_qa_app.handlers import Handlers
 from thesis_qa_app.identity import BrowserCookie
+from thesis_qa_app.login_page import LoginPage
 from thesis_qa_app.texts import (
     AUTO,
     EXAMPLES,
@@ -503,7 +504,8 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
 
 def launch_options(settings: Settings, accounts: Accounts, door: Door | None = None) -> dict[str, Any]:
     """Arguments of `Blocks.launch` for these settings: local only unless told otherwise, a
-    login when accounts exist (answered by `door`, thesis_qa_app.guard), a cookie per browser,
+    login when accounts exist (our page, thesis_qa_app.login_page, answered by `door`,
+    thesis_qa_app.guard), a cookie per browser,
     bounded requests, no analytics, no outside requests."""
     door = door or Door(settings, accounts)
     return {
@@ -519,6 +521,7 @@ def launch_options(settings: Settings, accounts: Accounts, door: Door | None = N
         "app_kwargs": {
             "middleware": [
                 Middleware(Guard, door=door),
+                Middleware(LoginPage, door=door),
                 Middleware(BrowserCookie, max_age_s=round(settings.upload_lifetime_hours * 3600)),
             ],
             "lifespan": door.lifespan,
