@@ -1,6 +1,6 @@
 """Fit the ranking models on the dev sets, with cross-validated figures.
 
-    .venv/bin/python eval/fit.py [--eval eval/data] [--docs eval/realdev/docs] [--folds 5] [--write]
+    .venv/bin/python eval/fit.py [--eval eval/data] [--docs eval/realdev/docs] [--folds 5] [--write] [--out FILE]
 
 The dev sets are in `eval/data/` (sources: `eval/data/SOURCES.md`); the real documents the
 `realdev` questions are asked of are not (they are not openly licensed):
@@ -130,6 +130,7 @@ def load(args: argparse.Namespace) -> tuple[list[Example], dict[str, Searcher]]:
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="write models.json and eval/results/cv.json")
+    parser.add_argument("--out", type=Path, help="also write the cross-validated report to this file (JSON)")
     args = parser.parse_args()
     examples, searchers = load(args)
     examples, reported = [e for e in examples if e.family != "report"], examples
@@ -142,6 +143,8 @@ def main() -> None:
     report["in_sample"] = evaluate_sets(reported, searchers, lambda e: models)
     report["models"] = models.to_json()
     _print(report)
+    if args.out:
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if args.write:
         models_path().write_text(json.dumps(models.to_json(), indent=1) + "\n", encoding="utf-8")
         out = HERE / "results" / "cv.json"
