@@ -10,3 +10,4 @@ MAX_HISTORY = 3  # earlier questions a follow-up may lean on
 CONCURRENT_QUESTIONS = 16  # questions answered at once by one server (Gradio's and the search's pools)
 PAGE_MAX_K = 10  # passages the page's slider offers (a phone shows no more usefully)
 CONCURRENT_LIGHT_EVENTS = 4  # uploads and pin edits handled at once by one server
+KEPT_CONVERSATIONS = 10  # pages (browser tabs) of one owner whose chats are kept; the least recent goes

@@ -52,12 +52,13 @@ class Handlers:
     def owner(self, request: gr.Request | None) -> Owner:
         return owner_of(request, self.accounts)
 
-    def start(self, choice: str, request: gr.Request) -> dict[Block, object]:
+    def start(self, choice: str, sent_page: str, request: gr.Request) -> dict[Block, object]:
         """A page opened: the owner is around; the page in their language, with their
-        documents, uploads in progress, pinned collection and conversation so far."""
-        owner = self.owner(request)
+        documents, uploads in progress, pinned collection and this page's conversation so far
+        (`sent_page`: the id the browser tab keeps, thesis_qa_app.conversation)."""
+        owner, page = self.owner(request), conversation.page_id(sent_page)
         self.intake.arrived(owner, session_of(request))
-        kept = conversation.load(self.workspace.uploads, owner)
+        kept = conversation.load(self.workspace.uploads, owner, page)
         w, lang = self.widgets, self._language(choice, request)
         return {
             **self.interface(choice, request),
@@ -66,6 +67,7 @@ class Handlers:
             w.messages: kept.messages,
             w.asked: kept.asked,
             w.shown: kept.shown,
+            w.page: page,
         }
 
     def leave(self, request: gr.Request) -> None:
@@ -96,11 +98,12 @@ class Handlers:
         messages: list[Message],
         asked: list[str],
         shown: collection.Shown,
+        page: str,
         request: gr.Request,
     ) -> ChatUpdate:
         """Answer in the conversation (the earlier questions are its context), labelled in the
         interface's language; each card can be pinned. The conversation is kept with its
-        owner."""
+        owner, as this page's."""
         lang, owner = as_language(ui_lang), self.owner(request)
         reply = answers.ask(self.workspace, question or "", int(k), doc or "", lang, owner=owner, history=asked or [])
         shown, tokens = collection.remember(shown, reply.hits, reply.question)
@@ -113,7 +116,7 @@ class Handlers:
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
-        conversation.save(self.workspace.uploads, owner, Conversation(messages, asked, shown))
+        conversation.save(self.workspace.uploads, owner, page, Conversation(messages, asked, shown))
         return messages, messages, asked, "", shown
 
     def example(  # noqa: PLR0917
@@ -125,16 +128,17 @@ class Handlers:
         messages: list[Message],
         asked: list[str],
         shown: collection.Shown,
+        page: str,
         request: gr.Request,
     ) -> ChatUpdate:
         """An example question, asked as soon as it is clicked."""
         question = EXAMPLES[index] if isinstance(index, int) and 0 <= index < len(EXAMPLES) else ""
-        return self.chat(question, k, doc, ui_lang, messages, asked, shown, request)
+        return self.chat(question, k, doc, ui_lang, messages, asked, shown, page, request)
 
-    def forget(self, request: gr.Request) -> tuple[list[Message], list[str]]:
+    def forget(self, page: str, request: gr.Request) -> tuple[list[Message], list[str]]:
         """The chat was cleared: a new conversation (the next question is not a follow-up),
-        the kept one deleted."""
-        conversation.save(self.workspace.uploads, self.owner(request), Conversation())
+        this page's kept one deleted."""
+        conversation.save(self.workspace.uploads, self.owner(request), page, Conversation())
         return [], []
 
     def lookup(
@@ -161,6 +165,7 @@ class Handlers:
         messages: list[Message],
         asked: list[str],
         shown: collection.Shown,
+        page: str,
         request: gr.Request,
     ) -> dict[Block, object]:
         """Lift the document filter; on "chat:<question>" ask that question again, on
@@ -170,7 +175,7 @@ class Handlers:
         lifted: dict[Block, object] = {w.document: "", w.chat_filter: "", w.lookup_filter: ""}
         if again == "chat" and question.strip():
             earlier = [q for q in asked or [] if q != question]
-            update = self.chat(question, k, "", ui_lang, messages, earlier, shown, request)
+            update = self.chat(question, k, "", ui_lang, messages, earlier, shown, page, request)
             return {**lifted, **dict(zip((w.chat, w.messages, w.asked, w.question, w.shown), update, strict=True))}
         if again == "lookup":
             results, shown = self.lookup(word, "", ui_lang, shown, request)

@@ -57,6 +57,16 @@ SCROLL_TO_ANSWER = """() => setTimeout(() => {
     window.scrollBy(0, top.getBoundingClientRect().top - 8);
   }
 }, 150)"""
+# The page's id, kept by its browser tab (a reload keeps it, a new tab makes its own): each
+# page has its own conversation (thesis_qa_app.conversation).
+PAGE_ID = """(choice) => {
+  let id = sessionStorage.getItem("tqaPage") || "";
+  if (!/^[0-9a-f]{32}$/.test(id)) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem("tqaPage", id);
+  }
+  return [choice, id];
+}"""
 # The page's language: for the upload check below, for screen readers and hyphenation, and
 # for Gradio's own words (LOCALISE).
 REMEMBER_LANGUAGE = """(lang) => { const root = document.documentElement; root.dataset.tqaLang = root.lang = lang;
@@ -344,6 +354,8 @@ def _layout(settings: Settings) -> tuple[Widgets, tuple[dict[str, Component], gr
         asked=gr.State([]),
         shown=gr.State({}),
         cleared=gr.State([]),
+        page=gr.State(""),
+        page_sent=gr.Textbox("", visible=False),
         header=header,
         nav=nav,
         pin_status=pin_status,
@@ -453,7 +465,8 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
     light: dict[str, Any] = {"concurrency_limit": CONCURRENT_QUESTIONS, **quiet}
     page = [*w.labelled(), w.timer]
-    opened = demo.load(h.start, [w.language], [*page, w.messages, w.asked, w.shown], api_name="ui_start", **light)
+    opened = demo.load(h.start, [w.language, w.page_sent], [*page, w.messages, w.asked, w.shown, w.page], js=PAGE_ID,
+                       api_name="ui_start", **light)  # fmt: skip
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
     relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **light)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
@@ -461,20 +474,20 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     relabelled.then(h.show_filter, **filters, **light)
     w.document.change(h.show_filter, api_name="ui_filter", **filters, **light)
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
-    context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown]
+    context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown, w.page]
     chat_outputs = [w.chat, w.messages, w.asked, w.question, w.shown]
     asked = gr.on([w.question.submit, w.ask.click], h.chat, [w.question, *context], chat_outputs, api_name="ui_chat",
                   **search)  # fmt: skip
     asked.then(None, js=SCROLL_TO_ANSWER)
     example = w.examples.click(h.example, [w.examples, *context], chat_outputs, api_name="ui_example", **search)
     example.then(None, js=SCROLL_TO_ANSWER)
-    w.chat.clear(h.forget, None, [w.messages, w.asked], api_name="ui_forget", **light)
+    w.chat.clear(h.forget, [w.page], [w.messages, w.asked], api_name="ui_forget", **light)
     lookup_io: dict[str, Any] = {
         "inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]
     }  # fmt: skip
     gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
     everywhere_io: dict[str, Any] = {
-        "inputs": [w.lookup, w.top_k, w.ui_lang, w.messages, w.asked, w.shown],
+        "inputs": [w.lookup, w.top_k, w.ui_lang, w.messages, w.asked, w.shown, w.page],
         "outputs": [w.document, w.chat_filter, w.lookup_filter, *chat_outputs, w.lookup_results],
     }
     w.unfilter.select(h.everywhere, api_name="ui_everywhere", **everywhere_io, **search)

@@ -63,17 +63,18 @@ class Widgets:
     clear_no: gr.Button
     undo: gr.Button
     cleared: gr.State
+    page: gr.State  # this page's id (its conversation's key: thesis_qa_app.conversation)
+    page_sent: gr.Textbox  # the id the browser tab keeps, sent when the page opens
 
     def labelled(self) -> list[Component]:
         """The components `relabel` and the page's opening update."""
         skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results", "unfilter",
-                "clear_confirm", "clear_question", "cleared", "chat_filter", "lookup_filter"}  # fmt: skip
+                "clear_confirm", "clear_question", "cleared", "chat_filter", "lookup_filter", "page",
+                "page_sent"}  # fmt: skip
         return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 
 
-def relabel(
-    w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings
-) -> dict[Block, object]:
+def relabel(w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings) -> dict[Block, object]:
     """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
     buttons are set with the collection: `Handlers._collection_view`)."""
     privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"

@@ -1,7 +1,8 @@
 """What a student reads, on a phone (390x844) and a desktop (1366x900): every card's whole
 reference at any width, the document filter in sight and lifted in one tap, pins confirmed
 aloud, a collection that is cleared only when asked twice and can be put back, long pasted
-questions, the chat kept across a reload, and every tap target at least 44x44 px on a phone."""
+questions, the chat kept across a reload (each page, a browser tab, its own), and every tap
+target at least 44x44 px on a phone."""
 
 from __future__ import annotations
 
@@ -210,6 +211,32 @@ def test_the_chat_survives_a_reload_for_its_owner_only(screen_page, server_url, 
     assert after == before
     pin(page, page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[0], 0)  # its cards still pin
     assert not open_page(other_page, server_url).find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")
+
+
+def test_two_pages_of_one_owner_each_keep_their_own_conversation(page, server_url):
+    first = page.current_window_handle
+    ask(page, KAZAKH_QUESTION)
+    page.switch_to.new_window("tab")  # the same browser (the same owner), another tab
+    try:
+        open_page(page, server_url)
+        assert not page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")
+        ask(page, "Хантингтон кім?")
+
+        open_page(page, server_url)  # each page, reloaded, shows its own
+        wait(page).until(lambda p: questions(p) == ["Хантингтон кім?"])
+        page.switch_to.window(first)
+        open_page(page, server_url)
+        wait(page).until(lambda p: questions(p) == [KAZAKH_QUESTION])
+    finally:
+        for handle in page.window_handles:
+            if handle != first:
+                page.switch_to.window(handle)
+                page.close()
+        page.switch_to.window(first)
+
+
+def questions(page: WebDriver) -> list[str]:
+    return [q.text for q in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=user]")]
 
 
 # Every control a finger may tap: buttons, links, tabs, the question box, the choices.
