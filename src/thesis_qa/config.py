@@ -82,7 +82,7 @@ class Settings:
     quota_mb: int = 100
     quota_passages: int = 20_000
     index_workers: int = 2  # processes indexing uploads at the lowest CPU priority
-    worker_memory_mb: int = 4096  # address space of each of them
+    worker_memory_mb: int = 1536  # resident memory each of them may use (service.worker)
     max_request_mb: float = 1.0  # any request body but an upload's (thesis_qa_app.guard)
     session_hours: float = 168.0  # a login lasts this long (signed; it survives restarts)
     login_delay_after: int = 5  # failed logins of an account before each next one waits (1 s, 2 s, 4 s…)
@@ -175,7 +175,7 @@ _OPTIONS = {
         Option("quota_mb", "Megabytes of uploads an owner may keep"),
         Option("quota_passages", "Passages of uploads an owner may keep"),
         Option("index_workers", "Processes indexing uploads, at the lowest CPU priority"),
-        Option("worker_memory_mb", "Address space of each indexing process, in MB"),
+        Option("worker_memory_mb", "Resident memory each indexing process may use (MB); larger documents are refused"),
         Option("max_request_mb", "Largest request body other than an upload, in MB"),
         Option("session_hours", "Hours a login lasts"),
         Option("login_delay_after", "Failed logins of an account before each next one must wait"),

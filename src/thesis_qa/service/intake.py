@@ -5,7 +5,10 @@ opens the page or leaves it. What it decides:
 
 - before anything is copied or queued: the file type, the size limit, the owner's quotas
   (files, megabytes); when the job starts, in the worker, before embedding: the passages
-  quota. Each refusal is a `ThesisQAError` whose code the app explains in the user's language;
+  quota and the worker's memory bound. Each refusal is a `ThesisQAError` whose code the app
+  explains in the user's language;
+- a long upload is searched by its owner while it is indexed (the pages indexed so far); it
+  is live (listed, publishable, counted) once whole;
 - the file is moved out of the web server's reach into the upload's private folder, and
   deleted once indexed, failed or cancelled; a failed or cancelled upload leaves no folder;
 - an anonymous owner's jobs stop when their last page has been closed for `leave_grace_s`
@@ -94,8 +97,12 @@ class Intake:
             raise ThesisQAError(message, code="upload_disk", name=name) from error
 
         def task() -> dict[str, object]:
+            replacing = any(u.name == upload.name for u in self.uploads.live(owner))
             return {
                 "kind": "index",
+                # searchable part by part; not when replacing a live upload of that name, which
+                # answers until the new one is whole
+                "progressive": not replacing,
                 "source": str(source),
                 "name": upload.name,
                 "index": upload.location.spec,

@@ -7,7 +7,10 @@ The rules:
   upload never waits behind large ones;
 - a job can be cancelled at any moment: queued, it is dropped; running, its worker is killed
   (and started again for the next job);
-- a queued job knows its position, a running one its progress, both an estimated time to done.
+- a queued job knows its position, a running one its progress, both an estimated time to done;
+  a long upload also how far it is searchable already (`reach`: thesis_qa.service.progressive);
+- a worker that died on its own (killed by the kernel for memory, or by its own watchdog) fails
+  its job with `upload_memory`, and the next job gets a new worker: nothing else is lost.
 
 Workers start when the first job arrives (all of them, so the small-file one is warm when it is
 needed) and stop after `idle_s` without work, giving their memory back.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import subprocess
 import threading
 import time
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from thesis_qa.errors import ThesisQAError
+from thesis_qa.service.progressive import Reach
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 SMALL_BYTES = 256 * 1024
@@ -35,6 +40,9 @@ KEEP_FINISHED_S = 3600.0  # finished jobs stay visible to their owner this long
 _PRIOR_BYTES_PER_S = 7000.0
 _PRIOR_TEXTS_PER_S = 50.0
 _WORKER_START_TIMEOUT_S = 300.0
+# How a worker that was not cancelled ends when memory ran out: the kernel's SIGKILL, or the
+# exit status its own watchdog uses (thesis_qa.service.worker.EXIT_OUT_OF_MEMORY).
+_OUT_OF_MEMORY = (-signal.SIGKILL, 3)
 
 
 class WorkerError(ThesisQAError):
@@ -59,6 +67,7 @@ class Job:
     done: int = 0
     total: int = 0  # texts to embed, known once reading is over
     embedding: float = 0.0  # when embedding began
+    reach: Reach | None = None  # how far a long upload is searchable already
     result: dict[str, Any] = field(default_factory=dict)
     error: ThesisQAError | None = None
     cancel_requested: bool = False
@@ -112,7 +121,9 @@ class _Worker:
         self.kill()
         raise WorkerError("the indexing worker did not start in time", code="upload_worker")
 
-    def run(self, task: dict[str, Any], progress: Callable[[int, int], None]) -> dict[str, Any] | None:
+    def run(
+        self, task: dict[str, Any], progress: Callable[[int, int], None], reached: Callable[[Reach], None]
+    ) -> dict[str, Any] | None:
         """The task's result; raises its `ThesisQAError`; None when the process died (killed)."""
         assert self.process and self.process.stdin
         try:
@@ -123,6 +134,8 @@ class _Worker:
         while (message := self._read()) is not None:
             if "progress" in message:
                 progress(*message["progress"])
+            elif "indexed" in message:
+                reached(Reach(**message["indexed"]))
             elif "error" in message:
                 if message.get("fatal"):
                     self.process.wait()  # it ends: the next task needs a new one
@@ -131,6 +144,10 @@ class _Worker:
             elif "done" in message:
                 return message["done"]
         return None
+
+    def died_of_memory(self) -> bool:
+        """Whether the process ended the way running out of memory ends it."""
+        return self.process is not None and self.process.wait() in _OUT_OF_MEMORY
 
     def kill(self) -> None:
         if self.process is not None:
@@ -347,17 +364,21 @@ class _Slot:
             job.embedding = job.embedding or time.monotonic()
             job.done, job.total = done, total
 
+        def reached(reach: Reach) -> None:
+            job.reach = reach
+
         try:
             task = job.task()
             self.worker.start()
-            result = self.worker.run(task, progress)
+            result = self.worker.run(task, progress, reached)
         except ThesisQAError as error:
             job.error = error
             return "cancelled" if job.cancel_requested else "failed"
         if result is None:
             if job.cancel_requested:
                 return "cancelled"
-            job.error = WorkerError(f"{job.name}: the indexing worker stopped", code="upload_crashed", name=job.name)
+            code = "upload_memory" if self.worker.died_of_memory() else "upload_crashed"
+            job.error = WorkerError(f"{job.name}: the indexing worker stopped ({code})", code=code, name=job.name)
             return "failed"
         job.result = result
         return "done"

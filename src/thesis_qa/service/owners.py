@@ -15,7 +15,9 @@ machine that received it, and is deleted once indexed. Each upload being its own
 removing it, expiring it or deleting its owner deletes its records and its index: nothing of
 it (text, vectors, the file) is left, and no other index is rebuilt. Owner ids are digests,
 so a key reveals neither a user name nor a cookie. An upload is live once its index has a
-version; one without is still being indexed, or its indexing died (`discard_unfinished`).
+version and its record says it is complete; a long upload indexed in parts
+(thesis_qa.service.progressive) is searched while incomplete, but is not live: a server that
+stopped meanwhile discards it like one without a version (`discard_unfinished`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
@@ -84,10 +86,11 @@ class Upload:
     created: float
     folder: Path  # on this machine: the file while it waits to be indexed (`INCOMING`)
     location: IndexLocation  # the upload's own index, in the store
+    complete: bool = True  # its whole document indexed (records before this field were)
 
     @property
     def live(self) -> bool:
-        return self.location.version() is not None
+        return self.complete and self.location.version() is not None
 
     @property
     def passages(self) -> int:
@@ -153,9 +156,9 @@ class Uploads:
             raise QuotaError(
                 f"at most {self.quotas.megabytes} MB of uploads", code="quota_mb", limit=self.quotas.megabytes
             )
-        upload = self._upload(owner.id, "up-" + secrets.token_hex(8), name, size, time.time())
+        upload = self._upload(owner.id, "up-" + secrets.token_hex(8), name, size, time.time(), complete=False)
         (upload.folder / INCOMING).mkdir(parents=True)
-        self.records.put(f"{owner.id}/{upload.id}/upload", {"name": name, "bytes": size, "created": upload.created})
+        self._record(upload)
         self.touch(owner)
         return upload
 
@@ -165,7 +168,9 @@ class Uploads:
         return max(0, self.quotas.passages - used)
 
     def settle(self, owner: Owner, upload: Upload) -> None:
-        """`upload` is live: drop its incoming file and the older uploads it replaces."""
+        """`upload` is indexed whole: it is live; drop its incoming file and the older uploads
+        it replaces."""
+        self._record(replace(upload, complete=True))
         shutil.rmtree(upload.folder / INCOMING, ignore_errors=True)
         for old in self.all(owner):
             if old.name == upload.name and old.id != upload.id:
@@ -230,6 +235,10 @@ class Uploads:
     def save_collection(self, owner: Owner, pins: list[dict[str, object]]) -> None:
         self.records.put(f"{owner.id}/collection", pins[:MAX_PINS])
 
+    def _record(self, upload: Upload) -> None:
+        record = {"name": upload.name, "bytes": upload.bytes, "created": upload.created, "complete": upload.complete}
+        self.records.put(f"{upload.owner}/{upload.id}/upload", record)
+
     def _delete(self, upload: Upload) -> None:
         upload.location.remove()
         self.records.delete(f"{upload.owner}/{upload.id}")
@@ -254,9 +263,12 @@ class Uploads:
     def _key(self, owner_id: str, upload_id: str) -> str:
         return f"{self.area}/{owner_id}/{upload_id}"
 
-    def _upload(self, owner_id: str, upload_id: str, name: str, size: int, created: float) -> Upload:
+    def _upload(  # noqa: PLR0917 - the fields of a record
+        self, owner_id: str, upload_id: str, name: str, size: int, created: float, complete: bool = True
+    ) -> Upload:
         location = self.store.index(self._key(owner_id, upload_id))
-        return Upload(owner_id, upload_id, name, size, created, self.scratch / owner_id / upload_id, location)
+        folder = self.scratch / owner_id / upload_id
+        return Upload(owner_id, upload_id, name, size, created, folder, location, complete)
 
     def _read(self, upload_id: str, owner_id: str) -> Upload | None:
         data = self.records.get(f"{owner_id}/{upload_id}/upload")
@@ -266,7 +278,7 @@ class Uploads:
             name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])
         except (KeyError, TypeError, ValueError):
             return None
-        return self._upload(owner_id, upload_id, name, size, created)
+        return self._upload(owner_id, upload_id, name, size, created, data.get("complete") is not False)
 
 
 def remove_account_everywhere(store_url: str, index_dir: Path, name: str) -> int:

@@ -1,27 +1,38 @@
 """The indexing worker: a child process that indexes uploads at the lowest CPU priority.
 
-`python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), bounds its
-address space, loads the passage model once and says `{"ready": true}`. It then takes one task
-a line on stdin and answers on stdout with JSON lines: `{"progress": [done, total]}` while it
-embeds, then `{"done": {...}}` or `{"error": {"code", "params", "message"}}` (with `"fatal":
-true` when it ends after saying so).
+`python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), loads the
+passage model once, bounds its memory and says `{"ready": true, "rss_mb": …}`. It then takes
+one task a line on stdin and answers on stdout with JSON lines: `{"progress": [done, total]}`
+while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer part of a long
+upload has become searchable (thesis_qa.service.progressive), then `{"done": {...}}` or `{"error": {"code", "params",
+"message"}}` (with `"fatal": true` when it ends after saying so).
+
+Memory: `memory_mb` bounds the resident memory. A document whose estimated need (its texts to
+embed, from its size once read, before any is embedded) would pass it is refused
+(`upload_too_large`); a watchdog thread ends the process with `EXIT_OUT_OF_MEMORY` the moment
+its resident memory passes the bound anyway, and the address space is capped so that an
+allocation far past it fails at once (`MemoryError`). The caller tells the owner the document
+was too large for the server's memory, also when the kernel killed the worker, and starts a
+new one.
 
 Being a process of its own, it cannot slow answering beyond what the kernel grants a nice-19
-process, its memory is bounded (a file that inflates past the bound fails alone, the server
-keeps serving), and it is stopped at any moment by killing it: the index it was writing never
-becomes live (thesis_qa.storage), and the caller deletes the upload.
+process, a file that inflates past the bound fails alone (the server keeps serving), and it is
+stopped at any moment by killing it: the caller deletes the upload and its index.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import resource
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,12 +43,26 @@ from thesis_qa.ingest import load_document
 from thesis_qa.ingest.segmentation import segment
 from thesis_qa.service.indexing import add_documents, build_index
 from thesis_qa.service.owners import QuotaError
+from thesis_qa.service.progressive import index_progressively
 from thesis_qa.storage import open_location
 
 Task = dict[str, Any]
-Progress = Callable[[int, int], None]
+Say = Callable[[dict[str, object]], None]
 EXIT_OUT_OF_MEMORY = 3
+# What indexing holds per text to embed (its vector, its passage's columns and keys) and the
+# forward passes' working memory, over the model: measured on a 250-page thesis (bench/upload_load.py).
+BYTES_PER_TEXT = 24 * 1024
+WORKING_MB = 160
+_ADDRESS_SLACK_MB = 1024  # address space reserved but never touched (thread arenas, libraries)
+_WATCH_S = 0.05
 _PR_SET_PDEATHSIG = 1
+_M_ARENA_MAX = -8
+
+
+class TooLarge(ThesisQAError):
+    """A document whose indexing would need more memory than a worker may use."""
+
+    code = "upload_too_large"
 
 
 def read_upload(path: Path, name: str, max_bytes: int) -> Document:
@@ -45,33 +70,60 @@ def read_upload(path: Path, name: str, max_bytes: int) -> Document:
     return replace(load_document(path, name=name, max_bytes=max_bytes), path="")
 
 
-def index_upload(task: Task, embedder: Embedder, progress: Progress) -> dict[str, object]:
+def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """Read the upload, refuse it before embedding if it holds more passages than its owner
-    has left, then build its own index."""
+    has left or needs more memory than the worker may use, then build its own index: in
+    growing parts that answer as they are written (`progressive`), or in one go."""
     doc = read_upload(Path(task["source"]), task["name"], int(task["max_bytes"]))
-    passages = len(segment(doc))
-    if passages > int(task["max_passages"]):
+    passages = segment(doc)
+    if len(passages) > int(task["max_passages"]):
         raise QuotaError(
-            f"{doc.name}: {passages} passages, {task['max_passages']} left in the quota",
+            f"{doc.name}: {len(passages)} passages, {task['max_passages']} left in the quota",
             code="quota_passages",
             name=doc.name,
-            passages=passages,
+            passages=len(passages),
             limit=int(task["quota_passages"]),
         )
-    index = build_index(open_location(task["index"]), [doc], embedder, progress)
+    texts = len({p.text for p in passages} | {s for p in passages for s in p.sentence_texts()})
+    del passages
+    check_memory(doc.name, texts, int(task.get("memory_mb", 0)))
+    location = open_location(task["index"])
+
+    def progress(done: int, total: int) -> None:
+        say({"progress": [done, total]})
+
+    if task.get("progressive"):
+        published = lambda reach: say({"indexed": asdict(reach)})  # noqa: E731
+        index = index_progressively(location, doc, embedder, progress=progress, published=published, total_texts=texts)
+    else:
+        index = build_index(location, [doc], embedder, progress)
     return {"passages": len(index.passages)}
 
 
-def publish_upload(task: Task, embedder: Embedder, progress: Progress) -> dict[str, object]:
+def check_memory(name: str, texts: int, memory_mb: int) -> None:
+    """Refuse a document whose `texts` to embed would take this process past `memory_mb` of
+    resident memory (0: no bound)."""
+    needed_mb = resident_mb() + WORKING_MB + texts * BYTES_PER_TEXT / 2**20
+    if memory_mb and needed_mb > memory_mb:
+        raise TooLarge(
+            f"{name}: indexing needs about {needed_mb:.0f} MB, over the worker's {memory_mb} MB",
+            code="upload_too_large",
+            name=name,
+            needed_mb=round(needed_mb),
+            limit_mb=memory_mb,
+        )
+
+
+def publish_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """Add an upload's document to the library under `name` (chosen not to clash)."""
     upload = open_location(task["upload"]).open()
     doc = replace(next(iter(upload.documents.values())), name=task["name"], path="")
     library = open_location(task["library"])
-    index = add_documents(library, library.open(), [doc], embedder, progress)
+    index = add_documents(library, library.open(), [doc], embedder, lambda d, t: say({"progress": [d, t]}))
     return {"passages": len(index.passages.document_rows.get(doc.name, range(0))), "name": doc.name}
 
 
-TASKS: dict[str, Callable[[Task, Embedder, Progress], dict[str, object]]] = {
+TASKS: dict[str, Callable[[Task, Embedder, Say], dict[str, object]]] = {
     "index": index_upload,
     "publish": publish_upload,
 }
@@ -82,14 +134,16 @@ def main() -> None:
     _die_with_parent(int(config["parent"]))
     replies = _protocol_stream()
     os.nice(19)
-    limit = int(config["memory_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _few_arenas()
+    memory_mb = int(config["memory_mb"])
     embedder = load_embedder(config["model"], Path(config["cache_dir"]), config["query_engine"])
-    _send(replies, {"ready": True})
+    embedder.model  # noqa: B018 - loaded now: what a task may add is measured from here
+    _bound_memory(memory_mb)
+    _send(replies, {"ready": True, "rss_mb": round(resident_mb())})
     for line in sys.stdin:
-        task = json.loads(line)
+        task = {**json.loads(line), "memory_mb": memory_mb}
         try:
-            reply = _answer(task, embedder, lambda done, total: _send(replies, {"progress": [done, total]}))
+            reply = _answer(task, embedder, lambda message: _send(replies, message))
         except MemoryError:
             # A process that ran out of memory is not trusted further: it says why, then ends.
             fatal = {**_error("upload_memory", {"name": task.get("name", "")}, "over the memory bound"), "fatal": True}
@@ -98,11 +152,11 @@ def main() -> None:
         _send(replies, reply)
 
 
-def _answer(task: Task, embedder: Embedder, progress: Progress) -> dict[str, object]:
+def _answer(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """The reply to one task: its result, or why it failed (in a form the app can explain)."""
     name = task.get("name", "")
     try:
-        return {"done": TASKS[task["kind"]](task, embedder, progress)}
+        return {"done": TASKS[task["kind"]](task, embedder, say)}
     except ThesisQAError as error:
         return _error(error.code, error.params, str(error))
     except MemoryError:
@@ -113,6 +167,37 @@ def _answer(task: Task, embedder: Embedder, progress: Progress) -> dict[str, obj
 
 def _error(code: str, params: dict[str, object], message: str) -> dict[str, object]:
     return {"error": {"code": code, "params": params, "message": message}}
+
+
+def resident_mb() -> float:
+    """This process's resident memory."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _bound_memory(memory_mb: int) -> None:
+    """Watch the resident memory against `memory_mb` (0: unbounded), and cap the address
+    space at what is mapped now plus the headroom left and some slack, so that a runaway
+    allocation fails at once instead of the kernel killing something."""
+    if not memory_mb:
+        return
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        mapped_mb = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    cap = int(mapped_mb + max(0.0, memory_mb - resident_mb()) + _ADDRESS_SLACK_MB) * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    threading.Thread(target=_watch, args=(memory_mb,), daemon=True, name="memory-watchdog").start()
+
+
+def _watch(memory_mb: int) -> None:
+    while resident_mb() <= memory_mb:
+        time.sleep(_WATCH_S)
+    os._exit(EXIT_OUT_OF_MEMORY)  # the caller tells the owner; a process past its bound is not trusted
+
+
+def _few_arenas() -> None:
+    """Two malloc arenas, not eight per core: the model's threads would keep freed memory each."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
 
 
 def _die_with_parent(parent: int) -> None:
