@@ -8,15 +8,21 @@ and are left out):
 - section: the heading the passage stands under, found independently of the loader: for a
   .docx the paragraphs Word styles as headings (style name or outline level; the typed
   contents list when a file styles none), for a PDF the entries of its contents page(s) found
-  again in the body text. The passage's section is right when the deepest of its titles that
-  is such a heading is that heading (sub-headings the segmenter adds below it are allowed).
+  again in the body text after the contents list (a title page or an assignment sheet may
+  name chapters before it; list items "− title" are no headings). The passage's section is
+  right when the deepest of its titles that is such a heading is that heading (sub-headings
+  the segmenter adds below it are allowed); a passage whose opening stands under two
+  different headings (the same code in two appendices) is not counted.
 - page: where the passage's first 40 letters are printed: for a PDF, in PDFium's per-page
   text of the file itself; for a .docx, in the author's PDF when one sits beside it with the
   same name (ru-leti), else in the PDF LibreOffice exports (made once into --exports). A
   passage without a page counts as wrong; a passage whose text is not found is not counted.
   LibreOffice lays a Word-paginated file out on more pages than Word did (its fonts differ),
   so for a .docx the page each heading has is also checked against the page the document's
-  own contents list gives it (`headings_on_their_contents_page`; every heading, not a sample).
+  own contents list gives it (`headings_on_their_contents_page`; every heading, not a sample),
+  and the page count the saving editor wrote (`word_saved_pages`, docProps/app.xml) is put
+  beside the reference's (`reference_page_count`): when they differ, the export is no
+  reference for that file's pages.
 
 Writes the figures to eval/results/structure.json (or --out): figures only, since the
 documents are not openly licensed; --misses prints the passages filed wrongly.
@@ -32,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +62,7 @@ _BACK_MATTER = re.compile(
     r"|bibliography|пайдаланылған\s+.*(?:тізімі|деректер)|(?:қосымша|приложение|appendix)\s+\w{1,2}\b.*)$",
     re.IGNORECASE,
 )
+_LIST_ITEM = re.compile(r"\s*[−–\-•●▪]\s")
 _CONTENTS_TITLE = re.compile(r"^\W*(мазмұны|содержание|оглавление|contents)\W*$", re.IGNORECASE)
 
 
@@ -102,6 +110,17 @@ class Reference:
             if found:
                 return next((i for i in found if i >= after), found[0])
         return self._locate_across(text[:KEY_LETTERS], lines)
+
+    def ambiguous(self, passage: Passage) -> bool:
+        """The opening `locate` goes by (its first 120 letters, else 40) stands under more
+        than one heading (the same code in two appendices): where the passage belongs cannot
+        be told from its text."""
+        text = words_only(passage.text)
+        for key in (text[: 3 * KEY_LETTERS], text[:KEY_LETTERS]):
+            found = [i for i, p in enumerate(self.paragraphs) if i not in self.skip and key in p]
+            if len(key) >= MIN_KEY_LETTERS and found:
+                return len({self.heading_above(i) for i in found}) > 1
+        return False
 
     def _locate_across(self, key: str, lines: list[str]) -> int | None:
         """A passage that starts in one line of the reference and runs on over the next few."""
@@ -153,8 +172,11 @@ def pdf_reference(path: Path) -> Reference:
     wanted = {title_key(t): t for t in titles if len(title_key(t)) >= 4}
     wanted.update({title_key(line): line.strip() for line in lines if _BACK_MATTER.match(line.strip())})
     headings = {}
-    for i in range(len(lines)):
-        if i in skip:
+    # The body follows a contents list at the front: a title page or an assignment sheet
+    # before it may name chapters too. A contents list at the back (kk-khan) bounds nothing.
+    body_from = max(skip) + 1 if skip and max(skip) < len(lines) / 2 else 0
+    for i in range(body_from, len(lines)):
+        if i in skip or _LIST_ITEM.match(lines[i]):  # "− анализ рынка …" lists what 4.2 is about
             continue
         for size in (1, 2, 3):  # a title set on up to three lines
             key = title_key(" ".join(lines[i : i + size]))
@@ -162,6 +184,19 @@ def pdf_reference(path: Path) -> Reference:
                 headings[i] = wanted[key]
                 break
     return Reference(keys, [letters(line) for line in lines], headings, [letters(page) for page in pages], skip)
+
+
+def word_saved_pages(path: Path) -> int | None:
+    """The page count the editor that last saved the .docx wrote into docProps/app.xml (Word
+    counts its own layout there): a LibreOffice export of another length is not the pages
+    the author saw."""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            app = archive.read("docProps/app.xml").decode("utf-8", errors="replace")
+        except KeyError:
+            return None
+    match = re.search(r"<Pages>(\d+)</Pages>", app)
+    return int(match.group(1)) if match else None
 
 
 def docx_reference(path: Path, printed: Path) -> Reference:
@@ -261,7 +296,7 @@ def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list
     for index in chosen:
         passage = passages[index]
         at = reference.locate(passage, position)
-        if at is not None:
+        if at is not None and not reference.ambiguous(passage):
             position = at
             expected = reference.heading_above(at)
             ok = section_right(passage, expected, known)
@@ -286,6 +321,8 @@ def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list
         "pages_checked": pages_checked,
         "pages_right": round(pages / pages_checked, 3) if pages_checked else None,
         "passages_with_a_page": round(sum(p.page is not None for p in passages) / len(passages), 3),
+        "reference_page_count": len(reference.pages),
+        "word_saved_pages": word_saved_pages(path) if path.suffix.lower() == ".docx" else None,
         "headings_on_their_contents_page": round(on_page / with_entry, 3) if with_entry else None,
         "headings_with_a_contents_entry": with_entry,
     }, misses
@@ -309,6 +346,7 @@ def main() -> None:
             f"{path.name[:40]:40} sections {result['sections_right']} of {result['sections_checked']:2}"
             f"   pages {result['pages_right']} of {result['pages_checked']:2} ({result['pages_reference']})"
             f"   headings on their contents page {result['headings_on_their_contents_page']}"
+            f"   reference {result['reference_page_count']} pages, saved as {result['word_saved_pages']}"
         )
         if args.misses:
             print("".join(f"    {miss}\n" for miss in misses), end="")

@@ -30,15 +30,27 @@ from thesis_qa.errors import LoadError
 from thesis_qa.ingest.hyphens import Dehyphenator
 from thesis_qa.ingest.pdf_glyphs import Glyph, gaps, page_glyphs, unreadable_share, visual_lines
 
+# Bumped whenever this reader would give another Document of the same file (the index rereads it).
+READER_VERSION = "2"  # 2: spaced dot leaders, bold by a line's first and last letters, subtitles
 MAX_PAGES = 5_000
 _LOCK = threading.Lock()  # PDFium is not thread-safe
 _UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreadable_share`) refused
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[-–—\s]*")
-# A contents line: a title, a leader (dots, spaces or a tab) and a page number (years are no page).
-_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:[.…·_]{3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
+# A contents line: a title, a leader (dots, LaTeX's spaced ". . .", spaces or a tab) and a page
+# number (years are no page).
+_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:(?:[.…·_]\s?){3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:тарау|глава|chapter)\s*\d{1,2})\b", re.I)
+# Titles that open the front and back matter: a chapter's rank whatever their type size.
+_MATTER_TITLE = re.compile(
+    r"^(?:введение|заключение|содержание|оглавление|аннотация|реферат|список\s.*(?:литератур|источник|сокращени)\w*"
+    r"|литература|приложени[ея](?:\s.{1,3})?|кіріспе|қорытынды|мазмұны|аңдатпа|түйіндеме|қосымша(?:\s.{1,3})?"
+    r"|пайдаланыл\w+\s.*|introduction|conclusions?|contents|abstract|references|bibliography|appendix(?:\s.{1,3})?)$",
+    re.IGNORECASE,
+)
+# LaTeX's bold fonts say so only in their names: CMBX12, SFBX1200 (cm-super), LABX1200 (T2A).
+_LATEX_BOLD = re.compile(r"^(?:[a-z]{6}\+)?[a-z]{2,4}(?:bx|sx)\d")
 _LIST_START = re.compile(r"^(?:\d{1,3}[.)]|[•●▪►◦–-])\s")
 _SEPARATORS = ("", " ", "\t")  # between two glyphs, weakest first
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"')
@@ -184,7 +196,7 @@ def _line(textpage: Any, glyphs: list[Glyph], page: int) -> _Line | None:
         max(g.right for g in glyphs),
         baseline,
         size,
-        _is_bold(textpage, shown[0].index, raw),
+        _is_bold(textpage, shown[0].index, raw) and _is_bold(textpage, shown[-1].index, raw),
         page,
         note_mark,
         last.hyphen or last.ch == "-",
@@ -207,7 +219,8 @@ def _is_bold(textpage: Any, index: int, raw: Any) -> bool:
     flags = ctypes.c_int()
     raw.FPDFText_GetFontInfo(textpage, index, buffer, 128, flags)
     fontname = buffer.value.decode("latin-1", errors="replace").lower()
-    return raw.FPDFText_GetFontWeight(textpage, index) >= 600 or any(w in fontname for w in ("bold", "black", "heavy"))
+    named = any(w in fontname for w in ("bold", "black", "heavy")) or _LATEX_BOLD.match(fontname) is not None
+    return raw.FPDFText_GetFontWeight(textpage, index) >= 600 or named
 
 
 def _table_rules(page: Any) -> list[tuple[float, float, float, float]]:
@@ -277,13 +290,11 @@ class _Layout:
         return re.sub(r"\d+", "#", " ".join(line.text.split()).lower()), round(line.y / 4)
 
     def _mark_tables(self, page: _Page) -> None:
-        """Lines inside the frame of a ruled table (two or more horizontal and vertical rules)."""
-        horizontal = [r for r in page.rules if r[3] - r[1] <= 2.5]
-        vertical = [r for r in page.rules if r[2] - r[0] <= 2.5]
-        if len(horizontal) < 2 or len(vertical) < 2:
-            return
+        """Lines inside the frame of a ruled table (two or more horizontal and vertical rules
+        that touch): the text between two tables on one page is no table."""
+        frames = [frame for frame in _frames(page.rules) if frame.ruled]
         for line in page.lines:
-            if line.kind == "body" and _inside_rules(line, horizontal, vertical):
+            if line.kind == "body" and any(frame.holds(line) for frame in frames):
                 line.kind = "table"
 
     def _mark_footnotes(self, page: _Page) -> None:
@@ -333,12 +344,45 @@ class _Layout:
         return (ln for page in self.pages for ln in page.lines if ln.kind == kind)
 
 
-def _inside_rules(line: _Line, horizontal: list, vertical: list) -> bool:
-    left = min(r[0] for r in horizontal)
-    right = max(r[2] for r in horizontal)
-    bottom = min(r[1] for r in vertical)
-    top = max(r[3] for r in vertical)
-    return left - 2 <= line.x0 and line.x1 <= right + 2 and bottom - 2 <= line.y <= top + 2
+@dataclass
+class _Frame:
+    """The bounds of rules that touch one another, and how many of them run each way."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+    horizontal: int
+    vertical: int
+
+    @property
+    def ruled(self) -> bool:
+        return self.horizontal >= 2 and self.vertical >= 2
+
+    def touches(self, other: _Frame) -> bool:
+        return (
+            self.left - 2 <= other.right and other.left - 2 <= self.right
+            and self.bottom - 2 <= other.top and other.bottom - 2 <= self.top
+        )  # fmt: skip
+
+    def holds(self, line: _Line) -> bool:
+        return self.left - 2 <= line.x0 and line.x1 <= self.right + 2 and self.bottom - 2 <= line.y <= self.top + 2
+
+
+def _frames(rules: list[tuple[float, float, float, float]]) -> list[_Frame]:
+    """The page's ruled tables: each group of touching rules as one frame."""
+    frames: list[_Frame] = []
+    for left, bottom, right, top in rules:
+        flat = top - bottom <= 2.5
+        frame = _Frame(left, bottom, right, top, int(flat), int(not flat))
+        for other in [f for f in frames if f.touches(frame)]:
+            frames.remove(other)
+            frame = _Frame(
+                min(frame.left, other.left), min(frame.bottom, other.bottom), max(frame.right, other.right),
+                max(frame.top, other.top), frame.horizontal + other.horizontal, frame.vertical + other.vertical,
+            )  # fmt: skip
+        frames.append(frame)
+    return frames
 
 
 def _numbered_level(text: str) -> int:
@@ -479,16 +523,20 @@ class _Writer:
             self.headings.append(HeadingHint(start, start + len(text), self._level(group[0], text)))
 
     def _level(self, line: _Line, text: str) -> int:
+        """A numbered heading's level is its number's; the front and back matter
+        ("Введение", "ҚОРЫТЫНДЫ", "Список литературы") and titles in capitals or in a
+        chapter's type (larger than the text) are chapters; any other unnumbered heading of a
+        numbered document (a bold line, a larger one) is a subtitle (0) of the section it
+        stands in."""
         numbered = _numbered_level(text)
         if numbered:
             return numbered
-        size = round(line.size * 2) / 2
-        if size in self.levels:
-            return self.levels[size]
-        known = [s for s, level in self.levels.items() if level == 1]
-        if not known or size > max(known) or text.isupper():
+        chapters = [s for s, level in self.levels.items() if level == 1]
+        title = text.strip(" .:")
+        if not chapters or _MATTER_TITLE.match(title) or title.isupper():
             return 1
-        return 1 + sum(1 for s in {*self.levels, size} if s > size)
+        in_chapter_type = line.size >= max(chapters) - 0.5 and line.size >= self.layout.body_size * 1.08
+        return 1 if in_chapter_type else 0
 
     # footnotes, contents, tables --------------------------------------------------------
 

@@ -112,12 +112,16 @@ def gaps(line: list[Glyph]) -> list[str]:
     """What stands between each glyph of a line and the next: "" (same word), " " (a word
     break) or a tab (a gap wide enough to part table cells). A break is a gap wider than
     the line's usual gap between letters (its median gap, which letter spacing widens)
-    by a tenth of the font size; PDFium's hyphen marks inside a line join their halves."""
+    by a tenth of the font size; PDFium's hyphen marks inside a line join their halves. Only
+    gaps between two letters or digits count for the usual gap: a contents line's spaced
+    leader (". . . . 12") would make every gap look usual."""
     if len(line) < 2:
         return []
     size = median(g.size for g in line) or 1.0
     widths = [b.left - a.right for a, b in pairwise(line)]
-    letter = min(max(median(widths), 0.0), size * _TRACKING_CAP) if len(widths) >= 3 else 0.0
+    between_letters = [w for (a, b), w in zip(pairwise(line), widths, strict=True) if a.ch.isalnum() and b.ch.isalnum()]
+    usual = between_letters if len(between_letters) >= 3 else widths
+    letter = min(max(median(usual), 0.0), size * _TRACKING_CAP) if len(widths) >= 3 else 0.0
     out = []
     for a, width in zip(line, widths, strict=False):
         if a.hyphen:

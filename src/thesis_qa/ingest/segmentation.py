@@ -30,15 +30,19 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # 4: a Markdown heading's passage reads without its "#" marks.
 # 5: captions are their own kind; a numbered list (bibliography) going past 9 stays a list;
 # "4 × 1 ГБ = 4 ГБ RAM" is no capitals title.
-SEGMENTER_VERSION = "5"
+# 6: contents with spaced dot leaders (". . . 12"); roman chapter labels ("II." over two lines);
+# "1."-"3." inside a roman or earlier chapter are subtitles; maths letters title nothing.
+SEGMENTER_VERSION = "6"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
 _MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
-_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?")  # "1981." closing a reference is a year
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.")  # "1981." closing a reference is a year
+# A chapter's own number opening its title: "2 Обзор", "3. Методы", "II. ДЕРЕКТЕР" (Cyrillic І too).
+_CHAPTER_LABEL = re.compile(r"(?:(?P<arabic>\d{1,2})|(?P<roman>[IVXLCІ]{1,6}))\.?(?:\s|$)")
 _NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 # A page range as ToCs print it; "8 - 191.2." is pages 8-19 glued to section number 1.2.
-_PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|\.{4,}\s*\d{1,3}(?!\d)")
+_PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|(?:\.\s?){4,}\s*\d{1,3}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _TOC_TITLE = re.compile(r"(мазмұны|содержание|оглавление|contents|table of contents)\W*", re.IGNORECASE)
 _BIBLIOGRAPHY_TITLE = re.compile(
@@ -277,8 +281,10 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
 
 
 def _has_words(raw: str) -> bool:
-    """A letter and more: "Ð" (a maths sign PDFium misread) or "X" alone titles nothing; "C++" does."""
-    return len(raw.strip()) >= 2 and any(ch.isalpha() for ch in raw)
+    """A letter and more, maths letters (U+1D400-U+1D7FF) not counted: "Ð" or "Ð𝑛" (a maths
+    sign PDFium misread and its index) or "X" alone titles nothing; "C++" does."""
+    plain = "".join(ch for ch in raw.strip() if not "\U0001d400" <= ch <= "\U0001d7ff")
+    return len(plain) >= 2 and any(ch.isalpha() for ch in plain)
 
 
 def _opens_line(text: str, start: int) -> bool:
@@ -316,6 +322,7 @@ def _is_numbered_title(text: str, item: _Item, nxt: _Item | None) -> bool:
         and isinstance(nxt, Unit)
         and _SECTION_NUMBER.fullmatch(_span(text, item)) is not None
         and "." in _span(text, item)  # "1.1.", "2."; a bare "17" is a page number
+        and (_span(text, item)[0].isdigit() or _opens_line(text, item.start))  # "Николай II." goes on
         and _word_count(text, nxt) <= _MAX_TITLE_WORDS
         and not _FORMULA.search(_span(text, nxt))
         and _span(text, nxt)[0] not in "-–—.,;:"  # "1981. – № 2. – С. 61–73" goes on a reference
@@ -392,6 +399,8 @@ def _is_title_line(text: str, item: _Item) -> bool:
     if unit is None or _opens_caption(text, unit):
         return False
     raw = _span(text, unit)
+    if _NUMBERED_TITLE.match(raw):  # "5.2 Сравнение …" after a bare "Рис. 5: ." opens a section
+        return False
     return len(raw.split()) <= _MAX_TITLE_WORDS and not raw.rstrip().endswith((".", "!", "?", ":", ";"))
 
 
@@ -564,7 +573,7 @@ class _Assembler:
         return self.passages
 
     def _enter(self, heading: _Heading) -> None:
-        own = 0 if self._runs_in(heading) else heading.level
+        own = 0 if self._runs_in(heading) or self._enumerated(heading) else heading.level
         level = own or self.base_level + 1
         if own:
             self.base_level = own
@@ -579,6 +588,16 @@ class _Assembler:
         heading is a subtitle of the numbered section it stands in, whatever level it got."""
         numbered = any(_NUMBERED_TITLE.match(title) and lvl >= heading.level for lvl, title in self.path)
         return numbered and _RUN_IN.match(heading.title) is not None and not _is_uppercase_title(heading.title)
+
+    def _enumerated(self, heading: _Heading) -> bool:
+        """Headings numbered "1. …", "2. …" inside a chapter numbered in roman, or numbered
+        no further than it ("1." inside chapter 2), are subtitles of the section they stand
+        in: chapter numbers only go up, in one style."""
+        number = re.match(r"(\d{1,2})\.?\s", heading.title)
+        chapter = next((m for _, title in self.path if (m := _CHAPTER_LABEL.match(title))), None)
+        if number is None or chapter is None:
+            return False
+        return chapter["roman"] is not None or int(number.group(1)) <= int(chapter["arabic"])
 
     @property
     def section(self) -> str:
