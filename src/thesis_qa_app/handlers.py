@@ -61,7 +61,7 @@ class Handlers:
         kept = conversation.load(self.workspace.uploads, owner, page)
         w, lang = self.widgets, self._language(choice, request)
         return {
-            **self.interface(choice, request),
+            **self.interface(choice, "", request),
             # Gradio types a message as its own TypedDict; ours are plain dicts of its keys
             w.chat: gr.Chatbot(value=cast(Any, kept.messages), placeholder=text("welcome", lang)),
             w.messages: kept.messages,
@@ -73,15 +73,16 @@ class Handlers:
     def leave(self, request: gr.Request) -> None:
         self.intake.left(self.owner(request), session_of(request))
 
-    def interface(self, choice: str, request: gr.Request) -> dict[Block, object]:
-        """Relabel the page: the chosen language, or on "auto" the browser's."""
+    def interface(self, choice: str, doc: str, request: gr.Request) -> dict[Block, object]:
+        """Relabel the page: the chosen language, or on "auto" the browser's (a chosen
+        document no longer there goes back to "all documents")."""
         owner = self.owner(request)
         lang = self._language(choice, request)
         statuses = self.intake.statuses(owner)
         w = self.widgets
         pinned = self.workspace.uploads.collection(owner)
         return {
-            **relabel(w, lang, owner, self.workspace.documents(owner), self.settings),
+            **relabel(w, lang, owner, self.workspace.documents(owner), self.settings, doc or ""),
             **self._collection_view(pinned, lang),
             w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
             w.upload_jobs: render.jobs_html(statuses, lang),
@@ -113,7 +114,6 @@ class Handlers:
         cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
         definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
         cards = definition + cards  # "what is X": the documents' own definition first
-        cards += render.partial_html(self.intake.statuses(owner), lang)  # uploads answering in part so far
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
@@ -205,15 +205,38 @@ class Handlers:
             gr.Timer(active=any(s.job.active for s in statuses)),
         )
 
-    def refresh(self, ui_lang: str, request: gr.Request) -> tuple[str, gr.Dropdown, gr.Dropdown, gr.Timer]:
+    def refresh(self, ui_lang: str, doc: str, chosen: str, request: gr.Request) -> dict[Block, object]:
         """While uploads are in progress: their state, and the documents once one is ready.
-        Only the choices change: a selection the person makes meanwhile is kept."""
-        lang, owner = as_language(ui_lang), self.owner(request)
+        Only the choices change: a selection the person makes meanwhile is kept, unless it
+        is gone (an upload finished, removed or expired): then it goes back to none, and the
+        document filter to "all documents" with a note (the lists stay plain: Gradio refuses
+        an event sending a value its choices lack)."""
+        lang, owner, w = as_language(ui_lang), self.owner(request), self.widgets
         statuses = self.intake.statuses(owner)
-        selector = gr.Dropdown(choices=document_choices(self.workspace.documents(owner), lang))
-        mine = gr.Dropdown(choices=[("", ""), *self._mine_choices(owner)])
-        timer = gr.Timer(active=any(s.job.active for s in statuses))
-        return render.jobs_html(statuses, lang), selector, mine, timer
+        documents, mine = self.workspace.documents(owner), [("", ""), *self._mine_choices(owner)]
+        kept_mine = chosen if chosen in {value for _, value in mine} else ""
+        return {
+            w.upload_jobs: render.jobs_html(statuses, lang),
+            w.document: gr.Dropdown(choices=document_choices(documents, lang)),
+            w.mine: gr.Dropdown(choices=mine, value=kept_mine),
+            w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
+            **self._document_gone(doc, documents, lang),
+        }
+
+    def check_document(self, doc: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
+        """After a question or a lookup: a chosen document that is gone (its upload expired
+        or was removed while the page was open) gives way to "all documents", with a note."""
+        documents = self.workspace.documents(self.owner(request)) if doc else []
+        return self._document_gone(doc, documents, as_language(ui_lang))
+
+    def _document_gone(self, doc: str, documents: list[str], lang: Language) -> dict[Block, object]:
+        """The document filter set back to every document, saying why, when `doc` is not among
+        `documents` (nothing when it is, or none is chosen)."""
+        if not doc or doc in documents:
+            return {}
+        w, note = self.widgets, render.filter_gone_html(doc, lang)
+        return {w.document: gr.Dropdown(choices=document_choices(documents, lang), value=""), w.chat_filter: note,
+                w.lookup_filter: note}  # fmt: skip
 
     def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""

@@ -400,10 +400,10 @@ def _ask_box() -> dict[str, Any]:
 
 
 def _documents_box(settings: Settings) -> dict[str, Any]:
-    # A value the choices no longer hold (an upload expired or removed while the page was open)
-    # reaches the handlers, which check it against the owner's documents and say so in the
-    # page's language; Gradio itself would refuse the event in English.
-    document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False, allow_custom_value=True)
+    # Plain lists (nothing to type: no keyboard pops up on a phone). Gradio refuses an event
+    # sending a value the choices lack, in English: so whenever the choices change, a choice
+    # they no longer hold is set back on the server (`Handlers.refresh`, `check_document`).
+    document = gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False)
     # A list, not a slider: Gradio's slider names its parts in English, and its number field
     # and track are too small for a finger.
     counts = list(range(1, PAGE_MAX_K + 1))
@@ -416,9 +416,7 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
         "upload_jobs": gr.Markdown(elem_id="upload-jobs", latex_delimiters=[]),
     }
     with gr.Row(equal_height=True):
-        mine = gr.Dropdown(
-            choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3, allow_custom_value=True
-        )
+        mine = gr.Dropdown(choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3)
         remove = gr.Button(elem_id="remove", size="sm", scale=1)
     publish = gr.Button(elem_id="publish", size="sm", visible=False)
     timer = gr.Timer(TICK_S, active=False)
@@ -468,24 +466,32 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     opened = demo.load(h.start, [w.language, w.page_sent], [*page, w.messages, w.asked, w.shown, w.page], js=PAGE_ID,
                        api_name="ui_start", **light)  # fmt: skip
     opened.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
-    relabelled = w.language.change(h.interface, [w.language], page, api_name="ui_language", **light)
+    relabelled = w.language.change(h.interface, [w.language, w.document], page, api_name="ui_language", **light)
     relabelled.then(None, [w.ui_lang], None, js=REMEMBER_LANGUAGE)
     filters: dict[str, Any] = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
     relabelled.then(h.show_filter, **filters, **light)
-    w.document.change(h.show_filter, api_name="ui_filter", **filters, **light)
+    w.document.input(h.show_filter, api_name="ui_filter", **filters, **light)  # chosen by the person
+    # After a question or a lookup, a chosen document that is gone gives way to every document.
+    checked: dict[str, Any] = {
+        "inputs": [w.document, w.ui_lang],
+        "outputs": [w.document, w.chat_filter, w.lookup_filter],
+    }
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
     context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown, w.page]
     chat_outputs = [w.chat, w.messages, w.asked, w.question, w.shown]
     asked = gr.on([w.question.submit, w.ask.click], h.chat, [w.question, *context], chat_outputs, api_name="ui_chat",
                   **search)  # fmt: skip
     asked.then(None, js=SCROLL_TO_ANSWER)
+    asked.then(h.check_document, **checked, **light)
     example = w.examples.click(h.example, [w.examples, *context], chat_outputs, api_name="ui_example", **search)
     example.then(None, js=SCROLL_TO_ANSWER)
+    example.then(h.check_document, **checked, **light)
     w.chat.clear(h.forget, [w.page], [w.messages, w.asked], api_name="ui_forget", **light)
     lookup_io: dict[str, Any] = {
         "inputs": [w.lookup, w.document, w.ui_lang, w.shown], "outputs": [w.lookup_results, w.shown]
     }  # fmt: skip
-    gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
+    looked = gr.on([w.lookup.submit, w.find.click], h.lookup, api_name="ui_lookup", **lookup_io, **search)
+    looked.then(h.check_document, **checked, **light)
     everywhere_io: dict[str, Any] = {
         "inputs": [w.lookup, w.top_k, w.ui_lang, w.messages, w.asked, w.shown, w.page],
         "outputs": [w.document, w.chat_filter, w.lookup_filter, *chat_outputs, w.lookup_results],
@@ -495,7 +501,10 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     upload_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.upload.upload(h.upload, [w.upload, w.ui_lang], upload_outputs, api_name="ui_upload", **uploads)
     follow: dict[str, Any] = {"concurrency_limit": CONCURRENT_QUESTIONS, "concurrency_id": "follow", **quiet}
-    follow_io: dict[str, Any] = {"inputs": [w.ui_lang], "outputs": [w.upload_jobs, w.document, w.mine, w.timer]}
+    follow_io: dict[str, Any] = {
+        "inputs": [w.ui_lang, w.document, w.mine],
+        "outputs": [w.upload_jobs, w.document, w.mine, w.timer, w.chat_filter, w.lookup_filter],
+    }
     w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]

@@ -74,9 +74,12 @@ class Widgets:
         return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 
 
-def relabel(w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings) -> dict[Block, object]:
+def relabel(  # noqa: PLR0917
+    w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings, chosen: str = ""
+) -> dict[Block, object]:
     """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
-    buttons are set with the collection: `Handlers._collection_view`)."""
+    buttons are set with the collection: `Handlers._collection_view`); the chosen document
+    goes back to "all documents" when it is no longer among `documents`."""
     privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"
     hours = f"{settings.upload_lifetime_hours:g}"
     limit = text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb)
@@ -95,7 +98,11 @@ def relabel(w: Widgets, lang: Language, owner: Owner, documents: list[str], sett
         w.examples: gr.Dataset(label=text("examples", lang)),
         w.lookup_tab: gr.Tab(label=text("tab_lookup", lang)),
         w.documents_tab: gr.Tab(label=text("tab_documents", lang)),
-        w.document: gr.Dropdown(label=text("document", lang), choices=document_choices(documents, lang)),
+        w.document: gr.Dropdown(
+            label=text("document", lang),
+            choices=document_choices(documents, lang),
+            value=chosen if chosen in documents else "",
+        ),
         w.top_k: gr.Dropdown(label=text("top_k", lang)),
         w.upload: gr.UploadButton(label=text("upload", lang)),
         w.upload_note: note,

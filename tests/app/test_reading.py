@@ -1,12 +1,16 @@
 """What a student reads, on a phone (390x844) and a desktop (1366x900): every card's whole
-reference at any width, the document filter in sight and lifted in one tap, pins confirmed
+reference at any width, the document filter in sight and lifted in one tap (and lifted with a
+note when its upload expires while the page is open), pins confirmed
 aloud, a collection that is cleared only when asked twice and can be put back, long pasted
 questions, the chat kept across a reload (each page, a browser tab, its own), and every tap
 target at least 44x44 px on a phone."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from conftest import uploads_on_disk
 from pages import (
     KAZAKH_QUESTION,
     as_new_person,
@@ -14,6 +18,7 @@ from pages import (
     choose,
     clear_collection,
     collection_items,
+    documents,
     look_up,
     on_screen,
     open_page,
@@ -30,6 +35,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from thesis_qa.limits import MAX_QUESTION_CHARS
+from thesis_qa_app.texts import TEXTS
 
 # Is the whole of an element inside another one's box, and does the other one show all its content?
 WHOLLY_INSIDE = """
@@ -133,6 +139,33 @@ def test_a_chosen_document_is_shown_by_the_question_box_and_the_lookup_field_and
     wait(page).until(lambda _: not chat_filter.text)
     show_tab(page, "documents")
     assert page.find_element(By.CSS_SELECTOR, "#document input").get_attribute("value") == "Барлық құжаттар"
+
+
+def test_an_upload_that_expires_while_the_page_is_open_gives_way_to_all_documents(page, server, tmp_path):
+    path = tmp_path / "expiring-notes.txt"
+    path.write_text("Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.", encoding="utf-8")
+    assert upload(page, path).startswith("✓")
+    for plain in ("document", "mine"):  # lists to pick from: nothing to type, no keyboard on a phone
+        assert page.find_element(By.CSS_SELECTOR, f"#{plain} input").get_attribute("readonly") is not None
+    choose(page, "document", "expiring-notes.txt")
+    chat_filter = page.find_element(By.ID, "chat-filter")
+    wait(page).until(lambda _: "expiring-notes.txt" in chat_filter.text)
+
+    [folder] = uploads_on_disk(server, "expiring-notes.txt")
+    record = json.loads((folder / "upload.json").read_text(encoding="utf-8"))
+    record["created"] -= 10 * 86400  # past its lifetime: the server's own expiry deletes it
+    (folder / "upload.json").write_text(json.dumps(record), encoding="utf-8")
+    ask(page, "Абай қашан туған?")
+
+    gone = TEXTS["filter_gone"]["kk"].format(doc="expiring-notes.txt")
+    wait(page).until(lambda _: chat_filter.text == gone)
+    assert gone in page.find_element(By.ID, "lookup-filter").get_attribute("textContent")
+    show_tab(page, "documents")
+    assert page.find_element(By.CSS_SELECTOR, "#document input").get_attribute("value") == TEXTS["all_documents"]["kk"]
+    answer = ask(page, KAZAKH_QUESTION)  # asked of every document, never refused by Gradio
+    assert "Кулик" in answer.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text").text
+    assert not page.find_elements(By.CSS_SELECTOR, "[data-testid=toast-body]")
+    assert "expiring-notes.txt" not in documents(page)
 
 
 def test_a_pin_is_confirmed_on_screen_and_to_screen_readers(screen_page):
