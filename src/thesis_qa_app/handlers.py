@@ -114,6 +114,7 @@ class Handlers:
         cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
         definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
         cards = definition + cards  # "what is X": the documents' own definition first
+        cards += render.partial_html(self.intake.statuses(owner), lang)  # uploads answering in part so far
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])

@@ -330,8 +330,25 @@ def _active_line(status: JobStatus, lang: Language) -> str:
         return text("publish_queued", lang, name=name)
     if not job.total:
         return text("job_reading", lang, name=name)
-    percent = int(status.progress * 100)
-    return text("job_running", lang, name=name, percent=percent, eta=_eta(status.eta_s, lang))
+    done = {"name": name, "percent": int(status.progress * 100), "eta": _eta(status.eta_s, lang)}
+    if job.reach and job.reach.of:
+        return text("job_partial_pages", lang, pages=job.reach.pages, of=job.reach.of, **done)
+    if job.reach:
+        return text("job_partial_share", lang, share=int(job.reach.share * 100), **done)
+    return text("job_running", lang, **done)
+
+
+def partial_html(statuses: list[JobStatus], lang: Language) -> str:
+    """Under an answer: how far each upload still being indexed reaches (the pages indexed so
+    far answer; the later ones are not searched yet)."""
+    lines = []
+    for name, reach in [(s.job.name, r) for s in statuses if s.job.state == "running" and (r := s.job.reach)]:
+        if reach.of:
+            line = text("answer_partial_pages", lang, name=name, pages=reach.pages, of=reach.of)
+        else:
+            line = text("answer_partial_share", lang, name=name, share=int(reach.share * 100))
+        lines.append(f'<p class="tqa-partial" role="note">⏳ {html.escape(line)}</p>')
+    return _fragment("".join(lines)) if lines else ""
 
 
 def _eta(seconds: float | None, lang: Language) -> str:

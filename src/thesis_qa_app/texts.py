@@ -116,6 +116,28 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "«{name}»: индексирую, {percent}%, осталось {eta}",
         "en": "“{name}”: indexing, {percent}%, {eta} left",
     },
+    "job_partial_pages": {
+        "kk": "«{name}»: {of} беттің {pages}-бетіне дейін іздеуге болады; "
+        "қалғаны индекстелуде, {percent}%, қалды: {eta}",
+        "ru": "«{name}»: поиск уже идёт по страницам до {pages}-й из {of}; "
+        "остальное индексирую, {percent}%, осталось {eta}",
+        "en": "“{name}”: searchable up to page {pages} of {of}; indexing the rest, {percent}%, {eta} left",
+    },
+    "job_partial_share": {
+        "kk": "«{name}»: мәтіннің алғашқы {share}% іздеуге болады; қалғаны индекстелуде, {percent}%, қалды: {eta}",
+        "ru": "«{name}»: поиск уже идёт по первым {share}% текста; остальное индексирую, {percent}%, осталось {eta}",
+        "en": "“{name}”: the first {share}% of the text is searchable; indexing the rest, {percent}%, {eta} left",
+    },
+    "answer_partial_pages": {
+        "kk": "«{name}» әзірге {of} беттің {pages}-бетіне дейін ғана индекстелді: кейінгі беттерден әлі ізделмейді.",
+        "ru": "«{name}» пока проиндексирован до {pages}-й страницы из {of}: по следующим страницам поиска ещё нет.",
+        "en": "“{name}” is indexed up to page {pages} of {of} so far: later pages are not searched yet.",
+    },
+    "answer_partial_share": {
+        "kk": "«{name}» мәтінінің әзірге алғашқы {share}% ғана индекстелді: қалғанынан әлі ізделмейді.",
+        "ru": "«{name}» пока проиндексирован только на первые {share}% текста: по остальному поиска ещё нет.",
+        "en": "Only the first {share}% of “{name}” is indexed so far: the rest is not searched yet.",
+    },
     "job_cancelled": {"kk": "«{name}»: тоқтатылды.", "ru": "«{name}»: отменено.", "en": "“{name}”: cancelled."},
     "publish_queued": {
         "kk": "«{name}» кітапханаға қосылуда…",
@@ -432,9 +454,20 @@ ERRORS: dict[str, dict[Language, str]] = {
         "en": "“{name}” makes {passages} passages; all your uploads together may hold {limit}.",
     },
     "upload_memory": {
-        "kk": "«{name}» оқу үшін сервер рұқсат ететіннен көп жад керек; индекстелмеді.",
-        "ru": "Для чтения «{name}» нужно больше памяти, чем позволяет сервер; не проиндексирован.",
-        "en": "“{name}” needs more memory than the server allows; it was not indexed.",
+        "kk": "«{name}» бұл сервердің жадына тым үлкен болып шықты; индекстелмеді. "
+        "Құжатты бөліктерге бөліп, жеке жүктеңіз.",
+        "ru": "Документ «{name}» оказался слишком велик для памяти этого сервера; не проиндексирован. "
+        "Разделите его на части и загрузите по отдельности.",
+        "en": "“{name}” was too large for this server's memory; it was not indexed. "
+        "Split it into parts and upload them separately.",
+    },
+    "upload_too_large": {
+        "kk": "«{name}» бұл сервердің жадына тым үлкен: индекстеуге шамамен {needed_mb} МБ керек, "
+        "ал {limit_mb} МБ ғана бар. Құжатты бөліктерге бөліп, әрқайсысын жеке жүктеңіз.",
+        "ru": "«{name}» слишком велик для памяти этого сервера: для индексирования нужно около "
+        "{needed_mb} МБ, а доступно {limit_mb} МБ. Разделите документ на части и загрузите их по отдельности.",
+        "en": "“{name}” is too large for this server's memory: indexing needs about {needed_mb} MB and "
+        "{limit_mb} MB are available. Split it into parts and upload them separately.",
     },
     "upload_failed": {
         "kk": "«{name}» оқылмады: файл бүлінген немесе атауындағы түрге сай емес; индекстелмеді.",
