@@ -30,7 +30,7 @@ from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import answers, collection, conversation, render, study_tab
 from thesis_qa_app.conversation import MAX_MESSAGES, Conversation, Message
 from thesis_qa_app.identity import owner_of, session_of
-from thesis_qa_app.texts import AUTO, EXAMPLES, as_language, browser_language, error_text, text
+from thesis_qa_app.texts import AUTO, EXAMPLES, LANGUAGE_COOKIE, as_language, error_text, preferred_language, text
 from thesis_qa_app.widgets import Widgets, document_choices, relabel
 
 ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
@@ -365,8 +365,12 @@ class Handlers:
         }
 
     def _language(self, choice: str, request: gr.Request | None) -> Language:
-        header = request.headers.get("accept-language", "") if request else ""
-        return browser_language(header) if choice == AUTO else as_language(choice)
+        """The language chosen on the page; on "auto", the one chosen at login, else the browser's."""
+        if choice != AUTO:
+            return as_language(choice)
+        raw = getattr(request, "request", None) if request else None
+        chosen = raw.cookies.get(LANGUAGE_COOKIE, "") if raw is not None else ""
+        return preferred_language(chosen, request.headers.get("accept-language", "") if request else "")
 
     def _mine_choices(self, owner: Owner) -> list[tuple[str, str]]:
         """The owner's uploads (to remove or publish) and uploads in progress (to cancel)."""

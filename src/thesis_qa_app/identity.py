@@ -66,17 +66,17 @@ class BrowserCookie:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = _cookie(scope, COOKIE)
+        token = cookie(scope, COOKIE)
         page = scope["method"] == "GET" and scope["path"].rstrip("/") == scope.get("root_path", "").rstrip("/")
         if _TOKEN.fullmatch(token) and not page:
             await self.app(scope, receive, send)
             return
         token = token if _TOKEN.fullmatch(token) else secrets.token_urlsafe(32)
-        cookie = f"{COOKIE}={token}; Max-Age={self.max_age_s}; Path=/; HttpOnly; SameSite=Lax"
+        given = f"{COOKIE}={token}; Max-Age={self.max_age_s}; Path=/; HttpOnly; SameSite=Lax"
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", given.encode("latin-1"))]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
@@ -89,7 +89,8 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _cookie(scope: Scope, name: str) -> str:
+def cookie(scope: Scope, name: str) -> str:
+    """The value of the cookie `name` the request carries ("" when none)."""
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(_header(scope, b"cookie"))

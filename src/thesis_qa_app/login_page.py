@@ -1,9 +1,10 @@
 """Our login page, in Kazakh, Russian or English (Gradio's own is English only).
 
 With accounts, `LoginPage` answers the page's address (and `/login`) for a visitor who is not
-logged in: the language is the one chosen on the page (`?lang=ru`) or else the browser's
-(Accept-Language). The form posts what Gradio's login sent (`username`, `password`, as
-FormData) to `/login`, where `thesis_qa_app.guard` checks and throttles it; the page says
+logged in: the language is the one chosen on the page (`?lang=ru`, then remembered in a
+cookie the app's "auto" follows too), or else the browser's (Accept-Language). The form
+posts what Gradio's login sent (`username`, `password`, as FormData) to `/login`, where
+`thesis_qa_app.guard` checks and throttles it; the page says
 each refusal (`login_wrong`, `login_locked` with its wait, …) in its language, in a live
 region that screen readers announce, marks the fields invalid and gives the focus back to
 them. Every text is escaped; a tap target is at least 44 px tall.
@@ -13,14 +14,22 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import MutableMapping
-from typing import Any
 from urllib.parse import parse_qsl
 
 from thesis_qa import Language
 from thesis_qa_app.guard import ASGIApp, Door, Receive, Scope, Send
-from thesis_qa_app.texts import LANGUAGE_CHOICES, LANGUAGES, as_language, browser_language, error_text, text
+from thesis_qa_app.identity import cookie
+from thesis_qa_app.texts import (
+    LANGUAGE_CHOICES,
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    as_language,
+    error_text,
+    preferred_language,
+    text,
+)
 
+LANGUAGE_KEPT_S = 365 * 86400  # a language chosen on the login page is remembered this long
 REFUSALS = ("login_wrong", "login_locked", "accounts_damaged", "request_too_large")
 STYLE = """
 :root { color-scheme: light dark; --ink: #111827; --quiet: #4b5563; --paper: #ffffff; --ground: #f3f4f6;
@@ -96,7 +105,8 @@ class LoginPage:
         if not (self.door.logins and _asks_for_the_page(scope) and self.door.user(scope) is None):
             await self.app(scope, receive, send)
             return
-        lang = _language(scope)
+        chosen = _chosen(scope)
+        lang = as_language(chosen) if chosen else preferred_language(cookie(scope, LANGUAGE_COOKIE), _accepted(scope))
         body = page_html(lang).encode()
         headers = [
             (b"content-type", b"text/html; charset=utf-8"),
@@ -104,6 +114,9 @@ class LoginPage:
             (b"cache-control", b"no-store"),
             (b"content-length", str(len(body)).encode()),
         ]
+        if chosen:  # the app speaks it too from then on (its "auto")
+            remembered = f"{LANGUAGE_COOKIE}={chosen}; Max-Age={LANGUAGE_KEPT_S}; Path=/; SameSite=Lax"
+            headers.append((b"set-cookie", remembered.encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
@@ -160,16 +173,12 @@ def _asks_for_the_page(scope: Scope) -> bool:
     return scope["path"].rstrip("/") in (root, root + "/login")
 
 
-def _language(scope: Scope) -> Language:
-    """The language chosen on the page (`?lang=`), else the browser's first of kk/ru/en."""
-    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    if query.get("lang") in LANGUAGES:
-        return as_language(query["lang"])
-    return browser_language(_header(scope, b"accept-language"))
+def _chosen(scope: Scope) -> str:
+    """The language chosen on the page (`?lang=`), or ""."""
+    chosen = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))).get("lang", "")
+    return chosen if chosen in LANGUAGES else ""
 
 
-def _header(scope: MutableMapping[str, Any], name: bytes) -> str:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return ""
+def _accepted(scope: Scope) -> str:
+    """The browser's Accept-Language header."""
+    return next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"accept-language"), "")

@@ -13,6 +13,7 @@ SUPPORTED_TYPES = " ".join(SUPPORTED_SUFFIXES)
 AUTO = "auto"
 LANGUAGE_CHOICES = [("Auto", AUTO), ("Қазақша", "kk"), ("Русский", "ru"), ("English", "en")]
 LANGUAGE_LABEL = "Тіл · Язык · Language"
+LANGUAGE_COOKIE = "thesis_qa_lang"  # chosen on the login page: what "auto" means from then on
 EXAMPLES = [
     "Кулик сипаттаған тәртіптің белгілері қандай?",
     "Саяси модернизация дегеніміз не?",
@@ -642,6 +643,12 @@ def as_language(value: str | None, default: Language = "kk") -> Language:
         if value == lang:
             return lang
     return default
+
+
+def preferred_language(chosen: str, accept_language: str) -> Language:
+    """The language chosen on the login page (its cookie, `LANGUAGE_COOKIE`), else the
+    browser's."""
+    return as_language(chosen) if chosen in LANGUAGES else browser_language(accept_language)
 
 
 def browser_language(accept_language: str) -> Language:

@@ -83,13 +83,14 @@ def test_an_empty_form_is_not_sent_and_says_what_is_missing(visitor, login_serve
     assert visitor.switch_to.active_element.get_attribute("id") == "username"
 
 
-def test_the_right_password_opens_the_app(visitor, login_server):
-    login_page(visitor, login_server.url, "kk")
+def test_the_right_password_opens_the_app_in_the_language_chosen_at_login(visitor, login_server):
+    login_page(visitor, login_server.url, "ru")  # a Kazakh browser; Russian chosen on the page
 
     submit(visitor, NAME, PASSWORD)
 
     wait(visitor).until(lambda p: p.find_elements(By.ID, "tqa-header"))
     wait(visitor).until(lambda p: NAME in p.find_element(By.ID, "tqa-header").text)
+    wait(visitor).until(lambda p: p.find_element(By.ID, "ask").text == TEXTS["ask"]["ru"])
     visitor.get(login_server.url + "logout")
     wait(visitor).until(lambda p: p.find_elements(By.ID, "login-form"))
 
