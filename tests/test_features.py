@@ -1,11 +1,11 @@
 """What the ranker reads off a question and a candidate's text: the section a question names,
-lists and their introductions, code."""
+lists and their introductions, code, and the introduction a list item is read with."""
 
 from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.features import Shape, in_sections, named_sections
+from thesis_qa.retrieval.features import Shape, in_sections, list_intro, named_sections
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,17 @@ def test_shape_tells_a_list_introduction_its_items_and_code():
     assert shape.after_list_intro.tolist() == [False, True, False, False]
     assert shape.in_named_section.tolist() == [False, True, False, False]
     assert shape.code_like[2] > 0.9 and shape.code_like[3] < 0.1
+
+
+def test_a_list_item_is_read_with_the_introduction_of_its_list():
+    texts = [
+        "Бизнес-план составлен на три года.",
+        "Среди основных сегментов сбыта выделяются следующие:",
+        "• военные предприятия, обрабатывающие большие массивы данных;",
+        "• научные институты;",
+        "Цена лицензии составляет 149 000 рублей.",
+    ]
+    assert list_intro(3, texts.__getitem__, 0) == 1  # over the earlier item
+    assert list_intro(2, texts.__getitem__, 0) == 1
+    assert list_intro(4, texts.__getitem__, 0) == 4  # no item: itself
+    assert list_intro(3, texts.__getitem__, 2) == 3  # its document starts after the introduction

@@ -16,7 +16,7 @@ name; changing a feature means refitting (`eval/fit.py`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,8 @@ PASSAGE_FEATURES = (
     "list_item",
     "after_list_intro",
     "code_like",
+    "dense_list_gap",
+    "list_coverage",
 )
 # A question word is held through a key that is (cosine, among its n nearest): near enough to
 # be the same word (Russian-Kazakh pairs meet at 0.90-0.95), or loosely its best match
@@ -74,6 +76,8 @@ QUESTION_FEATURES = (
     "structural",
     "number_unmet",
     "sentence_margin",
+    "top_list_coverage",
+    "top_all_keys",
 )
 
 
@@ -171,15 +175,36 @@ class Shape:
         a document's start) and whether they stand in a named section."""
         return cls(
             in_named_section=np.asarray(named, dtype=bool),
-            list_intro=np.array([t.rstrip().endswith(":") for t in texts], dtype=bool),
+            list_intro=np.array([_introduces(t) for t in texts], dtype=bool),
             list_item=np.array([bool(_LIST_MARK.match(t)) for t in texts], dtype=bool),
-            after_list_intro=np.array([b.rstrip().endswith(":") for b in before], dtype=bool),
+            after_list_intro=np.array([_introduces(b) for b in before], dtype=bool),
             code_like=np.array([min(1.0, 8 * _code_share(t)) for t in texts], dtype=np.float32),
         )
 
 
 def _code_share(text: str) -> float:
     return sum(ch in _CODE_CHARACTERS for ch in text) / max(len(text), 1)
+
+
+# A list item's introduction ("…выделяются следующие:") is looked for at most this many
+# passages back, over the list's earlier items.
+LIST_REACH = 12
+
+
+def list_intro(row: int, text_of: Callable[[int], str], start: int) -> int:
+    """The row of the introduction of the list `row` is an item of, walking back over the
+    list's items no further than its document's first row `start`; `row` itself when it is no
+    list item or its list has no introduction."""
+    if not _LIST_MARK.match(text_of(row)):
+        return row
+    j = row - 1
+    while j >= start and row - j <= LIST_REACH and _LIST_MARK.match(text_of(j)) and not _introduces(text_of(j)):
+        j -= 1
+    return j if j >= start and row - j <= LIST_REACH and _introduces(text_of(j)) else row
+
+
+def _introduces(text: str) -> bool:
+    return text.rstrip().endswith(":")
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,11 @@ class Signals:
     words: WordMatches
     shape: Shape
     previous: Previous | None = None  # a follow-up's earlier question
+    # For a list item, its cosine or its list introduction's (`list_intro`), whichever is
+    # higher, and the idf-weighted share of the question's keys the two hold together; None
+    # (candidates cached before these were gathered): the passage alone.
+    dense_list: np.ndarray | None = None
+    list_coverage: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.dense_passage)
@@ -248,6 +278,10 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "list_item": s.shape.list_item,
         "after_list_intro": s.shape.after_list_intro,
         "code_like": s.shape.code_like,
+        # An item answers with what its list's introduction says ("Среди сегментов сбыта
+        # выделяются следующие:" + "• военные предприятия…").
+        "dense_list_gap": _gap(s.dense_passage if s.dense_list is None else s.dense_list),
+        "list_coverage": s.key_coverage if s.list_coverage is None else s.list_coverage,
     }
     return np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in PASSAGE_FEATURES])
 
@@ -288,5 +322,9 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         # How far the best sentence stands above the candidates' typical one: on a 500-page
         # book some sentence is always close, but rarely far above the rest unless it answers.
         "sentence_margin": best_sentence - float(np.median(s.dense_sentence)),
+        # The best hit read with its list's introduction; and whether it holds every key of the
+        # question as written ("Кто такой Бутенко?" over a passage naming Бутенко).
+        "top_list_coverage": float((s.key_coverage if s.list_coverage is None else s.list_coverage)[top]),
+        "top_all_keys": float(s.key_coverage[top] >= 1.0 - 1e-6 and s.missing_keys < 1.0),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

@@ -34,6 +34,7 @@ from thesis_qa.retrieval.features import (
     Signals,
     WordMatches,
     in_sections,
+    list_intro,
     named_sections,
     question_features,
 )
@@ -307,6 +308,8 @@ class Searcher:
     ) -> Signals:
         dense_passage, dense_sentence = self._dense_scores(rows, vector)
         presence, weights, missing = self._key_presence(asked.keys, rows)
+        intros = self._list_intros(rows)
+        intro_presence, _, _ = self._key_presence(asked.keys, intros)
         context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
         own = set(asked.keys)
         passages = self.index.passages
@@ -328,6 +331,17 @@ class Searcher:
             missing_keys=missing,
             words=self._word_matches(rows, word_vectors, dict(asked.spelled)),
             shape=self._shape(asked, rows),
+            dense_list=np.maximum(dense_passage, similarities(self.index.passage_vectors, intros, vector)),
+            list_coverage=_weighted_share(np.maximum(presence, intro_presence), weights),
+        )
+
+    def _list_intros(self, rows: np.ndarray) -> np.ndarray:
+        """For each row, the introduction of the list it is an item of (itself when none)."""
+        passages = self.index.passages
+        starts = self._document_starts[np.searchsorted(self._document_starts, rows, side="right") - 1]
+        return np.array(
+            [list_intro(int(r), lambda i: passages[i].text, int(s)) for r, s in zip(rows, starts, strict=True)],
+            dtype=np.int64,
         )
 
     def _named_rows(self, asked: Question) -> np.ndarray:
