@@ -108,12 +108,16 @@ def index_progressively(
 
 
 def _boundaries(doc: Document) -> list[int]:
-    """Where each page (or step of a source without pages) starts, moved back to the paragraph
-    break before it so that no paragraph is cut; index 0 is the document's start."""
-    text = doc.text
-    starts = doc.page_starts or tuple(range(0, len(text), CHARS_PER_STEP))
-    out = []
-    for start in starts:
-        back = text.rfind("\n\n", 0, start)
-        out.append(back if back > 0 else 0)
+    """Where each page (or step of a source without pages) starts, moved back to the last
+    paragraph break of the page before, so that a paragraph running on is not cut (a page
+    without one is cut where it ends; a step without one, at its last line break); index 0
+    is the document's start."""
+    text, paged = doc.text, bool(doc.page_starts)
+    out, previous = [], 0
+    for start in doc.page_starts or range(0, len(text), CHARS_PER_STEP):
+        back = text.rfind("\n\n", previous, start)
+        if back <= previous:
+            back = start if paged else max(previous, text.rfind("\n", previous, start))
+        out.append(back)
+        previous = start
     return out
