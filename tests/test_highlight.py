@@ -248,3 +248,136 @@ def test_breaks_and_marks_never_change_the_text(text, data):
         rendered = rendered.replace(tag, "")
     assert html.unescape(rendered) == text
     assert all(b - a <= MAX_MARK_CHARS for a, b in marks)
+
+
+# --- the asked-for part of a long sentence, a continuation, a quotation, kinds of answer ------
+
+BUTENKO = (
+    "Бұл туралы ғалым Бутенко былай деп жазды: «Батыс саясаттануда тоталитаризмнің күйреуін алдын ала "
+    "көре алмауы және өтпелі кезеңнің әдістері жайлы пайдалы кеңес бере алмауы, сондай-ақ 80 – жылдың "
+    "соңы мен 90 – жылдың басындағы оқиғаларды анық пайымдай білмеуі кейін өз зардаптарын шеккізді, "
+    "ал саясаттанушылар бұл қателіктерді ұзақ уақыт бойы мойындамай келді және оны жаңа теориялармен "
+    "ақтауға тырысты»"
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Бутенко қай жылдардағы оқиғалар туралы айтады?", "О событиях каких лет пишет Бутенко?", "Which years?"],
+)
+def test_a_long_sentence_is_narrowed_to_the_part_holding_the_asked_for_years(question):
+    [mark] = marked(question, [BUTENKO], [0.9])
+
+    assert "80 – жылдың соңы мен 90 – жылдың басындағы" in mark
+    assert len(mark) <= MAX_MARK_CHARS < len(BUTENKO)
+    assert mark.split()[0] in BUTENKO.split()  # it starts at a word
+
+
+NAMES = (
+    "В.А.Красильщиков В.П.Гутник В.И.Кузнецов А.Р.Белоусов А.Н.Клепач И.А.Шин Л.И.Рейспер Н.А.Симония "
+    "К.Л.Сыроежкин В.А.Федорова Л.М.Энтин В.Е.Чиркин В.Г.Хорос М.А.Чешков С.А.Егоров Э.Л.Лебедева"
+).split()
+LISTED = (
+    "Саяси модернизация процесі екінші және үшінші эшелондағы елдерде, қуушы модернизацияның проблемалары "
+    "мен перспективалары «үшінші әлемдік» социумде " + ",  ".join(NAMES) + " және т.б. ғалымдардың назарының "
+    "басты объектісіне айналды"
+)
+
+
+@pytest.mark.parametrize(("question", "place"), [("Сыроежкин", 8), ("А Энтин тоже в этом списке?", 10)])
+def test_a_name_in_a_long_list_is_marked_with_its_neighbours_on_both_sides(question, place):
+    [mark] = marked(question, [LISTED], [0.9])
+
+    assert len(mark) <= MAX_MARK_CHARS < len(LISTED)
+    assert all(name in mark for name in NAMES[place - 1 : place + 2])
+
+
+def test_the_sentence_continuing_the_best_one_is_marked_when_it_alone_holds_a_question_word():
+    texts = [
+        "Қазақстанда да қазіргі кезде көптеген өзгертулер мен жаңартулар болып жатыр",
+        "Бұған дәлел ретінде Н.Ә.Назарбаевтің төрағалығымен демократиялық реформалар бағдарламасын әзірлеу "
+        "және нақтылау жөніндегі мемлекеттік комиссияның құрылуын айтуға болады",
+        "Оның құрамына мемлекеттік органдардың өкілдері, елімізде қызмет ететін барлық саяси партиялардың, "
+        "ірі қоғамдық бірлестіктердің басшылары кірді",
+    ]
+
+    assert marked("Мемлекеттік комиссия құрамына кімдер енді?", texts, [0.80, 0.84, 0.81]) == texts[2:]
+    # no word of this question is the next sentence's alone: the best is marked with the one it continues
+    assert marked("Мемлекеттік комиссияны кім басқарды?", texts, [0.80, 0.84, 0.81]) == texts[:2]
+
+
+def test_a_quotation_the_answering_sentence_lies_inside_is_marked_whole():
+    texts = [
+        "Посттоталитарлық кеңістікте демократиялау процесі әлі аяқталған жоқ",
+        "Кулик атап өткендей «билік жүйесінің өзі әлі де демократияның белгілеріне сай келмейді",
+        "Оның ішіндегі маңыздылығы биліктің жариялығы және оның қоғам алдындағы жауапкершілігі",
+        "Билікке тегеурінді қоғамдық бағыттың орнатылуы»",
+        "Ғалым бұл тәртіпті азаматтық қоғамның әлсіздігімен түсіндіреді",
+    ]
+
+    assert marked("Биліктің жариялығы туралы кім айтты?", texts, [0.7, 0.8, 0.9, 0.8, 0.7]) == texts[1:4]
+
+
+@pytest.mark.parametrize(
+    ("question", "dense", "answer"),
+    [
+        ("Что означает выражение «тоқсан баулы ноғайлы»?", [0.88, 0.86, 0.87], 1),  # a meaning: the defining sentence
+        ("«Тоқсан баулы ноғайлы» дегеніміз не?", [0.88, 0.86, 0.87], 1),
+        ("Ноғайлы елінің жырдағы атауы қалай аталады?", [0.86, 0.88, 0.87], 0),  # a name: one in quotation marks
+    ],
+)
+def test_the_sentence_giving_the_kind_of_answer_asked_for_is_marked(question, dense, answer):
+    texts = [
+        "Жырда ноғайлы елінің тағы бір атауы ретінде «тоқсан баулы ноғайлы» деген сөз тіркесі жиі кездеседі",
+        "Тоқсан баулы ноғайлы дегеніміз – ноғай халқының тоқсан тайпадан тұратындығын көрсетеді",
+        "Ноғайлы елінің тарихы көптеген жырларда баяндалады",
+    ]
+
+    assert marked(question, texts, dense) == [texts[answer]]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Алгоритм өткізу қабілетін неше есе арттырды?", "Во сколько раз алгоритм увеличил пропускную способность?"],
+)
+def test_a_quantity_asked_for_marks_the_sentence_holding_it(question):
+    texts = [
+        "В результате работы были спроектированы и реализованы оптимизированные алгоритмы очереди Multiqueue",
+        "Созданный алгоритм увеличивает пропускную способность вставки и удаления в 1.2 и 1.6 раз соответственно",
+    ]
+
+    assert marked(question, texts, [0.86, 0.85]) == texts[1:]
+
+
+@given(
+    st.lists(st.text(alphabet="аәбвгқ «»,–0123 ", max_size=400).map(lambda t: f"а{t}б"), min_size=1, max_size=6),
+    st.sampled_from(["Қай жылы?", "Кім?", "Ал екіншісі қандай?", "Что означает «аб»?", "Как называется?", "аб вг"]),
+    st.data(),
+)
+def test_what_is_marked_never_exceeds_the_bound_and_stays_inside_the_passage(texts, question, data):
+    text = " ".join(texts)
+    dense = np.array(data.draw(st.lists(st.floats(0, 1), min_size=len(texts), max_size=len(texts))))
+
+    marks = mark_answer(read_question(question), text, spans_of(texts), terms(text), dense)
+
+    assert marks and sum(b - a for a, b in marks) <= MAX_MARK_CHARS
+    assert all(0 <= a < b <= len(text) for a, b in marks) and list(marks) == sorted(set(marks))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Мемлекеттік комиссияның құрамына кімдер кірді?", "Оның құрамына мемлекеттік органдардың өкілдері"),
+        ("Бутенко қай жылдардағы оқиғаларды айтады?", "80 – жылдың соңы мен 90 – жылдың басындағы оқиғаларды"),
+        ("Какую цитату Кулика приводит автор?", "«билік жүйесінің өзі"),
+        ("Какую цитату Кулика приводит автор?", "Билікке тегеурінді қоғамдық бағыттың орнатылуы»"),
+        ("Модернизация теориясының негізін салушылар қай ғасырларда өмір сүрген?", "XIX - XX ғасырлардың басындағы"),
+    ],
+)
+def test_the_thesis_marks_what_answers_within_the_bound(searcher, question, answer):
+    hit = searcher.search(question, k=1)[0]
+
+    marked_text = " ".join(" ".join(hit.passage.text[a:b].split()) for a, b in hit.highlights)
+
+    assert answer in marked_text
+    assert sum(b - a for a, b in hit.highlights) <= MAX_MARK_CHARS

@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from thesis_qa.index.passage_table import NUMBER, PERSON
+from thesis_qa.index.passage_table import PERSON
 from thesis_qa.retrieval.question import Question
 from thesis_qa.text.keys import Term
 from thesis_qa.text.sentences import BULLETS
@@ -35,8 +35,31 @@ MAX_QUOTE_SENTENCES = 4  # a quotation is marked whole when it closes within thi
 # eval/highlight_cv.py's grid over the thesis dev questions and the real documents indexed
 # (mark holds the answer on the correct passage: thesis 0.92 in-sample, 0.87 by 5-fold
 # cross-validation; real documents 1.00 / 0.90 on 19 questions of two of them).
-WEIGHTS = (0.5, 0.5, 1.0, 2.0, 0.5)
+WEIGHTS: tuple[float, ...] = (0.5, 0.5, 1.0, 2.0, 0.5)
 DENSE_SCALE = 0.08
+# A long answering sentence is narrowed to its clauses holding most of what points at the
+# answer: each question word counts 1; a number or a name where one is asked, and a word of
+# the conversation a follow-up continues, count these (eval/highlight_cv.py).
+CLAUSE_WEIGHTS: tuple[float, ...] = (1.0, 0.5)
+# A number as an answer: digits (a decimal too) or a Roman numeral, not a reference in brackets.
+ANSWER_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{2,5}\b|\b[VX]\b")
+_REFERENCE = re.compile(r"\[[^\]]*\]")
+# Questions after a quantity that `Question.asks_number` does not name: "неше есе", "во сколько раз".
+ASKS_QUANTITY = re.compile(r"\bнеше\b|\bво сколько\b")
+# A question after a meaning ("… дегеніміз не?", "Что означает …?") and a sentence giving one
+# ("X дегеніміз – …", "X – бұл …", "X — это …", "… означает …", "X refers to …").
+ASKS_MEANING = re.compile(
+    r"дегеніміз|деген\s+не\b|нені\s+білдір|мағына|что\s+(?:такое|означа|значит|понима)|\bmean(?:s|ing|t)?\b|\bdefin"
+)
+DEFINES = re.compile(
+    r"дегеніміз|деп\s+(?:атала|түсін)|білдіреді|\s[–—-]\s*(?:бұл|это)\s|означа(?:ет|ют)|понима(?:ется|ют)"
+    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
+    re.IGNORECASE,
+)
+# A question after a name ("… қалай аталады?", "Как называется …?", "What is … called?") and
+# a name given in quotation marks.
+ASKS_NAME = re.compile(r"қалай\s+атал|атауы\s+қандай|как\s+(?:\w+\s+)?назыв|как\s+назван|\bcalled\b|\bname\s+of\b")
+QUOTED_NAME = re.compile(r"«[^»]{1,80}»|“[^”]{1,80}”|\"[^\"]{1,80}\"")
 # Ordinals a question asks a list item by (stems of Kazakh, Russian, English), first to fifth,
 # and the adverbs that number a list's items inside sentences.
 ORDINAL_STEMS = (
@@ -81,7 +104,8 @@ CONTINUATION_WORDS = frozenset(
 )
 _FIRST_WORD = re.compile(r"\W*(\w+)")
 # Where a long sentence divides into clauses: after these marks, before the space that follows.
-_CLAUSE_END = re.compile(r"[,;:)»”](?=\s)|\s[—–-](?=\s)")
+# A dash joining numbers ("80 – жылдың", "XIX - XX ғасырлар") is no clause end.
+_CLAUSE_END = re.compile(r"[,;:)»”](?=\s)|(?<![\dIVX])\s[—–-](?=\s+[^\s\dIVX])")
 
 
 def closeness(dense: np.ndarray) -> np.ndarray:
@@ -97,22 +121,70 @@ def closeness(dense: np.ndarray) -> np.ndarray:
 def mark_answer(
     question: Question, text: str, sentences: Sequence[Span], found: Sequence[Term], dense: np.ndarray
 ) -> tuple[Span, ...]:
-    """The sentences answering `question` in a passage (`text`, its `sentences`, its words
-    `found` by `keys.terms`, each sentence's cosine to the question `dense`): the answering
-    sentence (`sentence_scores`), whole, and what completes it (`completing`), in that order of
-    priority while all fit in `MAX_MARK_CHARS`. (A card shows them through `answer_marks`,
-    which narrows a longer answering sentence to its clause holding the question's words.)"""
+    """Where a passage (`text`, its `sentences`, its words `found` by `keys.terms`, each
+    sentence's cosine to the question `dense`) answers `question`: the answering sentence
+    (`answering`) and what completes it, in that order of priority while all fit in
+    `MAX_MARK_CHARS`; an answering sentence longer than that is narrowed to its clauses
+    holding most of what points at the answer (`clause_evidence`)."""
     if not len(sentences):
         return ()
     texts = [text[a:b] for a, b in sentences]
-    scores = sentence_scores(question, texts, _terms_of(sentences, found), dense)
-    best = int(np.argmax(scores))
-    chosen, total = [best], _length(sentences[best])
-    for i in completing(question, texts, best, scores):
+    keys = _terms_of(sentences, found)
+    order = answering(question, texts, keys, sentence_scores(question, texts, keys, dense))
+    first = sentences[order[0]]
+    if _length(first) > MAX_MARK_CHARS:
+        return (_best_clause(text, first, clause_evidence(question, text, first, found), MAX_MARK_CHARS),)
+    chosen, total = [], 0
+    for i in order:
         if total + _length(sentences[i]) <= MAX_MARK_CHARS:
             chosen.append(i)
             total += _length(sentences[i])
     return tuple(sentences[i] for i in sorted(chosen))
+
+
+def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[str]], scores: np.ndarray) -> list[int]:
+    """The sentences to mark, most needed first: the best scoring one, or the sentence right
+    after it when that one continues it ("Оның құрамына …" after "… комиссияның құрылуы") and
+    alone holds one of the question's words (the question's topic matched the first, what it
+    asks about is in the second), or when the best is a short label ("Cargo.toml", "Модернизациялаудың
+    бірінші кезеңі") whose content it is; then what completes it (`completing`)."""
+    best = int(np.argmax(scores))
+    following = best + 1
+    if following == len(texts):
+        return [best, *completing(question, texts, best, scores)]
+    first = following if _is_label(texts[best]) and not item_place(texts, best) else best
+    if _first_word(texts[following]) in CONTINUATION_WORDS:
+        elsewhere = {key for i, held in enumerate(keys) if i != following for key in held}
+        if set(question.keys) & set(keys[following]) - elsewhere:
+            first = best = following
+    return list(dict.fromkeys([first, best, *completing(question, texts, best, scores)]))
+
+
+def clause_evidence(question: Question, text: str, span: Span, found: Sequence[Term]) -> list[tuple[Span, float]]:
+    """What in `span` of `text` points at the answer, each with its weight: the question's
+    words (1), the words of the conversation it continues and a number or a name where one is
+    asked (`CLAUSE_WEIGHTS`)."""
+    start, end = span
+    own, context = set(question.keys), set(question.context_keys)
+    weights = {**dict.fromkeys(context, CLAUSE_WEIGHTS[1]), **dict.fromkeys(own, 1.0)}
+    out = [((t.start, t.end), weights[t.key]) for t in found if start <= t.start < end and t.key in weights]
+    plain = _REFERENCE.sub(lambda m: " " * len(m.group()), text[start:end])
+    for pattern in _asked_patterns(question):
+        out += [((start + m.start(), start + m.end()), CLAUSE_WEIGHTS[0]) for m in pattern.finditer(plain)]
+    return out
+
+
+def _asked_patterns(question: Question) -> list[re.Pattern[str]]:
+    """What an answer to `question` holds: a number, a person's name, a definition, a name in
+    quotation marks."""
+    lower = question.text.lower()
+    asked = (
+        (ANSWER_NUMBER, question.asks_number or bool(ASKS_QUANTITY.search(lower))),
+        (PERSON, question.asks_person),
+        (DEFINES, bool(ASKS_MEANING.search(lower))),
+        (QUOTED_NAME, bool(ASKS_NAME.search(lower))),
+    )
+    return [pattern for pattern, asks in asked if asks]
 
 
 def sentence_scores(
@@ -148,8 +220,8 @@ def sentence_scores(
 
 def completing(question: Question, texts: Sequence[str], best: int, scores: np.ndarray) -> list[int]:
     """The sentences that complete the answering one (`best`), most needed first: the one it
-    continues, when it opens with a continuation word; the rest of a quotation it opens; the
-    items of a list it opens (unless the question asks for one item by its place); the
+    continues, when it opens with a continuation word; the rest of the quotation it opens or
+    lies in; the items of a list it opens (unless the question asks for one item by its place); the
     sentences that continue it (opening with "Бұған", "Мұндай", "Its", …); the next one when
     it is a short label ("Модернизациялаудың бірінші кезеңі", not a list item); a neighbour scoring within
     `CLOSE_MARGIN` of it."""
@@ -158,7 +230,7 @@ def completing(question: Question, texts: Sequence[str], best: int, scores: np.n
         return []  # the item asked for is the answer
     after = range(best + 1, len(texts))
     out = [best - 1] if best > 0 and _first_word(texts[best]) in CONTINUATION_WORDS else []
-    out += _quotation_rest(texts, best)
+    out += _quotation(texts, best)
     if not place and _opens_list(texts, best):
         out += _list_items(texts, best + 1)
     for i in after:
@@ -186,9 +258,8 @@ def _pairs(keys: Sequence[str]) -> set[frozenset[str]]:
 
 
 def _holds_asked_kind(question: Question, sentence: str) -> bool:
-    return (question.asks_number and bool(NUMBER.search(sentence))) or (
-        question.asks_person and bool(PERSON.search(sentence))
-    )
+    plain = _REFERENCE.sub(" ", sentence)
+    return any(pattern.search(plain) for pattern in _asked_patterns(question))
 
 
 def asked_place(question: str) -> int:
@@ -233,17 +304,20 @@ def _list_items(texts: Sequence[str], start: int) -> list[int]:
     return items
 
 
-def _quotation_rest(texts: Sequence[str], i: int) -> list[int]:
-    """The sentences after `i` up to where a quotation opened in sentence `i` closes (none
-    when it closes in it, or does not within `MAX_QUOTE_SENTENCES`)."""
-    depth = texts[i].count("«") - texts[i].count("»")
-    rest = []
-    for j in range(i + 1, min(len(texts), i + 1 + MAX_QUOTE_SENTENCES)):
+def _quotation(texts: Sequence[str], i: int) -> list[int]:
+    """The sentences of the quotation sentence `i` opens or lies inside, from the one opening
+    it to the one closing it (none when it closes where it opens, or only beyond
+    `MAX_QUOTE_SENTENCES` more sentences)."""
+    depth, opened = 0, -1
+    for j, sentence in enumerate(texts):
+        before, depth = depth, depth + sentence.count("«") - sentence.count("»")
+        if before <= 0 < depth:
+            opened = j
         if depth <= 0:
-            break
-        rest.append(j)
-        depth += texts[j].count("«") - texts[j].count("»")
-    return rest if depth <= 0 else []
+            if 0 <= opened <= i <= j and opened < j <= opened + MAX_QUOTE_SENTENCES:
+                return list(range(opened, j + 1))
+            depth, opened = 0, -1
+    return []
 
 
 def _first_word(text: str) -> str:
@@ -270,18 +344,23 @@ def answer_marks(
     best = max(spans, key=lambda span: (_terms_inside(span, terms), -span[0]))
     if _length(best) <= limit:
         return (best,)
-    return (_best_clause(text, best, terms, limit),)
+    return (_best_clause(text, best, [(term, 1.0) for term in terms], limit),)
 
 
 def _terms_inside(span: Span, terms: Sequence[Span]) -> int:
     return sum(1 for a, b in terms if span[0] <= a and b <= span[1])
 
 
-def _best_clause(text: str, sentence: Span, terms: Sequence[Span], limit: int) -> Span:
-    """Within a long `sentence`, the clause holding most `terms` (the first on a tie), grown
-    by the neighbouring clause holding more of them while the whole fits in `limit`; a clause
-    without any of them is added only while the mark is under `MIN_MARK_CHARS` (so a list of
-    names after the answering clause stays unmarked)."""
+def _weight_inside(span: Span, evidence: Sequence[tuple[Span, float]]) -> float:
+    return sum(weight for (a, b), weight in evidence if span[0] <= a and b <= span[1])
+
+
+def _best_clause(text: str, sentence: Span, evidence: Sequence[tuple[Span, float]], limit: int) -> Span:
+    """Within a long `sentence`, the clause holding most `evidence` (weighted spans; the first
+    on a tie), grown by the neighbouring clause holding more of it while the whole fits in
+    `limit`; a clause without any is added only while the mark is under `MIN_MARK_CHARS`, on
+    the side that keeps what was found in the middle (a name in a list of names shows its
+    neighbours on both sides; a list of names after the answering clause stays unmarked)."""
     start, end = sentence
     cuts = [start, *(m.end() + start for m in _CLAUSE_END.finditer(text[start:end])), end]
     clauses = [c for c in (_trimmed(text, a, b) for a, b in pairwise(cuts)) if c[0] < c[1]] or [sentence]
@@ -289,7 +368,12 @@ def _best_clause(text: str, sentence: Span, terms: Sequence[Span], limit: int) -
     def joined(first: int, last: int) -> Span:
         return clauses[first][0], clauses[last][1]
 
-    first = last = max(range(len(clauses)), key=lambda i: (_terms_inside(clauses[i], terms), -i))
+    found = first = last = max(range(len(clauses)), key=lambda i: (_weight_inside(clauses[i], evidence), -i))
+
+    def balance(i: int) -> int:
+        """How unevenly clauses would lie on each side of the one found, `i` added."""
+        return abs((found - min(first, i)) - (max(last, i) - found))
+
     while True:
         fitting = [
             i
@@ -298,12 +382,12 @@ def _best_clause(text: str, sentence: Span, terms: Sequence[Span], limit: int) -
         ]
         if not fitting:
             break
-        grow = max(fitting, key=lambda i: (_terms_inside(clauses[i], terms), i > last))
-        if not _terms_inside(clauses[grow], terms) and _length(joined(first, last)) >= MIN_MARK_CHARS:
+        grow = max(fitting, key=lambda i: (_weight_inside(clauses[i], evidence), -balance(i), i > last))
+        if not _weight_inside(clauses[grow], evidence) and _length(joined(first, last)) >= MIN_MARK_CHARS:
             break
         first, last = min(first, grow), max(last, grow)
     chosen = joined(first, last)
-    return chosen if _length(chosen) <= limit else _window(text, chosen, terms, limit)
+    return chosen if _length(chosen) <= limit else _window(text, chosen, [span for span, _ in evidence], limit)
 
 
 def _length(span: Span) -> int:
@@ -316,6 +400,8 @@ def _window(text: str, span: Span, terms: Sequence[Span], limit: int) -> Span:
     inside = [a for a, b in terms if span[0] <= a and b <= span[1]]
     start = inside[0] if inside else span[0]
     start = max(span[0], min(start, span[1] - limit))
+    if start > span[0] and not text[start - 1].isspace():
+        start = next((i + 1 for i in range(start, span[1]) if text[i].isspace()), start)
     end = min(span[1], start + limit)
     space = text.rfind(" ", start, end)
     if end < span[1] and space > start:
