@@ -82,7 +82,7 @@ class Settings:
     quota_mb: int = 100
     quota_passages: int = 20_000
     index_workers: int = 2  # processes indexing uploads at the lowest CPU priority
-    worker_memory_mb: int = 1536  # resident memory each of them may use (service.worker)
+    worker_memory_mb: int = 2048  # resident memory each of them may use (service.worker)
     max_request_mb: float = 1.0  # any request body but an upload's (thesis_qa_app.guard)
     session_hours: float = 168.0  # a login lasts this long (signed; it survives restarts)
     login_delay_after: int = 5  # failed logins of an account before each next one waits (1 s, 2 s, 4 s…)

@@ -49,10 +49,12 @@ from thesis_qa.storage import open_location
 Task = dict[str, Any]
 Say = Callable[[dict[str, object]], None]
 EXIT_OUT_OF_MEMORY = 3
-# What indexing holds per text to embed (its vector, its passage's columns and keys) and the
-# forward passes' working memory, over the model: measured on a 250-page thesis (bench/upload_load.py).
+# Over the loaded model (~0.8 GB): the forward passes' working memory, which the longest texts
+# (512 tokens) set, and what indexing holds per text to embed (its vector, its passage's
+# columns and keys). Measured with the bench/indexing_thesis.py thesis: peaks of +351 MB at 15
+# pages (509 texts) and +567-607 MB at 60 pages (1,914 texts).
+WORKING_MB = 600
 BYTES_PER_TEXT = 24 * 1024
-WORKING_MB = 160
 _ADDRESS_SLACK_MB = 1024  # address space reserved but never touched (thread arenas, libraries)
 _WATCH_S = 0.05
 _PR_SET_PDEATHSIG = 1
