@@ -1,11 +1,13 @@
 """The indexing worker: a child process that indexes uploads at the lowest CPU priority.
 
-`python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), loads the
-passage model once, bounds its memory and says `{"ready": true, "rss_mb": …}`. It then takes
-one task a line on stdin and answers on stdout with JSON lines: `{"progress": [done, total]}`
-while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer part of a long
-upload has become searchable (thesis_qa.service.progressive), then `{"done": {...}}` or `{"error": {"code", "params",
-"message"}}` (with `"fatal": true` when it ends after saying so).
+`python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), bounds its
+memory and says `{"ready": true, "rss_mb": …}`; it loads the passage model at its first task
+(an idle worker, like the one kept for small files, stays at ~60 MB instead of ~0.8 GB). It
+then takes one task a line on stdin and answers on stdout with JSON lines: `{"progress":
+[done, total]}` while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer
+part of a long upload has become searchable (thesis_qa.service.progressive), then `{"done":
+{..., "peak_rss_mb"}}` or `{"error": {"code", "params", "message"}}` (with `"fatal": true`
+when it ends after saying so).
 
 Memory: `memory_mb` bounds the resident memory. A document whose estimated need (its texts to
 embed, from its size once read, before any is embedded) would pass it is refused
@@ -55,7 +57,8 @@ EXIT_OUT_OF_MEMORY = 3
 # pages (509 texts) and +567-607 MB at 60 pages (1,914 texts).
 WORKING_MB = 600
 BYTES_PER_TEXT = 24 * 1024
-_ADDRESS_SLACK_MB = 1024  # address space reserved but never touched (thread arenas, libraries)
+# Address space torch reserves without touching (libraries, thread arenas): ~1.9 GB at 0.8 GB resident.
+_ADDRESS_SLACK_MB = 2048
 _WATCH_S = 0.05
 _PR_SET_PDEATHSIG = 1
 _M_ARENA_MAX = -8
@@ -88,6 +91,7 @@ def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
         )
     texts = len({p.text for p in passages} | {s for p in passages for s in p.sentence_texts()})
     del passages
+    embedder.model  # noqa: B018 - loaded at the first task (an idle worker stays small), before estimating
     check_memory(doc.name, texts, int(task.get("memory_mb", 0)))
     location = open_location(task["index"])
 
@@ -139,7 +143,6 @@ def main() -> None:
     _few_arenas()
     memory_mb = int(config["memory_mb"])
     embedder = load_embedder(config["model"], Path(config["cache_dir"]), config["query_engine"])
-    embedder.model  # noqa: B018 - loaded now: what a task may add is measured from here
     _bound_memory(memory_mb)
     _send(replies, {"ready": True, "rss_mb": round(resident_mb())})
     for line in sys.stdin:
@@ -158,7 +161,8 @@ def _answer(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """The reply to one task: its result, or why it failed (in a form the app can explain)."""
     name = task.get("name", "")
     try:
-        return {"done": TASKS[task["kind"]](task, embedder, say)}
+        result = TASKS[task["kind"]](task, embedder, say)
+        return {"done": {**result, "peak_rss_mb": round(_peak_mb())}}
     except ThesisQAError as error:
         return _error(error.code, error.params, str(error))
     except MemoryError:
@@ -177,15 +181,18 @@ def resident_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _bound_memory(memory_mb: int) -> None:
     """Watch the resident memory against `memory_mb` (0: unbounded), and cap the address
-    space at what is mapped now plus the headroom left and some slack, so that a runaway
-    allocation fails at once instead of the kernel killing something."""
+    space at it plus what torch reserves untouched, so that a runaway allocation fails at
+    once instead of the kernel killing something."""
     if not memory_mb:
         return
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        mapped_mb = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    cap = int(mapped_mb + max(0.0, memory_mb - resident_mb()) + _ADDRESS_SLACK_MB) * 2**20
+    cap = (memory_mb + _ADDRESS_SLACK_MB) * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     threading.Thread(target=_watch, args=(memory_mb,), daemon=True, name="memory-watchdog").start()
 
