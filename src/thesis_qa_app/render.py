@@ -331,10 +331,11 @@ def _active_line(status: JobStatus, lang: Language) -> str:
     if not job.total:
         return text("job_reading", lang, name=name)
     done = {"name": name, "percent": int(status.progress * 100), "eta": _eta(status.eta_s, lang)}
-    if job.reach and job.reach.of:
-        return text("job_partial_pages", lang, pages=job.reach.pages, of=job.reach.of, **done)
-    if job.reach:
-        return text("job_partial_share", lang, share=int(job.reach.share * 100), **done)
+    reach = job.reach if job.reach and job.reach.share < 1 else None  # whole: only finishing
+    if reach and reach.of:
+        return text("job_partial_pages", lang, pages=reach.pages, of=reach.of, **done)
+    if reach:
+        return text("job_partial_share", lang, share=int(reach.share * 100), **done)
     return text("job_running", lang, **done)
 
 
@@ -342,7 +343,8 @@ def partial_html(statuses: list[JobStatus], lang: Language) -> str:
     """Under an answer: how far each upload still being indexed reaches (the pages indexed so
     far answer; the later ones are not searched yet)."""
     lines = []
-    for name, reach in [(s.job.name, r) for s in statuses if s.job.state == "running" and (r := s.job.reach)]:
+    running = [(s.job.name, s.job.reach) for s in statuses if s.job.state == "running"]
+    for name, reach in [(name, r) for name, r in running if r and r.share < 1]:
         if reach.of:
             line = text("answer_partial_pages", lang, name=name, pages=reach.pages, of=reach.of)
         else:
