@@ -90,6 +90,7 @@ class Settings:
     login_address_lockout_after: int = 200  # failed logins that lock the address they came from
     login_lockout_minutes: float = 15.0
     login_hash_workers: int = 1  # password checks at once (scrypt, 16 MB each), in processes of their own
+    trusted_proxy: str = ""  # addresses or networks (comma-separated) whose X-Forwarded-For is believed
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -183,6 +184,12 @@ _OPTIONS = {
         Option("login_address_lockout_after", "Failed logins that lock the address they come from"),
         Option("login_lockout_minutes", "Minutes a lockout lasts"),
         Option("login_hash_workers", "Password checks run at once, each in a process of its own"),
+        Option(
+            "trusted_proxy",
+            "Addresses or networks of reverse proxies (comma-separated) whose X-Forwarded-For names the visitor; "
+            "anyone else's is ignored",
+            default="none: the connection's address",
+        ),
     )
 }
 OPTIONS = tuple(_OPTIONS[f] for f in ("store", "index_dir", "index", "model", "cache_dir", "query_engine"))
@@ -192,7 +199,7 @@ SERVER_OPTIONS = tuple(
         "host", "port", "max_upload_mb", "top_k", "users_file", "upload_lifetime_hours", "quota_files", "quota_mb",
         "quota_passages", "index_workers", "worker_memory_mb", "max_request_mb", "session_hours",
         "login_delay_after", "login_lockout_after", "login_address_lockout_after", "login_lockout_minutes",
-        "login_hash_workers",
+        "login_hash_workers", "trusted_proxy",
     )
 )  # fmt: skip
 USERS_OPTIONS = tuple(_OPTIONS[f] for f in ("store", "index_dir", "users_file"))

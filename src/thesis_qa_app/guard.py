@@ -1,5 +1,19 @@
 """The server's door: every HTTP request passes here before Gradio reads a byte of its body.
 
+The login contract (the login page posts here; keep it stable):
+
+- `POST /login` (or `/login/`), a form (`multipart/form-data` or URL-encoded, at most 16 KB)
+  with the fields `username` and `password`. Answers, JSON:
+  200 `{"success": true}` with the session's two cookies (`cookie_names`);
+  400 `{"code": "login_wrong", "message", "detail"}`, a second late;
+  400 `{"code": "login_locked", "message", "detail", "retry_after": seconds}` and a
+  `Retry-After` header (waiting, or locked out), a second late;
+  413 `{"code": "request_too_large"}`; 503 `{"code": "accounts_damaged"}` (the users file)
+  or `{"code": "store_unreachable"}` (the database).
+- `GET /logout` with a live session ends every session of the account.
+- The address a login is throttled by is the connection's, or, from a `--trusted-proxy`, the
+  visitor's as that proxy's X-Forwarded-For gives it (`Door.address`).
+
 `Guard` is ASGI middleware around Gradio's app. For each request, in this order:
 
 1. a file route (`/file=`, `/proxy=`) naming a remote URL is refused (403 `remote_url`):
@@ -9,7 +23,8 @@
    `login_lockout_after`, each logged; a failed attempt is answered a second later), the
    password checked by scrypt in processes of its own (scrypt holds Python's GIL for its
    ~50 ms: in a thread it would stall every other request; at most `login_hash_workers` at
-   once, a bounded queue), and the session a signed token (`Accounts.issue`) that survives
+   once, a bounded queue), the counts shared by replicas on one database
+   (`accounts.LoginFailures`), and the session a signed token (`Accounts.issue`) that survives
    restarts and dies with the account, its password or a logout (`GET /logout` ends every
    session of the account);
 3. with accounts, a request with a body, or one opening a session's stream, without a live
@@ -34,15 +49,14 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import multiprocessing
 import os
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
@@ -53,7 +67,7 @@ from starlette.requests import Request
 
 from thesis_qa.config import Settings
 from thesis_qa.errors import ThesisQAError
-from thesis_qa.service.accounts import Accounts, password_hash
+from thesis_qa.service.accounts import Accounts, LoginFailures, MemoryFailures, password_hash
 from thesis_qa_app.identity import COOKIE
 from thesis_qa_app.texts import error_text
 
@@ -74,7 +88,6 @@ MULTIPART_SLACK = 64 << 10  # an upload's form around its file: boundaries, head
 LOGIN_BYTES = 16 << 10
 MAX_DRAINED_BYTES = 64 << 20  # read and dropped after a refusal, so the client hears why
 CLAIM_S = 600.0  # a received file not handed to the upload step by then is deleted
-THROTTLED_KEYS = 100_000  # accounts and addresses remembered by the login throttle
 WAITING_PER_WORKER = 8  # password checks that may wait for a hashing process, per process
 # A failed or refused login is answered after this long (the connection held, nothing else):
 # a client sending its guesses one after another gets one answer a second per connection, so
@@ -88,21 +101,20 @@ def cookie_names(cookie_id: str) -> tuple[str, str]:
     return f"access-token-{cookie_id}", f"access-token-unsecure-{cookie_id}"
 
 
-@dataclass
-class _Failures:
-    count: int = 0
-    last: float = 0.0
-    locked_until: float = 0.0
-
-
 class LoginThrottle:
     """Failed logins per account and per address: each attempt past `delay_after` failures
     waits twice as long as the one before, `lockout_after` failures lock for `lockout_s`.
     Every attempt counts as failed until its password is found right (so parallel attempts
-    cannot slip past), and an attempt refused for waiting counts too."""
+    cannot slip past), and an attempt refused for waiting counts too. The counts are kept in
+    `failures` (the database's with PostgreSQL: replicas throttle together), in wall-clock
+    seconds so that replicas agree."""
 
     def __init__(
-        self, settings: Settings, notify: Callable[[str], None], clock: Callable[[], float] = time.monotonic
+        self,
+        settings: Settings,
+        notify: Callable[[str], None],
+        clock: Callable[[], float] = time.time,
+        failures: LoginFailures | None = None,
     ) -> None:
         self.lockout_s = settings.login_lockout_minutes * 60
         self.rules = {
@@ -111,47 +123,36 @@ class LoginThrottle:
         }
         self.notify = notify
         self.clock = clock
-        self._failures: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
+        self.failures = failures or MemoryFailures()
 
     def wait_s(self, name: str, address: str) -> float:
         """Seconds before `name` may try again from `address` (0: now)."""
         now = self.clock()
-        return max(self._wait(("account", name), now), self._wait(("address", address), now))
+        return max(self._wait("account", name, now), self._wait("address", address, now))
 
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
-        for key in (("account", name), ("address", address)):
-            record = self._record(key, now)
-            record.count += 1
-            record.last = now
-            if record.count == self.rules[key[0]][1]:
-                record.locked_until = now + self.lockout_s
+        for kind, key in (("account", name), ("address", address)):
+            count, _, _ = self.failures.add(kind, key, now, self.rules[kind][1], self.lockout_s)
+            if count == self.rules[kind][1]:
                 minutes = f"{self.lockout_s / 60:g}"
-                self.notify(f"login: {key[0]} '{key[1]}' locked for {minutes} min after {record.count} failed logins")
+                self.notify(f"login: {kind} '{key}' locked for {minutes} min after {count} failed logins")
 
     def succeeded(self, name: str, address: str) -> None:
         """A right password: the account starts afresh, the address has one failure less."""
-        self._failures.pop(("account", name), None)
-        record = self._failures.get(("address", address))
-        if record is not None:
-            record.count = max(0, record.count - 1)
+        self.failures.forget("account", name)
+        self.failures.lessen("address", address)
 
-    def _wait(self, key: tuple[str, str], now: float) -> float:
-        record = self._failures.get(key)
+    def _wait(self, kind: str, key: str, now: float) -> float:
+        record = self.failures.get(kind, key)
         if record is None:
             return 0.0
-        delay_after, _ = self.rules[key[0]]
-        backoff = 2.0 ** (record.count - delay_after) if record.count >= delay_after else 0.0
-        return max(0.0, record.locked_until - now, record.last + min(backoff, self.lockout_s) - now)
-
-    def _record(self, key: tuple[str, str], now: float) -> _Failures:
-        record = self._failures.pop(key, None)
-        if record is None or (record.last + self.lockout_s < now and record.locked_until < now):
-            record = _Failures()  # quiet for a lockout's length: forgotten
-        self._failures[key] = record
-        while len(self._failures) > THROTTLED_KEYS:
-            self._failures.popitem(last=False)
-        return record
+        count, last, locked_until = record
+        if last + self.lockout_s < now and locked_until < now:
+            return 0.0  # quiet for a lockout's length: forgotten
+        delay_after, _ = self.rules[kind]
+        backoff = 2.0 ** (count - delay_after) if count >= delay_after else 0.0
+        return max(0.0, locked_until - now, last + min(backoff, self.lockout_s) - now)
 
 
 class Received:
@@ -229,7 +230,8 @@ class Door:
         self.max_request_bytes = settings.max_request_bytes
         self.max_upload_bytes = settings.max_upload_bytes + MULTIPART_SLACK
         self.sessions = Sessions(accounts, settings.session_hours * 3600)
-        self.throttle = LoginThrottle(settings, notify)
+        self.throttle = LoginThrottle(settings, notify, failures=accounts.failures)
+        self.proxies = trusted_proxies(settings.trusted_proxy)
         self.received = Received(settings.quota_files)
         self.notify = notify
         self._workers = settings.login_hash_workers
@@ -260,6 +262,25 @@ class Door:
                 return holder
         return None
 
+    def address(self, scope: Scope) -> str:
+        """The visitor's address: the socket's, unless that is a trusted proxy's
+        (`--trusted-proxy`); then the last address its X-Forwarded-For names that is not a
+        trusted proxy's (the one the proxy itself added: what a client wrote before it is
+        never believed). A header from anyone else is ignored."""
+        address = _address(scope)
+        if not _within(address, self.proxies):
+            return address
+        hops = [hop.strip() for value in _headers(scope, b"x-forwarded-for") for hop in value.split(",")]
+        for hop in reversed(hops):
+            if not _within(hop, self.proxies):
+                return _canonical(hop) or address
+        return address
+
+    def owner_key(self, scope: Scope) -> str:
+        """Who an anonymous request is: its browser's cookie (thesis_qa_app.identity), else its address."""
+        token = _cookies(scope).get(COOKIE, "")
+        return ("b:" + token) if token else "a:" + self.address(scope)
+
     def bind(self, owner: str, session_hash: str) -> str:
         """The session id Gradio sees for `session_hash` presented by `owner`."""
         digest = hmac.new(self._secret, f"{owner}\0{session_hash}".encode(), hashlib.sha256).hexdigest()
@@ -272,27 +293,27 @@ class Door:
             await refuse(send, 413, "request_too_large")
             return
         form = await _form(scope, body)
-        name, password, address = form.get("username", "").strip(), form.get("password", ""), _address(scope)
-        wait = self.throttle.wait_s(name, address)
-        if wait > 0 or self._waiting >= self._workers * WAITING_PER_WORKER:
-            self.throttle.failed(name, address)
-            await self._hold()
-            retry = max(1, math.ceil(wait))  # 400, not 429: the login page says nothing on any other status
-            await refuse(send, 400, "login_locked", {"detail": "Too many attempts.", "retry_after": retry},
-                         [(b"retry-after", str(retry).encode())])  # fmt: skip
-            return
-        self.throttle.failed(name, address)
+        name, password, address = form.get("username", "").strip(), form.get("password", ""), self.address(scope)
         try:
+            wait = await asyncio.to_thread(self.throttle.wait_s, name, address)
+            await asyncio.to_thread(self.throttle.failed, name, address)  # until the password is found right
+            if wait > 0 or self._waiting >= self._workers * WAITING_PER_WORKER:
+                await self._hold()
+                retry = max(1, math.ceil(wait))  # 400, not 429: the login page says nothing on any other status
+                await refuse(send, 400, "login_locked", {"detail": "Too many attempts.", "retry_after": retry},
+                             [(b"retry-after", str(retry).encode())])  # fmt: skip
+                return
             right = await self._check(name, password)
-        except ThesisQAError as error:
+            if right:
+                await asyncio.to_thread(self.throttle.succeeded, name, address)
+        except ThesisQAError as error:  # the users file damaged, or the database gone
             self.notify(f"login: {error}")
-            await refuse(send, 503, "accounts_damaged")
+            await refuse(send, 503, "store_unreachable" if error.code == "store_unreachable" else "accounts_damaged")
             return
         if not right:
             await self._hold()
             await refuse(send, 400, "login_wrong", {"detail": "Incorrect credentials."})
             return
-        self.throttle.succeeded(name, address)
         token = self.accounts.issue(name)
         secure, plain = cookie_names(self.cookie_id)
         headers = [
@@ -361,7 +382,7 @@ class Guard:
             await _drain(receive, True)
             await refuse(send, 413, "request_too_large")
             return
-        owner = ("u:" + user) if user else _owner_key(scope)
+        owner = ("u:" + user) if user else door.owner_key(scope)
         if path == UPLOAD_PATH and method == "POST" and not door.received.room(owner):
             await _drain(receive, True)
             await refuse(send, 429, "quota_files")
@@ -577,7 +598,32 @@ def _address(scope: Scope) -> str:
     return str(client[0]) if client else ""
 
 
-def _owner_key(scope: Scope) -> str:
-    """Who an anonymous request is: its browser's cookie (thesis_qa_app.identity), else its address."""
-    token = _cookies(scope).get(COOKIE, "")
-    return ("b:" + token) if token else "a:" + _address(scope)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(spec: str) -> tuple[Network, ...]:
+    """The addresses or networks of `--trusted-proxy` ("10.0.0.5, 10.1.0.0/16"; "" for none)."""
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+    except ValueError as exc:
+        raise ThesisQAError(f"--trusted-proxy: {exc}", code="bad_setting") from exc
+
+
+def _canonical(address: str) -> str:
+    """`address` as one spelling of it ("" when it is not an IP address)."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return ""
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    return [value.decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == name]

@@ -324,7 +324,7 @@ def test_another_accounts_session_id_reaches_none_of_its_conversation(guarded):
     users.add("bolat", "Бөлат-пароль-2026")
     _, _, bolat = log_in(url, "bolat", "Бөлат-пароль-2026")
     session, token = secrets.token_hex(8), secrets.token_urlsafe(32)
-    chat = ["Кулик сипаттаған тәртіптің белгілері қандай?", 3, "", "kk", [], [], {}]
+    chat = ["Кулик сипаттаған тәртіптің белгілері қандай?", 3, "", "kk", [], [], {}, ""]  # the last: the page's id
 
     mine = queue_call(url, "ui_chat", chat, token, session=session, login=dana)
     theirs = queue_call(url, "ui_chat", ["Хантингтон", *chat[1:]], token, session=session, login=bolat)
@@ -449,3 +449,96 @@ def test_the_api_returns_no_bidi_or_invisible_characters(guarded):
     strings = json.dumps(answer, ensure_ascii=False)
     assert "txt.exe.txt" in strings and "Байтұрсынұлы" in strings
     assert not set(strings) & (BIDI | BLANK_LETTERS | {"\u200b"})
+
+
+PROXY = "127.0.0.2"  # a reverse proxy as the server sees it: loopback, another address than the tests'
+
+
+def log_in_from(url: str, source: str, name: str, password: str, forwarded: str = "") -> str:
+    """POST the login form from the address `source`, with an X-Forwarded-For when given: the
+    refusal's code ("" when logged in)."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(source, 0))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers |= {"X-Forwarded-For": forwarded} if forwarded else {}
+    try:
+        connection.request("POST", "/login", urllib.parse.urlencode({"username": name, "password": password}), headers)
+        response = connection.getresponse()
+        return "" if response.status == 200 else json.loads(response.read())["code"]
+    finally:
+        connection.close()
+
+
+def wrong_logins(url: str, source: str, forwarded: list[str]) -> list[str]:
+    """A wrong password for a new name each time (only the address adds up), all at once."""
+    with ThreadPoolExecutor(len(forwarded)) as pool:
+        return list(
+            pool.map(lambda hop: log_in_from(url, source, secrets.token_hex(4), "wrong-password", hop), forwarded)
+        )
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory, server):
+    """A server behind a trusted proxy (PROXY) that locks an address after 6 failed logins."""
+    tmp = tmp_path_factory.mktemp("proxied")
+    settings = library_copy(server, tmp)
+    Accounts(UsersFile(tmp / "index" / "users.json")).add("dana", PASSWORDS["dana"])
+    with running_server(
+        tmp, **settings, THESIS_QA_TRUSTED_PROXY=PROXY, THESIS_QA_LOGIN_ADDRESS_LOCKOUT_AFTER="6"
+    ) as started:
+        yield started
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_locked_out_alone(proxied):
+    url, dana = proxied.url, PASSWORDS["dana"]
+
+    wrong_logins(url, PROXY, ["198.51.100.1"] * 6)
+
+    assert log_in_from(url, PROXY, "dana", dana, "198.51.100.1") == "login_locked"
+    assert (
+        log_in_from(url, PROXY, "dana", dana, "198.51.100.2, 198.51.100.1") == "login_locked"
+    )  # what the proxy added counts, not what came before
+    assert log_in_from(url, PROXY, "dana", dana, "198.51.100.2") == ""  # another visitor behind the same proxy
+    assert "login: address '198.51.100.1' locked" in proxied.log.read_text()
+
+
+def test_a_forwarded_for_header_from_anyone_but_the_proxy_is_ignored(proxied):
+    url = proxied.url
+
+    wrong_logins(url, "127.0.0.3", [f"203.0.113.{i}" for i in range(6)])  # six "visitors", one address
+
+    assert log_in_from(url, "127.0.0.3", "dana", PASSWORDS["dana"], "203.0.113.99") == "login_locked"
+    assert "login: address '127.0.0.3' locked" in proxied.log.read_text()
+    assert log_in_from(url, "127.0.0.4", "dana", PASSWORDS["dana"]) == ""
+
+
+@pytest.fixture(scope="module")
+def two_replicas(tmp_path_factory, postgres_server, thesis_index, embedder, cache_dir):
+    """Two servers on one database (as behind a balancer), an account locked after 6 failures."""
+    from thesis_qa.service.accounts import UsersRecord
+    from thesis_qa.service.indexing import build_index
+    from thesis_qa.storage.embedded import create_database
+    from thesis_qa.storage.postgres import PostgresStore
+
+    url = create_database(postgres_server, "throttle", replace=True)
+    store = PostgresStore(url)
+    build_index(store.index("thesis"), list(thesis_index.documents.values()), embedder, previous=thesis_index)
+    Accounts(UsersRecord(store.records("accounts"))).add("dana", PASSWORDS["dana"])
+    settings = {"THESIS_QA_STORE": url, "THESIS_QA_CACHE_DIR": str(cache_dir), "THESIS_QA_LOGIN_LOCKOUT_AFTER": "6"}
+    with (
+        running_server(tmp_path_factory.mktemp("replica-1"), **settings) as first,
+        running_server(tmp_path_factory.mktemp("replica-2"), **settings) as second,
+    ):
+        yield first, second
+
+
+def test_replicas_on_one_database_throttle_logins_together(two_replicas):
+    first, second = two_replicas
+
+    with ThreadPoolExecutor(6) as pool:  # three wrong passwords through each replica, at once
+        codes = list(pool.map(lambda i: log_in(two_replicas[i % 2].url, "dana", f"wrong-{i}")[1].get("code"), range(6)))
+
+    assert set(codes) <= {"login_wrong", "login_locked"}
+    assert log_in(first.url, "dana", PASSWORDS["dana"])[1]["code"] == "login_locked"
+    assert log_in(second.url, "dana", PASSWORDS["dana"])[1]["code"] == "login_locked"  # locked on both
+    assert "login: account 'dana' locked" in first.log.read_text() + second.log.read_text()

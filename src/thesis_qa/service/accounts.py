@@ -18,6 +18,10 @@ account or logging out ends every session of the account at its next request.
 
 Account names are NFKC, without invisible characters, without a word mixing two scripts, and
 never a look-alike (same letters up to case or script) of another account (thesis_qa.text.names).
+
+Failed logins are counted per account and per address in `LoginFailures`: in the server's
+memory with the files store (one server a folder), in the database's `login_failures` table
+with PostgreSQL, so replicas behind one balancer throttle together (thesis_qa_app.guard).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.text.names import clean_name, mixed_script, twin
@@ -151,19 +156,78 @@ class UsersRecord:
         self.records.put(self.key, {"version": 1, "users": users})
 
 
-
 def _secret_of(record: object) -> bytes | None:
     """The signing key a record holds, if it holds one."""
     if isinstance(record, dict) and isinstance(record.get("hex"), str):
         return bytes.fromhex(record["hex"])
     return None
 
-class Accounts:
-    """The users (a file or a record) plus the environment's one-account shortcut."""
 
-    def __init__(self, users: UsersFile | UsersRecord, shortcut: tuple[str, str] | None = None) -> None:
+Failures = tuple[int, float, float]  # failed logins, the last one's time, locked until (unix seconds)
+REMEMBERED_FAILURES = 100_000  # accounts and addresses a server's memory keeps count of
+
+
+class LoginFailures(Protocol):
+    """Failed logins per (kind, key): kind "account" or "address"."""
+
+    def get(self, kind: str, key: str) -> Failures | None: ...
+
+    def add(self, kind: str, key: str, now: float, lock_at: int, lockout_s: float) -> Failures:
+        """One more failure, atomically: the count starts afresh after `lockout_s` of quiet,
+        and reaching `lock_at` locks the key for `lockout_s`. The record after it."""
+
+    def forget(self, kind: str, key: str) -> None: ...
+
+    def lessen(self, kind: str, key: str) -> None:
+        """One failure fewer (a right password from an address)."""
+
+
+class MemoryFailures:
+    """`LoginFailures` in this process (the files store: one server a folder)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: OrderedDict[tuple[str, str], Failures] = OrderedDict()
+
+    def get(self, kind: str, key: str) -> Failures | None:
+        return self._failures.get((kind, key))
+
+    def add(self, kind: str, key: str, now: float, lock_at: int, lockout_s: float) -> Failures:
+        with self._lock:
+            count, last, locked_until = self._failures.pop((kind, key), (0, 0.0, 0.0))
+            if last + lockout_s < now and locked_until < now:
+                count, locked_until = 0, 0.0  # quiet for a lockout's length: forgotten
+            count += 1
+            record = (count, now, now + lockout_s if count == lock_at else locked_until)
+            self._failures[(kind, key)] = record
+            while len(self._failures) > REMEMBERED_FAILURES:
+                self._failures.popitem(last=False)
+            return record
+
+    def forget(self, kind: str, key: str) -> None:
+        with self._lock:
+            self._failures.pop((kind, key), None)
+
+    def lessen(self, kind: str, key: str) -> None:
+        with self._lock:
+            record = self._failures.get((kind, key))
+            if record is not None:
+                self._failures[(kind, key)] = (max(0, record[0] - 1), *record[1:])
+
+
+class Accounts:
+    """The users (a file or a record) plus the environment's one-account shortcut, and where
+    failed logins are counted (`failures`)."""
+
+    def __init__(
+        self,
+        users: UsersFile | UsersRecord,
+        shortcut: tuple[str, str] | None = None,
+        failures: LoginFailures | None = None,
+    ) -> None:
         self.users = users
         self.shortcut = shortcut if shortcut and all(shortcut) else None
+        self.failures: LoginFailures = failures or MemoryFailures()
         self._lock = threading.Lock()
         self._cache: tuple[object, Users] | None = None
         self._secret: bytes | None = None
@@ -338,6 +402,9 @@ def open_accounts(settings: Settings) -> Accounts:
     shortcut = (settings.user, settings.password)
     if settings.store:
         from thesis_qa.storage import open_store
+        from thesis_qa.storage.postgres import PostgresStore
 
-        return Accounts(UsersRecord(open_store(settings.store, settings.index_dir).records("accounts")), shortcut)
+        store = open_store(settings.store, settings.index_dir)
+        failures = store.login_failures() if isinstance(store, PostgresStore) else None
+        return Accounts(UsersRecord(store.records("accounts")), shortcut, failures)
     return Accounts(UsersFile(settings.users_path), shortcut)

@@ -100,8 +100,15 @@ def _half_precision_graphs(cur: Cursor) -> None:
     )
 
 
+# Schema 4: failed logins per account and per address, shared by replicas (thesis_qa.service.accounts).
+LOGIN_FAILURES = """
+    CREATE TABLE login_failures (kind text, key text, count int NOT NULL, last float8 NOT NULL,
+                                 locked_until float8 NOT NULL, PRIMARY KEY (kind, key));
+"""
 # Numbered migrations: the database records the last one applied (schema_version).
-MIGRATIONS: tuple[str | Callable[[Cursor], None], ...] = (SCHEMA_1, _passage_tables, _half_precision_graphs)
+MIGRATIONS: tuple[str | Callable[[Cursor], None], ...] = (
+    SCHEMA_1, _passage_tables, _half_precision_graphs, LOGIN_FAILURES
+)  # fmt: skip
 BLOB_PART = 256 * 2**20  # bytes: a bytea value holds at most 1 GB
 _VERSION_TABLES = ("passages", "sentences", "blobs")
 # pgvector hnsw.ef_search (default 40, at most 1000): the smallest reaching recall@10 0.95 on both
@@ -488,6 +495,53 @@ class PostgresRecords:
             )
 
 
+class PostgresLoginFailures:
+    """Failed logins in the `login_failures` table (`accounts.LoginFailures`): each failure one
+    statement, so replicas counting at once never lose one."""
+
+    # A failure after `lockout` seconds of quiet (and no lock) starts the count afresh.
+    _ADD = """
+        INSERT INTO login_failures AS f VALUES (%(kind)s, %(key)s, 1, %(now)s,
+            CASE WHEN %(lock_at)s = 1 THEN %(now)s + %(lockout)s ELSE 0 END)
+        ON CONFLICT (kind, key) DO UPDATE SET
+            count = CASE WHEN f.last + %(lockout)s < %(now)s AND f.locked_until < %(now)s THEN 1 ELSE f.count + 1 END,
+            last = %(now)s,
+            locked_until = CASE
+                WHEN (CASE WHEN f.last + %(lockout)s < %(now)s AND f.locked_until < %(now)s THEN 1
+                      ELSE f.count + 1 END) = %(lock_at)s THEN %(now)s + %(lockout)s
+                WHEN f.last + %(lockout)s < %(now)s AND f.locked_until < %(now)s THEN 0
+                ELSE f.locked_until END
+        RETURNING count, last, locked_until
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, kind: str, key: str) -> tuple[int, float, float] | None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "SELECT count, last, locked_until FROM login_failures WHERE kind = %s AND key = %s", (kind, key)
+            )
+            row = cur.fetchone()
+        return (int(row[0]), float(row[1]), float(row[2])) if row else None
+
+    def add(self, kind: str, key: str, now: float, lock_at: int, lockout_s: float) -> tuple[int, float, float]:
+        with self.db.transaction() as cur:
+            cur.execute(self._ADD, {"kind": kind, "key": key, "now": now, "lock_at": lock_at, "lockout": lockout_s})
+            count, last, locked_until = _row(cur)
+        return int(count), float(last), float(locked_until)
+
+    def forget(self, kind: str, key: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM login_failures WHERE kind = %s AND key = %s", (kind, key))
+
+    def lessen(self, kind: str, key: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE login_failures SET count = greatest(count - 1, 0) WHERE kind = %s AND key = %s", (kind, key)
+            )
+
+
 class PostgresStore:
     shared = True  # several app replicas may share it
 
@@ -514,6 +568,9 @@ class PostgresStore:
 
     def describe(self) -> str:
         return redacted(self.db.url)
+
+    def login_failures(self) -> PostgresLoginFailures:
+        return PostgresLoginFailures(self.db)
 
 
 def _row(cur: psycopg.Cursor[Any]) -> tuple[Any, ...]:
