@@ -185,3 +185,22 @@ def test_a_maths_sign_and_its_index_title_nothing():
     start = text.index("Ð")
     passages = segment(Document("t.pdf", text, headings=(HeadingHint(start, start + 3, 3),)))
     assert {p.section for p in passages} == {"2.2. Поиск топологий"}
+
+
+def test_chapters_numbered_by_a_bare_roman_numeral_are_chapters(tmp_path, pdf_export):
+    document = WordDocument()
+    line(document, "1 Алғы сөз", 16, bold=True)
+    document.add_paragraph(TEXT[0])
+    for numeral, text in (("II", TEXT[1]), ("III", TEXT[2])):
+        line(document, numeral, 14, bold=True, center=True)
+        document.add_paragraph(text)
+
+    sections = body_sections(exported(document, tmp_path, pdf_export))
+    assert (sections[TEXT[1]], sections[TEXT[2]]) == ("II", "III")
+
+
+def test_items_in_capitals_after_bullets_are_no_title():
+    text = "1.2.4 Қауіпсіздік\n\nRBAC рөлдері:\n\n• ADMIN\n\n• DOCTOR\n\nӘр рөлдің өз құқықтары бар."
+    passages = segment(Document("t.docx", text, headings=(HeadingHint(0, 17, 3),)))
+    assert [p.text for p in passages if p.kind == "heading"] == ["1.2.4 Қауіпсіздік"]
+    assert {p.section for p in passages} == {"1.2.4 Қауіпсіздік"}

@@ -41,6 +41,7 @@ _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[
 # number (years are no page).
 _TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:(?:[.…·_]\s?){3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
+_ROMAN_CHAPTER = re.compile(r"^[IVXLІ]{1,6}(?:\.\s|\.?$)")  # "II. ДЕРЕКТЕР", a bare "IV" (Cyrillic І too)
 _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:тарау|глава|chapter)\s*\d{1,2})\b", re.I)
 # Titles that open the front and back matter: a chapter's rank whatever their type size.
 _MATTER_TITLE = re.compile(
@@ -386,8 +387,8 @@ def _frames(rules: list[tuple[float, float, float, float]]) -> list[_Frame]:
 
 
 def _numbered_level(text: str) -> int:
-    """1 for "1 TITLE", "1 ТАРАУ", "ГЛАВА 2"; 2 for "1.1 Title"; 0 when unnumbered."""
-    if _CHAPTER_WORD.match(text.strip()):
+    """1 for "1 TITLE", "1 ТАРАУ", "ГЛАВА 2", "II. TITLE", "IV"; 2 for "1.1 Title"; 0 when unnumbered."""
+    if _CHAPTER_WORD.match(text.strip()) or _ROMAN_CHAPTER.match(text.strip()):
         return 1
     match = _NUMBERED.match(text.strip())
     return match.group(1).count(".") + 1 if match else 0

@@ -267,7 +267,7 @@ def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
     raw = _span(text, item)
     words = raw.split()
     too_long = len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS
-    if too_long or raw.rstrip()[-1] in "?!:;," or raw[0] in "-–—" or _FORMULA.search(raw) or not _has_words(raw):
+    if too_long or raw.rstrip()[-1] in "?!:;," or raw[0] in "-–—•●▪►◦" or _FORMULA.search(raw) or not _has_words(raw):
         return item
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)
