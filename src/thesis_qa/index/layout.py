@@ -71,6 +71,7 @@ class StoredSource:
     path: str
     file_sha256: str
     text_sha256: str
+    reader: str = ""  # the version of the reader that read the file ("" before it was recorded)
 
 
 @dataclass

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from thesis_qa.document import Document
 from thesis_qa.errors import LoadError
+from thesis_qa.ingest import jsonl, pdf, plaintext, word
 from thesis_qa.ingest.jsonl import read_jsonl
 from thesis_qa.ingest.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, check_file_size, check_text_size
 from thesis_qa.ingest.pdf import read_pdf
 from thesis_qa.ingest.plaintext import decode_text, read_markdown, read_text
 from thesis_qa.ingest.word import read_docx
 
-__all__ = ["SUPPORTED_SUFFIXES", "decode_text", "load_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "decode_text", "load_document", "reader_version"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".jsonl")
 
@@ -28,6 +29,14 @@ _READERS: dict[str, Callable[[Path, str], Document]] = {
     ".pdf": read_pdf,
     ".jsonl": read_jsonl,
 }
+_READER_MODULES = {".txt": plaintext, ".md": plaintext, ".docx": word, ".pdf": pdf, ".jsonl": jsonl}
+
+
+def reader_version(path: str) -> str:
+    """The version of the reader that reads a file called `path` ("" for no reader): an index
+    records it for each source and rereads the file when it changed (`service.indexing`)."""
+    module = _READER_MODULES.get(Path(path).suffix.lower())
+    return str(module.READER_VERSION) if module else ""
 
 
 def load_document(

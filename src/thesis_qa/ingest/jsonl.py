@@ -12,6 +12,9 @@ from thesis_qa.document import Document, PresplitPassage
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.plaintext import decode_text
 
+# Bumped whenever this reader would give another Document of the same file (the index rereads it).
+READER_VERSION = "1"
+
 
 def read_jsonl(path: Path, name: str) -> Document:
     texts, passages, pos = [], [], 0

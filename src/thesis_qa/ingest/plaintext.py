@@ -10,6 +10,8 @@ from thesis_qa.document import Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.text.language import KAZAKH_LETTERS
 
+# Bumped whenever this reader would give another Document of the same file (the index rereads it).
+READER_VERSION = "1"
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _SAMPLE = 4096  # bytes looked at to tell UTF-16 without a BOM from binary data
 

@@ -26,6 +26,8 @@ from thesis_qa.document import Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
 
+# Bumped whenever this reader would give another Document of the same file (the index rereads it).
+READER_VERSION = "1"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

@@ -22,7 +22,7 @@ from thesis_qa.errors import StoreError
 from thesis_qa.index.layout import Index, Manifest, StoredSource, sha256_bytes, sha256_text
 from thesis_qa.index.vectors import all_vectors
 from thesis_qa.index.vocabulary import Vocabulary, lexical_index
-from thesis_qa.ingest import load_document
+from thesis_qa.ingest import load_document, reader_version
 from thesis_qa.ingest.segmentation import SEGMENTER_VERSION, segment
 from thesis_qa.storage import AppendableLocation, IndexContents, IndexLocation
 from thesis_qa.storage.files import FilesLocation
@@ -84,7 +84,7 @@ def _contents(
     passage_vectors, sentence_vectors = _embed(passages, embedder, cache, progress)
     languages = [dominant_language(p.text) for p in passages]
     before = base.vocabulary if base else None
-    lexical, vocabulary = lexical_index(passages, languages, embedder, previous, before)
+    lexical, vocabulary = lexical_index(passages, languages, embedder.vocabulary_encoder(), previous, before)
     manifest = Manifest(
         name=name,
         model=embedder.name,
@@ -209,16 +209,19 @@ def _old_layout(location: IndexLocation, index: Index) -> str:
 
 
 def _changed_sources(index: Index) -> list[str]:
-    """Names of the documents whose source file differs from the one indexed."""
+    """Names of the documents whose source file differs from the one indexed, or would be read
+    by another version of its reader."""
     return [s.name for s in index.manifest.sources if _file_changed(s)]
 
 
 def _file_changed(source: StoredSource) -> bool:
-    path = Path(source.path)
+    if not source.path:
+        return False
     try:
-        return bool(source.path) and sha256_bytes(path.read_bytes()) != source.file_sha256
+        data = Path(source.path).read_bytes()
     except OSError:
         return False  # the source is gone; the index keeps its own copy of the text
+    return sha256_bytes(data) != source.file_sha256 or source.reader != reader_version(source.path)
 
 
 def _current_documents(index: Index, changed: list[str]) -> list[Document]:
@@ -243,7 +246,7 @@ def _recover_documents(location: IndexLocation, default_sources: Sequence[Path])
 def _stored_source(doc: Document) -> StoredSource:
     path = Path(doc.path) if doc.path else None
     file_sha = sha256_bytes(path.read_bytes()) if path and path.is_file() else ""
-    return StoredSource(doc.name, doc.path, file_sha, sha256_text(doc.text))
+    return StoredSource(doc.name, doc.path, file_sha, sha256_text(doc.text), reader_version(doc.path or doc.name))
 
 
 def _unique_names(documents: Sequence[Document]) -> list[Document]:
