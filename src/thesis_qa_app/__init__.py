@@ -48,6 +48,9 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
         os.environ["GRADIO_TEMP_DIR"] = str(temp)
         with collector_paused():
             trim_gradio_import()
+            from starlette.middleware import Middleware
+
+            from thesis_qa_app.api import DirectAsk
             from thesis_qa_app.guard import Door
             from thesis_qa_app.ui import build_app, launch_options
 
@@ -57,8 +60,13 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             intake = Intake(workspace)
             intake.start()
             app = build_app(workspace, intake, accounts, settings)
+            door = Door(settings, accounts, notify)
+            options = launch_options(settings, accounts, door)
+            # Raw `/ask` calls are answered inside the guard, outside Gradio's queue (api.DirectAsk).
+            direct = Middleware(DirectAsk, workspace=workspace, accounts=accounts, door=door, default_k=settings.top_k)
+            options["app_kwargs"]["middleware"].append(direct)
         try:
-            app.launch(**launch_options(settings, accounts, Door(settings, accounts, notify)))
+            app.launch(**options)
         finally:
             intake.close()
 
