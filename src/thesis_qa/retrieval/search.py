@@ -11,14 +11,17 @@ question's words stand in it.
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from thesis_qa.document import Passage
 from thesis_qa.embedding.embedder import QueryEncoder
@@ -42,12 +45,14 @@ from thesis_qa.retrieval.followup import takes_context
 from thesis_qa.retrieval.highlight import Span, mark_answer
 from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
-from thesis_qa.text.keys import matching_spans, terms
+from thesis_qa.text.keys import Term, matching_spans, terms
 from thesis_qa.text.translit import Bridge
 
 __all__ = ["Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
 
 CANDIDATES = 100  # per channel; the ranking is taken over their union
+_T = TypeVar("_T")
+ROWS_KEPT = 20_000  # rows whose decoded text and words a searcher keeps (its index never changes)
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
@@ -108,6 +113,7 @@ class Searcher:
     def __init__(
         self, index: Index, embedder: QueryEncoder, mode: Mode = "hybrid", models: Models | None = None
     ) -> None:
+        _numpy_blas_on_one_thread()
         self.index = index
         self.embedder = embedder
         self.mode = mode
@@ -128,6 +134,14 @@ class Searcher:
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         self._bridge: Bridge | None = None
+        # What a row's text gives, made once per row (`_text`, `_terms`, `_shape`): every
+        # question meets the same candidates' texts again, and reading them took a question
+        # longer than embedding it.
+        self._texts: dict[int, str] = {}
+        self._row_terms: dict[int, list[Term]] = {}
+        self._shaped = np.zeros(len(passages), dtype=bool)
+        self._shapes: dict[str, np.ndarray] = {}
+        self._shaping = threading.Lock()
 
     @property
     def bridge(self) -> Bridge:
@@ -337,10 +351,9 @@ class Searcher:
 
     def _list_intros(self, rows: np.ndarray) -> np.ndarray:
         """For each row, the introduction of the list it is an item of (itself when none)."""
-        passages = self.index.passages
         starts = self._document_starts[np.searchsorted(self._document_starts, rows, side="right") - 1]
         return np.array(
-            [list_intro(int(r), lambda i: passages[i].text, int(s)) for r, s in zip(rows, starts, strict=True)],
+            [list_intro(int(r), self._text, int(s)) for r, s in zip(rows, starts, strict=True)],
             dtype=np.int64,
         )
 
@@ -363,11 +376,40 @@ class Searcher:
         return inside[np.argsort(-scores, kind="stable")[:CANDIDATES]]
 
     def _shape(self, asked: Question, rows: np.ndarray) -> Shape:
-        passages = self.index.passages
-        texts = [passages[int(i)].text for i in rows]
+        """The candidates' `Shape`: what their texts look like is made once per row and kept
+        in a column per field; only standing in a section the question names is the question's."""
+        named = self._named_rows(asked)[rows]
+        with self._shaping:
+            todo = rows[~self._shaped[rows]]
+            if len(todo):
+                self._shape_rows(todo)
+        if not self._shapes:  # no row was ever shaped: nothing to read the fields from
+            return Shape.of([], [], named)
+        return Shape(**{**{name: column[rows] for name, column in self._shapes.items()}, "in_named_section": named})
+
+    def _shape_rows(self, rows: np.ndarray) -> None:
+        """Make the `Shape` of `rows` and keep each field in its column."""
         first = np.isin(rows, self._document_starts)
-        before = ["" if at_start else passages[int(i) - 1].text for i, at_start in zip(rows, first, strict=True)]
-        return Shape.of(texts, before, self._named_rows(asked)[rows])
+        before = ["" if at_start else self._text(int(i) - 1) for i, at_start in zip(rows, first, strict=True)]
+        made = Shape.of([self._text(int(i)) for i in rows], before, np.zeros(len(rows), dtype=bool))
+        for name, values in vars(made).items():
+            column = self._shapes.setdefault(name, np.zeros(len(self._shaped), dtype=values.dtype))
+            column[rows] = values
+        self._shaped[rows] = True
+
+    def _text(self, row: int) -> str:
+        """A row's text, decoded once (up to ROWS_KEPT rows are kept)."""
+        text = self._texts.get(row)
+        if text is None:
+            text = _kept(self._texts, row, self.index.passages[row].text)
+        return text
+
+    def _terms(self, row: int, text: str) -> list[Term]:
+        """The words of a row's `text` with their keys, found once (up to ROWS_KEPT rows)."""
+        found = self._row_terms.get(row)
+        if found is None:
+            found = _kept(self._row_terms, row, terms(text, self.index.passages.language(row)))
+        return found
 
     def _section_keys_of(self, rows: np.ndarray) -> list[frozenset[str]]:
         """The keys of each row's section title in its language (computed once per title and language)."""
@@ -445,7 +487,7 @@ class Searcher:
     def _hit(self, i: int, score: float, answerable: float, candidates: Candidates) -> Hit:
         passage = self.index.passages[i]
         question = candidates.question
-        found = terms(passage.text, self.index.passages.language(i))  # once, for both the answer and the words
+        found = self._terms(i, passage.text)  # once, for both the answer and the words
         dense = self._sentence_scores(i, candidates.vector)
         highlights = mark_answer(question, passage.text, passage.sentences, found, dense)
         return Hit(passage, score, highlights, tuple(matching_spans(found, question.keys)), answerable)
@@ -457,6 +499,27 @@ class Searcher:
         prev = [p for p in self.index.passages[max(0, i - before) : i] if p.doc == doc]
         nxt = [p for p in self.index.passages[i + 1 : i + 1 + after] if p.doc == doc]
         return prev, nxt
+
+
+@functools.cache
+def _numpy_blas_on_one_thread() -> None:
+    """numpy's BLAS on one thread in a process that answers questions, as FAISS's searches are
+    (`vectors._one_thread`): a question's products are small (its words against the vocabulary:
+    5 x 384 x 600) and a server answers several at once; on two busy cores waking a second BLAS
+    thread made them wait (signals 26.8 -> 2.2 ms median over 127 fresh questions at load 30,
+    bench/query_latency.py). The same kernel on one thread: the same sums, the same answers.
+    Only numpy's library: torch's and FAISS's keep their threads."""
+    for library in ThreadpoolController().lib_controllers:
+        if library.user_api == "blas" and "numpy" in library.filepath:
+            library.set_num_threads(1)
+
+
+def _kept(kept: dict[int, _T], row: int, value: _T) -> _T:
+    """`value` kept as `row`'s, the others forgotten once ROWS_KEPT are kept."""
+    if len(kept) >= ROWS_KEPT:
+        kept.clear()
+    kept[row] = value
+    return value
 
 
 def _positions(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
