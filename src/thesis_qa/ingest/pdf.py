@@ -46,7 +46,7 @@ _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:
 # Titles that open the front and back matter: a chapter's rank whatever their type size.
 _MATTER_TITLE = re.compile(
     r"^(?:введение|заключение|содержание|оглавление|аннотация|реферат|список\s.*(?:литератур|источник|сокращени)\w*"
-    r"|литература|приложени[ея](?:\s.{1,3})?|кіріспе|қорытынды|мазмұны|аңдатпа|түйіндеме|қосымша(?:\s.{1,3})?"
+    r"|литература|приложени[ея](?:\s.{1,3})?|кіріспе|қорытынды|мазмұны?|аңдатпа|түйіндеме|қосымша(?:\s.{1,3})?"
     r"|пайдаланыл\w+\s.*|introduction|conclusions?|contents|abstract|references|bibliography|appendix(?:\s.{1,3})?)$",
     re.IGNORECASE,
 )

@@ -31,7 +31,8 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # 5: captions are their own kind; a numbered list (bibliography) going past 9 stays a list;
 # "4 × 1 ГБ = 4 ГБ RAM" is no capitals title.
 # 6: contents with spaced dot leaders (". . . 12"); roman chapter labels ("II." over two lines);
-# "1."-"3." inside a roman or earlier chapter are subtitles; maths letters title nothing.
+# "1."-"3." inside a roman or earlier chapter are subtitles; maths letters title nothing; a
+# bare roman numeral on its own line is a chapter; a line opening with a bullet is no title.
 SEGMENTER_VERSION = "6"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
@@ -60,6 +61,8 @@ _CAPTION = re.compile(
 )
 _MAX_CAPTION_WORDS = 60
 _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
+# A chapter's label on its own line: "II", "ІV.", "I." (Cyrillic І too); a lone "X" is a variable.
+_ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
 _LIST_NUMBER = re.compile(r"(\d{1,3})[.)](?:\s|$)")
 _FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
 _RUN_IN = re.compile(r"[^\d:][^:]{2,}:\s+\S")  # "Title: text goes on"
@@ -264,20 +267,26 @@ def _list_number(text: str, item: _Item) -> int | None:
 def _heading_or_unit(text: str, item: _Item, nxt: _Item | None) -> _Item:
     if not isinstance(item, Unit):
         return item
+    level = _title_level(text, item, nxt)
+    return item if level is None else _Heading(item, level, _title(_span(text, item)))
+
+
+def _title_level(text: str, item: Unit, nxt: _Item | None) -> int | None:
+    """The level of the title `item` is (0: a subtitle), or None when it is text."""
     raw = _span(text, item)
+    if _ROMAN_NUMERAL.fullmatch(raw.strip()) and item.para_start and item.line_end and isinstance(nxt, Unit):
+        return 1  # "II" over a chapter of a story or a monograph
     words = raw.split()
     too_long = len(words) > _MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS
     if too_long or raw.rstrip()[-1] in "?!:;," or raw[0] in "-–—•●▪►◦" or _FORMULA.search(raw) or not _has_words(raw):
-        return item
+        return None
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)
     if numbered and opens_line:
-        return _Heading(item, numbered.group(1).count(".") + 1, _title(raw))
+        return numbered.group(1).count(".") + 1
     if _is_uppercase_title(raw) and opens_line:
-        return _Heading(item, 1, _title(raw))
-    if _is_subtitle(raw, item, nxt):
-        return _Heading(item, 0, _title(raw))
-    return item
+        return 1
+    return 0 if _is_subtitle(raw, item, nxt) else None
 
 
 def _has_words(raw: str) -> bool:
