@@ -114,21 +114,26 @@ class Reference:
     def ambiguous(self, passage: Passage) -> bool:
         """The opening `locate` goes by (its first 120 letters, else 40) stands under more
         than one heading (the same code in two appendices): where the passage belongs cannot
-        be told from its text."""
+        be told from its text. Openings that run over into the next lines count too."""
         text = words_only(passage.text)
         for key in (text[: 3 * KEY_LETTERS], text[:KEY_LETTERS]):
-            found = [i for i, p in enumerate(self.paragraphs) if i not in self.skip and key in p]
-            if len(key) >= MIN_KEY_LETTERS and found:
+            found = self._starts(key, self.paragraphs) if len(key) >= MIN_KEY_LETTERS else []
+            if found:
                 return len({self.heading_above(i) for i in found}) > 1
         return False
 
     def _locate_across(self, key: str, lines: list[str]) -> int | None:
         """A passage that starts in one line of the reference and runs on over the next few."""
+        return next(iter(self._starts(key, lines)), None)
+
+    def _starts(self, key: str, lines: list[str]) -> list[int]:
+        """The lines `key` starts in (running on over the next three at most)."""
+        found = []
         for i in range(len(lines)):
             joined = "".join(lines[i : i + 4])
             if i not in self.skip and key in joined and joined.find(key) < len(lines[i]):
-                return i
-        return None
+                found.append(i)
+        return found
 
 
 # --- references -----------------------------------------------------------------------------
