@@ -12,8 +12,9 @@ The rules:
 - a worker that died on its own (killed by the kernel for memory, or by its own watchdog) fails
   its job with `upload_memory`, and the next job gets a new worker: nothing else is lost.
 
-Workers start when the first job arrives (all of them, so the small-file one is warm when it is
-needed) and stop after `idle_s` without work, giving their memory back.
+Workers start when the first job arrives (all of them, so the small-file one is started when it
+is needed; each loads the model at its first task) and stop after `idle_s` without work, giving
+their memory back.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ KEEP_FINISHED_S = 3600.0  # finished jobs stay visible to their owner this long
 _PRIOR_BYTES_PER_S = 7000.0
 _PRIOR_TEXTS_PER_S = 50.0
 _WORKER_START_TIMEOUT_S = 300.0
-# How a worker that was not cancelled ends when memory ran out: the kernel's SIGKILL, or the
-# exit status its own watchdog uses (thesis_qa.service.worker.EXIT_OUT_OF_MEMORY).
-_OUT_OF_MEMORY = (-signal.SIGKILL, 3)
+EXIT_OUT_OF_MEMORY = 3  # a worker's exit status when it ended itself for memory (thesis_qa.service.worker)
+# How a worker that was not cancelled ends when memory ran out: the kernel's SIGKILL, or its own.
+_OUT_OF_MEMORY = (-signal.SIGKILL, EXIT_OUT_OF_MEMORY)
 
 
 class WorkerError(ThesisQAError):

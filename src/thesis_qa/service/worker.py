@@ -44,13 +44,13 @@ from thesis_qa.errors import ThesisQAError
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.segmentation import segment
 from thesis_qa.service.indexing import add_documents, build_index
+from thesis_qa.service.jobs import EXIT_OUT_OF_MEMORY
 from thesis_qa.service.owners import QuotaError
 from thesis_qa.service.progressive import index_progressively
 from thesis_qa.storage import open_location
 
 Task = dict[str, Any]
 Say = Callable[[dict[str, object]], None]
-EXIT_OUT_OF_MEMORY = 3
 # Over the loaded model (~0.8 GB): the forward passes' working memory, which the longest texts
 # (512 tokens) set, and what indexing holds per text to embed (its vector, its passage's
 # columns and keys). Measured with the bench/indexing_thesis.py thesis: peaks of +351 MB at 15
