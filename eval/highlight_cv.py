@@ -46,9 +46,9 @@ from thesis_qa.text.keys import Term, matching_spans, terms
 HERE = Path(__file__).resolve().parent
 THESIS_SETS = ("thesis.dev.jsonl", "thesis.dev2.jsonl", "followup.dev.jsonl")
 REAL_SET = "realdev.questions.jsonl"
-# The grid: each weight of `highlight.WEIGHTS` (coverage, pairs, kind, place, continued), the
-# dense scale, the margin, each weight of `highlight.CLAUSE_WEIGHTS` (asked kind, conversation).
-LEVELS = ((0.25, 0.5, 1.0), (0.0, 0.5, 1.0), (0.5, 1.0, 2.0), (1.0, 2.0), (0.0, 0.5, 1.0))
+# The grid: each weight of `highlight.WEIGHTS` (coverage, kind, continued), the dense scale,
+# the margin, each weight of `highlight.CLAUSE_WEIGHTS` (asked kind, conversation).
+LEVELS = ((1.0, 1.5, 2.0, 3.0), (1.0, 2.0, 3.0), (0.0, 0.5, 1.0))
 SCALES = (0.05, 0.08, 0.12)
 MARGINS = (0.0, 0.05)
 CLAUSE_LEVELS = ((0.5, 1.0, 2.0), (0.0, 0.5, 1.0))

@@ -29,13 +29,12 @@ MIN_MARK_CHARS = 80
 LABEL_WORDS = 5  # a short sentence of at most this many words is a label: the next one is marked with it
 CLOSE_MARGIN = 0.05  # a neighbour scoring this close to the answering sentence is marked too
 MAX_QUOTE_SENTENCES = 4  # a quotation is marked whole when it closes within this many sentences
-# Weights of a sentence's key share, side-by-side key pairs, asked kind (a number, a person),
-# asked list place and the score of the sentence it continues, next to its cosine's
+# Weights of a sentence's key share, asked kind (a number, a person, a definition, a quoted
+# name) and the score of the sentence it continues, next to its cosine's
 # `closeness` (`sentence_scores`), and the cosine gap that counts as far: the best point of
-# eval/highlight_cv.py's grid over the thesis dev questions and the real documents indexed
-# (mark holds the answer on the correct passage: thesis 0.92 in-sample, 0.87 by 5-fold
-# cross-validation; real documents 1.00 / 0.90 on 19 questions of two of them).
-WEIGHTS: tuple[float, ...] = (0.5, 0.5, 1.0, 2.0, 0.5)
+# eval/highlight_cv.py's grid over the thesis dev questions and the real documents
+# (eval/results/highlight.json; docs/retrieval.md gives the figures).
+WEIGHTS: tuple[float, ...] = (1.5, 2.0, 0.5)
 DENSE_SCALE = 0.08
 # A long answering sentence is narrowed to its clauses holding most of what points at the
 # answer: each question word counts 1; a number or a name where one is asked, and a word of
@@ -47,12 +46,13 @@ _REFERENCE = re.compile(r"\[[^\]]*\]")
 # Questions after a quantity that `Question.asks_number` does not name: "неше есе", "во сколько раз".
 ASKS_QUANTITY = re.compile(r"\bнеше\b|\bво сколько\b")
 # A question after a meaning ("… дегеніміз не?", "Что означает …?") and a sentence giving one
-# ("X дегеніміз – …", "X – бұл …", "X — это …", "… означает …", "X refers to …").
+# ("X дегеніміз – …", "X … ретінде анықтауға болады", "X — это …", "… означает …", "X refers to …").
 ASKS_MEANING = re.compile(
     r"дегеніміз|деген\s+не\b|нені\s+білдір|мағына|что\s+(?:такое|означа|значит|понима)|\bmean(?:s|ing|t)?\b|\bdefin"
 )
 DEFINES = re.compile(
-    r"дегеніміз|деп\s+(?:атала|түсін)|білдіреді|\s[–—-]\s*(?:бұл|это)\s|означа(?:ет|ют)|понима(?:ется|ют)"
+    r"дегеніміз|деп\s+(?:атала|түсін|анықта)|ретінде\s+анықта|білдіреді|\s[–—-]\s*(?:бұл|это)\s"
+    r"|означа(?:ет|ют)|понима(?:ется|ют)|определя(?:ет|ют)ся\s+как|представля(?:ет|ют)\s+собой"
     r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
     re.IGNORECASE,
 )
@@ -143,14 +143,18 @@ def mark_answer(
 
 
 def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[str]], scores: np.ndarray) -> list[int]:
-    """The sentences to mark, most needed first: the best scoring one, or the sentence right
-    after it when that one continues it ("Оның құрамына …" after "… комиссияның құрылуы") and
-    alone holds one of the question's words (the question's topic matched the first, what it
-    asks about is in the second), or when the best is a short label ("Cargo.toml", "Модернизациялаудың
-    бірінші кезеңі") whose content it is; then what completes it (`completing`)."""
-    best = int(np.argmax(scores))
+    """The sentences to mark, most needed first: the list item of the place the question asks
+    for ("Ал екіншісі қандай?" → "Екіншіден, …"), else the best scoring sentence, or the one
+    right after it when that one continues it ("Оның құрамына …" after "… комиссияның
+    құрылуы") and alone holds one of the question's words (the question's topic matched the
+    first, what it asks about is in the second), or when the best is a short label
+    ("Cargo.toml", "Модернизациялаудың бірінші кезеңі") whose content it is; then what
+    completes it (`completing`)."""
+    place = asked_place(question.text)
+    placed = [i for i in range(len(texts)) if place and item_place(texts, i) == place]
+    best = placed[0] if placed else int(np.argmax(scores))
     following = best + 1
-    if following == len(texts):
+    if placed or following == len(texts):
         return [best, *completing(question, texts, best, scores)]
     first = following if _is_label(texts[best]) and not item_place(texts, best) else best
     if _first_word(texts[following]) in CONTINUATION_WORDS:
@@ -190,32 +194,17 @@ def _asked_patterns(question: Question) -> list[re.Pattern[str]]:
 def sentence_scores(
     question: Question, texts: Sequence[str], keys: Sequence[Sequence[str]], dense: np.ndarray
 ) -> np.ndarray:
-    """How well each sentence answers: its cosine (`closeness`), the share of
-    the question's keys it holds, of the question's neighbouring key pairs it holds side by
-    side ("тәртіптің белгілері" in "Мұндай тәртіптің белгілеріне …", not "демократияның …
-    белгілеріне"), whether it holds what the question asks for (a number, a person) and the
-    list item of the place asked for ("екіншісі" in "Екіншіден, …"), each weighted (`WEIGHTS`);
-    a sentence continuing the one before ("Бұған дәлел ретінде …", "Оның құрамына …") adds
-    that one's cosine and key scores, weighted too: the question's words often name what it
-    elaborates."""
+    """How well each sentence answers: its cosine (`closeness`), the share of the question's
+    keys it holds and whether it holds what the question asks for (a number, a person, a
+    definition, a quoted name), each weighted (`WEIGHTS`); a sentence continuing the one
+    before ("Бұған дәлел ретінде …", "Оның құрамына …") adds that one's cosine and key score,
+    weighted too: the question's words often name what it elaborates."""
     wanted = set(question.keys)
-    pairs = _pairs(question.keys)
-    place = asked_place(question.text)
-    rows = []
-    for i, (sentence, held) in enumerate(zip(texts, keys, strict=True)):
-        rows.append(
-            (
-                len(wanted & set(held)) / len(wanted) if wanted else 0.0,
-                len(pairs & _pairs(held)) / len(pairs) if pairs else 0.0,
-                float(_holds_asked_kind(question, sentence)),
-                float(bool(place) and place == item_place(texts, i)),
-            )
-        )
-    features = np.array(rows, dtype=np.float32).reshape(len(texts), 4)
-    topical = closeness(dense) + features[:, :2] @ np.array(WEIGHTS[:2], dtype=np.float32)
-    asked = features[:, 2:] @ np.array(WEIGHTS[2:4], dtype=np.float32)
+    coverage = np.array([len(wanted & set(held)) / len(wanted) if wanted else 0.0 for held in keys], np.float32)
+    kind = np.array([_holds_asked_kind(question, sentence) for sentence in texts], np.float32)
+    topical = closeness(dense) + WEIGHTS[0] * coverage
     continues = np.array([i > 0 and _first_word(t) in CONTINUATION_WORDS for i, t in enumerate(texts)])
-    return topical + asked + WEIGHTS[4] * continues * np.r_[0.0, topical[:-1]]
+    return topical + WEIGHTS[1] * kind + WEIGHTS[2] * continues * np.r_[0.0, topical[:-1]]
 
 
 def completing(question: Question, texts: Sequence[str], best: int, scores: np.ndarray) -> list[int]:
@@ -251,10 +240,6 @@ def _is_label(sentence: str) -> bool:
 def _terms_of(sentences: Sequence[Span], found: Sequence[Term]) -> list[list[str]]:
     """The keys of each sentence's words, in order."""
     return [[t.key for t in found if a <= t.start < b] for a, b in sentences]
-
-
-def _pairs(keys: Sequence[str]) -> set[frozenset[str]]:
-    return {frozenset(pair) for pair in pairwise(keys) if pair[0] != pair[1]}
 
 
 def _holds_asked_kind(question: Question, sentence: str) -> bool:
