@@ -173,6 +173,22 @@ def dev_questions() -> list[str]:
     return questions + lookups
 
 
+def fresh_questions() -> list[str]:
+    """Every question asked of the bundled thesis, each once: the thesis dev sets (thesis.dev,
+    thesis.dev2, negatives, follow-ups without their history) and the lookups, distinct texts.
+    A workspace remembers the vectors of its last questions, so a latency bench asks each of
+    these once, after warming up on other texts (`warm_up_questions`): every one is embedded."""
+    files = ["thesis.dev.jsonl", "thesis.dev2.jsonl", "negatives.dev.jsonl", "followup.dev.jsonl"]
+    questions = [r["question"] for f in files for r in read_jsonl(EVAL / f)] + dev_questions()
+    return list(dict.fromkeys(questions))
+
+
+def warm_up_questions(n: int = 30) -> list[str]:
+    """Questions none of `fresh_questions` repeats (KazQAD's), to warm a server or a searcher."""
+    fresh = set(fresh_questions())
+    return [q for q in (r["question"] for r in read_jsonl(EVAL / "kazqad.dev.queries.jsonl")) if q not in fresh][:n]
+
+
 def scale_questions() -> list[str]:
     """The questions of every dev set that asks over one collection (728): thesis, KazQAD,
     FLORES ru->kk, XQuAD ru; what the scale benchmarks ask."""
@@ -269,6 +285,11 @@ def cache_dir() -> Path:
 def raw_ask(http: httpx.Client, url: str, question: str) -> float:
     """One `/ask` as raw HTTP (POST the call, then read its SSE answer); seconds. Without
     gradio_client, whose 50 ms polling would dominate the figure."""
+    return raw_answer(http, url, question)[0]
+
+
+def raw_answer(http: httpx.Client, url: str, question: str) -> tuple[float, dict]:
+    """`raw_ask`'s seconds and the answer itself."""
     start = time.perf_counter()
     # The arguments of `ask` in src/thesis_qa_app/api.py, all of them: Gradio refuses a call with fewer.
     response = http.post(f"{url}/gradio_api/call/ask", json={"data": [question, 3, "", "auto", []]})
@@ -279,8 +300,8 @@ def raw_ask(http: httpx.Client, url: str, question: str) -> float:
             if line.startswith("event: error"):
                 raise RuntimeError("the server reported an error")
             if line.startswith("data:") and "results" in line:
-                json.loads(line[5:])
-                return time.perf_counter() - start
+                answer = json.loads(line[5:])[0]
+                return time.perf_counter() - start, answer
     raise RuntimeError("the server closed the answer without results")
 
 
