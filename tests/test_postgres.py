@@ -156,7 +156,7 @@ def downgrade_to_full_precision_graphs(url: str) -> None:
             name = definition.split()[2]
             conn.execute(f"DROP INDEX {name}")
             conn.execute(definition.replace("halfvec", "vector"))
-        conn.execute("DELETE FROM schema_version WHERE version = 3")
+        conn.execute("DELETE FROM schema_version WHERE version >= 3")  # back to the second schema
         conn.execute("UPDATE indexes SET manifest = jsonb_set(manifest, '{index_type}', '\"pgvector-hnsw16\"')")
 
 

@@ -585,6 +585,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "Индекс «{name}» на сервере повреждён; удалите документ и загрузите его заново.",
         "en": "The index of “{name}” is damaged on the server; remove it and upload it again.",
     },
+    "store_full": {
+        "kk": "Сервердің дискісінде орын қалмады; ештеңе жазылмады. Кейінірек қайталап көріңіз.",
+        "ru": "На диске сервера не осталось места; ничего не записано. Повторите позже.",
+        "en": "The server's disk is full; nothing was written. Try again later.",
+    },
     "store_missing": {
         "kk": "Индекс табылмады.",
         "ru": "Индекс не найден.",

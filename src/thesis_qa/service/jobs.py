@@ -20,6 +20,7 @@ their memory back.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import signal
 import subprocess
@@ -307,9 +308,13 @@ class JobQueue:
         return out
 
     def _settle(self, job: Job) -> None:
-        """Let the owner of the queue tidy up after `job`, then wake whoever waits for it."""
+        """Let the owner of the queue tidy up after `job`, then wake whoever waits for it. A
+        store that cannot be reached just then (a database restarting) leaves the tidying to
+        the next start (`Uploads.discard_unfinished`), and the slot goes on to the next job."""
         try:
             self.on_finish(job)
+        except ThesisQAError as error:
+            logging.getLogger(__name__).warning("after %s: %s", job.name, error)
         finally:
             job.ended.set()
 

@@ -11,6 +11,7 @@ against the manifest's. A changed file changes the version, the server opens it 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -54,10 +55,12 @@ class FilesLocation:
         return index
 
     def write(self, contents: IndexContents) -> None:
-        store.write_index(self.folder, contents.manifest, _segment(contents), contents.vocabulary)
+        with _room(self.folder):
+            store.write_index(self.folder, contents.manifest, _segment(contents), contents.vocabulary)
 
     def append(self, addition: IndexContents) -> None:
-        store.append_segment(self.folder, addition.manifest, _segment(addition), addition.vocabulary)
+        with _room(self.folder):
+            store.append_segment(self.folder, addition.manifest, _segment(addition), addition.vocabulary)
 
     def version(self) -> str | None:
         """The live version's name, marked (`CHANGED` and a digest of the files' status) when
@@ -81,6 +84,20 @@ class FilesLocation:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def _room(folder: Path) -> Iterator[None]:
+    """A full disk (or quota) while writing under `folder` as `StoreError` "store_full"; the
+    writer has removed what it half wrote (a version is staged aside, a record written aside)."""
+    full = (errno.ENOSPC, errno.EDQUOT)
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:  # FAISS's writer says it in a RuntimeError's words
+        said = isinstance(exc, OSError) and exc.errno in full
+        if not (said or any(os.strerror(code) in str(exc) for code in full)):
+            raise
+        raise StoreError(f"no room left to write {folder} ({os.strerror(errno.ENOSPC)})", code="store_full") from exc
 
 
 CHANGED = "!"  # in a version: its files changed since it was written
@@ -167,10 +184,14 @@ class FilesRecords:
 
     def put(self, key: str, value: Json) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            with _room(self.root):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def children(self, prefix: str) -> list[str]:
         folder = self.root / prefix if prefix else self.root

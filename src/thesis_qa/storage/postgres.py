@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from typing import Any
 
@@ -102,7 +102,7 @@ def _half_precision_graphs(cur: Cursor) -> None:
 
 # Schema 4: failed logins per account and per address, shared by replicas (thesis_qa.service.accounts).
 LOGIN_FAILURES = """
-    CREATE TABLE login_failures (kind text, key text, count int NOT NULL, last float8 NOT NULL,
+    CREATE TABLE IF NOT EXISTS login_failures (kind text, key text, count int NOT NULL, last float8 NOT NULL,
                                  locked_until float8 NOT NULL, PRIMARY KEY (kind, key));
 """
 # Numbered migrations: the database records the last one applied (schema_version).
@@ -140,11 +140,7 @@ class Database:
         try:
             conn = psycopg.connect(self.url, autocommit=True)
         except psycopg.OperationalError as exc:
-            raise StoreError(
-                f"cannot reach the database {redacted(self.url)} ({str(exc).strip().splitlines()[-1].strip()})",
-                code="store_unreachable",
-                name=redacted(self.url),
-            ) from exc
+            raise self.unreachable(exc) from exc
         if not self._migrated:
             migrate(conn)
             self._migrated = True
@@ -154,10 +150,34 @@ class Database:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        conn = self.connection()
-        with conn.transaction(), conn.cursor() as cur:
-            yield cur
+    def transaction(self, isolation: str = "") -> Iterator[Cursor]:
+        """A transaction on this thread's connection (`isolation`: its level, if not the
+        default). The database gone (stopped, restarted, the network down) is a
+        `StoreError` "store_unreachable", and the next transaction connects afresh: service
+        resumes by itself once the database is back."""
+        try:
+            conn = self.connection()
+            with conn.transaction(), conn.cursor() as cur:
+                if isolation:
+                    cur.execute(sql.SQL("SET TRANSACTION ISOLATION LEVEL {}").format(sql.SQL(isolation)))
+                yield cur
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._forget_connection()
+            raise self.unreachable(exc) from exc
+
+    def unreachable(self, exc: Exception) -> StoreError:
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        return StoreError(
+            f"cannot reach the database {redacted(self.url)} ({lines[-1].strip()})",
+            code="store_unreachable",
+            name=redacted(self.url),
+        )
+
+    def _forget_connection(self) -> None:
+        conn, self._local.conn = getattr(self._local, "conn", None), None
+        if conn is not None:
+            with suppress(psycopg.Error):
+                conn.close()
 
 
 def migrate(conn: psycopg.Connection[Any]) -> None:
@@ -272,9 +292,7 @@ class PostgresLocation:
         return Manifest.from_json(row[0]) if row else None
 
     def open(self, verify: bool = False) -> Index:
-        conn = self.db.connection()
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with self.db.transaction("REPEATABLE READ") as cur:
             cur.execute("SELECT version, manifest FROM indexes WHERE key = %s", (self.key,))
             row = cur.fetchone()
             if row is None:
@@ -389,7 +407,11 @@ class PostgresLocation:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """A session advisory lock on a connection of its own, held while the builder works."""
-        with psycopg.connect(self.db.url, autocommit=True) as conn:
+        try:
+            conn = psycopg.connect(self.db.url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise self.db.unreachable(exc) from exc
+        with conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.key,))
             try:
                 yield
