@@ -292,6 +292,21 @@ def test_a_name_in_a_long_list_is_marked_with_its_neighbours_on_both_sides(quest
     assert all(name in mark for name in NAMES[place - 1 : place + 2])
 
 
+def test_a_person_asked_about_by_name_is_marked_rather_than_the_clause_naming_most_people():
+    works = (
+        "Оны зерттеуге үлес қосқан ғалымдар арасынан мыналарды атап өтуге болады: Г.Алмондтың және "
+        "Д.Пауэллдың «Салыстырмалы саясаттану: даму концепциясы позициясынан жақындау» (1966), "
+        "Л.Пайдың «Саяси дамудың аспектілері» (1966), Д.Растоудың «Ұлттың әлемі» (1967), "
+        "Ш.Эйзенштаттың «Модернизация: қарсылық және өзгеріс» (1966), С.Хантингтонның «Өзгеруші "
+        "қоғамдағы саяси тәртіп» (1968) және тағы сол сияқты жұмыстар модернизация теорияларын "
+        "өзгертуге ерекше үлес қосты"
+    )
+
+    [mark] = marked("Хантингтон кім?", [works], [0.9])
+
+    assert "С.Хантингтонның «Өзгеруші" in mark and len(mark) <= MAX_MARK_CHARS < len(works)
+
+
 def test_the_sentence_continuing_the_best_one_is_marked_when_it_alone_holds_a_question_word():
     texts = [
         "Қазақстанда да қазіргі кезде көптеген өзгертулер мен жаңартулар болып жатыр",

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,17 @@ from thesis_qa.text.keys import Term
 from thesis_qa.text.sentences import BULLETS
 
 Span = tuple[int, int]
+
+
+class Evidence(NamedTuple):
+    """Something in a sentence pointing at the answer: a question word, or what is asked for
+    (`asked`: a number, a name, …; a clause counts it once however many it holds)."""
+
+    span: Span
+    weight: float
+    asked: bool = False
+
+
 MAX_MARK_CHARS = 300  # an answer mark longer than this is narrowed to a sentence, then a clause
 # A mark this short is widened: a clause by a neighbour even without question words, a best
 # sentence (a label, "Модернизациялаудың бірінші кезеңі", whose content follows) by the next.
@@ -39,7 +51,7 @@ DENSE_SCALE = 0.08
 # A long answering sentence is narrowed to its clauses holding most of what points at the
 # answer: each question word counts 1; a number or a name where one is asked, and a word of
 # the conversation a follow-up continues, count these (eval/highlight_cv.py).
-CLAUSE_WEIGHTS: tuple[float, ...] = (1.0, 0.5)
+CLAUSE_WEIGHTS: tuple[float, ...] = (2.0, 0.5)
 # A number as an answer: digits (a decimal too) or a Roman numeral, not a reference in brackets.
 ANSWER_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{2,5}\b|\b[VX]\b")
 _REFERENCE = re.compile(r"\[[^\]]*\]")
@@ -164,17 +176,20 @@ def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[
     return list(dict.fromkeys([first, best, *completing(question, texts, best, scores)]))
 
 
-def clause_evidence(question: Question, text: str, span: Span, found: Sequence[Term]) -> list[tuple[Span, float]]:
+def clause_evidence(question: Question, text: str, span: Span, found: Sequence[Term]) -> list[Evidence]:
     """What in `span` of `text` points at the answer, each with its weight: the question's
     words (1), the words of the conversation it continues and a number or a name where one is
     asked (`CLAUSE_WEIGHTS`)."""
     start, end = span
     own, context = set(question.keys), set(question.context_keys)
     weights = {**dict.fromkeys(context, CLAUSE_WEIGHTS[1]), **dict.fromkeys(own, 1.0)}
-    out = [((t.start, t.end), weights[t.key]) for t in found if start <= t.start < end and t.key in weights]
+    out = [Evidence((t.start, t.end), weights[t.key]) for t in found if start <= t.start < end and t.key in weights]
     plain = _REFERENCE.sub(lambda m: " " * len(m.group()), text[start:end])
     for pattern in _asked_patterns(question):
-        out += [((start + m.start(), start + m.end()), CLAUSE_WEIGHTS[0]) for m in pattern.finditer(plain)]
+        out += [
+            Evidence((start + m.start(), start + m.end()), CLAUSE_WEIGHTS[0], asked=True)
+            for m in pattern.finditer(plain)
+        ]
     return out
 
 
@@ -329,18 +344,20 @@ def answer_marks(
     best = max(spans, key=lambda span: (_terms_inside(span, terms), -span[0]))
     if _length(best) <= limit:
         return (best,)
-    return (_best_clause(text, best, [(term, 1.0) for term in terms], limit),)
+    return (_best_clause(text, best, [Evidence(term, 1.0) for term in terms], limit),)
 
 
 def _terms_inside(span: Span, terms: Sequence[Span]) -> int:
     return sum(1 for a, b in terms if span[0] <= a and b <= span[1])
 
 
-def _weight_inside(span: Span, evidence: Sequence[tuple[Span, float]]) -> float:
-    return sum(weight for (a, b), weight in evidence if span[0] <= a and b <= span[1])
+def _weight_inside(span: Span, evidence: Sequence[Evidence]) -> float:
+    """The weight of the question words inside `span`, plus what is asked for once."""
+    inside = [e for e in evidence if span[0] <= e.span[0] and e.span[1] <= span[1]]
+    return sum(e.weight for e in inside if not e.asked) + max((e.weight for e in inside if e.asked), default=0.0)
 
 
-def _best_clause(text: str, sentence: Span, evidence: Sequence[tuple[Span, float]], limit: int) -> Span:
+def _best_clause(text: str, sentence: Span, evidence: Sequence[Evidence], limit: int) -> Span:
     """Within a long `sentence`, the clause holding most `evidence` (weighted spans; the first
     on a tie), grown by the neighbouring clause holding more of it while the whole fits in
     `limit`; a clause without any is added only while the mark is under `MIN_MARK_CHARS`, on
@@ -372,7 +389,7 @@ def _best_clause(text: str, sentence: Span, evidence: Sequence[tuple[Span, float
             break
         first, last = min(first, grow), max(last, grow)
     chosen = joined(first, last)
-    return chosen if _length(chosen) <= limit else _window(text, chosen, [span for span, _ in evidence], limit)
+    return chosen if _length(chosen) <= limit else _window(text, chosen, [e.span for e in evidence], limit)
 
 
 def _length(span: Span) -> int:
