@@ -37,7 +37,7 @@ def upload(workspace, owner, name, text, tmp_path, *, quota_passages=10_000):
     shutil.move(path, source)
     task = {"source": str(source), "name": reserved.name, "index": reserved.location.spec, "max_bytes": 10**7,
             "max_passages": quota_passages, "quota_passages": quota_passages}  # fmt: skip
-    index_upload(task, workspace.embedder, lambda done, total: None)
+    index_upload(task, workspace.embedder, lambda message: None)
     workspace.uploads.settle(owner, reserved)
     return reserved
 

@@ -183,7 +183,7 @@ def upload(workspace: Workspace, owner: Owner, name: str, text: str) -> str:
     source.write_text(text, encoding="utf-8")
     task = {"source": str(source), "name": name, "index": reserved.location.spec, "max_bytes": 10**7,
             "max_passages": 1000, "quota_passages": 1000}  # fmt: skip
-    index_upload(task, workspace.embedder, lambda done, total: None)
+    index_upload(task, workspace.embedder, lambda message: None)
     workspace.uploads.settle(owner, reserved)
     return reserved.id
 
