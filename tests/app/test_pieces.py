@@ -412,7 +412,7 @@ def test_k_from_a_program_is_a_whole_number_from_1_to_50(value, parsed):
 # Raised only where the app never shows them: the CLI's settings and accounts, base classes.
 # Raised before a page exists (starting the server, the CLI) or only as a base class's default.
 NOT_SHOWN_IN_THE_APP = {"query_engine", "account", "bad_argument", "error", "load", "model", "quota", "store",
-                        "missing_extra"}  # fmt: skip
+                        "missing_extra", "bad_setting"}  # fmt: skip
 
 
 def test_every_error_code_the_library_or_the_app_raises_has_a_message():

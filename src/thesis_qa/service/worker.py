@@ -6,7 +6,7 @@ memory and says `{"ready": true, "rss_mb": …}`; it loads the passage model at 
 then takes one task a line on stdin and answers on stdout with JSON lines: `{"progress":
 [done, total]}` while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer
 part of a long upload has become searchable (thesis_qa.service.progressive), then `{"done":
-{..., "peak_rss_mb"}}` or `{"error": {"code", "params", "message"}}` (with `"fatal": true`
+{..., "rss_mb", "peak_rss_mb"}}` or `{"error": {"code", "params", "message"}}` (with `"fatal": true`
 when it ends after saying so).
 
 Memory: `memory_mb` bounds the resident memory. A document whose estimated need (its texts to
@@ -162,7 +162,7 @@ def _answer(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     name = task.get("name", "")
     try:
         result = TASKS[task["kind"]](task, embedder, say)
-        return {"done": {**result, "peak_rss_mb": round(_peak_mb())}}
+        return {"done": {**result, "rss_mb": round(resident_mb()), "peak_rss_mb": round(_peak_mb())}}
     except ThesisQAError as error:
         return _error(error.code, error.params, str(error))
     except MemoryError:
