@@ -38,7 +38,7 @@ from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import answers
-from thesis_qa_app.guard import Door
+from thesis_qa_app.guard import Door, read_body, replay
 from thesis_qa_app.identity import owner_of
 from thesis_qa_app.texts import AUTO, error_text
 
@@ -92,11 +92,11 @@ class DirectAsk:
         return self.door.user(scope) if self.door.logins else None
 
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _body(receive)
+        body = await read_body(receive, self.door.max_request_bytes) or b""  # the guard bounded it already
         values, session = _call(body)
         self._forget_unclaimed()
         if values is None or len(self._pending) >= WAITING_ANSWERS:
-            await self.app(scope, _replayed(body, receive), send)
+            await self.app(scope, replay(body, receive), send)
             return
         event = uuid.uuid4().hex
         user = self._user(scope)
@@ -143,32 +143,6 @@ def _call(body: bytes) -> tuple[list[Any] | None, str]:
         return None, ""
     session = call.get("session_hash")
     return call["data"], session if isinstance(session, str) else ""
-
-
-async def _body(receive: Receive) -> bytes:
-    """The request's body (the guard has bounded it)."""
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _replayed(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives `body` again, then whatever follows."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def _respond(send: Send, status: int, content_type: bytes, body: bytes) -> None:

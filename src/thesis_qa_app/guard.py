@@ -288,7 +288,7 @@ class Door:
 
     async def login(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Gradio's login, throttled, with the password checked off the event loop."""
-        body = await _read(receive, LOGIN_BYTES)
+        body = await read_body(receive, LOGIN_BYTES)
         if body is None:
             await refuse(send, 413, "request_too_large")
             return
@@ -395,12 +395,12 @@ class Guard:
         receive_next: Receive = counted
         scope = _bound_scope(scope, self.door, owner)
         if scope["method"] == "POST" and scope["path"].startswith(API) and scope["path"] != UPLOAD_PATH:
-            body = await _read(counted, limit)
+            body = await read_body(counted, limit)
             if body is None or counted.exceeded:
                 await _drain(receive, True)
                 await refuse(send, 413, "request_too_large")
                 return
-            receive_next = _replay(_bound_body(body, self.door, owner), receive)
+            receive_next = replay(_bound_body(body, self.door, owner), receive)
         response = _Watched(send, capture=scope["path"] == UPLOAD_PATH, overrun=lambda: counted.exceeded)
         try:
             await self.app(scope, receive_next, response)
@@ -456,17 +456,18 @@ class _Watched:
         await self.send(message)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives `body` (already read) again, then whatever follows."""
     sent = False
 
-    async def replay() -> Message:
+    async def again() -> Message:
         nonlocal sent
         if sent:
             return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return replay
+    return again
 
 
 def _bound_scope(scope: Scope, door: Door, owner: str) -> Scope:
@@ -506,7 +507,7 @@ async def _form(scope: Scope, body: bytes) -> dict[str, str]:
         return {"type": "http.disconnect"}
 
     try:
-        form = await Request(scope, _replay(body, nothing_more)).form(max_files=0, max_fields=8)
+        form = await Request(scope, replay(body, nothing_more)).form(max_files=0, max_fields=8)
     except (HTTPException, ValueError, MultiPartException):
         return {}
     return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -537,7 +538,7 @@ def _declared_length(scope: Scope) -> int:
         return 0
 
 
-async def _read(receive: Receive, limit: int) -> bytes | None:
+async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole body, or None when it runs past `limit` (the rest is not read)."""
     chunks, size, more = [], 0, True
     while more:
