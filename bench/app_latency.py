@@ -30,12 +30,14 @@ from pathlib import Path
 import common
 import httpx
 
+LOG = common.SCRATCH / "app-server.log"  # the server's output
+
 CLIENTS = 16
 
 
 def start_server(port: int, index_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "THESIS_QA_INDEX_DIR": str(index_dir), "THESIS_QA_PORT": str(port)}
-    log = (common.SCRATCH / "app-server.log").open("w")
+    log = LOG.open("w")
     command = [str(common.THESIS_QA), "serve"]
     return subprocess.Popen(
         command,
@@ -44,20 +46,6 @@ def start_server(port: int, index_dir: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, stopped as one at the end
     )
-
-
-def wait_ready(url: str, server: subprocess.Popen, timeout: float = 600) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited ({server.returncode}); see bench/.scratch/app-server.log")
-        try:
-            if httpx.get(url + "/gradio_api/info", timeout=2).status_code == 200:
-                return time.perf_counter() - start
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not answer in time")
 
 
 def questions_of(name: str, n: int) -> list[str]:
@@ -113,7 +101,7 @@ def main() -> None:
         port = common.free_port()
         url = f"http://127.0.0.1:{port}"
         server = start_server(port, common.SCRATCH / "app-index")
-        print(f"server ready after {wait_ready(url, server):.1f} s (pid {server.pid})", flush=True)
+        print(f"server ready after {common.wait_ready(url, server, LOG):.1f} s (pid {server.pid})", flush=True)
     try:
         result = measure(url, server)
     finally:

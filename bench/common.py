@@ -12,6 +12,7 @@ import os
 import platform
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -324,3 +325,19 @@ def embedding_seconds(embedder) -> Iterator[list[float]]:
         yield seconds
     finally:
         del embedder.embed_passages
+
+
+def wait_ready(url: str, server: subprocess.Popen, log: Path, timeout: float = 600) -> float:
+    """Seconds until the server at `url` answers `/gradio_api/info`; exits, pointing at its
+    `log`, if it dies or does not answer within `timeout`."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited ({server.returncode}); see {log}")
+        try:
+            if httpx.get(url + "/gradio_api/info", timeout=2).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not answer in time")

@@ -26,13 +26,14 @@ import time
 from pathlib import Path
 
 import common
-import httpx
 from indexing_thesis import thesis_plan
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+
+LOG = common.SCRATCH / "first-answer-server.log"  # the server's output
 
 sys.path.insert(0, str(common.ROOT / "tests"))
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -69,24 +70,10 @@ def start_server(port: int, index_dir: Path) -> subprocess.Popen:
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    log = (common.SCRATCH / "first-answer-server.log").open("w")
+    log = LOG.open("w")
     return subprocess.Popen(
         [str(common.THESIS_QA), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-
-
-def wait_ready(url: str, server: subprocess.Popen, timeout: float = 900) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("the server exited; see bench/.scratch/first-answer-server.log")
-        try:
-            if httpx.get(url + "/gradio_api/info", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not answer in time")
 
 
 def chromium(profile: Path) -> webdriver.Chrome:
@@ -206,7 +193,7 @@ def main() -> None:
     page = chromium(profile)
     runs = []
     try:
-        wait_ready(url, server)
+        common.wait_ready(url, server, LOG, timeout=900)
         for form in args.forms:
             memory, cpu_before = Memory(server.pid), tree_cpu_seconds(server.pid)
             run = {"form": form, **first_answer(page, url, files[form], question)}

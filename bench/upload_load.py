@@ -32,6 +32,8 @@ from pathlib import Path
 import common
 import httpx
 
+LOG = common.SCRATCH / "upload-load-server.log"  # the server's output
+
 QUESTIONS_PER_PHASE = 90
 # What students ask (kk, ru, en) and look up, as in tests/app/test_robustness.py.
 QUESTIONS = [
@@ -64,23 +66,9 @@ def start_server(port: int, index_dir: Path) -> subprocess.Popen:
         "THESIS_QA_QUOTA_PASSAGES": "1000000",
         "GRADIO_TEMP_DIR": str(common.SCRATCH / "upload-load-gradio"),
     }
-    log = (common.SCRATCH / "upload-load-server.log").open("w")
+    log = LOG.open("w")
     command = [str(common.THESIS_QA), "serve"]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_ready(url: str, server: subprocess.Popen, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited ({server.returncode}); see bench/.scratch/upload-load-server.log")
-        try:
-            if httpx.get(url + "/gradio_api/info", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not answer in time")
 
 
 class Browser:
@@ -263,7 +251,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     server = start_server(port, index_dir)
     try:
-        wait_ready(url, server)
+        common.wait_ready(url, server, LOG)
         questions = QUESTIONS
         phase(url, questions[:10])  # warm-up
         phases: list[dict[str, object]] = [{"phase": "idle", "answers": common.summary_ms(phase(url, questions))}]
