@@ -312,3 +312,16 @@ def thesis_form_searchers(
         form: Searcher(build_index(folder / form, [doc], app_embedder), app_embedder)
         for form, doc in thesis_forms.items()
     }
+
+
+@pytest.fixture
+def received(tmp_path):
+    """Write a file as the web server would have received it."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / "received" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return write

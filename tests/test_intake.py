@@ -9,7 +9,6 @@ import itertools
 import shutil
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -40,19 +39,6 @@ def intake(tmp_path_factory, thesis_library_folder, app_embedder, cache_dir):
     intake.start()
     yield intake
     intake.close()
-
-
-@pytest.fixture
-def received(tmp_path):
-    """Write a file as the web server would have received it."""
-
-    def write(name: str, content: str | bytes) -> Path:
-        path = tmp_path / "received" / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        return path
-
-    return write
 
 
 def large_text() -> str:

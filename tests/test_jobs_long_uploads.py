@@ -188,14 +188,3 @@ def worker_of(parent: int, memory_mb: int) -> int:
         if int(fields[1]) == parent and f'"memory_mb": {memory_mb},'.encode() in command:
             return int(stat.parent.name)
     raise AssertionError("no worker is running")
-
-
-@pytest.fixture
-def received(tmp_path):
-    def write(name: str, content: str | bytes) -> Path:
-        path = tmp_path / "received" / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        return path
-
-    return write
