@@ -75,6 +75,78 @@ def test_questions_asking_for_a_number_or_a_person(question, number, person):
     assert (asked.asks_number, asked.asks_person) == (number, person)
 
 
+# How students ask for a number, a year, a date or a person in each language (issue 27: "неше"
+# was not read as asking for a number), and words that only look like such a question word.
+ASKING_A_NUMBER = [
+    "Диссертация неше тараудан құралған?",
+    "Әбілхайыр хан болып сайланғанда неше жаста еді?",
+    "Қазақ жері нешеу болып бөлінді?",
+    "Бұл нешінші тарауда айтылады?",
+    "Көтеріліске қатысқандардың саны қанша болды?",
+    "Халықтың қаншасы дауыс берді?",
+    "Тістердің саны қандай?",
+    "Растоудың еңбегі қай жылы шықты?",
+    "Бұл оқиға қай ғасырда болды?",
+    "Хан қалмақтарды қай уақытта талқандады?",
+    "Тәжірибе қай күні өткізілді?",
+    "Конституция қашан қабылданды?",
+    "Сколько глав в диссертации?",
+    "Из скольких племён состояло сообщество?",
+    "В каком году вышла книга?",
+    "В каком веке жили классики?",
+    "Какой процент побед показала сеть?",
+    "Какое количество углерода хранится в лесах?",
+    "В каком возрасте он стал ханом?",
+    "Какого числа прошёл референдум?",
+    "Как долго длился переход?",
+    "Когда началась модернизация?",
+    "How many chapters does the thesis have?",
+    "How long did the transition last?",
+    "What year was the book published?",
+    "In which century did the classics live?",
+    "What percentage of voters took part?",
+    "When did the reforms begin?",
+]
+NOT_ASKING_A_NUMBER = [
+    "Жылқы сүйектері табылған тұрақ қайда?",
+    "Халықтың саяси белсенділігіне қаншалықты рұқсат беру керек?",
+    "Тоғылық Темір елді қалай басқарды?",
+    "Что такое вектор модернизации?",
+    "Какие ученые изучали модернизацию?",
+    "What is political modernization?",
+]
+ASKING_A_PERSON = [
+    "Бұл теорияны кім ұсынды?",
+    "Кімдер комиссия құрамына енді?",
+    "Шыңды қай ғалым ашқан?",
+    "Кто такой Бутенко?",
+    "Кому принадлежит эта идея?",
+    "На какого автора ссылается работа?",
+    "Какой исследователь ввёл это название?",
+    "Whose monographs are singled out?",
+    "Which scholar named the three waves?",
+]
+
+
+@pytest.mark.parametrize("question", ASKING_A_NUMBER)
+def test_every_way_of_asking_for_a_number_is_read_as_one(question):
+    assert read_question(question).asks_number
+
+
+@pytest.mark.parametrize("question", NOT_ASKING_A_NUMBER)
+def test_words_that_only_look_like_a_number_question_are_not(question):
+    assert not read_question(question).asks_number
+
+
+@pytest.mark.parametrize("question", ASKING_A_PERSON)
+def test_every_way_of_asking_for_a_person_is_read_as_one(question):
+    assert read_question(question).asks_person
+
+
+def test_a_relative_which_before_author_does_not_ask_for_a_person():
+    assert not read_question("В каком году вышел труд, с которым автор связывает начало?").asks_person
+
+
 def test_one_or_two_words_are_a_lookup():
     assert read_question("Хантингтон").is_lookup
     assert not read_question("Хантингтон не ұсынды?").is_lookup

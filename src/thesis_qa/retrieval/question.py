@@ -59,14 +59,27 @@ def _is_structure_word(word: str) -> bool:
     )
 
 
-# Questions whose answer is a number, a year or a century, and questions whose answer is a
-# person (matched on lowercase words; a match anywhere in the question counts).
+# Questions whose answer is a number (a count, an amount, a share, an age, a duration), a
+# year, a date or a century, and questions whose answer is a person, in Kazakh, Russian and
+# English (matched on lowercase words; a match anywhere in the question counts). Inflected
+# words are listed by their forms, not by a bare prefix: "жыл" is not "жылқы" (horse) or
+# "жылу" (warmth), "век" not "вектор", "қанша" not "қаншалықты" (to what degree).
 NUMBER_QUESTION = re.compile(
-    r"\b(жыл\w*|қашан|қанша|нешінші|ғасыр\w*"
-    r"|год\w*|когда|сколько|век\w*|лет"
-    r"|year\w*|when|how many|how much|centur\w*)\b"
+    r"\b(?:қанша(?!лық)\w*|неше\w*|неші\w*|қашан|жыл(?:[ыдғ]\w*)?|ғасыр\w*"
+    r"|қай\s+(?:кез(?:де|і)|уақыт\w*|күн\w*)|(?:сан|мөлшер|пайыз|көлем)\w*\s+қандай"
+    r"|скольк\w*|когда|год\w*|век(?:а|е|у|ом|ов|ах|ам)?|лет|как\s+долго|по\s+сч[её]ту"
+    r"|как\w*\s+(?:количеств|числ|процент|возраст|дат)\w*"
+    r"|year\w*|when|centur\w*|how\s+(?:many|much|long|old)"
+    r"|(?:what|which)\s+(?:number|date|age|percent\w*|share|proportion))\b"
 )
-PERSON_QUESTION = re.compile(r"\b(кім\w*|кто|кого|кем|чей|чья|чьё|чье|чьи|who|whom|whose)\b")
+# A person is asked by a question word, or by a question word before a scholar ("қай ғалым",
+# "какой автор", "which author").
+PERSON_QUESTION = re.compile(
+    r"\b(?:кім\w*|кто|кого|кому|ком|кем|чей|чья|чьё|чье|чьи|чьих|чьим\w*|who|whom|whose"
+    r"|(?:қай|қандай|как\w*|which|what)\s+(?:автор|ғалым|зерттеуші|ойшыл|саясаттанушы"
+    r"|учён|учен|исследовател|философ|политолог|мыслител|author|scholar|scientist|researcher"
+    r"|philosopher|thinker)\w*)\b"
+)
 
 
 class QuestionError(ThesisQAError):
