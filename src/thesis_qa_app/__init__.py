@@ -51,6 +51,7 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             from starlette.middleware import Middleware
 
             from thesis_qa_app.api import DirectAsk
+            from thesis_qa_app.conversation import tidy
             from thesis_qa_app.guard import Door
             from thesis_qa_app.ui import build_app, launch_options
 
@@ -59,6 +60,7 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             workspace.searcher  # noqa: B018 - open (or build) the index before the first user arrives
             intake = Intake(workspace)
             intake.start()
+            tidy(workspace.uploads)  # conversations kept as an earlier version kept them, and their bound
             app = build_app(workspace, intake, accounts, settings)
             door = Door(settings, accounts, notify)
             options = launch_options(settings, accounts, door)

@@ -2,12 +2,20 @@
 own conversation again, and two pages (browser tabs) of one owner each keep theirs.
 
 A page names itself by a random id it keeps in the tab's `sessionStorage` (it survives a
-reload of that tab, and a new tab gets a new one: `page_id`); the page's conversation is kept
-under its owner's records (`<owner-id>/conversations/<page>`, thesis_qa.service.owners), so
-deleting an owner deletes them too, and one page of an owner never reaches another owner's:
-the owner is always `owner_of(request)`, the page id only chooses among that owner's own.
-At most `KEPT_CONVERSATIONS` pages are kept per owner; a page opened past that drops the
-least recently used one.
+reload of that tab, and a new tab gets a new one: `page_ids`). A duplicated tab starts with a
+copy of its original's `sessionStorage`, id included: the page finds that out (the original,
+still open, answers for that id: `thesis_qa_app.ui.PAGE_ID`), takes a new id and sends the
+original's with it, and starts from a copy of the original's conversation (`opened`). The
+page's conversation is kept under its owner's records (`<owner-id>/conversations/<page>`,
+thesis_qa.service.owners), so deleting an owner deletes them too, and one page of an owner
+never reaches another owner's: the owner is always `owner_of(request)`, the page ids only
+choose among that owner's own. At most `KEPT_CONVERSATIONS` pages are kept per owner; a page
+opened past that drops the least recently used one.
+
+Before each page had its own, an owner had one conversation (`<owner-id>/conversation`):
+`tidy`, at each start of the server, moves it among the owner's pages as the one no page has
+claimed yet (`UNCLAIMED`, the least recent), which the owner's next new page takes up, and
+bounds every owner's kept pages again.
 
 What is kept is what the page showed (the messages, already rendered and escaped), the
 questions a follow-up may lean on, and the cards those messages can still pin (their tokens
@@ -28,7 +36,9 @@ from thesis_qa_app.collection import Shown
 Message = dict[str, object]
 MAX_MESSAGES = 50  # the conversation shown and kept (25 questions and answers)
 _KEY = "conversations"
+_FORMER_KEY = "conversation"  # an owner's one conversation, before each page had its own
 _PAGE_ID = re.compile(r"[0-9a-f]{32}")
+UNCLAIMED = "0" * 32  # a conversation no page has taken up yet (an owner's former one)
 
 
 @dataclass(frozen=True)
@@ -38,10 +48,31 @@ class Conversation:
     shown: Shown = field(default_factory=dict)
 
 
-def page_id(sent: str | None) -> str:
-    """The page's id as it sent it, when well formed; else a new one (its chat then lasts as
-    long as the page stays open)."""
-    return sent if isinstance(sent, str) and _PAGE_ID.fullmatch(sent) else secrets.token_hex(16)
+def page_ids(sent: str | None) -> tuple[str, str]:
+    """The page's id as it sent it, when well formed, else a new one (its chat then lasts as
+    long as the page stays open); and the id of the page it is a duplicate of ("" if none):
+    it sends "<id>" or "<id>:<original>"."""
+    own, _, original = (sent if isinstance(sent, str) else "").partition(":")
+    page = own if _PAGE_ID.fullmatch(own) and own != UNCLAIMED else secrets.token_hex(16)
+    return page, original if _PAGE_ID.fullmatch(original) and original != page else ""
+
+
+def opened(uploads: Uploads, owner: Owner, page: str, original: str = "") -> Conversation:
+    """The conversation a page shows as it opens: its own; for a new page, a copy of the one
+    it duplicates (`original`), else the owner's conversation no page has taken up yet
+    (`UNCLAIMED`), which becomes this page's."""
+    kept = load(uploads, owner, page)
+    if kept.messages:
+        return kept
+    copied = load(uploads, owner, original) if original else Conversation()
+    if copied.messages:
+        save(uploads, owner, page, copied)
+        return copied
+    former = load(uploads, owner, UNCLAIMED)
+    if former.messages:
+        save(uploads, owner, page, former)
+        uploads.records.delete(f"{owner.id}/{_KEY}/{UNCLAIMED}")
+    return former
 
 
 def load(uploads: Uploads, owner: Owner, page: str) -> Conversation:
@@ -71,15 +102,41 @@ def save(uploads: Uploads, owner: Owner, page: str, kept: Conversation) -> None:
     uploads.records.put(key, record)
 
 
+def tidy(uploads: Uploads) -> int:
+    """Move each owner's former conversation (`<owner>/conversation`) among its pages as the
+    unclaimed one, and keep at most `KEPT_CONVERSATIONS` pages per owner (the least recently
+    saved, and records not named as pages, go). Returns the records moved or dropped."""
+    changed = 0
+    for owner_id in uploads.records.children(""):
+        former = uploads.records.get(f"{owner_id}/{_FORMER_KEY}")
+        if former is not None:
+            if isinstance(former, dict) and uploads.records.get(f"{owner_id}/{_KEY}/{UNCLAIMED}") is None:
+                uploads.records.put(f"{owner_id}/{_KEY}/{UNCLAIMED}", {**former, "saved": 0.0})
+            uploads.records.delete(f"{owner_id}/{_FORMER_KEY}")
+            changed += 1
+        changed += _prune(uploads, owner_id, KEPT_CONVERSATIONS)
+    return changed
+
+
 def _make_room(uploads: Uploads, owner: Owner) -> None:
     """Drop the owner's least recently saved conversations until one more fits."""
-    folder = f"{owner.id}/{_KEY}"
-    pages = uploads.records.children(folder)
-    if len(pages) < KEPT_CONVERSATIONS:
-        return
+    _prune(uploads, owner.id, KEPT_CONVERSATIONS - 1)
+
+
+def _prune(uploads: Uploads, owner_id: str, keep: int) -> int:
+    """Keep the owner's `keep` most recently saved conversations; drop the rest and any record
+    not named as a page. Returns how many were dropped."""
+    folder = f"{owner_id}/{_KEY}"
+    names = uploads.records.children(folder)
+    pages = [name for name in names if _PAGE_ID.fullmatch(name)]
+    if len(pages) == len(names) <= keep:
+        return 0
     saved = {page: _saved(uploads.records.get(f"{folder}/{page}")) for page in pages}
-    for page in sorted(pages, key=saved.__getitem__)[: len(pages) - KEPT_CONVERSATIONS + 1]:
-        uploads.records.delete(f"{folder}/{page}")
+    dropped = [name for name in names if name not in saved]
+    dropped += sorted(pages, key=saved.__getitem__, reverse=True)[max(keep, 0) :]
+    for name in dropped:
+        uploads.records.delete(f"{folder}/{name}")
+    return len(dropped)
 
 
 def _saved(record: object) -> float:

@@ -55,10 +55,11 @@ class Handlers:
     def start(self, choice: str, sent_page: str, request: gr.Request) -> dict[Block, object]:
         """A page opened: the owner is around; the page in their language, with their
         documents, uploads in progress, pinned collection and this page's conversation so far
-        (`sent_page`: the id the browser tab keeps, thesis_qa_app.conversation)."""
-        owner, page = self.owner(request), conversation.page_id(sent_page)
+        (`sent_page`: the id the browser tab keeps, and the original's when the tab is a
+        duplicate, thesis_qa_app.conversation)."""
+        owner, (page, original) = self.owner(request), conversation.page_ids(sent_page)
         self.intake.arrived(owner, session_of(request))
-        kept = conversation.load(self.workspace.uploads, owner, page)
+        kept = conversation.opened(self.workspace.uploads, owner, page, original)
         w, lang = self.widgets, self._language(choice, request)
         return {
             **self.interface(choice, "", request),

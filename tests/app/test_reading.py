@@ -268,6 +268,41 @@ def test_two_pages_of_one_owner_each_keep_their_own_conversation(page, server_ur
         page.switch_to.window(first)
 
 
+PAGE_ID = "return sessionStorage.getItem('tqaPage')"
+
+
+def test_a_duplicated_tab_gets_a_conversation_of_its_own_from_a_copy(page, server_url):
+    """A page's script opens the duplicate: Chromium copies the opener's sessionStorage into a
+    window a page opens, the same copy its "Duplicate tab" makes (headless Chromium has no tab
+    strip to click), so the duplicate starts with the original's page id while the original
+    stays open, as a duplicated tab does."""
+    first = page.current_window_handle
+    ask(page, KAZAKH_QUESTION)
+    original = page.execute_script(PAGE_ID)
+    page.execute_script("window.open(location.href, '_blank')")
+    page.switch_to.window(next(h for h in page.window_handles if h != first))
+    try:
+        wait(page).until(lambda p: p.execute_script("return document.documentElement.dataset.tqaLang"))
+        wait(page).until(lambda p: questions(p) == [KAZAKH_QUESTION])  # a copy of what it showed
+        duplicate = page.execute_script(PAGE_ID)
+        assert duplicate != original
+        ask(page, "Хантингтон кім?")
+
+        open_page(page, server_url)  # the duplicate, reloaded, keeps its own
+        wait(page).until(lambda p: questions(p) == [KAZAKH_QUESTION, "Хантингтон кім?"])
+        assert page.execute_script(PAGE_ID) == duplicate
+        page.switch_to.window(first)
+        open_page(page, server_url)  # and the original its own
+        wait(page).until(lambda p: questions(p) == [KAZAKH_QUESTION])
+        assert page.execute_script(PAGE_ID) == original
+    finally:
+        for handle in page.window_handles:
+            if handle != first:
+                page.switch_to.window(handle)
+                page.close()
+        page.switch_to.window(first)
+
+
 def questions(page: WebDriver) -> list[str]:
     return [q.text for q in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=user]")]
 
