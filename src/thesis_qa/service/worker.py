@@ -91,7 +91,7 @@ def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
         )
     texts = len({p.text for p in passages} | {s for p in passages for s in p.sentence_texts()})
     del passages
-    embedder.model  # noqa: B018 - loaded at the first task (an idle worker stays small), before estimating
+    embedder.passage_encoder  # noqa: B018 - loaded at the first task (an idle worker stays small), before estimating
     check_memory(doc.name, texts, int(task.get("memory_mb", 0)))
     location = open_location(task["index"])
 
