@@ -53,8 +53,13 @@ def page_ids(sent: str | None) -> tuple[str, str]:
     long as the page stays open); and the id of the page it is a duplicate of ("" if none):
     it sends "<id>" or "<id>:<original>"."""
     own, _, original = (sent if isinstance(sent, str) else "").partition(":")
-    page = own if _PAGE_ID.fullmatch(own) and own != UNCLAIMED else secrets.token_hex(16)
+    page = own if is_page(own) else secrets.token_hex(16)
     return page, original if _PAGE_ID.fullmatch(original) and original != page else ""
+
+
+def is_page(page: object) -> bool:
+    """Whether `page` is a page's id (a value the page sends with its events)."""
+    return isinstance(page, str) and bool(_PAGE_ID.fullmatch(page)) and page != UNCLAIMED
 
 
 def opened(uploads: Uploads, owner: Owner, page: str, original: str = "") -> Conversation:

@@ -5,7 +5,9 @@ Every handler takes the `gr.Request` and acts for `owner_of(request)` only; valu
 sends (a document name, an upload id, a file path, a card's token, a pin's id) are checked
 against that owner's own documents, uploads and collection, and this session's cards. The
 conversation and the cards shown are kept on the server (`gr.State`, and with the owner so a
-reload shows them again: thesis_qa_app.conversation), so the browser never sends them back.
+reload shows them again: thesis_qa_app.conversation), so the browser never sends them back;
+the page sends its id, so a session the server lost (it restarted) goes on with the
+conversation kept for the page.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ class Handlers:
         interface's language; each card can be pinned. The conversation is kept with its
         owner, as this page's."""
         lang, owner = as_language(ui_lang), self.owner(request)
+        messages, asked, shown = self._resumed(owner, page, messages, asked, shown)
         reply = answers.ask(self.workspace, question or "", int(k), doc or "", lang, owner=owner, history=asked or [])
         shown, tokens = collection.remember(shown, reply.hits, reply.question)
         turn: list[Message] = []
@@ -119,8 +122,19 @@ class Handlers:
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
-        conversation.save(self.workspace.uploads, owner, page, Conversation(messages, asked, shown))
+        if conversation.is_page(page):
+            conversation.save(self.workspace.uploads, owner, page, Conversation(messages, asked, shown))
         return messages, messages, asked, "", shown
+
+    def _resumed(
+        self, owner: Owner, page: str, messages: list[Message], asked: list[str], shown: collection.Shown
+    ) -> tuple[list[Message], list[str], collection.Shown]:
+        """The conversation so far: this session's, or when the server has none (it restarted
+        since the page opened; the page still sends its id), the one kept for the page."""
+        if messages or not conversation.is_page(page):
+            return messages or [], asked or [], shown or {}
+        kept = conversation.load(self.workspace.uploads, owner, page)
+        return kept.messages, kept.asked, {**kept.shown, **(shown or {})}
 
     def example(  # noqa: PLR0917
         self,
@@ -141,7 +155,8 @@ class Handlers:
     def forget(self, page: str, request: gr.Request) -> tuple[list[Message], list[str]]:
         """The chat was cleared: a new conversation (the next question is not a follow-up),
         this page's kept one deleted."""
-        conversation.save(self.workspace.uploads, self.owner(request), page, Conversation())
+        if conversation.is_page(page):
+            conversation.save(self.workspace.uploads, self.owner(request), page, Conversation())
         return [], []
 
     def lookup(
@@ -211,8 +226,7 @@ class Handlers:
         """While uploads are in progress: their state, and the documents once one is ready.
         Only the choices change: a selection the person makes meanwhile is kept, unless it
         is gone (an upload finished, removed or expired): then it goes back to none, and the
-        document filter to "all documents" with a note (the lists stay plain: Gradio refuses
-        an event sending a value its choices lack)."""
+        document filter to "all documents" with a note."""
         lang, owner, w = as_language(ui_lang), self.owner(request), self.widgets
         statuses = self.intake.statuses(owner)
         documents, mine = self.workspace.documents(owner), [("", ""), *self._mine_choices(owner)]

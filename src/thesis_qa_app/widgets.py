@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, fields
+from typing import Any
 
 import gradio as gr
 from gradio.blocks import Block
@@ -14,6 +15,20 @@ from thesis_qa.config import Settings
 from thesis_qa.service.owners import Owner
 from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
+
+
+class ServerList(gr.Dropdown):
+    """A plain list whose choice the handlers check against the owner's own documents and
+    uploads, not Gradio: Gradio refuses a value that the session's choices lack with an English
+    error, and a page whose session the server lost (it restarted) sends a choice that the
+    choices it started again with lack. The page draws it as Gradio's own list."""
+
+    is_template = True  # Gradio's mark for a component drawn as its parent class
+
+    def preprocess(self, payload: Any) -> Any:
+        if isinstance(payload, str) and payload not in {value for _, value in self.choices}:
+            return payload
+        return super().preprocess(payload)
 
 
 @dataclass
@@ -63,7 +78,7 @@ class Widgets:
     clear_no: gr.Button
     undo: gr.Button
     cleared: gr.State
-    page: gr.State  # this page's id (its conversation's key: thesis_qa_app.conversation)
+    page: gr.Textbox  # this page's id (its conversation's key: thesis_qa_app.conversation), kept by the page
     page_sent: gr.Textbox  # the id the browser tab keeps, sent when the page opens
 
     def labelled(self) -> list[Component]:

@@ -34,7 +34,7 @@ START_TIMEOUT_S = 240
 WAIT_S = 30
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -84,10 +84,10 @@ class Server:
 
 
 @contextmanager
-def running_server(tmp: Path, **settings: str) -> Iterator[Server]:
-    """Start `thesis-qa serve` in a child process (extra THESIS_QA_* `settings`), wait until
-    it answers, stop it afterwards."""
-    port = _free_port()
+def running_server(tmp: Path, port: int | None = None, **settings: str) -> Iterator[Server]:
+    """Start `thesis-qa serve` in a child process (extra THESIS_QA_* `settings`), on `port` or
+    a free one, wait until it answers, stop it afterwards."""
+    port = port or free_port()
     env = {**_server_env(tmp, port), **settings}
     log = tmp / f"server-{port}.log"
     command = [sys.executable, "-c", "from thesis_qa.cli import main; main()", "serve"]

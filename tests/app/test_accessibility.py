@@ -10,8 +10,8 @@ import re
 import signal
 
 import pytest
-from conftest import library_copy, running_server
-from pages import KAZAKH_QUESTION, as_new_person, ask, clear_collection, look_up, pin, show_tab, wait
+from conftest import free_port, library_copy, running_server
+from pages import KAZAKH_QUESTION, as_new_person, ask, choose, cited, clear_collection, look_up, pin, show_tab, wait
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -104,6 +104,31 @@ def test_a_lost_connection_is_told_in_the_pages_language(browser, server, tmp_pa
         wait(page).until(lambda _: "Соединение с сервером потеряно" in toast.text)
         names = " ".join(el.get_attribute("aria-label") or "" for el in toast.find_elements(By.CSS_SELECTOR, "*"))
         assert not re.findall(r"[A-Za-z]{2,}", toast.text + names)
+
+
+def test_a_page_the_server_lost_its_session_of_is_answered_in_its_language_with_its_choice(browser, server, tmp_path):
+    """The server restarts while a page is open with a document chosen: the page's next
+    question and lookup send a choice the server's new session does not list (Gradio's own
+    check would refuse it in English), and the conversation it showed."""
+    port, settings = free_port(), library_copy(server, tmp_path)
+    with running_server(tmp_path, port, **settings) as first:
+        page = as_new_person(browser, first.url)
+        in_language(page, "ru")
+        ask(page, KAZAKH_QUESTION)
+        choose(page, "document", "thesis")
+
+    with running_server(tmp_path, port, **settings):
+        answer = ask(page, "Хантингтон кім?")
+        found = look_up(page, "Хантингтон")
+
+        assert set(cited(answer)) == set(cited(found)) == {"thesis_kk.txt"}  # the choice still holds
+        assert [q.text for q in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=user]")] == [
+            KAZAKH_QUESTION,
+            "Хантингтон кім?",
+        ]
+        interface = EVERY_WORD.replace('.tqa-doc"', '.tqa-doc, body [lang]"')  # not the documents' text
+        toasts = " ".join(t.text for t in page.find_elements(By.CSS_SELECTOR, "[data-testid=toast-body]"))
+        assert set(re.findall(r"[A-Za-z]{2,}", page.execute_script(interface) + " " + toasts)) - NAMES == set()
 
 
 def test_screen_readers_hear_each_message_named_in_words_and_every_status_in_the_pages_language(page):
