@@ -186,7 +186,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "answer_header": {
         "kk": "Ең сәйкес {n} үзінді",
         "ru": "Наиболее подходящие фрагменты: {n}",
-        "en": "The {n} best passages",
+        "en": "Best passages: {n}",
     },
     "nothing_found": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
     "toc_entry": {"kk": "Мазмұны", "ru": "Оглавление", "en": "Table of contents"},
@@ -203,7 +203,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "pinned": {
         "kk": "Жинаққа қосылды: {place}. Жинақта {n} үзінді.",
         "ru": "Добавлено в подборку: {place}. Фрагментов в подборке: {n}.",
-        "en": "Pinned: {place}. The collection holds {n} passages.",
+        "en": "Pinned: {place}. Passages in the collection: {n}.",
     },
     "already_pinned": {
         "kk": "Бұл үзінді жинақта бар.",
@@ -218,7 +218,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "collection_full": {
         "kk": "Жинақ толы ({n} үзінді): алдымен біреуін алып тастаңыз.",
         "ru": "Подборка заполнена ({n} фрагментов): сначала уберите один.",
-        "en": "The collection is full ({n} passages): remove one first.",
+        "en": "The collection is full (it holds at most {n}): remove one first.",
     },
     "collection_empty": {
         "kk": "Жинақ бос. Жауаптар мен іздеу нәтижелеріндегі «+ Жинаққа» батырмасымен үзінді қосыңыз.",
@@ -306,25 +306,25 @@ TEXTS: dict[str, dict[Language, str]] = {
     "clear_confirm": {
         "kk": "Жинақтағы {n} үзіндінің бәрін алып тастау керек пе?",
         "ru": "Убрать из подборки все фрагменты ({n})?",
-        "en": "Remove all {n} passages from the collection?",
+        "en": "Remove every passage from the collection ({n})?",
     },
     "clear_yes": {"kk": "Иә, тазалау", "ru": "Да, очистить", "en": "Yes, clear it"},
     "cancel": {"kk": "Болдырмау", "ru": "Отмена", "en": "Cancel"},
     "cleared": {
         "kk": "Жинақ тазаланды ({n} үзінді).",
         "ru": "Подборка очищена (фрагментов: {n}).",
-        "en": "The collection was cleared ({n} passages).",
+        "en": "The collection was cleared (passages: {n}).",
     },
     "undo": {"kk": "Қайтару", "ru": "Вернуть", "en": "Undo"},
     "restored": {
         "kk": "Жинақ қайтарылды: {n} үзінді.",
         "ru": "Подборка возвращена: фрагментов {n}.",
-        "en": "The collection is back: {n} passages.",
+        "en": "The collection is back (passages: {n}).",
     },
     "asked_part": {
         "kk": "Мәтін ұзын ({n} таңба, сұраққа {limit} таңбаға дейін): ондағы соңғы сұрақ қойылды.",
         "ru": "Текст длинный (символов: {n}, для вопроса — до {limit}): задан последний вопрос из него.",
-        "en": "The text is long ({n} characters; a question may hold {limit}): its last question was asked.",
+        "en": "The text is long (length {n}; a question may hold {limit} characters): its last question was asked.",
     },
     "asked_cut": {
         "kk": "Сұрақ {limit} таңбаға дейін қысқартылды ({n} таңба еді): «…{end}» деген жерде үзілді.",

@@ -29,7 +29,7 @@ from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k, read_question
 from thesis_qa_app.render import answer_html, filter_html, lookup_html, question_html
-from thesis_qa_app.texts import ERRORS, GRADIO_TEXTS, TEXTS, browser_language, error_text
+from thesis_qa_app.texts import ERRORS, GRADIO_TEXTS, TEXTS, browser_language, error_text, text
 from thesis_qa_app.ui import build_app, launch_options
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)">'
@@ -95,6 +95,15 @@ def test_every_text_and_error_exists_in_kazakh_russian_and_english():
     for entry in [*TEXTS.values(), *ERRORS.values(), *GRADIO_TEXTS.values()]:
         assert set(entry) == {"kk", "ru", "en"}
         assert all(entry.values())
+
+
+def test_no_english_count_reads_as_a_plural_of_one():
+    """ "The collection holds 1 passages": an English text counting {n} words it so that one
+    reads right (Kazakh nouns after a number stay singular; the Russian texts put the count
+    after a colon or in brackets)."""
+    plural_of_one = re.compile(r"\b1 (?!\w+ss\b)\w+s\b|\ball 1\b")
+    wrong = {key: entry["en"] for key, entry in TEXTS.items() if plural_of_one.search(text(key, "en", n=1))}
+    assert wrong == {}
 
 
 def test_an_error_is_explained_in_the_users_language():
