@@ -104,7 +104,7 @@ def _fragment(markup: str) -> str:
 def question_html(question: str, note: str = "") -> str:
     """The user's message as shown in the chat, in the question's language, with what
     became of a long one (`note`, in the interface's language)."""
-    said = f'<p class="tqa-asked-note">ⓘ {html.escape(note)}</p>' if note else ""
+    said = f'<p class="tqa-asked-note">ℹ {html.escape(note)}</p>' if note else ""
     return _fragment(f'<p class="tqa-note" lang="{dominant_language(question)}">{html.escape(question)}</p>{said}')
 
 
