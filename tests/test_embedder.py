@@ -52,7 +52,7 @@ def test_the_bundled_models_piece_tokenizer_gives_the_fast_tokenizers_ids(embedd
 def test_word_embedding_rows_read_from_the_file_are_the_models_own(embedder):
     import torch
 
-    rows = embedder.passage_encoder._bert.embeddings.word_embeddings
+    rows = embedder.passage_encoder._bert.rows
     ids = torch.tensor([[0, 5, 250001, 5], [17, 3, 2, 1]])
     expected = embedder.model[0].auto_model.embeddings.word_embeddings(ids)
     assert torch.equal(rows(ids), expected)

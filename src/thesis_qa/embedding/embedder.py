@@ -348,8 +348,8 @@ def _load_model(model: str, cache_dir: Path) -> SentenceTransformer:
 
 
 def _load_bundled_passages(cache_dir: Path) -> PassageEncoder:
-    """The bundled model's light passage encoder (`passages.load_bundled_passages`)."""
-    _quiet_transformers()
+    """The bundled model's light passage encoder (`passages.load_bundled_passages`; it does not
+    import transformers)."""
     from thesis_qa.embedding.passages import load_bundled_passages
 
     return load_bundled_passages(ensure_bundled_model(cache_dir), _BUNDLED_MAX_TOKENS)

@@ -1,8 +1,9 @@
 """What embeds passages: token ids, then the transformer's token states (`Embedder` pools them).
 
 For the bundled model, `load_bundled_passages` keeps an indexing worker small without changing a
-vector: the transformers BERT alone (no sentence-transformers wrapper, whose fast tokenizer of
-250k pieces holds ~300 MB), token ids from `unigram.PieceTokenizer` (the same ids, ~35 MB), and
+vector: its BERT in plain torch (`bert.Bert`: transformers' import alone holds ~130 MB, and
+sentence-transformers' fast tokenizer of 250k pieces ~300 MB), token ids from
+`unigram.PieceTokenizer` (the same ids, ~45 MB), and
 the 250k x 384 word-embedding matrix (384 MB of the weights file's 470) never mapped: each
 forward pass reads the rows of its own tokens from the file (`FileRows`, the same fp32 values),
 where a memory-mapped matrix became resident page by page, with its neighbours, as texts
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import torch
 
+from thesis_qa.embedding.bert import Bert
 from thesis_qa.embedding.unigram import FastTokenizer, PieceTokenizer
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ class StPassages:
 class BundledPassages:
     """The bundled BERT with its word embeddings read from the file, and the piece tokenizer."""
 
-    def __init__(self, bert: torch.nn.Module, tokenizer: PieceTokenizer) -> None:
+    def __init__(self, bert: Bert, tokenizer: PieceTokenizer) -> None:
         self._bert = bert
         self._tokenizer = tokenizer
 
@@ -66,8 +68,7 @@ class BundledPassages:
         return self._tokenizer(texts)
 
     def token_states(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        states: torch.Tensor = self._bert(input_ids=ids, attention_mask=mask).last_hidden_state
-        return states
+        return self._bert(ids, mask)
 
 
 class FileRows(torch.nn.Module):
@@ -95,11 +96,8 @@ class FileRows(torch.nn.Module):
 
 def load_bundled_passages(folder: Path, max_length: int) -> BundledPassages:
     """The bundled model's passage encoder (its folder as `bundled.ensure_bundled_model` wrote it)."""
-    from transformers import AutoModel
-
     tokenizer = PieceTokenizer(folder, max_length, functools.partial(_fast_tokenizer, folder, max_length))
-    bert = AutoModel.from_pretrained(str(folder), add_pooling_layer=False).eval()
-    bert.embeddings.word_embeddings = FileRows(folder / "model.safetensors", _WORD_MATRIX)
+    bert = Bert(folder, FileRows(folder / "model.safetensors", _WORD_MATRIX), skip=_WORD_MATRIX)
     return BundledPassages(bert, tokenizer)
 
 
