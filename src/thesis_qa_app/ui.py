@@ -34,7 +34,7 @@ from thesis_qa_app.texts import (
     error_text,
     text,
 )
-from thesis_qa_app.widgets import ServerList, Widgets
+from thesis_qa_app.widgets import Widgets, server_checked
 
 MAX_LOOKUP_CHARS = 200
 # The page's words LOCALISE puts where Gradio left English.
@@ -429,10 +429,10 @@ def _ask_box() -> dict[str, Any]:
 
 def _documents_box(settings: Settings) -> dict[str, Any]:
     # Plain lists (nothing to type: no keyboard pops up on a phone), whose choice the handlers
-    # check, not Gradio (`ServerList`: a page whose session the server lost sends a choice
+    # check, not Gradio (`server_checked`: a page whose session the server lost sends a choice
     # its new session does not list); whenever the choices change, a choice they no longer
     # hold is set back on the server, with a note (`Handlers.refresh`, `check_document`).
-    document = ServerList(choices=[("", "")], value="", elem_id="document", filterable=False)
+    document = server_checked(gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False))
     # A list, not a slider: Gradio's slider names its parts in English, and its number field
     # and track are too small for a finger.
     counts = list(range(1, PAGE_MAX_K + 1))
@@ -445,7 +445,7 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
         "upload_jobs": gr.Markdown(elem_id="upload-jobs", latex_delimiters=[]),
     }
     with gr.Row(equal_height=True):
-        mine = ServerList(choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3)
+        mine = server_checked(gr.Dropdown(choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3))
         remove = gr.Button(elem_id="remove", size="sm", scale=1)
     publish = gr.Button(elem_id="publish", size="sm", visible=False)
     timer = gr.Timer(TICK_S, active=False)

@@ -17,18 +17,22 @@ from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
 
 
-class ServerList(gr.Dropdown):
-    """A plain list whose choice the handlers check against the owner's own documents and
-    uploads, not Gradio: Gradio refuses a value that the session's choices lack with an English
+def server_checked(listed: gr.Dropdown) -> gr.Dropdown:
+    """`listed`, whose choice the handlers check against the owner's own documents and
+    uploads, not Gradio: Gradio refuses a value the session's choices lack with an English
     error, and a page whose session the server lost (it restarted) sends a choice that the
-    choices it started again with lack. The page draws it as Gradio's own list."""
+    choices it started again with lack. (On the component itself, not a subclass: Gradio would
+    write a stub file next to a subclass's source; a session whose choices were updated since
+    holds a copy, whose choices are current.)"""
+    check = listed.preprocess
 
-    is_template = True  # Gradio's mark for a component drawn as its parent class
-
-    def preprocess(self, payload: Any) -> Any:
-        if isinstance(payload, str) and payload not in {value for _, value in self.choices}:
+    def preprocess(payload: Any) -> Any:
+        if isinstance(payload, str) and payload not in {value for _, value in listed.choices}:
             return payload
-        return super().preprocess(payload)
+        return check(payload)
+
+    listed.preprocess = preprocess  # type: ignore[method-assign]
+    return listed
 
 
 @dataclass

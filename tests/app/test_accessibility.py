@@ -116,6 +116,7 @@ def test_a_page_the_server_lost_its_session_of_is_answered_in_its_language_with_
         in_language(page, "ru")
         ask(page, KAZAKH_QUESTION)
         choose(page, "document", "thesis")
+        wait(page).until(lambda p: "thesis_kk.txt" in p.find_element(By.ID, "chat-filter").text)
 
     with running_server(tmp_path, port, **settings):
         answer = ask(page, "Хантингтон кім?")
