@@ -54,6 +54,24 @@ def test_shape_tells_a_list_introduction_its_items_and_code():
     assert shape.code_like[2] > 0.9 and shape.code_like[3] < 0.1
 
 
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Зерттеу жұмысы кіріспеден, үлкен екі тараудан және қорытындыдан тұрады.", True),
+        ("Сауалнамаға жүз елу студент қатысты.", True),
+        ("Екеуі де бір нәтижеге келді.", True),
+        ("Работа состоит из введения, трёх глав и заключения.", True),
+        ("The thesis has two chapters.", True),
+        ("Бұл әдіс оқушылар үшін бірге жүзеге асырылады, онда жетілдіру қажет.", False),
+        ("Семья и семинар внутри института.", False),
+    ],
+)
+def test_shape_tells_a_count_written_in_words(text, count):
+    """"Неше тараудан?" is answered by "екі тараудан" as well as by "2": a number question
+    counts it (`has_number`) and marks it; words that only begin like a count do not."""
+    assert Shape.of([text], [""], [False]).count_in_words.tolist() == [count]
+
+
 def test_a_list_item_is_read_with_the_introduction_of_its_list():
     texts = [
         "Бизнес-план составлен на три года.",

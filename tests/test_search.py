@@ -143,3 +143,14 @@ def test_words_the_thesis_holds_are_not_embedded_again(searcher, embedded_texts)
 def test_a_word_the_thesis_lacks_is_embedded_with_the_question(searcher, embedded_texts):
     searcher.search("Хантингтон погода")
     assert embedded_texts == [["Хантингтон погода", "погода"]]
+
+
+def test_a_running_text_and_a_collection_of_ready_passages_are_ranked_each_as_what_it_is(searcher_over):
+    """A thesis's passages follow one another (a list item continues its introduction, a
+    section holds its content); a .jsonl pool's are independent. The ranker weighs the
+    first with each feature's adjustment for running text (`features.PASSAGE_FEATURES`)."""
+    said = "Абай Құнанбайұлы 1845 жылы туған қазақ ақыны."
+    text = searcher_over(f"# Кіріспе\n\n{said}\n\nОл өлеңдер мен қара сөздер жазды.\n", "thesis.md")
+    pool = searcher_over(f'{{"text": "{said}"}}\n{{"text": "Ол өлеңдер мен қара сөздер жазды."}}\n', "pool.jsonl")
+    assert text.candidates("Абай қай жылы туған?").signals.running_text.all()
+    assert not pool.candidates("Абай қай жылы туған?").signals.running_text.any()

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from thesis_qa.retrieval.question import Question
+from thesis_qa.text.numbers import COUNT_WORD
 
-PASSAGE_FEATURES = (
+SIGNAL_FEATURES = (
     "dense_passage_gap",
     "dense_sentence_gap",
     "bm25_share",
@@ -52,6 +53,11 @@ PASSAGE_FEATURES = (
     "dense_list_gap",
     "list_coverage",
 )
+# A passage of a running text (a thesis or an upload, read from its file) is scored with each
+# feature's weight plus an adjustment of its own (the "text:" columns); a passage given ready
+# in a collection of independent ones (a .jsonl pool, as the external dev sets are) with the
+# first alone. Both are fitted together, the adjustments shrunk towards 0 like every weight.
+PASSAGE_FEATURES = SIGNAL_FEATURES + tuple(f"text:{name}" for name in SIGNAL_FEATURES)
 # A question word is held through a key that is (cosine, among its n nearest): near enough to
 # be the same word (Russian-Kazakh pairs meet at 0.90-0.95), or loosely its best match
 # (English-Kazakh pairs meet lower, 0.87-0.90, among more noise).
@@ -160,14 +166,15 @@ def in_sections(title: str, numbers: Sequence[str]) -> bool:
 class Shape:
     """What a candidate's text looks like, per candidate: in the section the question names,
     a sentence that introduces a list (ends in a colon), a list item, right after such an
-    introduction, and the share of code characters (braces, semicolons, operators) scaled
-    so a code line reads about 1."""
+    introduction, the share of code characters (braces, semicolons, operators) scaled
+    so a code line reads about 1, and whether it writes a count in words ("екі тараудан")."""
 
     in_named_section: np.ndarray
     list_intro: np.ndarray
     list_item: np.ndarray
     after_list_intro: np.ndarray
     code_like: np.ndarray
+    count_in_words: np.ndarray
 
     @classmethod
     def of(cls, texts: Sequence[str], before: Sequence[str], named: np.ndarray) -> Shape:
@@ -179,6 +186,7 @@ class Shape:
             list_item=np.array([bool(_LIST_MARK.match(t)) for t in texts], dtype=bool),
             after_list_intro=np.array([_introduces(b) for b in before], dtype=bool),
             code_like=np.array([min(1.0, 8 * _code_share(t)) for t in texts], dtype=np.float32),
+            count_in_words=np.array([bool(COUNT_WORD.search(t)) for t in texts], dtype=bool),
         )
 
 
@@ -222,7 +230,7 @@ class Signals:
     cross_language: np.ndarray
     navigation: np.ndarray  # contents entries and headings: they answer structure questions
     reference: np.ndarray
-    has_number: np.ndarray  # a year, a century in Roman numerals, a count
+    has_number: np.ndarray  # a year, a century in Roman numerals, a count in digits or words
     has_person: np.ndarray  # initials and a name: "Г.Алмонд", "С.Хантингтон"
     length: np.ndarray
     missing_keys: float
@@ -234,6 +242,7 @@ class Signals:
     # (candidates cached before these were gathered): the passage alone.
     dense_list: np.ndarray | None = None
     list_coverage: np.ndarray | None = None
+    running_text: np.ndarray | None = None  # per candidate: in a running text (None: all are)
 
     def __len__(self) -> int:
         return len(self.dense_passage)
@@ -283,7 +292,9 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "dense_list_gap": _gap(s.dense_passage if s.dense_list is None else s.dense_list),
         "list_coverage": s.key_coverage if s.list_coverage is None else s.list_coverage,
     }
-    return np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in PASSAGE_FEATURES])
+    signals = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in SIGNAL_FEATURES])
+    running = np.ones(len(s), dtype=np.float32) if s.running_text is None else s.running_text.astype(np.float32)
+    return np.hstack([signals, signals * running[:, None]])
 
 
 def _gap(scores: np.ndarray) -> np.ndarray:

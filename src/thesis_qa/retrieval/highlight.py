@@ -20,6 +20,7 @@ import numpy as np
 from thesis_qa.index.passage_table import PERSON
 from thesis_qa.retrieval.question import Question
 from thesis_qa.text.keys import Term
+from thesis_qa.text.numbers import COUNT_WORD
 from thesis_qa.text.sentences import BULLETS
 
 Span = tuple[int, int]
@@ -52,8 +53,9 @@ DENSE_SCALE = 0.08
 # answer: each question word counts 1; a number or a name where one is asked, and a word of
 # the conversation a follow-up continues, count these (eval/highlight_cv.py).
 CLAUSE_WEIGHTS: tuple[float, ...] = (2.0, 0.5)
-# A number as an answer: digits (a decimal too) or a Roman numeral, not a reference in brackets.
-ANSWER_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{2,5}\b|\b[VX]\b")
+# A number as an answer: digits (a decimal too), a Roman numeral or a count in words ("екі
+# тараудан"), not a reference in brackets.
+ANSWER_NUMBER = re.compile(rf"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{{2,5}}\b|\b[VX]\b|(?i:{COUNT_WORD.pattern})")
 _REFERENCE = re.compile(r"\[[^\]]*\]")
 # Questions after a quantity that `Question.asks_number` does not name: "неше есе", "во сколько раз".
 ASKS_QUANTITY = re.compile(r"\bнеше\b|\bво сколько\b")

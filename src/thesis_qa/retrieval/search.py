@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 from thesis_qa.document import Passage
 from thesis_qa.embedding.embedder import QueryEncoder
 from thesis_qa.index.layout import Index
-from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES
+from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES, Passages
 from thesis_qa.index.postings import BM25, top_rows
 from thesis_qa.index.vectors import nearest, similarities
 from thesis_qa.index.vocabulary import lexical_index
@@ -131,6 +131,7 @@ class Searcher:
         self._section_keys: dict[tuple[int, int], frozenset[str]] = {}  # by section id and language
         self._named: dict[tuple[str, ...], np.ndarray] = {}  # rows in the sections a question names
         self._document_starts = np.array(sorted(r.start for r in passages.document_rows.values()), dtype=np.int64)
+        self._running_text = _running_text(passages)
         self._idf = self.lexical.idf()
         self._unseen_idf = float(np.log(1 + (len(passages) + 0.5) / 0.5))  # a key no passage holds
         self._bridge: Bridge | None = None
@@ -325,6 +326,7 @@ class Searcher:
         intros = self._list_intros(rows)
         intro_presence, _, _ = self._key_presence(asked.keys, intros)
         context_presence, context_weights, _ = self._key_presence(asked.context_keys, rows)
+        shape = self._shape(asked, rows)
         own = set(asked.keys)
         passages = self.index.passages
         return Signals(
@@ -339,14 +341,15 @@ class Searcher:
             cross_language=passages.languages[rows] != LANGUAGES.index(asked.language),
             navigation=self._is_navigation[rows],
             reference=self._is_reference[rows],
-            has_number=passages.has(HAS_NUMBER, rows),
+            has_number=passages.has(HAS_NUMBER, rows) | shape.count_in_words,
             has_person=passages.has(HAS_PERSON, rows),
             length=passages.lengths[rows],
             missing_keys=missing,
             words=self._word_matches(rows, word_vectors, dict(asked.spelled)),
-            shape=self._shape(asked, rows),
+            shape=shape,
             dense_list=np.maximum(dense_passage, similarities(self.index.passage_vectors, intros, vector)),
             list_coverage=_weighted_share(np.maximum(presence, intro_presence), weights),
+            running_text=self._running_text[rows],
         )
 
     def _list_intros(self, rows: np.ndarray) -> np.ndarray:
@@ -551,3 +554,14 @@ class _Stopwatch:
         finally:
             if self.timings is not None:
                 self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _running_text(passages: Passages) -> np.ndarray:
+    """Per row, whether its document was read as one running text (a thesis, an upload), not
+    given as a collection of ready, independent passages (a .jsonl pool)."""
+    running = np.ones(len(passages), dtype=bool)
+    for table in passages.tables:
+        for document in table.documents:
+            if document.get("presplit"):
+                running[passages.document_rows[str(document["name"])]] = False
+    return running
