@@ -16,7 +16,8 @@ def test_texts_embed_as_sentence_transformers_encodes_them(embedder, thesis_pass
     done: list[int] = []
     vectors = embedder.embed_passages(texts, done.append)
     assert np.sum(vectors * _encode(embedder, texts), axis=1).min() >= 0.99999, "batching must not change a vector"
-    assert sum(done) == len(texts) and len(done) < len(texts) / 10, "many short texts share a forward pass"
+    # 512-token batches: the longest passages go one by one, short sentences by the dozen
+    assert sum(done) == len(texts) and len(done) < len(texts) / 5, "many short texts share a forward pass"
 
 
 def test_a_text_past_the_models_length_is_cut_as_encode_cuts_it(embedder):
