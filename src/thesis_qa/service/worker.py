@@ -2,7 +2,7 @@
 
 `python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), bounds its
 memory and says `{"ready": true, "rss_mb": …}`; it loads the passage model at its first task
-(an idle worker, like the one kept for small files, stays at ~60 MB instead of ~0.8 GB). It
+(an idle worker, like the one kept for small files, stays at ~60 MB instead of ~0.3 GB). It
 then takes one task a line on stdin and answers on stdout with JSON lines: `{"progress":
 [done, total]}` while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer
 part of a long upload has become searchable (thesis_qa.service.progressive), then `{"done":
@@ -51,10 +51,11 @@ from thesis_qa.storage import open_location
 
 Task = dict[str, Any]
 Say = Callable[[dict[str, object]], None]
-# Over the loaded model (~0.8 GB): the forward passes' working memory, which the longest texts
-# (512 tokens) set, and what indexing holds per text to embed (its vector, its passage's
-# columns and keys). Measured with the bench/indexing_thesis.py thesis: peaks of +351 MB at 15
-# pages (509 texts) and +567-607 MB at 60 pages (1,914 texts).
+# Over the loaded passage model (~0.3 GB for the bundled one): the forward passes' working
+# memory and what indexing holds per text to embed (its vector, its passage's columns and
+# keys). Measured when the loaded model took ~0.8 GB (bench/indexing_thesis.py thesis): peaks
+# of +351 MB at 15 pages (509 texts) and +567-607 MB at 60 pages (1,914 texts); kept as a
+# margin since: a 250-page thesis (6,657 texts) now peaks at 694 MB (bench/indexing_worker.py).
 WORKING_MB = 600
 BYTES_PER_TEXT = 24 * 1024
 # Address space torch reserves without touching (libraries, thread arenas): ~1.9 GB at 0.8 GB resident.
