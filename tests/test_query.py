@@ -174,3 +174,20 @@ def test_a_question_that_stands_alone_takes_nothing_from_the_conversation():
     asked = read("What is political modernization?", ["Дарендорф қандай қауіптерді атады?"])
 
     assert (asked.form, asked.context, asked.context_keys) == (Form.ALONE, "", ())
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("1.1-кестеде stm32f1xx-hal кітапханасының кроссплатформалылығы қалай сипатталған?", ("table",)),
+        ("Какая поддержка RTOS указана в сравнительной таблице?", ("table",)),
+        ("Әдебиеттер тізімінде жады туралы қандай дереккөз бар?", ("bibliography",)),
+        ("Какие авторы у статьи [10]?", ("bibliography",)),
+        ("Что понимается под этим в сноске к разделу?", ("footnote",)),
+        ("Сілтемеде MVP қысқартуы қалай ашылады?", ("footnote",)),
+        ("Саяси модернизация дегеніміз не?", ()),
+    ],
+)
+def test_a_question_naming_a_table_a_reference_or_a_footnote_says_so(question, kinds):
+    """Only then may a table, a bibliography entry or a footnote answer by its kind."""
+    assert read_question(question).named_kinds == kinds

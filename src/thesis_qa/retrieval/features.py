@@ -52,6 +52,7 @@ SIGNAL_FEATURES = (
     "code_like",
     "dense_list_gap",
     "list_coverage",
+    "named_kind",
 )
 # A passage of a running text (a thesis or an upload, read from its file) is scored with each
 # feature's weight plus an adjustment of its own (the "text:" columns); a passage given ready
@@ -243,6 +244,7 @@ class Signals:
     dense_list: np.ndarray | None = None
     list_coverage: np.ndarray | None = None
     running_text: np.ndarray | None = None  # per candidate: in a running text (None: all are)
+    named_kind: np.ndarray | None = None  # per candidate: of a kind the question names (a table…)
 
     def __len__(self) -> int:
         return len(self.dense_passage)
@@ -291,6 +293,8 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         # выделяются следующие:" + "• военные предприятия…").
         "dense_list_gap": _gap(s.dense_passage if s.dense_list is None else s.dense_list),
         "list_coverage": s.key_coverage if s.list_coverage is None else s.list_coverage,
+        # "…1.1-кестеде", "в сноске", "статьи [10]": a table, a footnote, a reference answers.
+        "named_kind": np.zeros(len(s)) if s.named_kind is None else s.named_kind,
     }
     signals = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in SIGNAL_FEATURES])
     running = np.ones(len(s), dtype=np.float32) if s.running_text is None else s.running_text.astype(np.float32)

@@ -72,6 +72,18 @@ NUMBER_QUESTION = re.compile(
     r"|year\w*|when|centur\w*|how\s+(?:many|much|long|old)"
     r"|(?:what|which)\s+(?:number|date|age|percent\w*|share|proportion))\b"
 )
+# A question that names a kind of passage is answered by one of that kind: "1.1-кестеде",
+# "в сравнительной таблице", "in the table"; "әдебиеттер тізімінде", "дереккөз", "статьи [10]",
+# "в списке литературы"; "в сноске", "сілтемеде". Elsewhere tables, references and footnotes
+# answer only by their content.
+NAMED_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("table", re.compile(r"\b(?:кесте\w*|таблиц\w*|tables?)\b")),
+    (
+        "bibliography",
+        re.compile(r"\b(?:әдебиет\w*|дереккөз\w*|литератур\w*|библиограф\w*|bibliograph\w*|references?)\b|\[\d{1,3}\]"),
+    ),
+    ("footnote", re.compile(r"\b(?:сілтеме\w*|снос(?:ка|ке|ки|ку|кой|ках|ок)|footnotes?)\b")),
+)
 # A person is asked by a question word, or by a question word before a scholar ("қай ғалым",
 # "какой автор", "which author").
 PERSON_QUESTION = re.compile(
@@ -119,6 +131,7 @@ class Question:
     structural: bool  # asks about chapters, sections, contents: the ToC may answer it
     asks_number: bool = False  # a year, a century, a count
     asks_person: bool = False  # who, whose
+    named_kinds: tuple[str, ...] = ()  # the kinds of passage it names (`NAMED_KINDS`)
     form: Form = Form.ALONE  # what its form says of leaning on the conversation
     context: str = ""
     context_keys: tuple[str, ...] = ()
@@ -177,6 +190,7 @@ def read_question(question: str) -> Question:
         _asks_structure(text),
         asks_number=bool(NUMBER_QUESTION.search(lower)),
         asks_person=bool(PERSON_QUESTION.search(lower)),
+        named_kinds=tuple(kind for kind, names in NAMED_KINDS if names.search(lower)),
         form=form_of(text),
         written=tuple(written.items()),
     )

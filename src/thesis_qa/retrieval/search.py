@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 from thesis_qa.document import Passage
 from thesis_qa.embedding.embedder import QueryEncoder
 from thesis_qa.index.layout import Index
-from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, LANGUAGES, Passages
+from thesis_qa.index.passage_table import HAS_NUMBER, HAS_PERSON, KINDS, LANGUAGES, Passages
 from thesis_qa.index.postings import BM25, top_rows
 from thesis_qa.index.vectors import nearest, similarities
 from thesis_qa.index.vocabulary import lexical_index
@@ -350,6 +350,7 @@ class Searcher:
             dense_list=np.maximum(dense_passage, similarities(self.index.passage_vectors, intros, vector)),
             list_coverage=_weighted_share(np.maximum(presence, intro_presence), weights),
             running_text=self._running_text[rows],
+            named_kind=np.isin(passages.kinds[rows], [KINDS.index(kind) for kind in asked.named_kinds]),
         )
 
     def _list_intros(self, rows: np.ndarray) -> np.ndarray:
