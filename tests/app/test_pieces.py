@@ -194,7 +194,7 @@ def test_a_long_pasted_text_is_asked_by_its_last_question_and_a_text_without_one
 
     assert read_question(question, "en") == (question, "")
     asked, note = read_question(paragraph + question, "en")
-    assert asked == question and note.startswith(f"The text is long ({len(paragraph + question)} characters")
+    assert asked == question and note.startswith(f"The text is long (length {len(paragraph + question)};")
     cut, note = read_question(paragraph.replace(".", ","), "kk")
     assert len(cut) <= MAX_QUESTION_CHARS and f"«…{' '.join(cut.split()[-6:])}»" in note
     _, note = read_question("сөз " * MAX_PASTED_CHARS, "ru")
