@@ -85,6 +85,7 @@ QUESTION_FEATURES = (
     "sentence_margin",
     "top_list_coverage",
     "top_all_keys",
+    "top_context_coverage",
 )
 
 
@@ -341,5 +342,8 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         # question as written ("Кто такой Бутенко?" over a passage naming Бутенко).
         "top_list_coverage": float((s.key_coverage if s.list_coverage is None else s.list_coverage)[top]),
         "top_all_keys": float(s.key_coverage[top] >= 1.0 - 1e-6 and s.missing_keys < 1.0),
+        # A follow-up's own words may be few or absent ("Ал олар нені орната алмады?"): the
+        # share of its conversation's keys the best hit holds is its evidence.
+        "top_context_coverage": float(s.context_coverage[top]),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)
