@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -281,6 +282,19 @@ def cache_dir() -> Path:
     from thesis_qa import Settings
 
     return Settings.from_env(index_dir=SCRATCH).cache_dir
+
+
+def cache_without_words(name: str) -> Path:
+    """A fresh cache folder `name` in SCRATCH holding the unpacked model (linked) but no word
+    vectors: the first index built with it embeds its whole vocabulary, as a library's first
+    thesis does."""
+    cache = SCRATCH / name
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    for item in cache_dir().iterdir():
+        if item.name != "words":
+            (cache / item.name).symlink_to(item)
+    return cache
 
 
 def raw_ask(http: httpx.Client, url: str, question: str) -> float:

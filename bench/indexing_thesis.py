@@ -91,18 +91,6 @@ def index_with_cli(path: Path, name: str, cache: Path) -> dict:
     }
 
 
-def fresh_word_store() -> Path:
-    """A cache folder holding the unpacked model (linked) but no word vectors: the first
-    thesis of a library embeds its whole vocabulary."""
-    cache = common.SCRATCH / "cache-thesis"
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
-    for item in common.cache_dir().iterdir():
-        if item.name != "words":
-            (cache / item.name).symlink_to(item)
-    return cache
-
-
 def bare_forward(path: Path) -> dict:
     """One forward pass over the passages of `path` (as segmented), in this process: the floor
     indexing is compared with."""
@@ -159,7 +147,8 @@ def main() -> None:
     start = time.perf_counter()
     pdf_path = export_pdf(docx_path, folder)
     export_s = time.perf_counter() - start
-    forms, cache = {}, fresh_word_store()  # the PDF finds the .docx's words there, as a library would
+    # The PDF finds the .docx's words in this cache, as a library's second thesis would.
+    forms, cache = {}, common.cache_without_words("cache-thesis")
     for form, path in (("docx", docx_path), ("pdf", pdf_path)):
         indexed = index_with_cli(path, f"thesis250-{form}", cache)
         forms[form] = {**load_and_segment(path), **indexed, **bare_forward(path)}

@@ -59,17 +59,6 @@ def baseline_src(ref: str) -> Path:
     return target / "src"
 
 
-def fresh_cache(label: str) -> Path:
-    """The cache folder with the unpacked model linked and no word vectors."""
-    cache = common.SCRATCH / f"worker-cache-{label}"
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
-    for item in common.cache_dir().iterdir():
-        if item.name != "words":
-            (cache / item.name).symlink_to(item)
-    return cache
-
-
 def status(pid: int) -> dict[str, int]:
     """VmRSS, RssAnon, RssFile of `pid` in KiB (empty once it is gone)."""
     fields = {}
@@ -110,7 +99,7 @@ class Sampler(threading.Thread):
 
 
 def run_worker(src: Path | None, docx: Path, label: str, memory_mb: int) -> dict:
-    cache = fresh_cache(label)
+    cache = common.cache_without_words(f"worker-cache-{label}")
     index = common.SCRATCH / f"worker-index-{label}"
     shutil.rmtree(index, ignore_errors=True)
     env = {**os.environ, "THESIS_QA_CACHE_DIR": str(cache)}
