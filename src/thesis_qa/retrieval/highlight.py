@@ -57,8 +57,6 @@ CLAUSE_WEIGHTS: tuple[float, ...] = (2.0, 0.5)
 # тараудан"), not a reference in brackets.
 ANSWER_NUMBER = re.compile(rf"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{{2,5}}\b|\b[VX]\b|(?i:{COUNT_WORD.pattern})")
 _REFERENCE = re.compile(r"\[[^\]]*\]")
-# Questions after a quantity that `Question.asks_number` does not name: "неше есе", "во сколько раз".
-ASKS_QUANTITY = re.compile(r"\bнеше\b|\bво сколько\b")
 # A question after a meaning ("… дегеніміз не?", "Что означает …?") and a sentence giving one
 # ("X дегеніміз – …", "X … ретінде анықтауға болады", "X — это …", "… означает …", "X refers to …").
 ASKS_MEANING = re.compile(
@@ -200,7 +198,7 @@ def _asked_patterns(question: Question) -> list[re.Pattern[str]]:
     quotation marks."""
     lower = question.text.lower()
     asked = (
-        (ANSWER_NUMBER, question.asks_number or bool(ASKS_QUANTITY.search(lower))),
+        (ANSWER_NUMBER, question.asks_number),
         (PERSON, question.asks_person),
         (DEFINES, bool(ASKS_MEANING.search(lower))),
         (QUOTED_NAME, bool(ASKS_NAME.search(lower))),
