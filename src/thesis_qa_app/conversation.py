@@ -3,14 +3,15 @@ own conversation again, and two pages (browser tabs) of one owner each keep thei
 
 A page names itself by a random id it keeps in the tab's `sessionStorage` (it survives a
 reload of that tab, and a new tab gets a new one: `page_ids`). A duplicated tab starts with a
-copy of its original's `sessionStorage`, id included: the page finds that out (the original,
-still open, answers for that id: `thesis_qa_app.ui.PAGE_ID`), takes a new id and sends the
-original's with it, and starts from a copy of the original's conversation (`opened`). The
-page's conversation is kept under its owner's records (`<owner-id>/conversations/<page>`,
-thesis_qa.service.owners), so deleting an owner deletes them too, and one page of an owner
-never reaches another owner's: the owner is always `owner_of(request)`, the page ids only
-choose among that owner's own. At most `KEPT_CONVERSATIONS` pages are kept per owner; a page
-opened past that drops the least recently used one.
+copy of its original's `sessionStorage`, id included, made while the original is open: the
+page finds that out from its id not being marked as left, as a reload's is
+(`thesis_qa_app.ui.PAGE_ID`), takes a new id and sends the original's with it, and starts from
+a copy of the original's conversation (`opened`). The page's conversation is kept under its
+owner's records (`<owner-id>/conversations/<page>`, thesis_qa.service.owners), so deleting an
+owner deletes them too, and one page of an owner never reaches another owner's: the owner is
+always `owner_of(request)`, the page ids only choose among that owner's own. At most
+`KEPT_CONVERSATIONS` pages are kept per owner; a page opened past that drops the least
+recently used one.
 
 Before each page had its own, an owner had one conversation (`<owner-id>/conversation`):
 `tidy`, at each start of the server, moves it among the owner's pages as the one no page has

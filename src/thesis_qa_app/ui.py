@@ -59,42 +59,25 @@ SCROLL_TO_ANSWER = """() => setTimeout(() => {
 }, 150)"""
 # The page's id, kept by its browser tab (a reload keeps it, a new tab makes its own): each
 # page has its own conversation (thesis_qa_app.conversation). A duplicated tab starts with a
-# copy of its original's sessionStorage, id included: the page asks the pages open in this
-# browser whether one holds its id (a reloaded page's earlier self is gone by then; two pages
-# opening at once with one id, as tabs restored together, leave it to the lower draw); when
-# one does, it takes a new id and sends "<new>:<original>" (the server copies the original's
-# conversation). Then it answers for its own id.
-PAGE_ID = """(choice) => new Promise((resolve) => {
+# copy of its original's sessionStorage, id included, made while the original is open. So a
+# page marks its id as left when it is hidden (`pagehide`: a reload, a navigation, a close)
+# and unmarks it as it opens: an id found marked is this tab's own, from before the reload;
+# one found unmarked was copied from a page still open, so the page takes a new id and sends
+# "<new>:<original>" (the server copies the original's conversation). Decided at once, from
+# this tab's own storage: no waiting on other tabs.
+PAGE_ID = """(choice) => {
   const valid = (id) => /^[0-9a-f]{32}$/.test(id);
   const fresh = () => Array.from(crypto.getRandomValues(new Uint8Array(16)),
     (b) => b.toString(16).padStart(2, "0")).join("");
-  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("tqa-pages") : null;
-  const hold = (id) => {
-    sessionStorage.setItem("tqaPage", id);
-    window.tqaPageChannel = channel;
-    if (channel) channel.onmessage = ({data}) => {
-      if (data && data.asks && data.id === id) channel.postMessage({id, holds: true});
-    };
-  };
   const kept = sessionStorage.getItem("tqaPage") || "";
-  if (!valid(kept) || !channel) {
-    const id = valid(kept) ? kept : fresh();
-    hold(id);
-    resolve([choice, id]);
-    return;
-  }
-  const draw = Math.random();
-  let taken = false;
-  channel.onmessage = ({data}) => {
-    if (data && data.id === kept && (data.holds || (data.asks && data.draw < draw))) taken = true;
-  };
-  channel.postMessage({id: kept, asks: true, draw});
-  setTimeout(() => {
-    const id = taken ? fresh() : kept;
-    hold(id);
-    resolve([choice, taken ? id + ":" + kept : id]);
-  }, 300);  // a page open in another tab answers within milliseconds, even in the background
-})"""
+  const reloaded = sessionStorage.getItem("tqaPageLeft") === kept;
+  const id = valid(kept) && reloaded ? kept : fresh();
+  sessionStorage.setItem("tqaPage", id);
+  sessionStorage.removeItem("tqaPageLeft");
+  addEventListener("pagehide", () => sessionStorage.setItem("tqaPageLeft", id));
+  addEventListener("pageshow", (event) => event.persisted && sessionStorage.removeItem("tqaPageLeft"));
+  return [choice, valid(kept) && !reloaded ? id + ":" + kept : id];
+}"""
 # The page's language: for the upload check below, for screen readers and hyphenation, and
 # for Gradio's own words (LOCALISE).
 REMEMBER_LANGUAGE = """(lang) => { const root = document.documentElement; root.dataset.tqaLang = root.lang = lang;

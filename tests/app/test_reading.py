@@ -36,6 +36,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from thesis_qa.limits import MAX_QUESTION_CHARS
 from thesis_qa_app.texts import TEXTS
+from thesis_qa_app.ui import PAGE_ID as OPENING_PAGE_ID
 
 # Is the whole of an element inside another one's box, and does the other one show all its content?
 WHOLLY_INSIDE = """
@@ -301,6 +302,26 @@ def test_a_duplicated_tab_gets_a_conversation_of_its_own_from_a_copy(page, serve
                 page.switch_to.window(handle)
                 page.close()
         page.switch_to.window(first)
+
+
+# The page's own decision as it opens, as the page makes it; "not at once" if it had to wait.
+DECIDE = f"const sent = ({OPENING_PAGE_ID})('auto'); return Array.isArray(sent) ? sent[1] : 'not at once'"
+REMEMBER = "sessionStorage.setItem('tqaPage', arguments[0]); sessionStorage.removeItem('tqaPageLeft')"
+
+
+def test_a_page_knows_at_once_whether_it_is_reloaded_or_a_duplicate(page):
+    """From its tab's own storage, without asking other tabs: the page marks its id as left
+    when it is hidden (a reload hides it first), so an unmarked id was copied from a page still
+    open."""
+    own = "a1" * 16
+    page.execute_script(REMEMBER + "; sessionStorage.setItem('tqaPageLeft', arguments[0])", own)
+    assert page.execute_script(DECIDE) == own  # reloaded: its own id again
+
+    page.execute_script(REMEMBER, own)
+    new, original = page.execute_script(DECIDE).split(":")
+    assert original == own and new != own  # a duplicate: an id of its own, sent with the original's
+    assert page.execute_script(PAGE_ID) == new
+    assert page.execute_script("return sessionStorage.getItem('tqaPageLeft')") is None  # open: unmarked
 
 
 def questions(page: WebDriver) -> list[str]:
