@@ -16,6 +16,7 @@ import base64
 import contextlib
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -110,14 +111,17 @@ class Handlers:
         owner, as this page's."""
         lang, owner = as_language(ui_lang), self.owner(request)
         messages, asked, shown = self._resumed(owner, page, messages, asked, shown)
-        reply = answers.ask(self.workspace, question or "", int(k), doc or "", lang, owner=owner, history=asked or [])
+        history = asked or []
+        reply, gone = _everywhere_if_gone(
+            lambda d: answers.ask(self.workspace, question or "", int(k), d, lang, owner=owner, history=history), doc
+        )
         shown, tokens = collection.remember(shown, reply.hits, reply.question)
         turn: list[Message] = []
         if reply.question.strip():
             turn.append({"role": "user", "content": render.question_html(reply.question, reply.note)})
         cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
         definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
-        cards = definition + cards  # "what is X": the documents' own definition first
+        cards = gone + definition + cards  # "what is X": the documents' own definition first
         cards += render.partial_html(self.intake.statuses(owner), lang)  # uploads answering in part so far
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
@@ -164,10 +168,12 @@ class Handlers:
     ) -> tuple[str, collection.Shown]:
         """Every passage holding the word (counted), each card pinnable (its pin headed
         "Lookup: «word»" in the interface's language)."""
-        lang = as_language(ui_lang)
-        reply = answers.look_up(self.workspace, word or "", LOOKUP_SHOWN, doc or "", lang, owner=self.owner(request))
+        lang, owner = as_language(ui_lang), self.owner(request)
+        reply, gone = _everywhere_if_gone(
+            lambda d: answers.look_up(self.workspace, word or "", LOOKUP_SHOWN, d, lang, owner=owner), doc
+        )
         shown, tokens = collection.remember(shown, reply.hits, text("lookup_pin", lang, word=reply.question))
-        return render.lookup_html(reply, tokens), shown
+        return gone + render.lookup_html(reply, tokens), shown
 
     def show_filter(self, doc: str, ui_lang: str) -> tuple[str, str]:
         """The document filter in force, beside the question box and the lookup field."""
@@ -259,7 +265,9 @@ class Handlers:
         lang, owner = as_language(ui_lang), self.owner(request)
         chosen = chosen or ""
         name = dict((value, label) for label, value in self._mine_choices(owner)).get(chosen, "")
-        if chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
+        if chosen and not name:  # removed in another tab, or expired, while this page showed it
+            message = "⚠ " + error_text(lang, "upload_unknown", {})
+        elif chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
             message = "✕ " + text("job_cancelled", lang, name=name)
         elif chosen.startswith(UPLOAD_PREFIX) and self.intake.remove(owner, chosen.removeprefix(UPLOAD_PREFIX)):
             message = "✓ " + text("removed", lang, name=name)
@@ -398,6 +406,18 @@ class Handlers:
     def _mine(self, owner: Owner, lang: Language) -> gr.Dropdown:
         """The owner's uploads, none chosen (with its label: an update without one drops it)."""
         return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner)], value="")
+
+
+def _everywhere_if_gone(search: Callable[[str], answers.Reply], doc: str | None) -> tuple[answers.Reply, str]:
+    """`search` of document `doc` ("" for all); when `doc` is gone (its upload removed in
+    another tab, or expired, while this page still had it chosen), of every document instead,
+    with a note saying so in the reply's language ("" when not), rather than an answer or a
+    count from a filter that points at nothing."""
+    reply = search(doc or "")
+    if not doc or reply.code != "doc_unknown":
+        return reply, ""
+    everywhere = search("")
+    return everywhere, render.note_html("ℹ " + text("filter_gone", everywhere.language, doc=doc))
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -1,6 +1,6 @@
 """What a student reads, on a phone (390x844) and a desktop (1366x900): every card's whole
 reference at any width, the document filter in sight and lifted in one tap (and lifted with a
-note when its upload expires while the page is open), pins confirmed
+note when its upload expires or is removed in another tab while the page is open), pins confirmed
 aloud, a collection that is cleared only when asked twice and can be put back, long pasted
 questions, the chat kept across a reload (each page, a browser tab, its own), and every tap
 target at least 44x44 px on a phone."""
@@ -16,6 +16,7 @@ from pages import (
     as_new_person,
     ask,
     choose,
+    cited,
     clear_collection,
     collection_items,
     documents,
@@ -35,7 +36,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from thesis_qa.limits import MAX_QUESTION_CHARS
-from thesis_qa_app.texts import TEXTS
+from thesis_qa_app.texts import ERRORS, TEXTS
 from thesis_qa_app.ui import PAGE_ID as OPENING_PAGE_ID
 
 # Is the whole of an element inside another one's box, and does the other one show all its content?
@@ -167,6 +168,48 @@ def test_an_upload_that_expires_while_the_page_is_open_gives_way_to_all_document
     assert "Кулик" in answer.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text").text
     assert not page.find_elements(By.CSS_SELECTOR, "[data-testid=toast-body]")
     assert "expiring-notes.txt" not in documents(page)
+
+
+def remove_in_another_tab(page: WebDriver, server_url: str, name: str) -> None:
+    """Remove the upload `name` from another tab of the same browser (the same owner), then
+    come back to this one, which still has it chosen."""
+    first = page.current_window_handle
+    page.switch_to.new_window("tab")
+    try:
+        open_page(page, server_url)
+        choose(page, "mine", name)
+        tap(page, page.find_element(By.ID, "remove"))
+        wait(page).until(lambda p: p.find_element(By.ID, "upload-message").text.startswith(f"✓ «{name}»"))
+    finally:
+        page.close()
+        page.switch_to.window(first)
+
+
+@pytest.mark.parametrize("search", [ask, look_up])
+def test_an_upload_removed_in_another_tab_is_said_gone_and_every_document_searched(page, server_url, tmp_path, search):
+    path = tmp_path / f"removed-elsewhere-{search.__name__}.txt"
+    path.write_text("Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.", encoding="utf-8")
+    assert upload(page, path).startswith("✓")
+    choose(page, "document", path.name)
+    choose(page, "mine", path.name)
+    chat_filter = page.find_element(By.ID, "chat-filter")
+    wait(page).until(lambda _: path.name in chat_filter.text)
+
+    remove_in_another_tab(page, server_url, path.name)
+    reply = search(page, KAZAKH_QUESTION if search is ask else "Хантингтон")
+
+    gone = TEXTS["filter_gone"]["kk"].format(doc=path.name)
+    assert reply.text.startswith(f"ℹ {gone}")
+    assert set(cited(reply)) == {"thesis_kk.txt"}  # searched in every document, not refused
+    if search is ask:
+        assert "Кулик" in reply.find_element(By.CSS_SELECTOR, ".tqa-card .tqa-text").text
+    else:
+        assert "«Хантингтон»: 2 үзіндіде кездеседі" in reply.get_attribute("textContent")
+    wait(page).until(lambda _: chat_filter.text == gone)
+    show_tab(page, "documents")
+    assert page.find_element(By.CSS_SELECTOR, "#document input").get_attribute("value") == TEXTS["all_documents"]["kk"]
+    tap(page, page.find_element(By.ID, "remove"))  # "My uploads" still shows it chosen here
+    wait(page).until(lambda p: p.find_element(By.ID, "upload-message").text == "⚠ " + ERRORS["upload_unknown"]["kk"])
 
 
 def test_a_pin_is_confirmed_on_screen_and_to_screen_readers(screen_page):
