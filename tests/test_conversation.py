@@ -10,6 +10,7 @@ import pytest
 
 from thesis_qa.limits import KEPT_CONVERSATIONS
 from thesis_qa.service.owners import Owner, Quotas, Uploads
+from thesis_qa.storage.postgres import PostgresStore
 from thesis_qa_app import conversation
 from thesis_qa_app.conversation import UNCLAIMED, Conversation, opened, page_ids, tidy
 
@@ -19,6 +20,15 @@ ALICE, BOB = Owner.account("alice", "student"), Owner.browser(secrets.token_hex(
 @pytest.fixture
 def uploads(tmp_path) -> Uploads:
     return Uploads.in_folder(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+
+
+@pytest.fixture(params=["files", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def uploads_in_each_store(request, tmp_path) -> Uploads:
+    """`uploads` kept as files, then in a real PostgreSQL."""
+    if request.param == "files":
+        return Uploads.in_folder(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
+    store = PostgresStore(request.getfixturevalue("postgres_url"))
+    return Uploads(store, "thesis.owners", tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
 
 
 def chat(question: str) -> Conversation:
@@ -64,6 +74,23 @@ def test_an_owners_former_conversation_is_taken_up_by_their_next_new_page(upload
     assert opened(uploads, ALICE, page).messages == former["messages"]
     assert pages(uploads, ALICE) == [page]  # this page's now
     assert opened(uploads, ALICE, secrets.token_hex(16)).messages == []  # taken up once
+    assert tidy(uploads) == 0
+
+
+def test_a_conversation_kept_under_an_empty_page_key_is_taken_up_and_removed_alone(uploads_in_each_store):
+    uploads, open_page = uploads_in_each_store, secrets.token_hex(16)
+    conversation.save(uploads, ALICE, open_page, chat("Хантингтон кім?"))
+    lost = {"messages": chat("Саяси модернизация дегеніміз не?").messages, "asked": ["…"], "shown": {}, "saved": 1.0}
+    uploads.records.put(f"{ALICE.id}/conversations/", lost)  # a page whose session the server had lost, before
+    uploads.records.put(f"{ALICE.id}/conversation", {"messages": chat("Ескі?").messages})  # and older still
+
+    assert tidy(uploads) == 2
+    assert uploads.records.get(f"{ALICE.id}/conversations/") is None
+    assert uploads.records.get(f"{ALICE.id}/conversation") is None
+    assert opened(uploads, ALICE, open_page).messages == chat("Хантингтон кім?").messages  # the pages' own stay
+    new_page = secrets.token_hex(16)
+    assert opened(uploads, ALICE, new_page).messages == lost["messages"]  # the newest of the former ones
+    assert pages(uploads, ALICE) == sorted([open_page, new_page])
     assert tidy(uploads) == 0
 
 

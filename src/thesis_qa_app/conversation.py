@@ -13,10 +13,11 @@ always `owner_of(request)`, the page ids only choose among that owner's own. At 
 `KEPT_CONVERSATIONS` pages are kept per owner; a page opened past that drops the least
 recently used one.
 
-Before each page had its own, an owner had one conversation (`<owner-id>/conversation`):
-`tidy`, at each start of the server, moves it among the owner's pages as the one no page has
-claimed yet (`UNCLAIMED`, the least recent), which the owner's next new page takes up, and
-bounds every owner's kept pages again.
+Before each page had its own, an owner had one conversation (`<owner-id>/conversation`); and
+for a while a page whose session the server had lost kept its conversation under an empty page
+key (`<owner-id>/conversations/`). `tidy`, at each start of the server, moves such a one among
+the owner's pages as the one no page has claimed yet (`UNCLAIMED`, the least recent), which the
+owner's next new page takes up, and bounds every owner's kept pages again.
 
 What is kept is what the page showed (the messages, already rendered and escaped), the
 questions a follow-up may lean on, and the cards those messages can still pin (their tokens
@@ -37,7 +38,9 @@ from thesis_qa_app.collection import Shown
 Message = dict[str, object]
 MAX_MESSAGES = 50  # the conversation shown and kept (25 questions and answers)
 _KEY = "conversations"
-_FORMER_KEY = "conversation"  # an owner's one conversation, before each page had its own
+# Conversations kept by earlier versions, newest first: under an empty page key (a page whose
+# session the server had lost), and an owner's one conversation before each page had its own.
+_FORMER_KEYS = (f"{_KEY}/", "conversation")
 _PAGE_ID = re.compile(r"[0-9a-f]{32}")
 UNCLAIMED = "0" * 32  # a conversation no page has taken up yet (an owner's former one)
 
@@ -109,19 +112,29 @@ def save(uploads: Uploads, owner: Owner, page: str, kept: Conversation) -> None:
 
 
 def tidy(uploads: Uploads) -> int:
-    """Move each owner's former conversation (`<owner>/conversation`) among its pages as the
-    unclaimed one, and keep at most `KEPT_CONVERSATIONS` pages per owner (the least recently
-    saved, and records not named as pages, go). Returns the records moved or dropped."""
+    """Move each owner's conversation kept by an earlier version (`_FORMER_KEYS`; the newest
+    when there are both) among its pages as the unclaimed one, and keep at most
+    `KEPT_CONVERSATIONS` pages per owner (the least recently saved, and records not named as
+    pages, go). Returns the records moved or dropped."""
     changed = 0
     for owner_id in uploads.records.children(""):
-        former = uploads.records.get(f"{owner_id}/{_FORMER_KEY}")
-        if former is not None:
-            if isinstance(former, dict) and uploads.records.get(f"{owner_id}/{_KEY}/{UNCLAIMED}") is None:
-                uploads.records.put(f"{owner_id}/{_KEY}/{UNCLAIMED}", {**former, "saved": 0.0})
-            uploads.records.delete(f"{owner_id}/{_FORMER_KEY}")
-            changed += 1
+        for key in (f"{owner_id}/{former}" for former in _FORMER_KEYS):
+            changed += _move_former(uploads, key, f"{owner_id}/{_KEY}/{UNCLAIMED}")
         changed += _prune(uploads, owner_id, KEPT_CONVERSATIONS)
     return changed
+
+
+def _move_former(uploads: Uploads, key: str, unclaimed: str) -> int:
+    """Move the record `key` to `unclaimed` unless a conversation is there already, then delete
+    it alone (under the empty page key, the pages' records sit under the same folder). Returns
+    1 if there was one, else 0."""
+    former = uploads.records.get(key)
+    if former is None:
+        return 0
+    if isinstance(former, dict) and uploads.records.get(unclaimed) is None:
+        uploads.records.put(unclaimed, {**former, "saved": 0.0})
+    uploads.records.discard(key)
+    return 1
 
 
 def _make_room(uploads: Uploads, owner: Owner) -> None:

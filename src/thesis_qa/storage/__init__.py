@@ -99,6 +99,10 @@ class Records(Protocol):
     def delete(self, prefix: str) -> None:
         """Delete the record `prefix` and everything under it."""
 
+    def discard(self, key: str) -> None:
+        """Delete the record `key` alone, keeping what is under it: a record whose key ends in
+        "/" (kept by an earlier version) sits beside the records under that folder."""
+
 
 class Store(Protocol):
     shared: bool  # whether other servers may use the same store at the same time

@@ -204,6 +204,9 @@ class FilesRecords:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
         self._path(prefix).unlink(missing_ok=True)
 
+    def discard(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.json"
 

@@ -516,6 +516,10 @@ class PostgresRecords:
                 (self.area, prefix, f"{prefix}/"),
             )
 
+    def discard(self, key: str) -> None:
+        with self.db.transaction() as cur:
+            cur.execute("DELETE FROM records WHERE area = %s AND key = %s", (self.area, key))
+
 
 class PostgresLoginFailures:
     """Failed logins in the `login_failures` table (`accounts.LoginFailures`): each failure one
