@@ -25,12 +25,14 @@ from thesis_qa.index.passage_table import npy_bytes
 from thesis_qa.index.postings import Postings
 from thesis_qa.ingest import load_document
 from thesis_qa.retrieval.search import Searcher
-from thesis_qa.service.accounts import Accounts, UsersRecord
+from thesis_qa.service.accounts import Accounts, UsersFile, UsersRecord
 from thesis_qa.service.indexing import build_index
 from thesis_qa.service.owners import INCOMING, Owner
+from thesis_qa.service.transfer import copy_store
 from thesis_qa.service.worker import index_upload
 from thesis_qa.service.workspace import RECHECK_S, Workspace
 from thesis_qa.storage.embedded import create_database
+from thesis_qa.storage.files import FilesStore
 from thesis_qa.storage.postgres import GRAPH_TYPE, SCHEMA_1, PostgresStore
 
 pytestmark = pytest.mark.postgres  # every test here talks to a real PostgreSQL
@@ -281,6 +283,23 @@ def test_an_import_into_a_database_in_use_is_refused_and_changes_nothing(departm
 
     assert refused.exit_code == 1 and "is not empty" in refused.output
     assert PostgresStore(postgres_url).indexes() == before == ["thesis"]
+
+
+def test_an_import_carries_a_conversation_kept_under_an_empty_page_key(tmp_path, postgres_url):
+    """Such a record (`<owner>/conversations/`, kept by an earlier version) is not among the
+    folder's children; copied, the server's next start moves it as from the files store."""
+    area, page = "thesis.owners", "c" * 32
+    files = FilesStore(tmp_path / "department")
+    lost = {"messages": [{"role": "user", "content": "Хантингтон кім?"}], "asked": ["Хантингтон кім?"], "saved": 1.0}
+    files.records(area).put(f"{ALICE.id}/conversations/", lost)
+    files.records(area).put(f"{ALICE.id}/conversations/{page}", {**lost, "saved": 2.0})
+
+    copied = copy_store(files, PostgresStore(postgres_url), UsersFile(tmp_path / "users.json"))
+
+    records = PostgresStore(postgres_url).records(area)
+    assert copied.records == 2
+    assert records.get(f"{ALICE.id}/conversations/") == lost
+    assert records.get(f"{ALICE.id}/conversations/{page}") == {**lost, "saved": 2.0}
 
 
 def test_an_unreachable_database_is_one_clear_line(tmp_path, cache_dir):

@@ -70,14 +70,18 @@ def copy_store(
 
 def _copy_records(source: Records, target: Records, prefix: str, indexes: set[str], area: str) -> int:
     """Copy the records under `prefix`. An upload's folder holds its record and its index: the
-    record is copied, what lies deeper is the index (copied as one)."""
+    record is copied, what lies deeper is the index (copied as one). A record kept by an earlier
+    version under a folder's own key and "/" (a page's conversation under an empty page key,
+    thesis_qa_app.conversation) is not among its children; it is copied too, for the server's
+    next start to move it."""
     copied, deeper = 0, f"{area}/{prefix}" not in indexes
     for name in source.children(prefix):
         key = f"{prefix}/{name}" if prefix else name
-        value = source.get(key)
-        if value is not None:
-            target.put(key, value)
-            copied += 1
+        for each in (key, f"{key}/"):
+            value = source.get(each)
+            if value is not None:
+                target.put(each, value)
+                copied += 1
         if deeper:
             copied += _copy_records(source, target, key, indexes, area)
     return copied
