@@ -229,27 +229,29 @@ class Handlers:
         )
 
     def refresh(self, ui_lang: str, doc: str, chosen: str, request: gr.Request) -> dict[Block, object]:
-        """While uploads are in progress: their state, and the documents once one is ready.
-        Only the choices change: a selection the person makes meanwhile is kept, unless it
-        is gone (an upload finished, removed or expired): then it goes back to none, and the
-        document filter to "all documents" with a note."""
+        """While uploads are in progress, and when the page is shown again: their state, and
+        the documents once one is ready. Only the choices change: a selection the person makes
+        meanwhile is kept, unless it is gone (an upload finished, removed or expired): then it
+        goes back to none, and the document filter to "all documents" with a note."""
         lang, owner, w = as_language(ui_lang), self.owner(request), self.widgets
         statuses = self.intake.statuses(owner)
-        documents, mine = self.workspace.documents(owner), [("", ""), *self._mine_choices(owner)]
-        kept_mine = chosen if chosen in {value for _, value in mine} else ""
+        documents = self.workspace.documents(owner)
         return {
             w.upload_jobs: render.jobs_html(statuses, lang),
             w.document: gr.Dropdown(choices=document_choices(documents, lang)),
-            w.mine: gr.Dropdown(choices=mine, value=kept_mine),
+            w.mine: self._mine_kept(owner, chosen),
             w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
             **self._document_gone(doc, documents, lang),
         }
 
-    def check_document(self, doc: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
+    def check_document(self, doc: str, chosen: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """After a question or a lookup: a chosen document that is gone (its upload expired
-        or was removed while the page was open) gives way to "all documents", with a note."""
-        documents = self.workspace.documents(self.owner(request)) if doc else []
-        return self._document_gone(doc, documents, as_language(ui_lang))
+        or was removed while the page was open) gives way to "all documents", with a note,
+        and "My uploads" lists the uploads left."""
+        owner = self.owner(request)
+        documents = self.workspace.documents(owner) if doc else []
+        gone = self._document_gone(doc, documents, as_language(ui_lang))
+        return {**gone, self.widgets.mine: self._mine_kept(owner, chosen)} if gone else {}
 
     def _document_gone(self, doc: str, documents: list[str], lang: Language) -> dict[Block, object]:
         """The document filter set back to every document, saying why, when `doc` is not among
@@ -402,6 +404,11 @@ class Handlers:
             *((render.visible(u.name), UPLOAD_PREFIX + u.id) for u in self.workspace.uploads.live(owner)),
             *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
         ]
+
+    def _mine_kept(self, owner: Owner, chosen: str) -> gr.Dropdown:
+        """The owner's uploads, `chosen` kept if it is still among them (else none chosen)."""
+        mine = [("", ""), *self._mine_choices(owner)]
+        return gr.Dropdown(choices=mine, value=chosen if chosen in {value for _, value in mine} else "")
 
     def _mine(self, owner: Owner, lang: Language) -> gr.Dropdown:
         """The owner's uploads, none chosen (with its label: an update without one drops it)."""

@@ -108,6 +108,16 @@ if (!window.tqaUnfilterBridge) {
   });
 }
 """
+# A page shown again (its tab chosen, its window restored) asks for its uploads anew: another
+# tab may have removed one meanwhile, and the refresh timer runs only while one is indexed.
+VISIBLE_BRIDGE = """
+if (!window.tqaVisibleBridge) {
+  window.tqaVisibleBridge = true;
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") trigger("select", {index: 0, value: "visible"});
+  });
+}
+"""
 # The collection's buttons send "up:<id>", "down:<id>" or "remove:<id>"; after the list is
 # redrawn, the keyboard focus returns to the same button (or the nearest one left).
 COLLECTION_JS = """
@@ -303,8 +313,8 @@ LAYOUT_CSS = """
 #pin-status p { margin: 0; color: #fff; }
 #export-payload { display: none !important; }
 #clear { margin-top: 1.5em; }
-#chat-filter:not(:has(.tqa-filter)), #lookup-filter:not(:has(.tqa-filter)), #unfilter-bridge, #pin-bridge {
-  display: none; }
+#chat-filter:not(:has(.tqa-filter)), #lookup-filter:not(:has(.tqa-filter)), #unfilter-bridge, #pin-bridge,
+#visible-bridge { display: none; }
 /* On a phone every control is at least 44x44 px (WCAG 2.5.5), the question box two lines tall
    so its hint is not cut. */
 @media (max-width: 640px) {
@@ -432,8 +442,9 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
         remove = gr.Button(elem_id="remove", size="sm", scale=1)
     publish = gr.Button(elem_id="publish", size="sm", visible=False)
     timer = gr.Timer(TICK_S, active=False)
+    visible = gr.HTML(elem_id="visible-bridge", js_on_load=VISIBLE_BRIDGE)
     return {"document": document, "top_k": top_k, "upload": upload, **parts, "mine": mine, "remove": remove,
-            "publish": publish, "timer": timer}  # fmt: skip
+            "publish": publish, "timer": timer, "visible": visible}  # fmt: skip
 
 
 def _lookup_box() -> dict[str, Any]:
@@ -483,10 +494,11 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     filters: dict[str, Any] = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
     relabelled.then(h.show_filter, **filters, **light)
     w.document.input(h.show_filter, api_name="ui_filter", **filters, **light)  # chosen by the person
-    # After a question or a lookup, a chosen document that is gone gives way to every document.
+    # After a question or a lookup, a chosen document that is gone gives way to every document,
+    # and "My uploads" lists what is left.
     checked: dict[str, Any] = {
-        "inputs": [w.document, w.ui_lang],
-        "outputs": [w.document, w.chat_filter, w.lookup_filter],
+        "inputs": [w.document, w.mine, w.ui_lang],
+        "outputs": [w.document, w.chat_filter, w.lookup_filter, w.mine],
     }
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
     context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown, w.page]
@@ -517,7 +529,7 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
         "inputs": [w.ui_lang, w.document, w.mine],
         "outputs": [w.upload_jobs, w.document, w.mine, w.timer, w.chat_filter, w.lookup_filter],
     }
-    w.timer.tick(h.refresh, api_name="ui_refresh", **follow_io, **follow)
+    gr.on([w.timer.tick, w.visible.select], h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
     publish_outputs = [w.upload_message, w.upload_jobs, w.timer]
     w.publish.click(h.publish, [w.mine, w.ui_lang], publish_outputs, api_name="ui_publish", **uploads)

@@ -63,6 +63,7 @@ class Widgets:
     remove: gr.Button
     publish: gr.Button
     timer: gr.Timer
+    visible: gr.HTML  # tells the server when the page is shown again
     lookup: gr.Textbox
     find: gr.Button
     lookup_results: gr.HTML
@@ -87,8 +88,8 @@ class Widgets:
 
     def labelled(self) -> list[Component]:
         """The components `relabel` and the page's opening update."""
-        skip = {"messages", "asked", "shown", "timer", "pin_bridge", "export_payload", "lookup_results", "unfilter",
-                "clear_confirm", "clear_question", "cleared", "chat_filter", "lookup_filter", "page",
+        skip = {"messages", "asked", "shown", "timer", "visible", "pin_bridge", "export_payload", "lookup_results",
+                "unfilter", "clear_confirm", "clear_question", "cleared", "chat_filter", "lookup_filter", "page",
                 "page_sent"}  # fmt: skip
         return [getattr(self, f.name) for f in fields(self) if f.name not in skip]
 

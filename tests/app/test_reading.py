@@ -8,9 +8,10 @@ target at least 44x44 px on a phone."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import uploads_on_disk
+from conftest import Server, queue_call, uploads_on_disk
 from pages import (
     KAZAKH_QUESTION,
     as_new_person,
@@ -23,6 +24,7 @@ from pages import (
     look_up,
     on_screen,
     open_page,
+    options,
     pin,
     pinned_count,
     show_tab,
@@ -36,6 +38,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from thesis_qa.limits import MAX_QUESTION_CHARS
+from thesis_qa_app.identity import COOKIE
 from thesis_qa_app.texts import ERRORS, TEXTS
 from thesis_qa_app.ui import PAGE_ID as OPENING_PAGE_ID
 
@@ -185,17 +188,37 @@ def remove_in_another_tab(page: WebDriver, server_url: str, name: str) -> None:
         page.switch_to.window(first)
 
 
-@pytest.mark.parametrize("search", [ask, look_up])
-def test_an_upload_removed_in_another_tab_is_said_gone_and_every_document_searched(page, server_url, tmp_path, search):
-    path = tmp_path / f"removed-elsewhere-{search.__name__}.txt"
+def remove_elsewhere(page: WebDriver, server: Server, name: str) -> None:
+    """Remove the upload `name` as another computer of the same person would (this page is
+    neither hidden nor shown again, so it still has it chosen)."""
+    [folder] = uploads_on_disk(server, name)
+    token = next(c["value"] for c in page.get_cookies() if c["name"] == COOKIE)
+    assert queue_call(server.url, "ui_remove", [f"u:{folder.name}", "kk"], cookie=token)["success"]
+
+
+def uploaded_and_chosen(page: WebDriver, path: Path) -> WebElement:
+    """Upload `path`, choose it as the document filter and in "My uploads"; the chat's filter."""
     path.write_text("Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.", encoding="utf-8")
     assert upload(page, path).startswith("✓")
     choose(page, "document", path.name)
     choose(page, "mine", path.name)
     chat_filter = page.find_element(By.ID, "chat-filter")
     wait(page).until(lambda _: path.name in chat_filter.text)
+    return chat_filter
 
-    remove_in_another_tab(page, server_url, path.name)
+
+def chosen_upload(page: WebDriver) -> str:
+    """What "My uploads" shows chosen."""
+    show_tab(page, "documents")
+    return page.find_element(By.CSS_SELECTOR, "#mine input").get_attribute("value")
+
+
+@pytest.mark.parametrize("search", [ask, look_up])
+def test_an_upload_removed_elsewhere_is_said_gone_and_every_document_searched(page, server, tmp_path, search):
+    path = tmp_path / f"removed-elsewhere-{search.__name__}.txt"
+    chat_filter = uploaded_and_chosen(page, path)
+
+    remove_elsewhere(page, server, path.name)
     reply = search(page, KAZAKH_QUESTION if search is ask else "Хантингтон")
 
     gone = TEXTS["filter_gone"]["kk"].format(doc=path.name)
@@ -208,8 +231,31 @@ def test_an_upload_removed_in_another_tab_is_said_gone_and_every_document_search
     wait(page).until(lambda _: chat_filter.text == gone)
     show_tab(page, "documents")
     assert page.find_element(By.CSS_SELECTOR, "#document input").get_attribute("value") == TEXTS["all_documents"]["kk"]
+    wait(page).until(lambda p: chosen_upload(p) == "")  # "My uploads" no longer offers it either
+    assert path.name not in " ".join(options(page, "mine"))
+
+
+def test_removing_an_upload_removed_elsewhere_says_it_no_longer_exists(page, server, tmp_path):
+    path = tmp_path / "removed-twice.txt"
+    uploaded_and_chosen(page, path)
+
+    remove_elsewhere(page, server, path.name)
     tap(page, page.find_element(By.ID, "remove"))  # "My uploads" still shows it chosen here
+
     wait(page).until(lambda p: p.find_element(By.ID, "upload-message").text == "⚠ " + ERRORS["upload_unknown"]["kk"])
+    assert chosen_upload(page) == "" and path.name not in " ".join(options(page, "mine"))
+
+
+def test_a_page_shown_again_drops_an_upload_removed_in_another_tab(page, server_url, tmp_path):
+    path = tmp_path / "removed-in-another-tab.txt"
+    chat_filter = uploaded_and_chosen(page, path)
+
+    remove_in_another_tab(page, server_url, path.name)  # nothing is being indexed: no refresh timer
+
+    gone = TEXTS["filter_gone"]["kk"].format(doc=path.name)
+    wait(page).until(lambda _: chat_filter.text == gone)  # before any question is asked
+    assert chosen_upload(page) == "" and path.name not in " ".join(options(page, "mine"))
+    assert path.name not in documents(page)
 
 
 def test_a_pin_is_confirmed_on_screen_and_to_screen_readers(screen_page):
