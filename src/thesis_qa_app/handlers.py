@@ -279,17 +279,20 @@ class Handlers:
         timer = gr.Timer(active=True)  # the document list follows on the next tick
         return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner, lang), timer
 
-    def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Timer]:
-        """Queue adding one of the owner's uploads to the library (lecturers and admins)."""
+    def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
+        """Queue adding one of the owner's uploads to the library (lecturers and admins). When
+        it is refused, "My uploads" lists the uploads there are now (one removed in another
+        tab, or on another computer, goes)."""
         lang, owner = as_language(ui_lang), self.owner(request)
         chosen = chosen or ""
         if not chosen.startswith(UPLOAD_PREFIX):
-            return render.note_html("⚠ " + text("choose_upload", lang)), gr.skip(), gr.skip()
+            return render.note_html("⚠ " + text("choose_upload", lang)), gr.skip(), gr.skip(), gr.skip()
         try:
             self.intake.publish(owner, chosen.removeprefix(UPLOAD_PREFIX))
         except ThesisQAError as error:
-            return render.note_html("⚠ " + error_text(lang, error.code, error.params, str(error))), gr.skip(), gr.skip()
-        return "", render.jobs_html(self.intake.statuses(owner), lang), gr.Timer(active=True)
+            message = "⚠ " + error_text(lang, error.code, error.params, str(error))
+            return render.note_html(message), gr.skip(), self._mine_kept(owner, chosen), gr.skip()
+        return "", render.jobs_html(self.intake.statuses(owner), lang), gr.skip(), gr.Timer(active=True)
 
     def pin(
         self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request

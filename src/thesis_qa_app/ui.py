@@ -531,7 +531,7 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     }
     gr.on([w.timer.tick, w.visible.select], h.refresh, api_name="ui_refresh", **follow_io, **follow)
     w.remove.click(h.remove, [w.mine, w.ui_lang], upload_outputs, api_name="ui_remove", **uploads)
-    publish_outputs = [w.upload_message, w.upload_jobs, w.timer]
+    publish_outputs = [w.upload_message, w.upload_jobs, w.mine, w.timer]
     w.publish.click(h.publish, [w.mine, w.ui_lang], publish_outputs, api_name="ui_publish", **uploads)
     pins: dict[str, Any] = {"concurrency_limit": CONCURRENT_LIGHT_EVENTS, "concurrency_id": "pins", **quiet}
     collection_outputs = [w.collection, w.collection_tab, w.download_md, w.download_docx, w.clear, w.pin_status]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import chromium, library_copy, queue_call, running_server, uploads_on_disk
-from pages import documents, open_page, upload, wait
+from pages import choose, documents, open_page, options, upload, wait
 from selenium.webdriver.common.by import By
 
 from thesis_qa.service.accounts import Accounts, UsersFile
@@ -121,6 +121,32 @@ def test_a_private_event_called_directly_cannot_remove_another_owners_upload(pag
         queue_call(server.url, "ui_remove", [chosen, "kk"], cookie=secrets.token_urlsafe(32))
 
     assert folder.exists() and "kept.txt" in documents(page)
+
+
+def test_publishing_an_upload_removed_on_another_computer_says_so_and_lists_what_is_left(
+    accounts_server, browsers, tmp_path
+):
+    url, page = accounts_server.url, browsers[0]
+    Accounts(UsersFile(Path(accounts_server.env["THESIS_QA_INDEX_DIR"]) / "users.json")).add(
+        "aliya", "Сәтбаев-1899-ғалым", role="lecturer"
+    )
+    log_in(page, url, "aliya", "Сәтбаев-1899-ғалым")
+    open_page(page, url)
+    path = tmp_path / "to-publish.txt"
+    path.write_text(ABAI, encoding="utf-8")
+    assert upload(page, path).startswith("✓")
+    choose(page, "mine", path.name)
+    [folder] = uploads_on_disk(accounts_server, path.name)
+    login = "; ".join(f"{c['name']}={c['value']}" for c in page.get_cookies())
+    removed = queue_call(url, "ui_remove", [f"u:{folder.name}", "kk"], secrets.token_urlsafe(32), login=login)
+    assert removed["success"] and not folder.exists()  # on another computer: this page is not told
+
+    page.find_element(By.ID, "publish").click()
+
+    said = "⚠ " + error_text("kk", "upload_unknown", {})
+    wait(page).until(lambda p: p.find_element(By.ID, "upload-message").text == said)
+    wait(page).until(lambda p: p.find_element(By.CSS_SELECTOR, "#mine input").get_attribute("value") == "")
+    assert path.name not in " ".join(options(page, "mine"))
 
 
 def test_an_upload_is_not_left_where_gradios_file_route_serves_it(server):
