@@ -24,6 +24,7 @@ cross-validated report goes to `eval/results/cv.json` (the README table is made 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -222,10 +223,12 @@ def _examples(eval_dir: Path, searchers: dict[str, Searcher], sets: Sequence[Dev
     return examples
 
 
+@functools.cache
 def _code_digest() -> str:
     """Candidates (their signals) depend on the code that reads a question and gathers them
     (and on the index, `_indexes_digest`): a cache is valid for one version of it. Features
-    and models are computed from signals at fit time."""
+    and models are computed from signals at fit time. Taken once, when the first set is
+    searched: the code this process runs, even if the files change while it runs."""
     src = Path(__file__).resolve().parents[1] / "src" / "thesis_qa"
     digest = hashlib.sha256()
     paths = [src / "limits.py", src / "document.py"]
