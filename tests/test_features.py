@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from thesis_qa.retrieval.features import Shape, in_sections, list_intro, named_sections
+from thesis_qa.text.numbers import holds_unit
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,18 @@ def test_a_list_item_is_read_with_the_introduction_of_its_list():
     assert list_intro(2, texts.__getitem__, 0) == 1
     assert list_intro(4, texts.__getitem__, 0) == 4  # no item: itself
     assert list_intro(3, texts.__getitem__, 2) == 3  # its document starts after the introduction
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "held"),
+    [
+        ("Эксперимент 12 сағат бойы жүргізілді.", "hours", True),
+        ("Лицензия стоит 149\u00a0000 рублей в год.", "money", True),
+        ("Max_file_size = 500 МБ", "bytes", True),
+        ("Точность составила 93,5 %.", "percent", True),
+        ("Суперкомпьютер включает 4608 вычислительных узлов.", "hours", False),
+        ("Подписка оформляется на месяц.", "money", False),
+    ],
+)
+def test_a_text_gives_a_number_in_a_unit_or_not(text, unit, held):
+    assert holds_unit(text, unit) is held

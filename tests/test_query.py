@@ -191,3 +191,22 @@ def test_a_question_that_stands_alone_takes_nothing_from_the_conversation():
 def test_a_question_naming_a_table_a_reference_or_a_footnote_says_so(question, kinds):
     """Only then may a table, a bibliography entry or a footnote answer by its kind."""
     assert read_question(question).named_kinds == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("Эксперименттер неше сағат бойы жүргізілді?", "hours"),
+        ("Сколько стоит годовая лицензия?", "money"),
+        ("APK файлы неше мегабайт?", "bytes"),
+        ("Какой процент побед показала сеть?", "percent"),
+        ("Какова тактовая частота ядра в мегагерцах?", "hertz"),
+        ("How many seconds does the search take?", "seconds"),
+        ("Какова тактовая частота ядра?", ""),  # "частота" is no "час"
+        ("Экспериментке неше студент қатысты?", ""),
+        ("Мұндай тәртіптің белгілері қандай?", ""),
+    ],
+)
+def test_a_question_after_a_quantity_says_its_unit(question, unit):
+    """"Неше сағат?" is answered only by a number of hours: the judge checks the best hit has one."""
+    assert read_question(question).asks_unit == unit

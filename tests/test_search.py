@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from thesis_qa.retrieval.features import QUESTION_FEATURES, question_features
 from thesis_qa.retrieval.highlight import render_html
+from thesis_qa.retrieval.ranking import answer_probabilities
 from thesis_qa.retrieval.search import QuestionError, clean_question
 
 
@@ -154,3 +156,18 @@ def test_a_running_text_and_a_collection_of_ready_passages_are_ranked_each_as_wh
     pool = searcher_over(f'{{"text": "{said}"}}\n{{"text": "Ол өлеңдер мен қара сөздер жазды."}}\n', "pool.jsonl")
     assert text.candidates("Абай қай жылы туған?").signals.running_text.all()
     assert not pool.candidates("Абай қай жылы туған?").signals.running_text.any()
+
+
+def test_a_quantity_asked_in_a_unit_the_best_hit_does_not_give_counts_against_answering(searcher_over):
+    """"Неше сағат?" over a text that gives the experiment's days, not its hours: the best hit
+    holds no number of hours (the judge's `unit_unmet`); over one that gives its hours, it does."""
+    days = "Эксперимент 2024 жылы 12 күн бойы Алматыда өткізілді. Оған 40 студент қатысты."
+    hours = "Эксперимент 2024 жылы 36 сағат бойы Алматыда өткізілді. Оған 40 студент қатысты."
+    question = "Эксперимент неше сағатқа созылды?"
+    for text, unmet in ((days, 1.0), (hours, 0.0)):
+        searcher = searcher_over(f"# Эксперимент\n\n{text}\n", "thesis.md")
+        candidates = searcher.candidates(question)
+        probabilities = answer_probabilities(searcher.models.ranker, candidates.question, candidates.signals)
+        row = question_features(candidates.question, candidates.signals, probabilities)
+        assert candidates.question.asks_unit == "hours"
+        assert row[QUESTION_FEATURES.index("unit_unmet")] == unmet, text

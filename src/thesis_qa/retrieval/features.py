@@ -86,6 +86,7 @@ QUESTION_FEATURES = (
     "top_list_coverage",
     "top_all_keys",
     "top_context_coverage",
+    "unit_unmet",
 )
 
 
@@ -246,6 +247,7 @@ class Signals:
     list_coverage: np.ndarray | None = None
     running_text: np.ndarray | None = None  # per candidate: in a running text (None: all are)
     named_kind: np.ndarray | None = None  # per candidate: of a kind the question names (a table…)
+    unit_held: np.ndarray | None = None  # per candidate: a number in the asked unit (None: none asked)
 
     def __len__(self) -> int:
         return len(self.dense_passage)
@@ -345,5 +347,7 @@ def question_features(question: Question, s: Signals, probabilities: np.ndarray)
         # A follow-up's own words may be few or absent ("Ал олар нені орната алмады?"): the
         # share of its conversation's keys the best hit holds is its evidence.
         "top_context_coverage": float(s.context_coverage[top]),
+        # "Неше сағат?", "Сколько стоит?": the best hit gives no number in that unit.
+        "unit_unmet": float(s.unit_held is not None and not s.unit_held[top]),
     }
     return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float32)

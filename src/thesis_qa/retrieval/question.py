@@ -21,6 +21,7 @@ from thesis_qa.limits import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_SCAN_CHARS
 from thesis_qa.retrieval.followup import Form, context_of, form_of
 from thesis_qa.text.keys import terms
 from thesis_qa.text.language import Language, detect_language
+from thesis_qa.text.numbers import asked_unit
 from thesis_qa.text.stem import stem
 from thesis_qa.text.translit import is_latin_word
 
@@ -130,6 +131,7 @@ class Question:
     words: int  # all words, question words included: "Хантингтон" is a lookup, "Кім?" is not
     structural: bool  # asks about chapters, sections, contents: the ToC may answer it
     asks_number: bool = False  # a year, a century, a count
+    asks_unit: str = ""  # the unit it asks a quantity in (`numbers.asked_unit`): "hours", "money"…
     asks_person: bool = False  # who, whose
     named_kinds: tuple[str, ...] = ()  # the kinds of passage it names (`NAMED_KINDS`)
     form: Form = Form.ALONE  # what its form says of leaning on the conversation
@@ -182,13 +184,15 @@ def read_question(question: str) -> Question:
     for term in found:
         written.setdefault(term.key, text[term.start : term.end].lower())
     lower = text.lower()
+    asks_number = bool(NUMBER_QUESTION.search(lower))
     return Question(
         text,
         language,
         tuple(written),
         len(_WORD.findall(text)),
         _asks_structure(text),
-        asks_number=bool(NUMBER_QUESTION.search(lower)),
+        asks_number=asks_number,
+        asks_unit=asked_unit(lower, asks_number),
         asks_person=bool(PERSON_QUESTION.search(lower)),
         named_kinds=tuple(kind for kind, names in NAMED_KINDS if names.search(lower)),
         form=form_of(text),

@@ -46,6 +46,7 @@ from thesis_qa.retrieval.highlight import Span, mark_answer
 from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
 from thesis_qa.text.keys import Term, matching_spans, terms
+from thesis_qa.text.numbers import holds_unit
 from thesis_qa.text.translit import Bridge
 
 __all__ = ["Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
@@ -351,7 +352,14 @@ class Searcher:
             list_coverage=_weighted_share(np.maximum(presence, intro_presence), weights),
             running_text=self._running_text[rows],
             named_kind=np.isin(passages.kinds[rows], [KINDS.index(kind) for kind in asked.named_kinds]),
+            unit_held=self._unit_held(asked, rows),
         )
+
+    def _unit_held(self, asked: Question, rows: np.ndarray) -> np.ndarray | None:
+        """Per row, whether it gives a number in the unit the question asks one in (None: it names none)."""
+        if not asked.asks_unit:
+            return None
+        return np.array([holds_unit(self._text(int(r)), asked.asks_unit) for r in rows], dtype=bool)
 
     def _list_intros(self, rows: np.ndarray) -> np.ndarray:
         """For each row, the introduction of the list it is an item of (itself when none)."""

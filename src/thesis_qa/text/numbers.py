@@ -1,4 +1,5 @@
-"""Counts written in words: "екі тараудан", "из трёх глав", "in two chapters".
+"""Numbers in words and units: counts written in words ("екі тараудан", "из трёх глав",
+"in two chapters"), and the unit a question asks a quantity in ("неше сағат", "сколько стоит").
 
 A question after a number ("неше", "сколько", "how many") is answered as often by a count in
 words as by digits, and a thesis says how many chapters it has in words. `COUNT_WORD` finds a
@@ -29,3 +30,46 @@ COUNT_WORD = re.compile(
     rf"\b(?:(?:{_KAZAKH})(?:{_KAZAKH_ENDINGS})?|{_KAZAKH_COLLECTIVES}|{_RUSSIAN}|{_ENGLISH})\b",
     re.IGNORECASE,
 )
+
+
+# Units a question may ask a quantity in ("неше сағат", "сколько стоит", "in megabytes"), each
+# with the words that name it in a question and the marks that follow a number in a text.
+_UNITS: dict[str, tuple[str, str]] = {
+    "hours": (r"сағат\w*|час(?:а|ов|ах)?|hours?", r"сағат\w*|час\w*|ч\b|h\b|hours?|hrs?\b"),
+    "minutes": (r"минут\w*|minutes?", r"минут\w*|мин\b|min\b|minutes?"),
+    "seconds": (r"секунд\w*|seconds?", r"секунд\w*|сек\b|с\b|s\b|sec\b|seconds?|мс\b|ms\b"),
+    "days": (r"тәулік\w*|дн(?:ей|я)|days?", r"күн\w*|тәулік\w*|дн\w*|день|days?"),
+    "bytes": (
+        r"\w*байт\w*|[кмгт]б\b|[kmgt]i?b\b|bytes?",
+        r"\w*байт\w*|[кмгт]б\b|[kmgt]i?b\b|bytes?",
+    ),
+    "percent": (r"процент\w*|пайыз\w*|percent\w*|%", r"%|процент\w*|пайыз\w*|percent"),
+    "money": (
+        r"стоит|стоимост\w*|цен[аыу]\b|руб\w*|теңге|доллар\w*|құн[ыі]\w*|баға\w*|cost\w*|price\w*",
+        r"руб\w*|₽|теңге|тг\b|₸|доллар\w*|\$|usd\b|евро|€|eur\b",
+    ),
+    "hertz": (r"\w*герц\w*|[кмг]?гц\b|[kmg]?hz\b", r"\w*герц\w*|[кмг]?гц\b|[kmg]?hz\b"),
+}
+_ASKED = {unit: re.compile(rf"(?<!\w)(?:{asked})(?!\w)", re.IGNORECASE) for unit, (asked, _) in _UNITS.items()}
+_IN_UNIT = {
+    unit: re.compile(rf"(?<!\w)(?:в|in)\s+(?:{asked})(?!\w)", re.IGNORECASE) for unit, (asked, _) in _UNITS.items()
+}
+_HELD = {
+    unit: re.compile(rf"\d(?:[\d\s\u00a0.,]*\d)?\s*(?:{held})|(?:\$|€)\s*\d", re.IGNORECASE)
+    for unit, (_, held) in _UNITS.items()
+}
+
+
+def asked_unit(question: str, asks_number: bool) -> str:
+    """The unit a question asks a quantity in ("hours", "money", …), or "": a unit it names
+    after a number word ("неше сағат", "сколько стоит"), or one it asks the answer in
+    ("частота в мегагерцах", "in seconds")."""
+    for unit in _UNITS:
+        if (asks_number and _ASKED[unit].search(question)) or _IN_UNIT[unit].search(question):
+            return unit
+    return ""
+
+
+def holds_unit(text: str, unit: str) -> bool:
+    """Whether `text` gives a number in `unit` ("12 сағат", "149 000 рублей", "500 МБ", "$10")."""
+    return bool(_HELD[unit].search(text))
