@@ -10,15 +10,20 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -31,6 +36,7 @@ EVAL = ROOT / "eval" / "data"
 # The `thesis-qa` command of the Python running the benchmark (.venv/bin/thesis-qa for
 # `.venv/bin/python bench/…`; also right in a git worktree, which has no .venv of its own).
 THESIS_QA = Path(sys.executable).with_name("thesis-qa")
+sys.path.append(str(ROOT / "tests"))  # the tests' thesis builder (thesis_doc.py)
 
 # Offline and quiet, like the tests; a benchmark never downloads anything.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -119,6 +125,17 @@ def cpu_seconds(pid: int) -> float:
     whatever else runs on the machine."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and of every process it started that is still running."""
+    total = 0.0
+    for each in [pid, *descendants(pid)]:
+        try:
+            total += cpu_seconds(each)
+        except OSError:
+            continue
+    return total
 
 
 def command_line(pid: int) -> str:
@@ -355,3 +372,216 @@ def wait_ready(url: str, server: subprocess.Popen, log: Path, timeout: float = 6
             pass
         time.sleep(0.2)
     raise SystemExit("the server did not answer in time")
+
+
+def thesis_files(folder: Path, forms: list[str], pages: int = 250) -> tuple[dict[str, Path], str]:
+    """`indexing_thesis.py`'s thesis of about `pages` pages in each form ("docx", and "pdf": the
+    PDF LibreOffice exports from it), made once in `folder`, and a question its first chapter
+    answers (its first sentence)."""
+    from indexing_thesis import thesis_plan
+    from thesis_doc import export_pdf, write_thesis_docx  # tests/thesis_doc.py
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = thesis_plan(pages, EVAL)
+    first = plan["chapters"][0]["sections"][0]["passages"][0]["text"]
+    question = first.split(". ")[0][:200]
+    docx = folder / f"thesis{pages}.docx"
+    if not docx.exists():
+        write_thesis_docx(plan, docx)
+    files = {"docx": docx}
+    if "pdf" in forms:
+        pdf = folder / f"thesis{pages}.pdf"
+        files["pdf"] = pdf if pdf.exists() else export_pdf(docx, folder)
+    return files, question
+
+
+def start_serve(port: int, index_dir: Path, log: Path, **settings: str) -> subprocess.Popen:
+    """`thesis-qa serve` on `port` over a private `index_dir`, with the product's defaults
+    (no THESIS_QA_* of the caller's but the model cache) and `settings` as THESIS_QA_<NAME>
+    variables; its output in `log`, its process group its own (`stop_serve`)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("THESIS_QA_")},
+        "THESIS_QA_CACHE_DIR": str(cache_dir()),
+        "THESIS_QA_INDEX_DIR": str(index_dir),
+        "THESIS_QA_PORT": str(port),
+        **{f"THESIS_QA_{name.upper()}": value for name, value in settings.items()},
+        "GRADIO_TEMP_DIR": str(SCRATCH / f"{log.stem}-gradio"),
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    handle = log.open("w")
+    command = [str(THESIS_QA), "serve"]
+    return subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_serve(server: subprocess.Popen) -> None:
+    """End the server and every process it started (its workers)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=60)
+
+
+class Browser:
+    """What one browser sends: its own cookie, the page's upload route and events (through
+    Gradio's queue, as the page calls them), and raw `/ask` with that cookie."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(cookies={"thesis_qa_browser": secrets.token_urlsafe(32)}, timeout=120)
+        self.session = secrets.token_hex(8)  # one page open
+        config = self.http.get(url + "/config").json()
+        self.events = {d.get("api_name"): d["id"] for d in config["dependencies"]}
+
+    def event(self, name: str, data: list[object]) -> list[object]:
+        """Run one of the page's events through the queue; its outputs."""
+        body = {"data": data, "fn_index": self.events[name], "session_hash": self.session, "event_data": None}
+        self.http.post(self.url + "/gradio_api/queue/join", json=body).raise_for_status()
+        with self.http.stream("GET", self.url + f"/gradio_api/queue/data?session_hash={self.session}") as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(message)
+                    return message["output"]["data"]
+        raise RuntimeError("no answer")
+
+    def upload(self, path: Path) -> None:
+        with path.open("rb") as handle:
+            response = self.http.post(self.url + "/gradio_api/upload", files={"files": (path.name, handle)})
+        received = response.json()[0]
+        file_data = {"path": received, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+        self.event("ui_upload", [file_data, "en"])
+
+    def refresh(self) -> list[object]:
+        """The page's refresh of its uploads (language, chosen document, chosen upload): the
+        upload panel, the documents, "My uploads", …"""
+        return self.event("ui_refresh", ["en", "", ""])
+
+    def jobs(self) -> str:
+        """The page's upload panel (English), as text."""
+        return re.sub(r"<[^>]+>", "\n", str(self.refresh()[0]))
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float, every: float = 0.5) -> tuple[float, str]:
+        """Seconds until the upload panel satisfies `predicate`, and the panel then."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            panel = self.jobs()
+            if predicate(panel):
+                return time.monotonic() - start, panel
+            time.sleep(every)
+        raise RuntimeError(f"timed out; the panel says: {self.jobs()}")
+
+    def ask(self, question: str) -> tuple[float, dict]:
+        """Raw `/ask` as this browser (its uploads searched too): seconds and the answer."""
+        return raw_answer(self.http, self.url, question)
+
+    def cancel_all(self) -> None:
+        choices = self.refresh()[2]["choices"]
+        for _, value in choices:
+            if str(value).startswith("j:"):
+                self.event("ui_remove", [value, "en"])
+
+
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size (Pss of /proc/<pid>/smaps_rollup), in MB: its pages,
+    each shared one divided by the processes mapping it (the model's file, the index's)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+class TreeMemory:
+    """The resident memory of a process (the server) and of every process it started (its
+    workers), sampled every `interval` seconds in the background: per process its RSS, what of
+    it is its own (RssAnon) or mapped files (RssFile) and, with `pss`, its PSS; their sums.
+    Times are seconds since `clock` (`time.monotonic()` by default: when sampling began)."""
+
+    def __init__(self, root: int, interval: float = 0.5, pss: bool = False, clock: float | None = None) -> None:
+        self.root, self.interval, self.pss = root, interval, pss
+        self.clock = time.monotonic() if clock is None else clock
+        self.samples: list[dict[str, Any]] = []
+        self.commands: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="tree-memory")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.samples.append(self._sample())
+
+    def _sample(self) -> dict[str, Any]:
+        processes: dict[int, dict[str, float]] = {}
+        for pid in [self.root, *descendants(self.root)]:
+            try:
+                processes[pid] = rss_mb(pid)
+                if self.pss:
+                    processes[pid]["pss_mb"] = pss_mb(pid)
+            except (OSError, ValueError):
+                continue  # ended meanwhile
+            self.commands.setdefault(pid, command_line(pid))
+        total = {key: round(sum(p.get(key, 0.0) for p in processes.values()), 1) for key in ("rss_mb", "pss_mb")}
+        workers = round(sum(p.get("rss_mb", 0.0) for pid, p in processes.items() if pid != self.root), 1)
+        at = round(time.monotonic() - self.clock, 2)
+        return {"at_s": at, "load1": os.getloadavg()[0], "processes": processes, "workers_rss_mb": workers, **total}
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, key: str = "rss_mb") -> dict[str, Any]:
+        """The sample where the sum of `key` over the tree was highest: when, the sum, each
+        process's share then."""
+        if not self.samples:
+            return {}
+        best = max(self.samples, key=lambda s: s[key])
+        shares = {self.label(pid): p.get(key, 0.0) for pid, p in best["processes"].items()}
+        return {"at_s": best["at_s"], f"total_{key}": best[key], "by_process": shares}
+
+    def process_peaks(self) -> dict[str, dict[str, Any]]:
+        """Each process's highest RSS (and PSS) and when, with its own and file-backed parts then."""
+        out: dict[str, dict[str, Any]] = {}
+        for pid in self.commands:
+            seen = [(s["at_s"], s["processes"][pid]) for s in self.samples if pid in s["processes"]]
+            at, top = max(seen, key=lambda pair: pair[1].get("rss_mb", 0.0))
+            entry: dict[str, Any] = {"command": self.commands[pid][:200], "peak_rss_at_s": at, **top}
+            if self.pss:
+                pss_at, pss_top = max(seen, key=lambda pair: pair[1].get("pss_mb", 0.0))
+                entry.update(peak_pss_mb=pss_top.get("pss_mb", 0.0), peak_pss_at_s=pss_at)
+            entry["first_seen_s"], entry["last_seen_s"] = seen[0][0], seen[-1][0]
+            out[self.label(pid)] = entry
+        return out
+
+    def label(self, pid: int) -> str:
+        """The server, an indexing worker ("worker <pid>") or what else the server started."""
+        if pid == self.root:
+            return "server"
+        command = self.commands.get(pid, "")
+        if "thesis_qa.service.worker" in command:
+            return f"worker {pid}"
+        return f"{'resource_tracker' if 'resource_tracker' in command else 'process'} {pid}"
+
+    def legacy_peaks(self) -> dict[str, float]:
+        """Peaks of the server, of its workers' sum and of both (what first_answer.py reports)."""
+
+        def top(key: str) -> int:
+            return round(max((s[key] for s in self.samples), default=0.0))
+
+        server = max((s["processes"].get(self.root, {}).get("rss_mb", 0.0) for s in self.samples), default=0.0)
+        return {
+            "server_peak_rss_mb": round(server),
+            "workers_peak_rss_mb": top("workers_rss_mb"),
+            "server_and_workers_peak_rss_mb": top("rss_mb"),
+        }
+
+    def timeline(self, every_s: float = 5.0) -> list[dict[str, Any]]:
+        """One sample in every `every_s` seconds, compact: time, sums, each process's RSS, load."""
+        kept, next_at = [], 0.0
+        for sample in self.samples:
+            if sample["at_s"] >= next_at:
+                rss = {self.label(pid): p.get("rss_mb", 0.0) for pid, p in sample["processes"].items()}
+                row = {"at_s": sample["at_s"], "rss_mb": sample["rss_mb"], "by_process_rss_mb": rss}
+                if self.pss:
+                    row["pss_mb"] = sample["pss_mb"]
+                kept.append({**row, "load1": round(sample["load1"], 2)})
+                next_at = sample["at_s"] + every_s
+        return kept

@@ -18,15 +18,10 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import common
-from indexing_thesis import thesis_plan
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -35,45 +30,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 LOG = common.SCRATCH / "first-answer-server.log"  # the server's output
 
-sys.path.insert(0, str(common.ROOT / "tests"))
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SEARCHABLE = ("іздеуге болады", "✓")  # the Kazakh page's "searchable up to …", or whole already
 PAGES = 250
 WHOLE_TIMEOUT_S = 1800
-
-
-def make_thesis(folder: Path, forms: list[str]) -> tuple[dict[str, Path], str]:
-    """The thesis in each form, and a question its first chapter answers (its first sentence)."""
-    from thesis_doc import export_pdf, write_thesis_docx
-
-    folder.mkdir(parents=True, exist_ok=True)
-    plan = thesis_plan(PAGES, common.EVAL)
-    first = plan["chapters"][0]["sections"][0]["passages"][0]["text"]
-    question = first.split(". ")[0][:200]
-    docx = folder / "thesis250.docx"
-    if not docx.exists():
-        write_thesis_docx(plan, docx)
-    files = {"docx": docx}
-    if "pdf" in forms:
-        pdf = folder / "thesis250.pdf"
-        files["pdf"] = pdf if pdf.exists() else export_pdf(docx, folder)
-    return files, question
-
-
-def start_server(port: int, index_dir: Path) -> subprocess.Popen:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("THESIS_QA_")},
-        "THESIS_QA_CACHE_DIR": str(common.cache_dir()),
-        "THESIS_QA_INDEX_DIR": str(index_dir),
-        "THESIS_QA_PORT": str(port),
-        "GRADIO_TEMP_DIR": str(common.SCRATCH / "first-answer-gradio"),
-        "HF_HUB_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    log = LOG.open("w")
-    return subprocess.Popen(
-        [str(common.THESIS_QA), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
 
 
 def chromium(profile: Path) -> webdriver.Chrome:
@@ -95,49 +55,11 @@ def chromium(profile: Path) -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-class Memory:
-    """The peak resident memory of the server and of its workers, sampled in the background."""
-
-    def __init__(self, server: int) -> None:
-        self.server, self.peak_server, self.peak_workers, self.peak_total = server, 0.0, 0.0, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.2):
-            server = common.rss_mb(self.server).get("rss_mb", 0.0)
-            workers = sum(common.rss_mb(pid).get("rss_mb", 0.0) for pid in common.descendants(self.server))
-            self.peak_server = max(self.peak_server, server)
-            self.peak_workers = max(self.peak_workers, workers)
-            self.peak_total = max(self.peak_total, server + workers)
-
-    def stop(self) -> dict[str, float]:
-        self._stop.set()
-        self._thread.join()
-        return {
-            "server_peak_rss_mb": round(self.peak_server),
-            "workers_peak_rss_mb": round(self.peak_workers),
-            "server_and_workers_peak_rss_mb": round(self.peak_total),
-        }
-
-
 def show_documents(page: webdriver.Chrome) -> None:
     """The side tab with the upload field and the uploads list (drawn once shown)."""
     button = page.find_element(By.ID, "tab-documents-button")
     if button.get_attribute("aria-selected") != "true":
         button.click()
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and of every process it started that is still running."""
-    total = 0.0
-    for each in [pid, *common.descendants(pid)]:
-        try:
-            total += common.cpu_seconds(each)
-        except OSError:
-            continue
-    return total
 
 
 def jobs_text(page: webdriver.Chrome) -> str:
@@ -184,10 +106,10 @@ def main() -> None:
     args = parser.parse_args()
     started, info = time.time(), common.machine()
     print(common.machine_line(info))
-    files, question = make_thesis(common.SCRATCH / "first-answer-files", args.forms)
+    files, question = common.thesis_files(common.SCRATCH / "first-answer-files", args.forms, PAGES)
     port = common.free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(port, common.SCRATCH / "first-answer-index")
+    server = common.start_serve(port, common.SCRATCH / "first-answer-index", LOG)
     profile = common.SCRATCH / "first-answer-chromium"
     shutil.rmtree(profile, ignore_errors=True)
     page = chromium(profile)
@@ -195,16 +117,16 @@ def main() -> None:
     try:
         common.wait_ready(url, server, LOG, timeout=900)
         for form in args.forms:
-            memory, cpu_before = Memory(server.pid), tree_cpu_seconds(server.pid)
+            memory, cpu_before = common.TreeMemory(server.pid, interval=0.2), common.tree_cpu_seconds(server.pid)
             run = {"form": form, **first_answer(page, url, files[form], question)}
-            run["cpu_s_server_and_workers"] = round(tree_cpu_seconds(server.pid) - cpu_before, 1)
-            run.update(memory.stop(), load_average_after=[round(x, 2) for x in os.getloadavg()])
+            run["cpu_s_server_and_workers"] = round(common.tree_cpu_seconds(server.pid) - cpu_before, 1)
+            memory.stop()
+            run.update(memory.legacy_peaks(), load_average_after=[round(x, 2) for x in os.getloadavg()])
             print(run)
             runs.append(run)
     finally:
         page.quit()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        common.stop_serve(server)
     common.write_result("first_answer", {"question": question, "runs": runs}, info, started)
 
 

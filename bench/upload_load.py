@@ -20,11 +20,8 @@ Targets: loaded median <= 2x idle; the 50-byte upload indexed within 30 s.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import secrets
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -56,63 +53,6 @@ PAUSE_S = 0.25  # a student reads between questions
 PAGES = 250
 
 
-def start_server(port: int, index_dir: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "THESIS_QA_INDEX_DIR": str(index_dir),
-        "THESIS_QA_PORT": str(port),
-        "THESIS_QA_MAX_UPLOAD_MB": "25",
-        "THESIS_QA_QUOTA_MB": "100",
-        "THESIS_QA_QUOTA_PASSAGES": "1000000",
-        "GRADIO_TEMP_DIR": str(common.SCRATCH / "upload-load-gradio"),
-    }
-    log = LOG.open("w")
-    command = [str(common.THESIS_QA), "serve"]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-class Browser:
-    """What a browser sends: its own cookie, the page's upload route and events."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = httpx.Client(cookies={"thesis_qa_browser": secrets.token_urlsafe(32)}, timeout=120)
-        self.session = secrets.token_hex(8)  # one page open
-        config = self.http.get(url + "/config").json()
-        self.events = {d.get("api_name"): d["id"] for d in config["dependencies"]}
-
-    def event(self, name: str, data: list[object]) -> list[object]:
-        """Run one of the page's events through the queue; its outputs."""
-        body = {"data": data, "fn_index": self.events[name], "session_hash": self.session, "event_data": None}
-        self.http.post(self.url + "/gradio_api/queue/join", json=body).raise_for_status()
-        with self.http.stream("GET", self.url + f"/gradio_api/queue/data?session_hash={self.session}") as stream:
-            for line in stream.iter_lines():
-                message = json.loads(line[5:]) if line.startswith("data:") else {}
-                if message.get("msg") == "process_completed":
-                    if not message.get("success"):
-                        raise RuntimeError(message)
-                    return message["output"]["data"]
-        raise RuntimeError("no answer")
-
-    def upload(self, path: Path) -> None:
-        with path.open("rb") as handle:
-            response = self.http.post(self.url + "/gradio_api/upload", files={"files": (path.name, handle)})
-        received = response.json()[0]
-        file_data = {"path": received, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
-        self.event("ui_upload", [file_data, "en"])
-
-    def jobs(self) -> str:
-        """The page's upload panel, as text."""
-        outputs = self.event("ui_refresh", ["en"])
-        return re.sub(r"<[^>]+>", "\n", str(outputs[0]))
-
-    def cancel_all(self) -> None:
-        choices = self.event("ui_refresh", ["en"])[2]["choices"]
-        for _, value in choices:
-            if str(value).startswith("j:"):
-                self.event("ui_remove", [value, "en"])
-
-
 def phase(url: str, questions: list[str]) -> list[float]:
     with httpx.Client(timeout=60) as http:
         seconds = []
@@ -120,16 +60,6 @@ def phase(url: str, questions: list[str]) -> list[float]:
             seconds.append(common.raw_ask(http, url, questions[i % len(questions)]))
             time.sleep(PAUSE_S)
         return seconds
-
-
-def wait_for(browser: Browser, predicate, timeout: float) -> tuple[float, str]:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        panel = browser.jobs()
-        if predicate(panel):
-            return time.monotonic() - start, panel
-        time.sleep(0.5)
-    raise RuntimeError(f"timed out; the panel says: {browser.jobs()}")
 
 
 def kazakh_paragraphs(count: int) -> list[str]:
@@ -202,15 +132,15 @@ def cpu_seconds(pids: list[int]) -> float:
 def loaded_phase(url: str, questions: list[str], large: Path, server_pid: int) -> dict[str, object]:
     """Upload `large` from one browser, wait until it is embedding, then ask while another
     browser's 50-byte upload goes through; cancel the large one at the end."""
-    owner, other = Browser(url), Browser(url)
+    owner, other = common.Browser(url), common.Browser(url)
     owner.upload(large)
-    started, panel = wait_for(owner, lambda p: "%" in p or "⚠" in p, 600)
+    started, panel = owner.wait_for(lambda p: "%" in p or "⚠" in p, 600)
     if "⚠" in panel:
         return {"large": large.name, "refused": panel.strip()}
     tiny = common.SCRATCH / "tiny.txt"
     tiny.write_text("Абай Құнанбайұлы 1845 жылы туған.", encoding="utf-8")  # 50 bytes
     other.upload(tiny)
-    small_s, _ = wait_for(other, lambda p: "✓" in p or "⚠" in p, 300)
+    small_s, _ = other.wait_for(lambda p: "✓" in p or "⚠" in p, 300)
     pids, at_start = workers(server_pid), owner.jobs()
     cpu, wall = cpu_seconds(pids), time.monotonic()
     seconds = phase(url, questions)
@@ -249,7 +179,8 @@ def main() -> None:
     index_dir = common.SCRATCH / "upload-load-index"
     port = common.free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(port, index_dir)
+    limits = {"max_upload_mb": "25", "quota_mb": "100", "quota_passages": "1000000"}
+    server = common.start_serve(port, index_dir, LOG, **limits)
     try:
         common.wait_ready(url, server, LOG)
         questions = QUESTIONS
@@ -261,8 +192,7 @@ def main() -> None:
             time.sleep(5)  # the cancelled worker is gone
             phases.append({"phase": "idle", "answers": common.summary_ms(phase(url, questions))})
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        common.stop_serve(server)
     report(phases, info, started)
 
 
