@@ -17,8 +17,9 @@ Reports the peak of the sum over the process tree (RSS and PSS) with each proces
 that moment, each process's own peak, when they happened (seconds since the uploads), each
 upload's seconds to searchable, to first answer and to whole, the CPU seconds of the tree and
 the load average. Target (issue 26): the server with its workers <= 2 GB while two theses index.
-With the shipped settings (two workers, the second for small files only) a second large file
-waits for the first: `--workers 3` makes both index at the same time.
+With two workers (the second for small files only; the default until this bench) a second
+large file waits for the first (`--workers 2 --name two_uploads`); with the default three
+both index at the same time (`--workers 3 --name two_uploads_3_workers`).
 """
 
 from __future__ import annotations
