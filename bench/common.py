@@ -560,7 +560,7 @@ class TreeMemory:
             return f"worker {pid}"
         return f"{'resource_tracker' if 'resource_tracker' in command else 'process'} {pid}"
 
-    def legacy_peaks(self) -> dict[str, float]:
+    def first_answer_peaks(self) -> dict[str, float]:
         """Peaks of the server, of its workers' sum and of both (what first_answer.py reports)."""
 
         def top(key: str) -> int:

@@ -121,7 +121,7 @@ def main() -> None:
             run = {"form": form, **first_answer(page, url, files[form], question)}
             run["cpu_s_server_and_workers"] = round(common.tree_cpu_seconds(server.pid) - cpu_before, 1)
             memory.stop()
-            run.update(memory.legacy_peaks(), load_average_after=[round(x, 2) for x in os.getloadavg()])
+            run.update(memory.first_answer_peaks(), load_average_after=[round(x, 2) for x in os.getloadavg()])
             print(run)
             runs.append(run)
     finally:

@@ -414,7 +414,8 @@ class Handlers:
         return gr.Dropdown(choices=mine, value=chosen if chosen in {value for _, value in mine} else "")
 
     def _mine(self, owner: Owner, lang: Language) -> gr.Dropdown:
-        """The owner's uploads, none chosen (with its label: an update without one drops it)."""
+        """The owner's uploads, none chosen, labelled in the page's language (an update names only
+        what it changes: `_mine_kept` leaves the label as it is)."""
         return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner)], value="")
 
 
