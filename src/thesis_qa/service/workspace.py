@@ -77,7 +77,7 @@ class Workspace:
         self._searcher_version: str | None = None
         self._checked = 0.0
         self._repairing: threading.Thread | None = None
-        self._opened: OrderedDict[str, tuple[str, Searcher | None]] = OrderedDict()
+        self._opened: OrderedDict[str, tuple[str, Searcher | StoreError]] = OrderedDict()
         # Study aids built once per index version (id of the index's passage table).
         self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
 
@@ -271,20 +271,33 @@ class Workspace:
 
     def _shelf(self, owner: Owner | None) -> list[tuple[Searcher, set[str]]]:
         """The searchers `owner` may use, each with the document names it holds: the library
-        first, then each of the owner's live uploads."""
+        first, then each of the owner's uploads that can be searched (`left_out` says which
+        cannot, and why). A damaged upload fails the question: its owner is asked to upload
+        it again."""
         library = self.searcher
         shelf = [(library, set(library.index.documents))]
-        if owner is not None:
-            # Each upload's live version is read once a question (an upload without one is
-            # still being indexed), and is the key its searcher is cached under.
-            versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
-            live = [(upload, version) for upload, version in versions if version is not None]
-            self._close_gone(owner, {upload.location.spec for upload, _ in live})
-            for upload, version in live:
-                searcher = self._upload_searcher(upload, version)
-                if searcher is not None:
-                    shelf.append((searcher, set(searcher.index.documents)))
+        for _, opened in self._opened_uploads(owner) if owner is not None else []:
+            if isinstance(opened, Searcher):
+                shelf.append((opened, set(opened.index.documents)))
+            elif opened.code == "upload_damaged":
+                raise opened
         return shelf
+
+    def left_out(self, owner: Owner) -> list[tuple[Upload, StoreError]]:
+        """The owner's uploads that questions leave out, each with why, as a `StoreError` whose
+        code the app says in the user's language: "upload_other_model" (indexed with another
+        model than the server's), "upload_unreadable" (its index cannot be opened just now) or
+        "upload_damaged"."""
+        return [(upload, opened) for upload, opened in self._opened_uploads(owner) if isinstance(opened, StoreError)]
+
+    def _opened_uploads(self, owner: Owner) -> list[tuple[Upload, Searcher | StoreError]]:
+        """Each of the owner's uploads with a live version (one without is still being
+        indexed), opened, or why it cannot be searched. The version is read once a question,
+        and is the key its searcher is cached under."""
+        versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
+        live = [(upload, version) for upload, version in versions if version is not None]
+        self._close_gone(owner, {upload.location.spec for upload, _ in live})
+        return [(upload, self._upload_searcher(upload, version)) for upload, version in live]
 
     def _close_gone(self, owner: Owner, live: set[str]) -> None:
         """Forget the owner's uploads that were removed or expired (their memory goes too)."""
@@ -293,37 +306,45 @@ class Workspace:
             for spec in [s for s in self._opened if mine in s and s not in live]:
                 del self._opened[spec]
 
-    def _upload_searcher(self, upload: Upload, key: str) -> Searcher | None:
-        """The upload's searcher, opened once per version (`key`); None when its index was
-        made with another model (it is then left out, and said so once in the log). A damaged
-        one (a file of it changed on disk) is never read: its owner is asked to upload it again."""
+    def _upload_searcher(self, upload: Upload, key: str) -> Searcher | StoreError:
+        """The upload's searcher, opened once per version (`key`), or why it is left out
+        (`_left_out_as`). Made with another model, that is remembered for the version: only
+        uploading it again helps (its file is not kept once indexed). One that cannot be
+        opened is tried again at the next question (a database may be back); a damaged one
+        (a file of it changed on disk) is never read."""
         spec = upload.location.spec
         with self._lock:
             cached = self._opened.get(spec)
             if cached and cached[0] == key:
                 self._opened.move_to_end(spec)
                 return cached[1]
-        searcher = None
         try:
             index = upload.location.open()
-            if index.manifest.model_fingerprint == self.embedder.fingerprint:
-                searcher = Searcher(index, self._queries, self.mode)
-            else:
-                self.notify(f"upload {upload.owner}/{upload.id} was indexed with another model; left out")
         except StoreError as error:
-            if error.code == "store_damaged":
-                self.notify(f"upload {upload.owner}/{upload.id}: {error}; its owner is asked to upload it again")
-                with self._lock:
-                    self._opened.pop(spec, None)
-                raise StoreError(
-                    f"upload '{upload.name}' is damaged", code="upload_damaged", name=upload.name
-                ) from error
-            self.notify(f"upload {upload.owner}/{upload.id}: {error}; left out")
+            with self._lock:
+                self._opened.pop(spec, None)
+            return self._left_out_as(upload, error)
+        same_model = index.manifest.model_fingerprint == self.embedder.fingerprint
+        opened = Searcher(index, self._queries, self.mode) if same_model else self._left_out_as(upload, None)
         with self._lock:
-            self._opened[spec] = (key, searcher)
+            self._opened[spec] = (key, opened)
             while len(self._opened) > OPEN_UPLOADS:
                 self._opened.popitem(last=False)
-        return searcher
+        return opened
+
+    def _left_out_as(self, upload: Upload, error: StoreError | None) -> StoreError:
+        """Why questions leave `upload` out (`error`: opening it failed; None: it was indexed
+        with another model), said in the log too."""
+        where = f"upload {upload.owner}/{upload.id}"
+        if error is None:
+            self.notify(f"{where} was indexed with another model; left out")
+            return StoreError(f"upload '{upload.name}' was indexed with another model", code="upload_other_model",
+                              name=upload.name)  # fmt: skip
+        if error.code == "store_damaged":
+            self.notify(f"{where}: {error}; its owner is asked to upload it again")
+            return StoreError(f"upload '{upload.name}' is damaged", code="upload_damaged", name=upload.name)
+        self.notify(f"{where}: {error}; left out")
+        return StoreError(f"upload '{upload.name}' cannot be opened", code="upload_unreadable", name=upload.name)
 
 
 class _RememberedQueries:
