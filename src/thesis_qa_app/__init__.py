@@ -1,7 +1,8 @@
 """The Gradio app: a thin layer over `thesis_qa.service.workspace.Workspace` and `thesis_qa.service.intake.Intake`.
 
-`launch(settings, accounts)` loads the model and opens the library once, starts the upload
-intake (worker processes start with the first upload), then serves the page and the `/ask`,
+`launch(settings, accounts)` loads the model and opens the library once (one to be built is
+built by a worker process meanwhile: the server never loads the passage model), starts the
+upload intake (worker processes start with the first upload), then serves the page and the `/ask`,
 `/lookup` and `/documents` endpoints until interrupted or terminated (`thesis_qa_app.ui`
 builds the page).
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 
 from thesis_qa.config import Settings
+from thesis_qa.errors import StoreError
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.workspace import Workspace
@@ -57,8 +59,9 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
 
             notify(f"loading the model '{settings.model}' and opening the index '{settings.index}'…")
             workspace = Workspace(settings, notify=notify)
-            workspace.searcher  # noqa: B018 - open (or build) the index before the first user arrives
             intake = Intake(workspace)
+            workspace.builder = intake.queue.run_alone  # the library is built in a worker process
+            _open_library(workspace, notify)
             intake.start()
             tidy(workspace.uploads)  # conversations kept as an earlier version kept them, and their bound
             app = build_app(workspace, intake, accounts, settings)
@@ -71,6 +74,17 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             app.launch(**options)
         finally:
             intake.close()
+
+
+def _open_library(workspace: Workspace, notify: Callable[[str], None]) -> None:
+    """Open the library before the first user arrives; one to be built (the first start on an
+    empty index folder) is built by a worker process while the page is served already."""
+    try:
+        workspace.searcher  # noqa: B018
+    except StoreError as error:
+        if error.code != "store_building":
+            raise
+        notify(f"{error} by a worker process; questions are answered once it is ready")
 
 
 @contextmanager

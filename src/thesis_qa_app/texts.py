@@ -580,6 +580,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ru": "Индекс повреждён и будет перестроен. Повторите чуть позже.",
         "en": "The index is damaged and will be rebuilt. Try again in a moment.",
     },
+    "store_building": {
+        "kk": "Индекс құрылып жатыр. Бірнеше минуттан соң қайталап көріңіз.",
+        "ru": "Индекс создаётся. Повторите через несколько минут.",
+        "en": "The index is being built. Try again in a few minutes.",
+    },
     "upload_damaged": {
         "kk": "«{name}» индексі серверде бүлінген; оны өшіріп, қайта жүктеңіз.",
         "ru": "Индекс «{name}» на сервере повреждён; удалите документ и загрузите его заново.",

@@ -115,28 +115,61 @@ def ensure_index(
     made with another model or segmenter, or older than one of its source files. `verify`
     checks every byte first (`store.verify_index`), which finds damage that keeps a size."""
     location = as_location(location)
+    index = _open_or_rebuild(location, default_sources, notify, verify)
+    if index is None:
+        return build_index(location, _recover_documents(location, default_sources), embedder, progress)
+    changed = _changed_sources(index)
+    if _due_rebuild(location, index, embedder, changed, notify):
+        return build_index(location, _current_documents(index, changed), embedder, progress, index)
+    return index
+
+
+def current_index(
+    location: IndexLocation | Path,
+    embedder: Embedder,
+    default_sources: Sequence[Path] = (),
+    notify: Notify = lambda message: None,
+) -> Index | None:
+    """The index at `location` when `ensure_index` would leave it as it is, else None (`notify`
+    says why it is to be rebuilt): a process that must not load the passage model opens what
+    is current and leaves building to one that may (thesis_qa.service.worker). Raises as
+    `ensure_index` does when the store cannot be reached or there is nothing to build from."""
+    location = as_location(location)
+    index = _open_or_rebuild(location, default_sources, notify, verify=False)
+    if index is None or _due_rebuild(location, index, embedder, _changed_sources(index), notify):
+        return None
+    return index
+
+
+def _open_or_rebuild(
+    location: IndexLocation, default_sources: Sequence[Path], notify: Notify, verify: bool
+) -> Index | None:
+    """The index at `location`, or None when it is to be built from its sources (missing, or
+    damaged: `notify` says so). Raises when the store cannot be reached, and `store_missing`
+    when there is nothing to build it from."""
     try:
-        index = location.open(verify)
+        return location.open(verify)
     except StoreError as error:
         if error.code == "store_unreachable":
             raise  # nothing to rebuild: the store itself cannot be reached
         if error.code != "store_missing":
             notify(f"{error}; rebuilding")
-        documents = _recover_documents(location, default_sources)
-        if not documents:
+        if not _recovery_sources(location, default_sources):
             raise StoreError(
                 f"index '{location.name}' does not exist; "
                 f"create it with: thesis-qa index FILE... --index {location.name}",
                 code="store_missing",
                 name=location.name,
             ) from error
-        return build_index(location, documents, embedder, progress)
-    changed = _changed_sources(index)
+        return None
+
+
+def _due_rebuild(location: IndexLocation, index: Index, embedder: Embedder, changed: list[str], notify: Notify) -> bool:
+    """Whether an index that opens is to be rebuilt (`notify` says why)."""
     reason = _stale_reason(index, embedder, changed) or _old_layout(location, index)
     if reason:
         notify(f"index '{location.name}': {reason}; rebuilding")
-        return build_index(location, _current_documents(index, changed), embedder, progress, index)
-    return index
+    return bool(reason)
 
 
 def add_documents(
@@ -233,14 +266,17 @@ def _current_documents(index: Index, changed: list[str]) -> list[Document]:
 
 
 def _recover_documents(location: IndexLocation, default_sources: Sequence[Path]) -> list[Document]:
-    """Documents for a rebuild of a missing or damaged index: the sources its manifest
+    """Documents for a rebuild of a missing or damaged index (`_recovery_sources`)."""
+    return [load_document(path, name) for path, name in _recovery_sources(location, default_sources)]
+
+
+def _recovery_sources(location: IndexLocation, default_sources: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Files (and names) a missing or damaged index is rebuilt from: the sources its manifest
     names if they can still be read, else the defaults."""
     manifest = location.manifest()
     sources = manifest.sources if manifest else []
     paths = [(Path(s.path), s.name) for s in sources if s.path and Path(s.path).is_file()]
-    if not paths:
-        paths = [(p, p.name) for p in default_sources]
-    return [load_document(path, name) for path, name in paths]
+    return paths or [(p, p.name) for p in default_sources]
 
 
 def _stored_source(doc: Document) -> StoredSource:

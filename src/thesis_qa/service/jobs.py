@@ -180,6 +180,7 @@ class JobQueue:
         on_finish: Callable[[Job], None] = lambda job: None,
         idle_s: float = IDLE_S,
     ) -> None:
+        self.command = list(command)
         self.on_finish = on_finish
         self.idle_s = idle_s
         self._jobs: dict[str, Job] = {}
@@ -225,6 +226,21 @@ class JobQueue:
     def active(self) -> list[Job]:
         with self._cond:
             return [job for job in self._jobs.values() if job.active]
+
+    def run_alone(self, task: dict[str, Any], progress: Callable[[int, int], None]) -> dict[str, Any]:
+        """Run one task on a worker process of its own, ended with the task: work outside the
+        owners' turns (the library's build, `Workspace.builder`). Raises the task's
+        `ThesisQAError`, or a `WorkerError` when the process died."""
+        worker = _Worker(self.command)
+        try:
+            worker.start()
+            result = worker.run(task, progress, lambda reach: None)
+            if result is None:
+                code = "upload_memory" if worker.died_of_memory() else "upload_crashed"
+                raise WorkerError(f"the worker stopped during the task '{task['kind']}' ({code})", code=code)
+            return result
+        finally:
+            worker.kill()
 
     def close(self) -> None:
         with self._cond:

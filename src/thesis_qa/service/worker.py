@@ -1,8 +1,10 @@
-"""The indexing worker: a child process that indexes uploads at the lowest CPU priority.
+"""The indexing worker: a child process that indexes uploads (and, for the server, builds the
+library: `build_library`) at the lowest CPU priority.
 
-`python -m thesis_qa.service.worker '<config json>'` lowers its own priority (nice 19), bounds its
-memory and says `{"ready": true, "rss_mb": …}`; it loads the passage model at its first task
-(an idle worker, like the one kept for small files, stays at ~60 MB instead of ~0.3 GB). It
+`python -m thesis_qa.service.worker '<config json>'` (`jobs.worker_command`) lowers its own
+priority (nice 19), bounds its memory and says `{"ready": true, "rss_mb": …}`; it loads the
+passage model at its first task (an idle worker, like the one kept for small files, stays at
+~60 MB instead of ~0.3 GB). It
 then takes one task a line on stdin and answers on stdout with JSON lines: `{"progress":
 [done, total]}` while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer
 part of a long upload has become searchable (thesis_qa.service.progressive), then `{"done":
@@ -43,7 +45,7 @@ from thesis_qa.embedding.embedder import Embedder, load_embedder
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.segmentation import segment
-from thesis_qa.service.indexing import add_documents, build_index
+from thesis_qa.service.indexing import add_documents, build_index, ensure_index
 from thesis_qa.service.jobs import EXIT_OUT_OF_MEMORY
 from thesis_qa.service.owners import QuotaError
 from thesis_qa.service.progressive import index_progressively
@@ -130,9 +132,21 @@ def publish_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object
     return {"passages": len(index.passages.document_rows.get(doc.name, range(0))), "name": doc.name}
 
 
+def build_library(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
+    """Build, rebuild or repair the library index as `ensure_index` would (`sources` for one
+    that is missing or damaged): the server opens it once done, never loading the passage
+    model (and torch) itself (`Workspace(builder=…)`)."""
+    location = open_location(task["library"])
+    sources = [Path(source) for source in task["sources"]]
+    progress = lambda done, total: say({"progress": [done, total]})  # noqa: E731
+    index = ensure_index(location, embedder, sources, progress=progress, verify=bool(task["verify"]))
+    return {"passages": len(index.passages)}
+
+
 TASKS: dict[str, Callable[[Task, Embedder, Say], dict[str, object]]] = {
     "index": index_upload,
     "publish": publish_upload,
+    "library": build_library,
 }
 
 

@@ -2,7 +2,10 @@
 
 The CLI and the Gradio app are thin layers over a `Workspace`. The model loads once, when the
 workspace is created; the library index is opened (built on first use for the bundled thesis,
-rebuilt when stale or damaged) and swapped atomically when documents are added.
+rebuilt when stale or damaged) and swapped atomically when documents are added. The CLI builds
+it in its own process, waiting; a server hands building to a worker process (`builder`), so
+that it never loads the passage model (and torch) itself, and answers meanwhile that the
+library is being built.
 
 What a question sees depends on who asks: with no `owner` (the CLI, or a visitor without
 uploads) the library alone; with an owner, the library and that owner's uploads, each its own
@@ -30,13 +33,16 @@ from thesis_qa.index.layout import Index
 from thesis_qa.retrieval.answer import Answer, judge, merge
 from thesis_qa.retrieval.lookup import Lookup, look_up
 from thesis_qa.retrieval.search import Hit, Mode, Searcher
-from thesis_qa.service.indexing import Notify, add_documents, build_index, ensure_index
+from thesis_qa.service.indexing import Notify, add_documents, build_index, current_index, ensure_index
 from thesis_qa.service.owners import Owner, Quotas, Upload, Uploads
 from thesis_qa.storage import open_store
 from thesis_qa.study import glossary as study_glossary
 from thesis_qa.study import names as study_names
 
 ProgressBar = Callable[[int, int], None]
+# Runs a task of the worker process (thesis_qa.service.worker) in one: `JobQueue.run_alone`.
+Builder = Callable[[dict[str, Any], ProgressBar], object]
+BEING_BUILT = ("store_building", "store_damaged")  # what questions get while the library is (re)built
 OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
 RECHECK_S = 1.0  # how stale a replica's library may be: its live version is checked this often
 
@@ -76,7 +82,11 @@ class Workspace:
         self._searcher: Searcher | None = None
         self._searcher_version: str | None = None
         self._checked = 0.0
-        self._repairing: threading.Thread | None = None
+        # Set by a server (`builder`): the library is then built in a worker process, in the
+        # background (`_building`), and questions meanwhile are told why they wait (`_waiting`).
+        self.builder: Builder | None = None
+        self._building: threading.Thread | None = None
+        self._waiting = StoreError("", code="store_building")
         self._opened: OrderedDict[str, tuple[str, Searcher | StoreError]] = OrderedDict()
         # Study aids built once per index version (id of the index's passage table).
         self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
@@ -86,13 +96,12 @@ class Workspace:
         """The searcher over the live library index, opened (or built, or repaired) on first
         use, and reopened when another process (a worker, another replica) replaced it or a
         file of it changed (`_stale`). A library found damaged is rebuilt in the background,
-        and questions meanwhile get `store_damaged` instead of reading its files."""
+        and questions meanwhile get `store_damaged` instead of reading its files; one a
+        server builds (`builder`), `store_building`."""
         with self._lock:
-            if self._repairing is not None and self._repairing.is_alive():
-                raise StoreError(f"index '{self.library.name}' is being rebuilt", code="store_damaged")
-            searcher = self._searcher or self._set_searcher(
-                ensure_index(self.library, self.embedder, self.default_sources, self.notify, self.progress)
-            )
+            if self._building is not None and self._building.is_alive():
+                raise self._waiting
+            searcher = self._searcher or self._open_library()
             stale = self._stale()
         if stale:
             try:
@@ -107,16 +116,52 @@ class Workspace:
             return self.searcher
         return searcher
 
+    def _open_library(self) -> Searcher:
+        """The library's searcher (the lock is held): the library opened, built here first if
+        need be; or, with a `builder`, built by it in the background (raising `store_building`)."""
+        if self.builder is None:
+            return self._set_searcher(self._rebuilt())
+        index = current_index(self.library, self.embedder, self.default_sources, self.notify)
+        if index is None:
+            self._build_in_background(StoreError(f"index '{self.library.name}' is being built", code="store_building"))
+            raise self._waiting
+        return self._set_searcher(index)
+
     def _repair(self, error: StoreError) -> None:
         """Rebuild the damaged library in the background; questions meanwhile are told so."""
         with self._lock:
             self._searcher = None
-            if self._repairing is not None and self._repairing.is_alive():
+            if self._building is not None and self._building.is_alive():
                 return
             self.notify(f"{error}; rebuilding")
-            build = functools.partial(ensure_index, self.library, self.embedder, self.default_sources, self.notify)
-            self._repairing = threading.Thread(target=self._swap, args=(build,), name="repair", daemon=True)
-            self._repairing.start()
+            self._build_in_background(StoreError(f"index '{self.library.name}' is being rebuilt", code="store_damaged"))
+
+    def _build_in_background(self, waiting: StoreError) -> None:
+        """Bring the library up to date in a thread (the lock is held); questions meanwhile get
+        `waiting`. A build that fails is said in the log and tried again at the next question."""
+        self._waiting = waiting
+        self._building = threading.Thread(target=self._build_and_swap, name="library-build", daemon=True)
+        self._building.start()
+
+    def _build_and_swap(self) -> None:
+        try:
+            self._swap(self._rebuilt)
+        except ThesisQAError as error:
+            self.notify(f"index '{self.library.name}' could not be built: {error}; tried again at the next question")
+            return
+        self.notify(f"index '{self.library.name}' ready")
+
+    def _rebuilt(self, verify: bool = False) -> Index:
+        """The library brought up to date (`ensure_index`) and opened: by the `builder`'s worker
+        process when there is one, else here."""
+        if self.builder is None:
+            return ensure_index(
+                self.library, self.embedder, self.default_sources, self.notify, self.progress, verify=verify
+            )
+        sources = [str(path) for path in self.default_sources]
+        task = {"kind": "library", "library": self.library.spec, "sources": sources, "verify": verify}
+        self.builder(task, self.progress or (lambda done, total: None))
+        return self.library.open()
 
     def _stale(self) -> bool:
         """Whether the library's live version is no longer the one being served: checked
@@ -174,8 +219,14 @@ class Workspace:
         return look_up([searcher for searcher, _ in shelf], query, limit, doc or None)
 
     def documents(self, owner: Owner | None = None) -> list[str]:
-        """Names of the library's documents, then of `owner`'s uploads."""
-        library = [source.name for source in self.searcher.index.manifest.sources]
+        """Names of the library's documents (none while it is being built: the page still
+        opens), then of `owner`'s uploads."""
+        try:
+            library = [source.name for source in self.searcher.index.manifest.sources]
+        except StoreError as error:
+            if error.code not in BEING_BUILT:
+                raise
+            library = []
         return library + ([u.name for u in self.uploads.live(owner)] if owner else [])
 
     def neighbours(self, passage: Passage, owner: Owner | None = None) -> tuple[list[Passage], list[Passage]]:
@@ -253,11 +304,7 @@ class Workspace:
     def verify_library(self) -> Index:
         """Hash every file of the library index against its recorded SHA-256 (opening checks
         sizes and counts only), rebuilding it from its sources when damaged."""
-        self._swap(
-            lambda: ensure_index(
-                self.library, self.embedder, self.default_sources, self.notify, self.progress, verify=True
-            )
-        )
+        self._swap(functools.partial(self._rebuilt, verify=True))
         return self.searcher.index
 
     def reload_library(self) -> None:
