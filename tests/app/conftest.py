@@ -229,6 +229,11 @@ def library_copy(server: Server, tmp: Path) -> dict[str, str]:
     return {"THESIS_QA_INDEX_DIR": str(tmp / "index"), "THESIS_QA_CACHE_DIR": server.env["THESIS_QA_CACHE_DIR"]}
 
 
+def torch_mapped(pid: int) -> bool:
+    """Whether the process has torch's libraries mapped: it imported torch (the passage model)."""
+    return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def owner_folders(server: Server) -> Path:
     """Where the server keeps every owner's uploads."""
     return Path(server.env["THESIS_QA_INDEX_DIR"]) / "thesis.owners"

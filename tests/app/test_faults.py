@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Server, library_copy, queue_call, running_server, uploads_on_disk
+from conftest import Server, library_copy, queue_call, running_server, torch_mapped, uploads_on_disk
 from test_access import ABAI, post_file
 from test_security import ask
 
@@ -94,3 +94,4 @@ def test_a_library_file_rewritten_under_the_server_is_never_read_and_is_rebuilt(
     assert during["code"] == "store_damaged" and during["message"] == error_text("kk", "store_damaged", {})
     assert after["code"] == "" and [h["id"] for h in after["results"]] == [h["id"] for h in before["results"]]
     assert "lexical-counts.npy changed after it was written" in served.log.read_text()
+    assert not torch_mapped(served.pid)  # rebuilt by a worker process
