@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -395,12 +396,28 @@ def thesis_files(folder: Path, forms: list[str], pages: int = 250) -> tuple[dict
     return files, question
 
 
-def start_serve(port: int, index_dir: Path, log: Path, **settings: str) -> subprocess.Popen:
+def baseline_src(ref: str, folder: str) -> Path:
+    """`src/` of commit `ref`, extracted into the scratch `folder` (put it first on PYTHONPATH
+    to run that commit's code with this tree's virtual environment)."""
+    target = SCRATCH / folder
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref, "src"], cwd=ROOT, check=True, capture_output=True)
+    tar_path = target / "src.tar"
+    tar_path.write_bytes(archive.stdout)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src"
+
+
+def start_serve(port: int, index_dir: Path, log: Path, src: Path | None = None, **settings: str) -> subprocess.Popen:
     """`thesis-qa serve` on `port` over a private `index_dir`, with the product's defaults
     (no THESIS_QA_* of the caller's but the model cache) and `settings` as THESIS_QA_<NAME>
-    variables; its output in `log`, its process group its own (`stop_serve`)."""
+    variables; its output in `log`, its process group its own (`stop_serve`). `src`: the
+    code of another commit to serve (`baseline_src`) instead of this tree's."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("THESIS_QA_")},
+        **({"PYTHONPATH": str(src)} if src else {}),
         "THESIS_QA_CACHE_DIR": str(cache_dir()),
         "THESIS_QA_INDEX_DIR": str(index_dir),
         "THESIS_QA_PORT": str(port),

@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import threading
 import time
 from pathlib import Path
@@ -44,19 +43,6 @@ def make_thesis(pages: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         write_thesis_docx(thesis_plan(pages, common.EVAL), docx)
     return docx
-
-
-def baseline_src(ref: str) -> Path:
-    """`src/` of commit `ref`, extracted into the scratch folder."""
-    target = common.SCRATCH / "worker-baseline"
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref, "src"], cwd=common.ROOT, check=True, capture_output=True)
-    tar_path = target / "src.tar"
-    tar_path.write_bytes(archive.stdout)
-    with tarfile.open(tar_path) as tar:
-        tar.extractall(target, filter="data")
-    return target / "src"
 
 
 def status(pid: int) -> dict[str, int]:
@@ -156,7 +142,8 @@ def main() -> None:
     docx = make_thesis(args.pages)
     runs = {}
     if args.baseline:
-        runs[f"baseline {args.baseline}"] = run_worker(baseline_src(args.baseline), docx, "baseline", args.memory_mb)
+        src = common.baseline_src(args.baseline, "worker-baseline")
+        runs[f"baseline {args.baseline}"] = run_worker(src, docx, "baseline", args.memory_mb)
         print("baseline", runs[f"baseline {args.baseline}"], flush=True)
     runs["this tree"] = run_worker(None, docx, "tree", args.memory_mb)
     print("this tree", runs["this tree"], flush=True)

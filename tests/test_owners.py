@@ -9,6 +9,7 @@ import shutil
 import time
 
 import pytest
+from another_model import made_with_another_model
 
 from thesis_qa.config import Settings
 from thesis_qa.service.owners import INCOMING, Owner, QuotaError, Quotas, Uploads, safe_name
@@ -85,6 +86,39 @@ def test_a_removed_upload_is_gone_from_disk_and_from_answers(workspace, tmp_path
     assert not mine.folder.exists()
     assert workspace.documents(ALICE) == ["thesis_kk.txt"]
     assert not workspace.uploads.remove(BOB, mine.id)  # ids from the browser: only the owner's own
+
+
+def test_an_upload_indexed_with_another_model_is_listed_left_out_with_why_and_can_be_removed(workspace, tmp_path):
+    logged = []
+    workspace.notify = logged.append
+    stale = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    upload(workspace, ALICE, "recipe.txt", RECIPE, tmp_path)
+    workspace.search("Абай қай жылы туған?", 1, "abai.txt", owner=ALICE)  # opened while it was the server's model
+    made_with_another_model(stale.folder)  # the upload's records and its index share its folder
+
+    [(left, why)] = workspace.left_out(ALICE)
+    assert (left.id, why.code, why.params) == (stale.id, "upload_other_model", {"name": "abai.txt"})
+    assert workspace.documents(ALICE) == ["thesis_kk.txt", "abai.txt", "recipe.txt"]  # still listed
+    with pytest.raises(UnknownDocument):  # the app says why (thesis_qa_app.answers.why_unknown)
+        workspace.search("Абай қай жылы туған?", 1, "abai.txt", owner=ALICE)
+    assert workspace.search("Нан пісіру үшін не керек?", 1, "recipe.txt", owner=ALICE)  # the other upload answers
+    assert workspace.left_out(BOB) == []
+    assert logged == [f"upload {ALICE.id}/{stale.id} was indexed with another model; left out"]  # once a version
+
+    assert workspace.uploads.remove(ALICE, stale.id)
+    assert workspace.left_out(ALICE) == [] and workspace.documents(ALICE) == ["thesis_kk.txt", "recipe.txt"]
+    assert not stale.folder.exists()
+
+
+def test_an_upload_left_out_uploaded_again_is_replaced_and_answers(workspace, tmp_path):
+    stale = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    made_with_another_model(stale.folder)
+    assert [why.code for _, why in workspace.left_out(ALICE)] == ["upload_other_model"]
+
+    again = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+
+    assert workspace.left_out(ALICE) == [] and [u.id for u in workspace.uploads.live(ALICE)] == [again.id]
+    assert workspace.search("Абай қай жылы туған?", 1, "abai.txt", owner=ALICE)[0].passage.text.startswith("Абай")
 
 
 def test_another_owner_cannot_remove_an_upload(workspace, tmp_path):

@@ -110,7 +110,8 @@ def ask(
     shown, doc = visible(question), doc or ""
     try:
         answer = workspace.ask(question, k, doc or None, [bounded(h) for h in history[-MAX_HISTORY:]], owner)
-    except ThesisQAError as error:
+    except ThesisQAError as refused:
+        error = why_unknown(workspace, refused, doc, owner)
         return Reply(shown, language, code=error.code, params=error.params, detail=str(error), doc=doc, note=note)
     return Reply(shown, language, answer, doc=doc, note=note)
 
@@ -124,10 +125,20 @@ def look_up(
     shown = visible(word)
     try:
         found = workspace.look_up(word, k, doc or None, owner)
-    except ThesisQAError as error:
+    except ThesisQAError as refused:
+        error = why_unknown(workspace, refused, doc, owner)
         code = "lookup_empty" if error.code == "question_empty" else error.code
         return Reply(shown, language, code=code, params=error.params, detail=str(error), doc=doc)
     return Reply(visible(found.query), language, lookup=found, doc=doc)
+
+
+def why_unknown(workspace: Workspace, error: ThesisQAError, doc: str, owner: Owner | None) -> ThesisQAError:
+    """`error`, or when it says there is no document `doc` and `doc` is one of `owner`'s uploads
+    that questions leave out (indexed with another model, or not opened), why they do
+    (`Workspace.left_out`): the upload is listed, so "no such document" would be untrue."""
+    if error.code != "doc_unknown" or owner is None:
+        return error
+    return next((why for upload, why in workspace.left_out(owner) if upload.name == doc), error)
 
 
 def api_ask(

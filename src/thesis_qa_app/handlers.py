@@ -25,20 +25,24 @@ from gradio.blocks import Block
 
 from thesis_qa import Language
 from thesis_qa.config import Settings
-from thesis_qa.errors import ThesisQAError
+from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.service.accounts import Accounts, may_publish
 from thesis_qa.service.intake import Intake
+from thesis_qa.service.jobs import JobStatus
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import answers, collection, conversation, render, study_tab
 from thesis_qa_app.conversation import MAX_MESSAGES, Conversation, Message
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, LANGUAGE_COOKIE, as_language, error_text, preferred_language, text
-from thesis_qa_app.widgets import Widgets, document_choices, relabel
+from thesis_qa_app.widgets import Widgets, document_choices, listed, relabel
 
 ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
+# Why a question filtered to one document was asked of every other one instead: the document is
+# gone, or an upload that questions leave out (`Workspace.left_out`; a damaged one fails them).
+SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_unreadable")
 
 
 class Handlers:
@@ -85,11 +89,12 @@ class Handlers:
         statuses = self.intake.statuses(owner)
         w = self.widgets
         pinned = self.workspace.uploads.collection(owner)
+        documents, left = self.workspace.documents(owner), self._left_out(owner)
         return {
-            **relabel(w, lang, owner, self.workspace.documents(owner), self.settings, doc or ""),
+            **relabel(w, lang, owner, documents, self.settings, doc or "", left),
             **self._collection_view(pinned, lang),
             w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
-            w.upload_jobs: render.jobs_html(statuses, lang),
+            w.upload_jobs: self._uploads_html(owner, statuses, lang),
             w.mine: self._mine(owner, lang),
             w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
         }
@@ -223,7 +228,7 @@ class Handlers:
         statuses = self.intake.statuses(owner)
         return (
             render.note_html(message) if message else "",
-            render.jobs_html(statuses, lang),
+            self._uploads_html(owner, statuses, lang),
             self._mine(owner, lang),
             gr.Timer(active=any(s.job.active for s in statuses)),
         )
@@ -232,41 +237,48 @@ class Handlers:
         """While uploads are in progress, and when the page is shown again: their state, and
         the documents once one is ready. Only the choices change: a selection the person makes
         meanwhile is kept, unless it is gone (an upload finished, removed or expired): then it
-        goes back to none, and the document filter to "all documents" with a note."""
+        goes back to none, and the document filter to "all documents" with a note (also when
+        questions leave the chosen upload out: `_filter_lifted`)."""
         lang, owner, w = as_language(ui_lang), self.owner(request), self.widgets
         statuses = self.intake.statuses(owner)
-        documents = self.workspace.documents(owner)
+        documents, left = self.workspace.documents(owner), self._left_out(owner)
         return {
-            w.upload_jobs: render.jobs_html(statuses, lang),
-            w.document: gr.Dropdown(choices=document_choices(documents, lang)),
-            w.mine: self._mine_kept(owner, chosen),
+            w.upload_jobs: self._uploads_html(owner, statuses, lang),
+            w.document: gr.Dropdown(choices=document_choices(documents, lang, left)),
+            w.mine: self._mine_kept(owner, chosen, lang),
             w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
-            **self._document_gone(doc, documents, lang),
+            **self._filter_lifted(doc, documents, left, lang),
         }
 
     def check_document(self, doc: str, chosen: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """After a question or a lookup: a chosen document that is gone (its upload expired
-        or was removed while the page was open) gives way to "all documents", with a note,
-        and "My uploads" lists the uploads left."""
-        owner = self.owner(request)
-        documents = self.workspace.documents(owner) if doc else []
-        gone = self._document_gone(doc, documents, as_language(ui_lang))
-        return {**gone, self.widgets.mine: self._mine_kept(owner, chosen)} if gone else {}
+        or was removed while the page was open), or that questions leave out, gives way to
+        "all documents", with a note, and "My uploads" lists the uploads left."""
+        owner, lang = self.owner(request), as_language(ui_lang)
+        documents, left = (self.workspace.documents(owner), self._left_out(owner)) if doc else ([], {})
+        lifted = self._filter_lifted(doc, documents, left, lang)
+        return {**lifted, self.widgets.mine: self._mine_kept(owner, chosen, lang)} if lifted else {}
 
-    def _document_gone(self, doc: str, documents: list[str], lang: Language) -> dict[Block, object]:
+    def _filter_lifted(
+        self, doc: str, documents: list[str], left: dict[str, StoreError], lang: Language
+    ) -> dict[Block, object]:
         """The document filter set back to every document, saying why, when `doc` is not among
-        `documents` (nothing when it is, or none is chosen)."""
-        if not doc or doc in documents:
+        `documents` or is an upload questions leave out (`left`, by name) while they search the
+        rest; nothing when none is chosen, or for a damaged upload (questions then fail, saying
+        why)."""
+        why = left.get(doc)
+        code = why.code if why else ("" if doc in documents else "doc_unknown")
+        if not doc or code not in SEARCHED_INSTEAD:
             return {}
-        w, note = self.widgets, render.filter_gone_html(doc, lang)
-        return {w.document: gr.Dropdown(choices=document_choices(documents, lang), value=""), w.chat_filter: note,
-                w.lookup_filter: note}  # fmt: skip
+        w, note = self.widgets, render.filter_lifted_html(doc, code, why.params if why else {}, lang)
+        return {w.document: gr.Dropdown(choices=document_choices(documents, lang, left), value=""),
+                w.chat_filter: note, w.lookup_filter: note}  # fmt: skip
 
     def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""
         lang, owner = as_language(ui_lang), self.owner(request)
         chosen = chosen or ""
-        name = dict((value, label) for label, value in self._mine_choices(owner)).get(chosen, "")
+        name = render.visible(dict((value, name) for name, value in self._mine_names(owner)).get(chosen, ""))
         if chosen and not name:  # removed in another tab, or expired, while this page showed it
             message = "⚠ " + error_text(lang, "upload_unknown", {})
         elif chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
@@ -277,7 +289,7 @@ class Handlers:
             message = "⚠ " + text("choose_upload", lang)
         statuses = self.intake.statuses(owner)
         timer = gr.Timer(active=True)  # the document list follows on the next tick
-        return render.note_html(message), render.jobs_html(statuses, lang), self._mine(owner, lang), timer
+        return render.note_html(message), self._uploads_html(owner, statuses, lang), self._mine(owner, lang), timer
 
     def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Queue adding one of the owner's uploads to the library (lecturers and admins). When
@@ -291,8 +303,8 @@ class Handlers:
             self.intake.publish(owner, chosen.removeprefix(UPLOAD_PREFIX))
         except ThesisQAError as error:
             message = "⚠ " + error_text(lang, error.code, error.params, str(error))
-            return render.note_html(message), gr.skip(), self._mine_kept(owner, chosen), gr.skip()
-        return "", render.jobs_html(self.intake.statuses(owner), lang), gr.skip(), gr.Timer(active=True)
+            return render.note_html(message), gr.skip(), self._mine_kept(owner, chosen, lang), gr.skip()
+        return "", self._uploads_html(owner, self.intake.statuses(owner), lang), gr.skip(), gr.Timer(active=True)
 
     def pin(
         self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request
@@ -400,35 +412,51 @@ class Handlers:
         chosen = raw.cookies.get(LANGUAGE_COOKIE, "") if raw is not None else ""
         return preferred_language(chosen, request.headers.get("accept-language", "") if request else "")
 
-    def _mine_choices(self, owner: Owner) -> list[tuple[str, str]]:
-        """The owner's uploads (to remove or publish) and uploads in progress (to cancel)."""
+    def _mine_names(self, owner: Owner) -> list[tuple[str, str]]:
+        """The owner's uploads (to remove or publish) and uploads in progress (to cancel), by name."""
         active = [s.job for s in self.intake.statuses(owner) if s.job.active]
         return [
-            *((render.visible(u.name), UPLOAD_PREFIX + u.id) for u in self.workspace.uploads.live(owner)),
-            *((render.visible(job.name) + " ⏳", JOB_PREFIX + job.id) for job in active),
+            *((u.name, UPLOAD_PREFIX + u.id) for u in self.workspace.uploads.live(owner)),
+            *((job.name + " ⏳", JOB_PREFIX + job.id) for job in active),
         ]
 
-    def _mine_kept(self, owner: Owner, chosen: str) -> gr.Dropdown:
+    def _mine_choices(self, owner: Owner, lang: Language) -> list[tuple[str, str]]:
+        """`_mine_names` as "My uploads" lists them: an upload questions leave out says why
+        (`listed`), and can still be removed or published."""
+        left = {UPLOAD_PREFIX + upload.id: why for upload, why in self.workspace.left_out(owner)}
+        return [(listed(name, left.get(value), lang), value) for name, value in self._mine_names(owner)]
+
+    def _mine_kept(self, owner: Owner, chosen: str, lang: Language) -> gr.Dropdown:
         """The owner's uploads, `chosen` kept if it is still among them (else none chosen)."""
-        mine = [("", ""), *self._mine_choices(owner)]
+        mine = [("", ""), *self._mine_choices(owner, lang)]
         return gr.Dropdown(choices=mine, value=chosen if chosen in {value for _, value in mine} else "")
 
     def _mine(self, owner: Owner, lang: Language) -> gr.Dropdown:
         """The owner's uploads, none chosen, labelled in the page's language (an update names only
         what it changes: `_mine_kept` leaves the label as it is)."""
-        return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner)], value="")
+        return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner, lang)], value="")
+
+    def _left_out(self, owner: Owner) -> dict[str, StoreError]:
+        """The owner's uploads that questions leave out, by name, each with why (`Workspace.left_out`)."""
+        return {upload.name: why for upload, why in self.workspace.left_out(owner)}
+
+    def _uploads_html(self, owner: Owner, statuses: list[JobStatus], lang: Language) -> str:
+        """The owner's uploads in progress and just finished, then those questions leave out:
+        why, and what to do, whole (the lists say it in a few words)."""
+        left = [why for _, why in self.workspace.left_out(owner)]
+        return render.jobs_html(statuses, lang) + render.left_out_html(left, lang)
 
 
 def _everywhere_if_gone(search: Callable[[str], answers.Reply], doc: str | None) -> tuple[answers.Reply, str]:
     """`search` of document `doc` ("" for all); when `doc` is gone (its upload removed in
-    another tab, or expired, while this page still had it chosen), of every document instead,
-    with a note saying so in the reply's language ("" when not), rather than an answer or a
-    count from a filter that points at nothing."""
+    another tab, or expired, while this page still had it chosen) or is an upload questions
+    leave out, of every document instead, with a note saying why in the reply's language (""
+    when not), rather than an answer or a count from a filter that points at nothing."""
     reply = search(doc or "")
-    if not doc or reply.code != "doc_unknown":
+    if not doc or reply.code not in SEARCHED_INSTEAD:
         return reply, ""
     everywhere = search("")
-    return everywhere, render.note_html("ℹ " + text("filter_gone", everywhere.language, doc=doc))
+    return everywhere, render.note_html("ℹ " + render.lifted_note(doc, reply.code, reply.params, everywhere.language))
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -31,6 +31,7 @@ from thesis_qa import (
     sentence_breaks,
     visible_text,
 )
+from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.export import Excerpt
 from thesis_qa.service.jobs import JobStatus
 from thesis_qa_app.texts import error_text, text
@@ -195,10 +196,24 @@ def filter_html(doc: str, lang: Language) -> str:
     return _fragment(f'<p class="tqa-filter" role="status"><span>{shown}</span>{button}</p>')
 
 
-def filter_gone_html(doc: str, lang: Language) -> str:
-    """The document filter lifted because its document is gone (expired or removed)."""
-    said = html.escape(text("filter_gone", lang, doc=visible(doc)))
+def filter_lifted_html(doc: str, code: str, params: dict[str, object], lang: Language) -> str:
+    """The document filter lifted, saying why (`lifted_note`)."""
+    said = html.escape(lifted_note(doc, code, params, lang))
     return _fragment(f'<p class="tqa-filter tqa-filter-gone" role="status">{said}</p>')
+
+
+def lifted_note(doc: str, code: str, params: dict[str, object], lang: Language) -> str:
+    """Why a filter to document `doc` gave way to every document: `doc` is gone, expired or
+    removed ("doc_unknown"), or questions leave it out (the code `Workspace.left_out` gives)."""
+    if code == "doc_unknown":
+        return text("filter_gone", lang, doc=visible(doc))
+    return f"{error_text(lang, code, params)} {text('searched_instead', lang)}"
+
+
+def left_out_html(left: Sequence[ThesisQAError], lang: Language) -> str:
+    """The owner's uploads that questions leave out, one line each: why, and what to do."""
+    items = "".join(f"<li>⚠ {html.escape(error_text(lang, why.code, why.params))}</li>" for why in left)
+    return _fragment(f'<ul class="tqa-left-out" role="status">{items}</ul>') if items else ""
 
 
 def everywhere_html(lang: Language, again: str, question: str = "") -> str:

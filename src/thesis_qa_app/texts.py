@@ -156,6 +156,28 @@ TEXTS: dict[str, dict[Language, str]] = {
     "remove": {"kk": "Өшіру / тоқтату", "ru": "Удалить / отменить", "en": "Remove / cancel"},
     "publish": {"kk": "Кітапханаға қосу", "ru": "Добавить в библиотеку", "en": "Add to the library"},
     "removed": {"kk": "«{name}» өшірілді.", "ru": "«{name}» удалён.", "en": "“{name}” removed."},
+    # What "My uploads" and the document list add to an upload that questions leave out (the
+    # error of the same code, without "state_", says it whole).
+    "state_upload_other_model": {
+        "kk": "⚠ басқа модельмен индекстелген: қайта жүктеңіз",
+        "ru": "⚠ проиндексирован другой моделью: загрузите заново",
+        "en": "⚠ indexed with another model: upload it again",
+    },
+    "state_upload_unreadable": {
+        "kk": "⚠ ашылмай тұр: кейінірек қайталаңыз немесе қайта жүктеңіз",
+        "ru": "⚠ не открывается: повторите позже или загрузите заново",
+        "en": "⚠ cannot be opened: try later or upload it again",
+    },
+    "state_upload_damaged": {
+        "kk": "⚠ бүлінген: өшіріп, қайта жүктеңіз",
+        "ru": "⚠ повреждён: удалите и загрузите заново",
+        "en": "⚠ damaged: remove it and upload it again",
+    },
+    "searched_instead": {
+        "kk": "Оның орнына қалған барлық құжаттан ізделді.",
+        "ru": "Вместо него поиск шёл по всем остальным документам.",
+        "en": "Every other document was searched instead.",
+    },
     "choose_upload": {
         "kk": "Алдымен құжатты таңдаңыз.",
         "ru": "Сначала выберите документ.",
@@ -589,6 +611,22 @@ ERRORS: dict[str, dict[Language, str]] = {
         "kk": "«{name}» индексі серверде бүлінген; оны өшіріп, қайта жүктеңіз.",
         "ru": "Индекс «{name}» на сервере повреждён; удалите документ и загрузите его заново.",
         "en": "The index of “{name}” is damaged on the server; remove it and upload it again.",
+    },
+    "upload_other_model": {
+        "kk": "«{name}» сервер қазір қолданатын модельмен емес, басқа модельмен индекстелген, сондықтан сұрақтар "
+        "онда ізделмейді; оны қайта жүктеңіз (жаңа көшірмесі ескісін алмастырады).",
+        "ru": "«{name}» проиндексирован другой моделью, а не той, что сейчас на сервере, поэтому вопросы его не "
+        "ищут; загрузите его ещё раз (новая копия заменит старую).",
+        "en": "“{name}” was indexed with another model than the server's, so questions cannot search it; upload "
+        "it again (the new copy replaces it).",
+    },
+    "upload_unreadable": {
+        "kk": "«{name}» қазір серверде ашылмай тұр, сондықтан сұрақтар онда ізделмейді; кейінірек қайталаңыз "
+        "немесе оны қайта жүктеңіз (жаңа көшірмесі ескісін алмастырады).",
+        "ru": "«{name}» сейчас не открывается на сервере, поэтому вопросы его не ищут; повторите позже или "
+        "загрузите его ещё раз (новая копия заменит старую).",
+        "en": "“{name}” cannot be opened on the server just now, so questions cannot search it; try again later, "
+        "or upload it again (the new copy replaces it).",
     },
     "store_full": {
         "kk": "Сервердің дискісінде орын қалмады; ештеңе жазылмады. Кейінірек қайталап көріңіз.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -12,6 +13,7 @@ from gradio.components import Component
 
 from thesis_qa import Language
 from thesis_qa.config import Settings
+from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.owners import Owner
 from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
@@ -95,11 +97,18 @@ class Widgets:
 
 
 def relabel(  # noqa: PLR0917
-    w: Widgets, lang: Language, owner: Owner, documents: list[str], settings: Settings, chosen: str = ""
+    w: Widgets,
+    lang: Language,
+    owner: Owner,
+    documents: list[str],
+    settings: Settings,
+    chosen: str = "",
+    left: Mapping[str, ThesisQAError] | None = None,
 ) -> dict[Block, object]:
     """Every visible text of the page in `lang`, for `owner` (the collection's tab, list and
     buttons are set with the collection: `Handlers._collection_view`); the chosen document
-    goes back to "all documents" when it is no longer among `documents`."""
+    goes back to "all documents" when it is no longer among `documents`. `left`: the uploads
+    questions leave out, by name, each with why (`document_choices`)."""
     privacy = "uploads_private_browser" if owner.anonymous else "uploads_private_account"
     hours = f"{settings.upload_lifetime_hours:g}"
     limit = text("upload_limit", lang, types=SUPPORTED_TYPES, mb=settings.max_upload_mb)
@@ -120,7 +129,7 @@ def relabel(  # noqa: PLR0917
         w.documents_tab: gr.Tab(label=text("tab_documents", lang)),
         w.document: gr.Dropdown(
             label=text("document", lang),
-            choices=document_choices(documents, lang),
+            choices=document_choices(documents, lang, left),
             value=chosen if chosen in documents else "",
         ),
         w.top_k: gr.Dropdown(label=text("top_k", lang)),
@@ -151,6 +160,17 @@ def nav_html(lang: Language) -> str:
     return f'<nav aria-label="{html.escape(text("nav", lang))}">{links}</nav>'
 
 
-def document_choices(documents: list[str], lang: Language) -> list[tuple[str, str]]:
-    """ "All documents" (value "") and then each document by name."""
-    return [(text("all_documents", lang), ""), *((visible(name), name) for name in documents)]
+def document_choices(
+    documents: list[str], lang: Language, left: Mapping[str, ThesisQAError] | None = None
+) -> list[tuple[str, str]]:
+    """ "All documents" (value "") and then each document by name, an upload that questions
+    leave out (`left`, by name) saying why (`listed`)."""
+    left = left or {}
+    return [(text("all_documents", lang), ""), *((listed(name, left.get(name), lang), name) for name in documents)]
+
+
+def listed(name: str, why: ThesisQAError | None, lang: Language) -> str:
+    """A document's or an upload's name as a list shows it; when questions leave it out, with
+    why and what to do in a few words (`why`: `Workspace.left_out`; the whole sentence is shown
+    under the uploads, `render.left_out_html`)."""
+    return visible(name) + (f" — {text('state_' + why.code, lang)}" if why else "")
