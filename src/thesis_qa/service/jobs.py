@@ -12,6 +12,9 @@ The rules:
 - a worker that died on its own (killed by the kernel for memory, or by its own watchdog) fails
   its job with `upload_memory`, and the next job gets a new worker: nothing else is lost.
 
+A task outside the owners' turns (the library's build, for a server that never loads the
+passage model itself) runs on a worker process of its own, ended with it (`JobQueue.run_alone`).
+
 Workers start when the first job arrives (all of them, so the small-file one is started when it
 is needed; each loads the model at its first task) and stop after `idle_s` without work, giving
 their memory back.

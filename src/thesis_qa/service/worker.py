@@ -135,7 +135,7 @@ def publish_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object
 def build_library(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """Build, rebuild or repair the library index as `ensure_index` would (`sources` for one
     that is missing or damaged): the server opens it once done, never loading the passage
-    model (and torch) itself (`Workspace(builder=…)`)."""
+    model (and torch) itself (`Workspace.builder`)."""
     location = open_location(task["library"])
     sources = [Path(source) for source in task["sources"]]
     progress = lambda done, total: say({"progress": [done, total]})  # noqa: E731
