@@ -253,11 +253,14 @@ class Handlers:
     def check_document(self, doc: str, chosen: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """After a question or a lookup: a chosen document that is gone (its upload expired
         or was removed while the page was open), or that questions leave out, gives way to
-        "all documents", with a note, and "My uploads" lists the uploads left."""
-        owner, lang = self.owner(request), as_language(ui_lang)
+        "all documents", with a note, and "My uploads" lists the uploads left, and under them
+        why one is left out."""
+        owner, lang, w = self.owner(request), as_language(ui_lang), self.widgets
         documents, left = (self.workspace.documents(owner), self._left_out(owner)) if doc else ([], {})
-        lifted = self._filter_lifted(doc, documents, left, lang)
-        return {**lifted, self.widgets.mine: self._mine_kept(owner, chosen, lang)} if lifted else {}
+        if not (lifted := self._filter_lifted(doc, documents, left, lang)):
+            return {}
+        uploads = self._uploads_html(owner, self.intake.statuses(owner), lang)
+        return {**lifted, w.mine: self._mine_kept(owner, chosen, lang), w.upload_jobs: uploads}
 
     def _filter_lifted(
         self, doc: str, documents: list[str], left: dict[str, StoreError], lang: Language

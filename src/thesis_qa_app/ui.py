@@ -494,11 +494,11 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     filters: dict[str, Any] = {"inputs": [w.document, w.ui_lang], "outputs": [w.chat_filter, w.lookup_filter]}
     relabelled.then(h.show_filter, **filters, **light)
     w.document.input(h.show_filter, api_name="ui_filter", **filters, **light)  # chosen by the person
-    # After a question or a lookup, a chosen document that is gone gives way to every document,
-    # and "My uploads" lists what is left.
+    # After a question or a lookup, a chosen document that is gone or left out gives way to every
+    # document, and "My uploads" lists what is left (and under it, why one is left out).
     checked: dict[str, Any] = {
         "inputs": [w.document, w.mine, w.ui_lang],
-        "outputs": [w.document, w.chat_filter, w.lookup_filter, w.mine],
+        "outputs": [w.document, w.chat_filter, w.lookup_filter, w.mine, w.upload_jobs],
     }
     demo.unload(h.leave)  # fires when the page is closed or reloaded (called then, not queued)
     context = [w.top_k, w.document, w.ui_lang, w.messages, w.asked, w.shown, w.page]

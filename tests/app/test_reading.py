@@ -8,9 +8,11 @@ target at least 44x44 px on a phone."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from another_model import made_with_another_model
 from conftest import Server, queue_call, uploads_on_disk
 from pages import (
     KAZAKH_QUESTION,
@@ -256,6 +258,61 @@ def test_a_page_shown_again_drops_an_upload_removed_in_another_tab(page, server_
     wait(page).until(lambda _: chat_filter.text == gone)  # before any question is asked
     assert chosen_upload(page) == "" and path.name not in " ".join(options(page, "mine"))
     assert path.name not in documents(page)
+
+
+def left_out_line(page: WebDriver, why: str) -> bool:
+    """Whether the documents tab says, under the uploads, why one is left out (`why`, whole)."""
+    show_tab(page, "documents")
+    return f"⚠ {why}" in page.find_element(By.ID, "upload-jobs").text.splitlines()
+
+
+@pytest.mark.parametrize("search", [ask, look_up])
+def test_an_upload_indexed_with_another_model_says_why_and_every_other_document_is_searched(
+    page, server, tmp_path, search
+):
+    path = tmp_path / f"another-model-{search.__name__}.txt"
+    chat_filter = uploaded_and_chosen(page, path)
+    [folder] = uploads_on_disk(server, path.name)
+    made_with_another_model(folder)  # as the server finds it once its model changed
+
+    reply = search(page, KAZAKH_QUESTION if search is ask else "Хантингтон")
+
+    why = ERRORS["upload_other_model"]["kk"].format(name=path.name)
+    said = f"{why} {TEXTS['searched_instead']['kk']}"
+    assert reply.text.startswith(f"ℹ {said}")  # not "it is gone"
+    assert set(cited(reply)) == {"thesis_kk.txt"}  # searched in every other document, not refused
+    wait(page).until(lambda _: chat_filter.text == said)
+    listed = f"{path.name} — {TEXTS['state_upload_other_model']['kk']}"
+    assert listed in documents(page)  # still listed, saying why it is not searched
+    assert listed in options(page, "mine")
+    assert left_out_line(page, why)
+    assert f"{folder.name} was indexed with another model; left out" in server.log.read_text()
+
+
+def test_an_upload_indexed_with_another_model_is_listed_so_in_russian_and_can_be_removed(page, server, tmp_path):
+    path = tmp_path / "другая-модель.txt"
+    path.write_text("Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.", encoding="utf-8")
+    assert upload(page, path).startswith("✓")
+    [folder] = uploads_on_disk(server, path.name)
+    made_with_another_model(folder)
+
+    page.find_element(By.CSS_SELECTOR, "#language input[value=ru]").click()  # the page is labelled again
+    wait(page).until(lambda p: p.find_element(By.ID, "ask").text == TEXTS["ask"]["ru"])
+
+    why = ERRORS["upload_other_model"]["ru"].format(name=path.name)
+    wait(page).until(lambda p: left_out_line(p, why))
+    listed = f"{path.name} — {TEXTS['state_upload_other_model']['ru']}"
+    assert listed in documents(page) and listed in options(page, "mine")
+    shown = page.find_element(By.ID, "upload-jobs").text + " ".join(options(page, "mine"))
+    assert set(re.findall(r"[A-Za-z]{2,}", shown)) <= {"txt"}  # no English on a Russian page
+    choose(page, "mine", path.name)
+    tap(page, page.find_element(By.ID, "remove"))
+
+    removed = "✓ " + TEXTS["removed"]["ru"].format(name=path.name)
+    wait(page).until(lambda p: p.find_element(By.ID, "upload-message").text == removed)
+    assert not left_out_line(page, why) and path.name not in " ".join(options(page, "mine"))
+    assert uploads_on_disk(server, path.name) == []
+    wait(page).until(lambda p: path.name not in " ".join(documents(p)))  # the document list follows on the next tick
 
 
 def test_a_pin_is_confirmed_on_screen_and_to_screen_readers(screen_page):

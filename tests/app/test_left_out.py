@@ -1,0 +1,28 @@
+"""What the page says of an upload that questions leave out (`Workspace.left_out`): why, and
+what to do, in each language, its name (untrusted: the browser sent it) escaped."""
+
+from __future__ import annotations
+
+import pytest
+
+from thesis_qa.errors import StoreError
+from thesis_qa_app.render import filter_lifted_html, left_out_html
+from thesis_qa_app.texts import ERRORS, TEXTS
+from thesis_qa_app.widgets import listed
+
+HOSTILE = '<img src=x onerror="alert(1)">.txt'
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+@pytest.mark.parametrize("code", ["upload_other_model", "upload_unreadable"])
+def test_an_upload_left_out_is_said_with_its_name_escaped(code, lang):
+    why = StoreError("left out", code=code, name=HOSTILE)
+
+    under_uploads = left_out_html([why], lang)
+    lifted_filter = filter_lifted_html(HOSTILE, code, why.params, lang)
+
+    for html in (under_uploads, lifted_filter):
+        assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.txt" in html
+    assert ERRORS[code][lang].split("{name}")[1][:20] in under_uploads
+    assert TEXTS["searched_instead"][lang] in lifted_filter
+    assert listed(HOSTILE, why, lang) == f"{HOSTILE} — {TEXTS['state_' + code][lang]}"  # Gradio shows a label as text
