@@ -62,12 +62,12 @@ def test_a_server_on_an_empty_folder_builds_the_library_in_a_worker_and_says_so_
 
     with pytest.raises(StoreError) as first:
         workspace.ask("Кулик кім?")
-    meanwhile = workspace.documents()
+    meanwhile = workspace.documents(), workspace.definitions("Кулик дегеніміз не?"), workspace.passages(["p1"])
     codes = built(workspace)
     answer = workspace.ask("Кулик кім?")
 
     assert first.value.code == "store_building"
-    assert meanwhile == []  # the page still opens while the library is built
+    assert meanwhile == ([], [], [])  # the page opens, and its chat answers, while the library is built
     assert set(codes) <= {"store_building"}
     assert answer.hits and {hit.passage.doc for hit in answer.hits} == {"thesis_kk.txt"}
     assert workspace.documents() == ["thesis_kk.txt"]

@@ -21,7 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +43,7 @@ ProgressBar = Callable[[int, int], None]
 # Runs a task of the worker process (thesis_qa.service.worker) in one: `JobQueue.run_alone`.
 Builder = Callable[[dict[str, Any], ProgressBar], object]
 BEING_BUILT = ("store_building", "store_damaged")  # what questions get while the library is (re)built
+T = TypeVar("T")
 OPEN_UPLOADS = 64  # upload indexes kept open (the least recently used are closed)
 RECHECK_S = 1.0  # how stale a replica's library may be: its live version is checked this often
 
@@ -86,7 +87,7 @@ class Workspace:
         # background (`_building`), and questions meanwhile are told why they wait (`_waiting`).
         self.builder: Builder | None = None
         self._building: threading.Thread | None = None
-        self._waiting = StoreError("", code="store_building")
+        self._waiting = "store_building"
         self._opened: OrderedDict[str, tuple[str, Searcher | StoreError]] = OrderedDict()
         # Study aids built once per index version (id of the index's passage table).
         self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
@@ -100,7 +101,7 @@ class Workspace:
         server builds (`builder`), `store_building`."""
         with self._lock:
             if self._building is not None and self._building.is_alive():
-                raise self._waiting
+                raise self._being_built()
             searcher = self._searcher or self._open_library()
             stale = self._stale()
         if stale:
@@ -123,8 +124,8 @@ class Workspace:
             return self._set_searcher(self._rebuilt())
         index = current_index(self.library, self.embedder, self.default_sources, self.notify)
         if index is None:
-            self._build_in_background(StoreError(f"index '{self.library.name}' is being built", code="store_building"))
-            raise self._waiting
+            self._build_in_background("store_building")
+            raise self._being_built()
         return self._set_searcher(index)
 
     def _repair(self, error: StoreError) -> None:
@@ -134,14 +135,19 @@ class Workspace:
             if self._building is not None and self._building.is_alive():
                 return
             self.notify(f"{error}; rebuilding")
-            self._build_in_background(StoreError(f"index '{self.library.name}' is being rebuilt", code="store_damaged"))
+            self._build_in_background("store_damaged")
 
-    def _build_in_background(self, waiting: StoreError) -> None:
+    def _build_in_background(self, waiting: str) -> None:
         """Bring the library up to date in a thread (the lock is held); questions meanwhile get
-        `waiting`. A build that fails is said in the log and tried again at the next question."""
+        a `StoreError` of code `waiting`. A build that fails is said in the log and tried again
+        at the next question."""
         self._waiting = waiting
         self._building = threading.Thread(target=self._build_and_swap, name="library-build", daemon=True)
         self._building.start()
+
+    def _being_built(self) -> StoreError:
+        how = "rebuilt" if self._waiting == "store_damaged" else "built"
+        return StoreError(f"index '{self.library.name}' is being {how}", code=self._waiting)
 
     def _build_and_swap(self) -> None:
         try:
@@ -221,12 +227,7 @@ class Workspace:
     def documents(self, owner: Owner | None = None) -> list[str]:
         """Names of the library's documents (none while it is being built: the page still
         opens), then of `owner`'s uploads."""
-        try:
-            library = [source.name for source in self.searcher.index.manifest.sources]
-        except StoreError as error:
-            if error.code not in BEING_BUILT:
-                raise
-            library = []
+        library = _none_while_built(lambda: [source.name for source in self.searcher.index.manifest.sources])
         return library + ([u.name for u in self.uploads.live(owner)] if owner else [])
 
     def neighbours(self, passage: Passage, owner: Owner | None = None) -> tuple[list[Passage], list[Passage]]:
@@ -254,14 +255,16 @@ class Workspace:
 
     def definitions(self, question: str, owner: Owner | None = None) -> list[study_glossary.Definition]:
         """The documents' own definitions of X when `question` asks "X дегеніміз не?", "Что
-        такое X?" or "What is X?"; [] for any other question."""
-        return study_glossary.definitions_of(self.glossary(owner), question)
+        такое X?" or "What is X?"; [] for any other question, and while the library is being
+        built (the answer says so)."""
+        return _none_while_built(lambda: study_glossary.definitions_of(self.glossary(owner), question))
 
     def passages(self, ids: Sequence[str], owner: Owner | None = None) -> list[Passage]:
         """The passages with these ids that `owner` sees, in the order asked (an index entry's
-        or a definition's passages; ids no longer there are left out)."""
+        or a definition's passages; ids no longer there are left out, and all of them while the
+        library is being built)."""
         found: dict[str, Passage] = {}
-        for searcher, _ in self._shelf(owner):
+        for searcher, _ in _none_while_built(lambda: self._shelf(owner)):
             rows: dict[str, int] = self._built(searcher, "rows", None)  # type: ignore[assignment]
             found.update((i, searcher.index.passages[rows[i]]) for i in ids if i in rows and i not in found)
         return [found[i] for i in ids if i in found]
@@ -392,6 +395,16 @@ class Workspace:
             return StoreError(f"upload '{upload.name}' is damaged", code="upload_damaged", name=upload.name)
         self.notify(f"{where}: {error}; left out")
         return StoreError(f"upload '{upload.name}' cannot be opened", code="upload_unreadable", name=upload.name)
+
+
+def _none_while_built(read: Callable[[], list[T]]) -> list[T]:
+    """`read()`, or nothing while the library is being built or rebuilt (`BEING_BUILT`)."""
+    try:
+        return read()
+    except StoreError as error:
+        if error.code not in BEING_BUILT:
+            raise
+        return []
 
 
 class _RememberedQueries:
