@@ -5,16 +5,13 @@ bounded by quotas. Real model, real indexes, built the way the upload worker bui
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pytest
-from another_model import made_with_another_model
+from uploads import library_workspace, made_with_another_model, upload
 
-from thesis_qa.config import Settings
-from thesis_qa.service.owners import INCOMING, Owner, QuotaError, Quotas, Uploads, safe_name
-from thesis_qa.service.worker import index_upload
-from thesis_qa.service.workspace import UnknownDocument, Workspace
+from thesis_qa.service.owners import INCOMING, Owner, QuotaError, Quotas, Uploads
+from thesis_qa.service.workspace import UnknownDocument
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ жазба әдебиетінің негізін қалаушы."
 RECIPE = "Нан пісіру үшін ұн, су, тұз және ашытқы керек.\n\nҚамырды бір сағат ашытып, пешке саламыз."
@@ -24,23 +21,7 @@ ALICE, BOB = Owner.browser("a" * 43), Owner.browser("b" * 43)
 @pytest.fixture
 def workspace(tmp_path, thesis_index_folder, embedder, cache_dir):
     """A library holding the bundled thesis, and nobody's uploads yet."""
-    shutil.copytree(thesis_index_folder, tmp_path / "index" / "thesis")
-    settings = Settings(index_dir=tmp_path / "index", cache_dir=cache_dir)
-    return Workspace(settings, embedder=embedder)
-
-
-def upload(workspace, owner, name, text, tmp_path, *, quota_passages=10_000):
-    """Upload `text` as the file `name` for `owner`, as the intake and the worker do it."""
-    path = tmp_path / safe_name(name)
-    path.write_text(text, encoding="utf-8")
-    reserved = workspace.uploads.reserve(owner, safe_name(name), path.stat().st_size, workspace.documents())
-    source = reserved.folder / INCOMING / reserved.name
-    shutil.move(path, source)
-    task = {"source": str(source), "name": reserved.name, "index": reserved.location.spec, "max_bytes": 10**7,
-            "max_passages": quota_passages, "quota_passages": quota_passages}  # fmt: skip
-    index_upload(task, workspace.embedder, lambda message: None)
-    workspace.uploads.settle(owner, reserved)
-    return reserved
+    return library_workspace(tmp_path, thesis_index_folder, embedder, cache_dir)
 
 
 def test_an_upload_answers_its_owner_and_nobody_else(workspace, tmp_path):

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-from another_model import made_with_another_model
 from conftest import Server, queue_call, uploads_on_disk
 from pages import (
     KAZAKH_QUESTION,
@@ -38,6 +37,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from uploads import made_with_another_model
 
 from thesis_qa.limits import MAX_QUESTION_CHARS
 from thesis_qa_app.identity import COOKIE
