@@ -358,10 +358,12 @@ class Workspace:
 
     def _upload_searcher(self, upload: Upload, key: str) -> Searcher | StoreError:
         """The upload's searcher, opened once per version (`key`), or why it is left out
-        (`_left_out_as`). Made with another model, that is remembered for the version: only
-        uploading it again helps (its file is not kept once indexed). One that cannot be
-        opened is tried again at the next question (a database may be back); a damaged one
-        (a file of it changed on disk) is never read."""
+        (`_left_out_as`). Made with another model, that is remembered for the version, and its
+        owner is asked to upload it again (the new copy replaces it): its file was deleted once
+        indexed (thesis_qa.service.owners), so nothing can index it afresh from the file, and
+        its vectors mean nothing to this model. One that cannot be opened is tried again at the
+        next question (a database may be back); a damaged one (a file of it changed on disk) is
+        never read."""
         spec = upload.location.spec
         with self._lock:
             cached = self._opened.get(spec)
