@@ -11,6 +11,7 @@ import pytest
 from uploads import library_workspace, made_with_another_model, upload
 
 from thesis_qa.service.owners import INCOMING, Owner, QuotaError, Quotas, Uploads
+from thesis_qa.service.worker import publish_upload
 from thesis_qa.service.workspace import UnknownDocument
 
 ABAI = "Абай Құнанбайұлы 1845 жылы Шыңғыстау бөктерінде дүниеге келген.\n\nОл қазақ жазба әдебиетінің негізін қалаушы."
@@ -89,6 +90,17 @@ def test_an_upload_indexed_with_another_model_is_listed_left_out_with_why_and_ca
     assert workspace.uploads.remove(ALICE, stale.id)
     assert workspace.left_out(ALICE) == [] and workspace.documents(ALICE) == ["thesis_kk.txt", "recipe.txt"]
     assert not stale.folder.exists()
+
+
+def test_an_upload_left_out_can_still_be_published_and_the_library_answers_from_it(workspace, tmp_path):
+    stale = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    made_with_another_model(stale.folder)
+    assert [why.code for _, why in workspace.left_out(ALICE)] == ["upload_other_model"]
+
+    task = {"upload": stale.location.spec, "library": workspace.library.spec, "name": "abai.txt"}
+    publish_upload(task, workspace.embedder, lambda said: None)  # as the worker does: its text, embedded anew
+
+    assert workspace.search("Абай қай жылы туған?", 1, "abai.txt")[0].passage.text.startswith("Абай")
 
 
 def test_an_upload_left_out_uploaded_again_is_replaced_and_answers(workspace, tmp_path):
