@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.features import Shape, in_sections, list_intro, named_sections
+from thesis_qa.retrieval.features import DEFINES, Shape, in_sections, list_intro, named_sections
 from thesis_qa.text.numbers import holds_unit
 
 
@@ -100,3 +100,20 @@ def test_a_list_item_is_read_with_the_introduction_of_its_list():
 )
 def test_a_text_gives_a_number_in_a_unit_or_not(text, unit, held):
     assert holds_unit(text, unit) is held
+
+
+@pytest.mark.parametrize(
+    ("text", "defines"),
+    [
+        ("Изолированность – результаты транзакции не зависят от других транзакций.", True),
+        ("Кроссплатформенность — это способность программы работать на нескольких системах.", True),
+        ("Частично упорядоченным множеством называется пара (X, ≤).", True),
+        ("Модернизация дегеніміз – дәстүрлі қоғамнан қазіргі қоғамға өту.", True),
+        ("Мұндай жүйелерді гибридті деп атаймыз.", True),
+        # A dash that is no definition: after a year, inside a sentence.
+        ("В 2019 году – рост числа пользователей.", False),
+        ("Система работает быстро, а её интерфейс – простой и понятный для пользователей.", False),
+    ],
+)
+def test_a_text_that_defines_a_term_is_known_by_its_shape(text, defines):
+    assert bool(DEFINES.search(text)) is defines

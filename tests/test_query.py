@@ -210,3 +210,25 @@ def test_a_question_naming_a_table_a_reference_or_a_footnote_says_so(question, k
 def test_a_question_after_a_quantity_says_its_unit(question, unit):
     """"Неше сағат?" is answered only by a number of hours: the judge checks the best hit has one."""
     assert read_question(question).asks_unit == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Модернизация дегеніміз не?", True),
+        ("Жұмыста преаттентивті өңдеу қалай анықталады?", True),
+        ("Жұмыста жартылай реттелген жиын деп нені атайды?", True),
+        ("Как в работе определяется кроссплатформенность?", True),
+        ("Что понимается под одностраничным приложением?", True),
+        ("What does hegemony mean?", True),
+        # Not about a meaning: found, determines, in which sense, meant to, a statistic.
+        ("Тәжірибеде қандай заңдылық анықталды?", False),
+        ("Что определяет скорость поиска?", False),
+        ("Модернизация термині тар мағынада қолданыла ма?", False),
+        ("Which problem are the models meant to overcome?", False),
+        ("Кестеде trimmed mean уақыты неше секунд?", False),
+    ],
+)
+def test_a_question_after_a_meaning_or_a_definition_is_known(question, asks):
+    """Such a question is answered by a passage that defines the term (`features.DEFINES`)."""
+    assert read_question(question).asks_meaning is asks

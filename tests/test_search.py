@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.features import QUESTION_FEATURES, question_features
+from thesis_qa.retrieval.features import QUESTION_FEATURES, SIGNAL_FEATURES, passage_features, question_features
 from thesis_qa.retrieval.highlight import render_html
 from thesis_qa.retrieval.ranking import answer_probabilities
 from thesis_qa.retrieval.search import QuestionError, clean_question
@@ -156,6 +156,24 @@ def test_a_running_text_and_a_collection_of_ready_passages_are_ranked_each_as_wh
     pool = searcher_over(f'{{"text": "{said}"}}\n{{"text": "Ол өлеңдер мен қара сөздер жазды."}}\n', "pool.jsonl")
     assert text.candidates("Абай қай жылы туған?").signals.running_text.all()
     assert not pool.candidates("Абай қай жылы туған?").signals.running_text.any()
+
+
+def test_a_question_after_a_definition_is_answered_by_the_passage_that_gives_it(searcher_over):
+    """Asked "Как в работе определяется X?", the passage defining X ("X — это …", "X – …") answers, not
+    one that only uses the term; other questions do not read the shape (`definition_answer`)."""
+    searcher = searcher_over(
+        "# Средства разработки\n\n"
+        "Кроссплатформенность важна для мобильной разработки: многие компании выбирают её ради сроков.\n\n"
+        "Кроссплатформенность — это способность программы работать на нескольких операционных системах.\n",
+        "thesis.md",
+    )
+    column = SIGNAL_FEATURES.index("definition_answer")
+    defining = searcher.candidates("Как в работе определяется кроссплатформенность?")
+    hits = searcher.search("Как в работе определяется кроссплатформенность?", k=2)
+    assert "способность" in hits[0].passage.text
+    assert sorted(passage_features(defining.question, defining.signals)[:, column]) == [0.0, 1.0]
+    other = searcher.candidates("Почему компании выбирают кроссплатформенность?")
+    assert not passage_features(other.question, other.signals)[:, column].any()
 
 
 def test_a_quantity_asked_in_a_unit_the_best_hit_does_not_give_counts_against_answering(searcher_over):

@@ -53,6 +53,7 @@ SIGNAL_FEATURES = (
     "dense_list_gap",
     "list_coverage",
     "named_kind",
+    "definition_answer",
 )
 # A passage of a running text (a thesis or an upload, read from its file) is scored with each
 # feature's weight plus an adjustment of its own (the "text:" columns); a passage given ready
@@ -144,6 +145,16 @@ _NAMED_SECTION = re.compile(
     rf"|{_STRUCTURE}\s+([1-9]\d?(?:\.\d{{1,2}})*)(?![\d,]|\.\d)",
     re.IGNORECASE,
 )
+# A text that defines a term ("X дегеніміз …", "X … ретінде анықтауға болады", "X деп … атаймыз",
+# "X — это …", "X – результаты …" (a term of a few words opening it, then a dash), "… означает …",
+# "X называется …", "X refers to …").
+DEFINES = re.compile(
+    r"^\s*[^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2}\s+[–—]\s"
+    r"|дегеніміз|деп\s+(?:атала|атай|түсін|анықта)|ретінде\s+анықта|білдіреді|\s[–—-]\s*(?:бұл|это)\s"
+    r"|означа(?:ет|ют)|понима(?:ется|ют)|определя(?:ет|ют)ся\s+как|представля(?:ет|ют)\s+собой"
+    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
+    re.IGNORECASE,
+)
 _LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")
 _CODE_CHARACTERS = frozenset("{}();=<>[]#_\\|&")
 
@@ -170,7 +181,8 @@ class Shape:
     """What a candidate's text looks like, per candidate: in the section the question names,
     a sentence that introduces a list (ends in a colon), a list item, right after such an
     introduction, the share of code characters (braces, semicolons, operators) scaled
-    so a code line reads about 1, and whether it writes a count in words ("екі тараудан")."""
+    so a code line reads about 1, whether it writes a count in words ("екі тараудан") and
+    whether it defines a term (`DEFINES`)."""
 
     in_named_section: np.ndarray
     list_intro: np.ndarray
@@ -178,6 +190,7 @@ class Shape:
     after_list_intro: np.ndarray
     code_like: np.ndarray
     count_in_words: np.ndarray
+    defines: np.ndarray
 
     @classmethod
     def of(cls, texts: Sequence[str], before: Sequence[str], named: np.ndarray) -> Shape:
@@ -190,6 +203,7 @@ class Shape:
             after_list_intro=np.array([_introduces(b) for b in before], dtype=bool),
             code_like=np.array([min(1.0, 8 * _code_share(t)) for t in texts], dtype=np.float32),
             count_in_words=np.array([bool(COUNT_WORD.search(t)) for t in texts], dtype=bool),
+            defines=np.array([bool(DEFINES.search(t)) for t in texts], dtype=bool),
         )
 
 
@@ -298,6 +312,7 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "list_coverage": s.key_coverage if s.list_coverage is None else s.list_coverage,
         # "…1.1-кестеде", "в сноске", "статьи [10]": a table, a footnote, a reference answers.
         "named_kind": np.zeros(len(s)) if s.named_kind is None else s.named_kind,
+        "definition_answer": s.shape.defines * float(question.asks_meaning),
     }
     signals = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in SIGNAL_FEATURES])
     running = np.ones(len(s), dtype=np.float32) if s.running_text is None else s.running_text.astype(np.float32)

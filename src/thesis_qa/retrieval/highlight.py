@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from thesis_qa.index.passage_table import PERSON
+from thesis_qa.retrieval.features import DEFINES
 from thesis_qa.retrieval.question import Question
 from thesis_qa.text.keys import Term
 from thesis_qa.text.numbers import COUNT_WORD
@@ -57,17 +58,6 @@ CLAUSE_WEIGHTS: tuple[float, ...] = (2.0, 0.5)
 # тараудан"), not a reference in brackets.
 ANSWER_NUMBER = re.compile(rf"(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)|\b[IVX]{{2,5}}\b|\b[VX]\b|(?i:{COUNT_WORD.pattern})")
 _REFERENCE = re.compile(r"\[[^\]]*\]")
-# A question after a meaning ("… дегеніміз не?", "Что означает …?") and a sentence giving one
-# ("X дегеніміз – …", "X … ретінде анықтауға болады", "X — это …", "… означает …", "X refers to …").
-ASKS_MEANING = re.compile(
-    r"дегеніміз|деген\s+не\b|нені\s+білдір|мағына|что\s+(?:такое|означа|значит|понима)|\bmean(?:s|ing|t)?\b|\bdefin"
-)
-DEFINES = re.compile(
-    r"дегеніміз|деп\s+(?:атала|түсін|анықта)|ретінде\s+анықта|білдіреді|\s[–—-]\s*(?:бұл|это)\s"
-    r"|означа(?:ет|ют)|понима(?:ется|ют)|определя(?:ет|ют)ся\s+как|представля(?:ет|ют)\s+собой"
-    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
-    re.IGNORECASE,
-)
 # A question after a name ("… қалай аталады?", "Как называется …?", "What is … called?") and
 # a name given in quotation marks.
 ASKS_NAME = re.compile(r"қалай\s+атал|атауы\s+қандай|как\s+(?:\w+\s+)?назыв|как\s+назван|\bcalled\b|\bname\s+of\b")
@@ -200,7 +190,7 @@ def _asked_patterns(question: Question) -> list[re.Pattern[str]]:
     asked = (
         (ANSWER_NUMBER, question.asks_number),
         (PERSON, question.asks_person),
-        (DEFINES, bool(ASKS_MEANING.search(lower))),
+        (DEFINES, question.asks_meaning),
         (QUOTED_NAME, bool(ASKS_NAME.search(lower))),
     )
     return [pattern for pattern, asks in asked if asks]

@@ -60,6 +60,15 @@ def _is_structure_word(word: str) -> bool:
     )
 
 
+# A question after what a term means or how the work defines it ("X дегеніміз не?", "X қалай
+# анықталған?", "X деп нені атайды?", "Что понимается под X?", "Как в работе определяется X?",
+# "What does X mean?"). Not "анықталды" alone (was found), "определяет" (determines), "қандай
+# мағынада" (in which sense), "meant to" or a "trimmed mean".
+ASKS_MEANING = re.compile(
+    r"дегеніміз|деген\s+не\b|нені\s+білдір|мағынасы|деп\s+(?:нені|не)\s+атай|қалай\s+анықтал|анықтамас"
+    r"|что\s+(?:такое|означа|значит|понима)|определя(?:ется|ются)|определени"
+    r"|\bwhat\s+(?:does|do|is|are)\b.*\bmean\b|\bmeaning\b|\bdefin"
+)
 # Questions whose answer is a number (a count, an amount, a share, an age, a duration), a
 # year, a date or a century, and questions whose answer is a person, in Kazakh, Russian and
 # English (matched on lowercase words; a match anywhere in the question counts). Inflected
@@ -133,6 +142,7 @@ class Question:
     asks_number: bool = False  # a year, a century, a count
     asks_unit: str = ""  # the unit it asks a quantity in (`numbers.asked_unit`): "hours", "money"…
     asks_person: bool = False  # who, whose
+    asks_meaning: bool = False  # what a term means, how the work defines it
     named_kinds: tuple[str, ...] = ()  # the kinds of passage it names (`NAMED_KINDS`)
     form: Form = Form.ALONE  # what its form says of leaning on the conversation
     context: str = ""
@@ -194,6 +204,7 @@ def read_question(question: str) -> Question:
         asks_number=asks_number,
         asks_unit=asked_unit(lower, asks_number),
         asks_person=bool(PERSON_QUESTION.search(lower)),
+        asks_meaning=bool(ASKS_MEANING.search(lower)),
         named_kinds=tuple(kind for kind, names in NAMED_KINDS if names.search(lower)),
         form=form_of(text),
         written=tuple(written.items()),
