@@ -15,15 +15,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import gradio as gr
 from gradio.blocks import Block
 
-from thesis_qa import Language
+from thesis_qa import Language, Passage
 from thesis_qa.config import Settings
 from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.service.accounts import Accounts, may_publish
@@ -38,11 +39,14 @@ from thesis_qa_app.texts import AUTO, EXAMPLES, LANGUAGE_COOKIE, as_language, er
 from thesis_qa_app.widgets import Widgets, document_choices, listed, relabel
 
 ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
+T = TypeVar("T")
+P = ParamSpec("P")
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 # Why a question filtered to one document was asked of every other one instead: the document is
 # gone, or an upload that questions leave out (`Workspace.left_out`; a damaged one fails them).
 SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_unreadable")
+_log = logging.getLogger(__name__)
 
 
 class Handlers:
@@ -113,9 +117,17 @@ class Handlers:
     ) -> ChatUpdate:
         """Answer in the conversation (the earlier questions are its context), labelled in the
         interface's language; each card can be pinned. The conversation is kept with its
-        owner, as this page's."""
+        owner, as this page's.
+
+        A fault below the answer (a database gone, a damaged upload, the library being rebuilt,
+        a full disk: `_guarded`, logged) never costs the answer: a definition card or the
+        uploads' progress that cannot be had are left out, a card without its neighbours goes
+        without its context, and a conversation that cannot be opened or kept is said under the
+        answer, in the interface's language (shown this once, not kept)."""
         lang, owner = as_language(ui_lang), self.owner(request)
-        messages, asked, shown = self._resumed(owner, page, messages, asked, shown)
+        (messages, asked, shown), unopened = _guarded(
+            "the page's kept conversation", ([], [], shown or {}), self._resumed, owner, page, messages, asked, shown
+        )
         history = asked or []
         reply, gone = _everywhere_if_gone(
             lambda d: answers.ask(self.workspace, question or "", int(k), d, lang, owner=owner, history=history), doc
@@ -124,16 +136,33 @@ class Handlers:
         turn: list[Message] = []
         if reply.question.strip():
             turn.append({"role": "user", "content": render.question_html(reply.question, reply.note)})
-        cards = render.answer_html(reply, lambda passage: self.workspace.neighbours(passage, owner), tokens)
-        definition, shown = study_tab.definition_card(self.workspace, reply.question, owner, lang, shown)
+        cards = render.answer_html(reply, lambda passage: self._neighbours(passage, owner), tokens)
+        card = (self.workspace, reply.question, owner, lang, shown)
+        (definition, shown), _ = _guarded("the definition card", ("", shown), study_tab.definition_card, *card)
         cards = gone + definition + cards  # "what is X": the documents' own definition first
-        cards += render.partial_html(self.intake.statuses(owner), lang)  # uploads answering in part so far
+        cards += _guarded("the uploads' progress", "", self._partial, owner, lang)[0]  # answering in part so far
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
-        if conversation.is_page(page):
-            conversation.save(self.workspace.uploads, owner, page, Conversation(messages, asked, shown))
-        return messages, messages, asked, "", shown
+        unkept = self._kept(owner, page, Conversation(messages, asked, shown))
+        notes = _fault_note(lang, "conversation_not_loaded", unopened)
+        notes += _fault_note(lang, "conversation_not_kept", unkept)
+        return _noted(messages, notes), messages, asked, "", shown
+
+    def _partial(self, owner: Owner, lang: Language) -> str:
+        return render.partial_html(self.intake.statuses(owner), lang)
+
+    def _neighbours(self, passage: Passage, owner: Owner) -> tuple[list[Passage], list[Passage]]:
+        """The passages around `passage` for its card's context; none when they cannot be read."""
+        none: tuple[list[Passage], list[Passage]] = ([], [])
+        return _guarded(f"the neighbours of {passage.id}", none, self.workspace.neighbours, passage, owner)[0]
+
+    def _kept(self, owner: Owner, page: str, kept: Conversation) -> ThesisQAError | None:
+        """Keep the conversation as the page's (a page without an id keeps nothing); why not, when it cannot be."""
+        if not conversation.is_page(page):
+            return None
+        record = (self.workspace.uploads, owner, page, kept)
+        return _guarded("keeping the conversation", None, conversation.save, *record)[1]
 
     def _resumed(
         self, owner: Owner, page: str, messages: list[Message], asked: list[str], shown: collection.Shown
@@ -164,8 +193,7 @@ class Handlers:
     def forget(self, page: str, request: gr.Request) -> tuple[list[Message], list[str]]:
         """The chat was cleared: a new conversation (the next question is not a follow-up),
         this page's kept one deleted."""
-        if conversation.is_page(page):
-            conversation.save(self.workspace.uploads, self.owner(request), page, Conversation())
+        self._kept(self.owner(request), page, Conversation())  # cleared on the page even if not on the server
         return [], []
 
     def lookup(
@@ -313,14 +341,14 @@ class Handlers:
         self, chosen: gr.SelectData, shown: collection.Shown, ui_lang: str, request: gr.Request
     ) -> dict[Block, object]:
         """Add the card whose pin button was pressed to the owner's collection (only a card
-        this session was shown: its token is looked up, never trusted for content)."""
+        this session was shown: its token is looked up, never trusted for content); when the
+        collection cannot be read or stored (`_guarded`), why, in the interface's language."""
         lang, owner = as_language(ui_lang), self.owner(request)
         pin = (shown or {}).get(str(chosen.value))
         with self._pins:
-            pinned = self.workspace.uploads.collection(owner)
-            grown = collection.add(pinned, pin) if pin else None
-            if grown is not None:
-                self.workspace.uploads.save_collection(owner, grown)
+            (pinned, grown), error = _guarded("pinning a card", ([], None), self._pinned, owner, pin)
+        if error is not None:
+            return {self.widgets.pin_status: "⚠ " + error_text(lang, error.code, error.params, str(error))}
         if pin is None:
             status = text("pin_gone", lang)
         elif grown is None:
@@ -330,6 +358,17 @@ class Handlers:
             place = render.visible(str(pin.get("section") or pin.get("doc") or "")).rsplit(" › ", 1)[-1]
             status = text("pinned", lang, place=place, n=len(grown))
         return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: status}
+
+    def _pinned(
+        self, owner: Owner, pin: collection.Pin | None
+    ) -> tuple[list[collection.Pin], list[collection.Pin] | None]:
+        """The owner's collection, and it with `pin` added and stored (None when it takes no
+        more: none given, full, or pinned already)."""
+        pinned = self.workspace.uploads.collection(owner)
+        grown = collection.add(pinned, pin) if pin else None
+        if grown is not None:
+            self.workspace.uploads.save_collection(owner, grown)
+        return pinned, grown
 
     def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
@@ -448,6 +487,34 @@ class Handlers:
         why, and what to do, whole (the lists say it in a few words)."""
         left = [why for _, why in self.workspace.left_out(owner)]
         return render.jobs_html(statuses, lang) + render.left_out_html(left, lang)
+
+
+def _guarded(
+    part: str, fallback: T, build: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> tuple[T, ThesisQAError | None]:
+    """`build(*args, **kwargs)`, or when a fault below stops it (a `ThesisQAError`: a database
+    gone, a damaged upload, the library being rebuilt, a full disk) `fallback` and the error,
+    logged with what `part` of the page was lost: the handler shows what it has, and can say why."""
+    try:
+        return build(*args, **kwargs), None
+    except ThesisQAError as error:
+        _log.warning("the page went on without %s: %s (%s)", part, error, error.code)
+        return fallback, error
+
+
+def _fault_note(lang: Language, key: str, error: ThesisQAError | None) -> str:
+    """The text `key` as a note saying why, from `error`'s code, in `lang` ("" when no error)."""
+    if error is None:
+        return ""
+    why = error_text(lang, error.code, error.params, str(error))
+    return render.note_html("⚠ " + text(key, lang, why=why))
+
+
+def _noted(messages: list[Message], notes: str) -> list[Message]:
+    """The messages as shown: `notes` under the last answer, only there (the kept ones go without)."""
+    if not notes or not messages:
+        return messages
+    return [*messages[:-1], {**messages[-1], "content": f"{messages[-1]['content']}{notes}"}]
 
 
 def _everywhere_if_gone(search: Callable[[str], answers.Reply], doc: str | None) -> tuple[answers.Reply, str]:

@@ -34,6 +34,16 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Type a question below or pick one of the examples.",
     },
     "question": {"kk": "Сұрақ", "ru": "Вопрос", "en": "Question"},
+    "conversation_not_kept": {
+        "kk": "Бұл әңгімені серверде сақтау мүмкін болмады (жауап осы бетте ғана): {why}",
+        "ru": "Этот разговор не удалось сохранить на сервере (ответ есть только на этой странице): {why}",
+        "en": "This conversation could not be kept on the server (the answer is on this page only): {why}",
+    },
+    "conversation_not_loaded": {
+        "kk": "Осы беттің бұрынғы әңгімесін ашу мүмкін болмады, сондықтан жаңасы басталды: {why}",
+        "ru": "Прежний разговор этой страницы не удалось открыть, поэтому начат новый: {why}",
+        "en": "This page's conversation so far could not be opened, so a new one has begun: {why}",
+    },
     "question_placeholder": {
         "kk": "Сұрағыңызды жазып, Enter басыңыз…",
         "ru": "Введите вопрос и нажмите Enter…",
