@@ -337,17 +337,20 @@ class Workspace:
         """The owner's uploads that questions leave out, each with why, as a `StoreError` whose
         code the app says in the user's language: "upload_other_model" (indexed with another
         model than the server's), "upload_unreadable" (its index cannot be opened just now) or
-        "upload_damaged"."""
-        return [(upload, opened) for upload, opened in self._opened_uploads(owner) if isinstance(opened, StoreError)]
+        "upload_damaged". Uploads still being indexed are not opened for it (the page asks
+        every second while one is: each part indexed is a new version)."""
+        opened = self._opened_uploads(owner, indexing=False)
+        return [(upload, why) for upload, why in opened if isinstance(why, StoreError)]
 
-    def _opened_uploads(self, owner: Owner) -> list[tuple[Upload, Searcher | StoreError]]:
+    def _opened_uploads(self, owner: Owner, indexing: bool = True) -> list[tuple[Upload, Searcher | StoreError]]:
         """Each of the owner's uploads with a live version (one without is still being
-        indexed), opened, or why it cannot be searched. The version is read once a question,
+        indexed), opened, or why it cannot be searched; with `indexing`, also those still being
+        indexed in parts (thesis_qa.service.progressive). The version is read once a question,
         and is the key its searcher is cached under."""
         versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
         live = [(upload, version) for upload, version in versions if version is not None]
         self._close_gone(owner, {upload.location.spec for upload, _ in live})
-        return [(upload, self._upload_searcher(upload, version)) for upload, version in live]
+        return [(u, self._upload_searcher(u, version)) for u, version in live if indexing or u.complete]
 
     def _close_gone(self, owner: Owner, live: set[str]) -> None:
         """Forget the owner's uploads that were removed or expired (their memory goes too)."""
