@@ -1,22 +1,27 @@
 """Faults under a running server (issue 25): an index file truncated or rewritten while the
-server has it memory-mapped, a full disk during an upload, the database gone mid-upload and
-mid-question. Each against a real `thesis-qa serve`: the server never dies, the person asking
+server has it memory-mapped, a full disk during an upload and while the page's conversation is
+kept, the database gone mid-upload and mid-question. Each against a real `thesis-qa serve`: the server never dies, the person asking
 is told why in their language, nothing half-written is shown, everyone else keeps being
 served, and service comes back by itself."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import Server, library_copy, queue_call, running_server, torch_mapped, uploads_on_disk
+from pages import KAZAKH_QUESTION, as_new_person, open_page
+from pages import ask as ask_in_chat
+from selenium.webdriver.common.by import By
 from test_access import ABAI, post_file
 from test_security import ask
 
 from thesis_qa_app.identity import COOKIE
-from thesis_qa_app.texts import error_text
+from thesis_qa_app.texts import error_text, text
 
 INDEXED_WITHIN_S = 240
 
@@ -95,3 +100,49 @@ def test_a_library_file_rewritten_under_the_server_is_never_read_and_is_rebuilt(
     assert after["code"] == "" and [h["id"] for h in after["results"]] == [h["id"] for h in before["results"]]
     assert "lexical-counts.npy changed after it was written" in served.log.read_text()
     assert not torch_mapped(served.pid)  # rebuilt by a worker process
+
+
+@pytest.fixture
+def on_small_disk(tmp_path, server) -> Server:
+    """A server whose index folder (the library, and the owners' records: the conversations
+    kept for their pages) is a tmpfs of its own with some room to spare, to be filled."""
+    disk = tmp_path / "index"
+    disk.mkdir()
+    library = Path(server.env["THESIS_QA_INDEX_DIR"]) / "thesis"
+    size_kb = (sum(f.stat().st_size for f in library.rglob("*") if f.is_file()) >> 10) + 64 * 1024
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)], check=True)
+    try:
+        with running_server(tmp_path, **library_copy(server, tmp_path)) as started:
+            yield started
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk `folder` is on (real ENOSPC from then on); the file filling it."""
+    filler = folder / "filler"
+    with contextlib.suppress(OSError), filler.open("wb") as out:
+        while True:
+            out.write(bytes(1 << 20))
+            out.flush()
+    return filler
+
+
+def test_a_conversation_a_full_disk_cannot_keep_still_shows_the_answer_saying_why(on_small_disk, browser):
+    page = as_new_person(browser, on_small_disk.url)
+    filler = fill(Path(on_small_disk.env["THESIS_QA_INDEX_DIR"]))
+
+    answer = ask_in_chat(page, KAZAKH_QUESTION)
+
+    not_kept = "⚠ " + text("conversation_not_kept", "kk", why=error_text("kk", "store_full", {}))
+    assert answer.find_elements(By.CSS_SELECTOR, ".tqa-card") and not_kept in answer.text
+    assert "went on without keeping the conversation" in on_small_disk.log.read_text()  # logged
+
+    filler.unlink()
+    again = ask_in_chat(page, "Хантингтон саяси институттар туралы не айтты?")
+
+    assert alive(on_small_disk)
+    assert again.find_elements(By.CSS_SELECTOR, ".tqa-card") and not_kept not in again.text
+    open_page(page, on_small_disk.url)  # the conversation, kept now, whole: both questions, no note
+    chat = page.find_element(By.ID, "chat").text
+    assert chat.count("Хантингтон саяси") == 1 and KAZAKH_QUESTION in chat and not_kept not in chat
