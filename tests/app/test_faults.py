@@ -1,8 +1,8 @@
 """Faults under a running server (issue 25): an index file truncated or rewritten while the
 server has it memory-mapped, a full disk during an upload and while the page's conversation is
-kept, the database gone mid-upload and mid-question. Each against a real `thesis-qa serve`: the server never dies, the person asking
-is told why in their language, nothing half-written is shown, everyone else keeps being
-served, and service comes back by itself."""
+kept, the database gone mid-upload and mid-question. Each against a real `thesis-qa serve`:
+the server never dies, the person asking is told why in their language, nothing half-written is
+shown, everyone else keeps being served, and service comes back by itself."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from pages import ask as ask_in_chat
 from selenium.webdriver.common.by import By
 from test_access import ABAI, post_file
 from test_security import ask
+from test_store_faults import own_database, restart  # noqa: F401 - own_database: a fixture, asked for below
 
+from thesis_qa.storage.embedded import stop
 from thesis_qa_app.identity import COOKIE
 from thesis_qa_app.texts import error_text, text
 
@@ -146,3 +148,30 @@ def test_a_conversation_a_full_disk_cannot_keep_still_shows_the_answer_saying_wh
     open_page(page, on_small_disk.url)  # the conversation, kept now, whole: both questions, no note
     chat = page.find_element(By.ID, "chat").text
     assert chat.count("Хантингтон саяси") == 1 and KAZAKH_QUESTION in chat and not_kept not in chat
+
+
+@pytest.fixture
+def on_own_database(tmp_path, request, cache_dir) -> tuple[Server, Path]:
+    """A server whose library and records (the conversations kept for pages) are in a
+    PostgreSQL of its own (test_store_faults.own_database), to be stopped; and that database's
+    folder."""
+    url, data = request.getfixturevalue("own_database")
+    with running_server(tmp_path, THESIS_QA_STORE=url, THESIS_QA_CACHE_DIR=str(cache_dir)) as started:
+        yield started, data
+
+
+def test_a_question_while_the_database_is_gone_says_why_and_the_chat_goes_on_once_it_is_back(on_own_database, browser):
+    served, data = on_own_database
+    page = as_new_person(browser, served.url)
+
+    stop(data)
+    refused = ask_in_chat(page, KAZAKH_QUESTION)
+
+    gone = error_text("kk", "store_unreachable", {})
+    assert gone in refused.text  # why there is no answer
+    assert text("conversation_not_kept", "kk", why=gone) in refused.text
+    restart(data)
+    answer = ask_in_chat(page, KAZAKH_QUESTION)
+
+    assert alive(served)
+    assert answer.find_elements(By.CSS_SELECTOR, ".tqa-card") and "⚠" not in answer.text
