@@ -1,13 +1,15 @@
 """The page's chat (thesis_qa_app.handlers.Handlers.chat) when a part below the answer fails:
 the definitions or the neighbouring passages cannot be read, the page's conversation cannot be
 opened or kept. The answer is shown all the same, what could not be had is left out (logged),
-and a conversation not opened or not kept is said under the answer in the page's language."""
+and a conversation not opened or not kept is said under the answer in the page's language. A
+pin the collection cannot take says why."""
 
 from __future__ import annotations
 
 import html
 import logging
 import secrets
+from types import SimpleNamespace
 
 import pytest
 from uploads import library_workspace
@@ -28,7 +30,8 @@ def workspace(tmp_path, thesis_index_folder, embedder, cache_dir):
 @pytest.fixture
 def handlers(workspace):
     intake = Intake(workspace)  # never started: no uploads in progress
-    yield Handlers(workspace, intake, None, workspace.settings, None)  # the chat uses neither accounts nor widgets
+    widgets = SimpleNamespace(pin_status="pin_status")  # the one part of the page a failed pin changes
+    yield Handlers(workspace, intake, None, workspace.settings, widgets)  # no accounts: anonymous
     intake.close()
 
 
@@ -96,3 +99,12 @@ def test_a_conversation_that_cannot_be_opened_starts_afresh_saying_why(handlers,
     why = html.escape(text("conversation_not_loaded", "ru", why=error_text("ru", "store_unreachable", {"name": "db"})))
     assert len(kept) == 2  # this question and its answer only
     assert why in str(shown[-1]["content"]) and "tqa-card" in str(shown[-1]["content"])
+
+
+def test_a_pin_the_collection_cannot_take_says_why_in_the_pages_language(handlers, workspace, monkeypatch):
+    _, _, _, _, shown = handlers.chat(QUESTION, 5, "", "ru", [], [], {}, secrets.token_hex(16), None)
+    monkeypatch.setattr(workspace.uploads, "collection", failing("store_unreachable", name="db"))
+
+    changed = handlers.pin(SimpleNamespace(value=next(iter(shown))), shown, "ru", None)
+
+    assert changed == {"pin_status": "⚠ " + error_text("ru", "store_unreachable", {"name": "db"})}
