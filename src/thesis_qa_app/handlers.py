@@ -67,15 +67,19 @@ class Handlers:
         """A page opened: the owner is around; the page in their language, with their
         documents, uploads in progress, pinned collection and this page's conversation so far
         (`sent_page`: the id the browser tab keeps, and the original's when the tab is a
-        duplicate, thesis_qa_app.conversation)."""
+        duplicate, thesis_qa_app.conversation). A conversation that cannot be opened (a fault
+        below: `_guarded`) starts empty, saying why."""
         owner, (page, original) = self.owner(request), conversation.page_ids(sent_page)
-        self.intake.arrived(owner, session_of(request))
-        kept = conversation.opened(self.workspace.uploads, owner, page, original)
+        _guarded("noting the owner's visit", None, self.intake.arrived, owner, session_of(request))
+        opening = (self.workspace.uploads, owner, page, original)
+        kept, unopened = _guarded("the page's kept conversation", Conversation(), conversation.opened, *opening)
         w, lang = self.widgets, self._language(choice, request)
+        note = _fault_note(lang, "conversation_not_loaded", unopened)
+        shown = [{"role": "assistant", "content": note}] if note else kept.messages
         return {
             **self.interface(choice, "", request),
             # Gradio types a message as its own TypedDict; ours are plain dicts of its keys
-            w.chat: gr.Chatbot(value=cast(Any, kept.messages), placeholder=text("welcome", lang)),
+            w.chat: gr.Chatbot(value=cast(Any, shown), placeholder=text("welcome", lang)),
             w.messages: kept.messages,
             w.asked: kept.asked,
             w.shown: kept.shown,

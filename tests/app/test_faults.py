@@ -131,8 +131,8 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_conversation_a_full_disk_cannot_keep_still_shows_the_answer_saying_why(on_small_disk, browser):
-    page = as_new_person(browser, on_small_disk.url)
     filler = fill(Path(on_small_disk.env["THESIS_QA_INDEX_DIR"]))
+    page = as_new_person(browser, on_small_disk.url)  # opens though its visit cannot be noted
 
     answer = ask_in_chat(page, KAZAKH_QUESTION)
 
