@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 from thesis_qa.document import Document, HeadingHint
 from thesis_qa.ingest import load_document
@@ -166,6 +166,30 @@ def test_the_text_between_two_ruled_tables_on_a_page_is_no_table(tmp_path, pdf_e
     passages = exported(document, tmp_path, pdf_export)
     assert "4.4 Производственный план" in [p.text for p in passages if p.kind == "heading"]
     assert body_sections(passages)[TEXT[2]] == "4 Бизнес-план › 4.4 Производственный план"
+
+
+def test_a_bullet_item_wrapped_under_its_text_is_one_passage(tmp_path, pdf_export):
+    """List items whose lines are indented under their text, on a page whose other paragraphs
+    start at the margin: each wrapped line goes on its item (ru-mcts's MCTS phases were cut
+    into one passage a line). One is Word's own bullet list (its bullet a Symbol-font glyph,
+    read as "•"), one a bullet typed before a tab with a hanging indent."""
+    phase = (
+        "фаза, обратное распространение. На этом этапе информация о сыгранной партии распространяется "
+        "вверх по дереву, обновляя информацию в каждом из ранее пройденных узлов. Каждый из этих узлов "
+        "увеличивает показатель количества игр, а узлы победителя также и количество побед."
+    )
+    document = WordDocument()
+    line(document, "3 Алгоритм", 16, bold=True)
+    for text in TEXT * 2:
+        document.add_paragraph(f"{text} {text} {text}")
+    document.add_paragraph(f"Третья {phase}", style="List Bullet")
+    typed = document.add_paragraph(f"•\tЧетвертая {phase}")
+    typed.paragraph_format.left_indent, typed.paragraph_format.first_line_indent = Cm(1.5), Cm(-0.6)
+    document.add_paragraph(TEXT[3])
+
+    passages = [p.text for p in exported(document, tmp_path, pdf_export)]
+    assert f"• Третья {phase}" in passages
+    assert f"• Четвертая {phase}" in passages
 
 
 # --- pure logic: what the PDF reader hands the segmenter ---------------------------------------

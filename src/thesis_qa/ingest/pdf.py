@@ -29,9 +29,13 @@ from thesis_qa.document import Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.hyphens import Dehyphenator
 from thesis_qa.ingest.pdf_glyphs import Glyph, gaps, page_glyphs, unreadable_share, visual_lines
+from thesis_qa.text.sentences import BULLETS
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
-READER_VERSION = "2"  # 2: spaced dot leaders, bold by a line's first and last letters, subtitles
+# 2: spaced dot leaders, bold by a line's first and last letters, subtitles. 3: a list item's
+# lines wrapped under its text go on the item wherever the page's margin is; Word's
+# Symbol-font bullets read as "•".
+READER_VERSION = "3"
 MAX_PAGES = 5_000
 _LOCK = threading.Lock()  # PDFium is not thread-safe
 _UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreadable_share`) refused
@@ -52,7 +56,12 @@ _MATTER_TITLE = re.compile(
 )
 # LaTeX's bold fonts say so only in their names: CMBX12, SFBX1200 (cm-super), LABX1200 (T2A).
 _LATEX_BOLD = re.compile(r"^(?:[a-z]{6}\+)?[a-z]{2,4}(?:bx|sx)\d")
-_LIST_START = re.compile(r"^(?:\d{1,3}[.)]|[•●▪►◦–-])\s")
+_LIST_START = re.compile(rf"^(?:\d{{1,3}}[.)]|[{BULLETS}–-])\s")
+# Word draws its bullets in the Symbol and Wingdings fonts, whose glyphs PDFium names by
+# private-use codes: read as the bullets they show.
+_SYMBOL_BULLETS = str.maketrans(
+    {"\uf0b7": "•", "\uf0a7": "▪", "\uf06e": "▪", "\uf0a8": "◦", "\uf0d8": "►", "\uf0e0": "►"}
+)
 _SEPARATORS = ("", " ", "\t")  # between two glyphs, weakest first
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"')
 
@@ -192,7 +201,7 @@ def _line(textpage: Any, glyphs: list[Glyph], page: int) -> _Line | None:
     if not shown:
         return None
     return _Line(
-        "".join(kept),
+        "".join(kept).translate(_SYMBOL_BULLETS),
         positions[0],
         max(g.right for g in glyphs),
         baseline,
@@ -386,6 +395,14 @@ def _frames(rules: list[tuple[float, float, float, float]]) -> list[_Frame]:
     return frames
 
 
+def _hang(line: _Line) -> float | None:
+    """Where the text of a list item opening with `line` starts after its mark ("• ", "1) "),
+    or None when it opens none: the item's wrapped lines are indented to there, and go on
+    its paragraph however far that is from the page's left edge."""
+    mark = _LIST_START.match(line.text)
+    return line.xs[mark.end()] if mark and mark.end() < len(line.xs) else None
+
+
 def _numbered_level(text: str) -> int:
     """1 for "1 TITLE", "1 ТАРАУ", "ГЛАВА 2", "II. TITLE", "IV"; 2 for "1.1 Title"; 0 when unnumbered."""
     if _CHAPTER_WORD.match(text.strip()) or _ROMAN_CHAPTER.match(text.strip()):
@@ -465,7 +482,8 @@ class _Writer:
 
     def _starts_paragraph(self, previous: _Line, line: _Line) -> bool:
         size = max(line.size, 1.0)
-        indented = line.x0 > self.left + size * 0.8
+        hang = _hang(self.paragraph[0])  # a list item's wrapped lines align with its text
+        indented = line.x0 > self.left + size * 0.8 and not (hang is not None and abs(line.x0 - hang) < size * 0.3)
         short = previous.x1 < self.right - size * 3 and previous.text.rstrip().endswith(_SENTENCE_END)
         if previous.page != line.page:
             return indented or short
