@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import logging
 import threading
@@ -352,7 +353,7 @@ class Handlers:
         with self._pins:
             (pinned, grown), error = _guarded("pinning a card", ([], None), self._pinned, owner, pin)
         if error is not None:
-            return {self.widgets.pin_status: "⚠ " + error_text(lang, error.code, error.params, str(error))}
+            return {self.widgets.pin_status: _status("⚠ " + error_text(lang, error.code, error.params, str(error)))}
         if pin is None:
             status = text("pin_gone", lang)
         elif grown is None:
@@ -361,7 +362,7 @@ class Handlers:
         else:
             place = render.visible(str(pin.get("section") or pin.get("doc") or "")).rsplit(" › ", 1)[-1]
             status = text("pinned", lang, place=place, n=len(grown))
-        return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: status}
+        return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: _status(status)}
 
     def _pinned(
         self, owner: Owner, pin: collection.Pin | None
@@ -382,7 +383,7 @@ class Handlers:
             pinned = collection.change(self.workspace.uploads.collection(owner), action, pin_id)
             self.workspace.uploads.save_collection(owner, pinned)
         status = text("pin_removed", lang) if action == "remove" else ""
-        return {**self._collection_view(pinned, lang), self.widgets.pin_status: status}
+        return {**self._collection_view(pinned, lang), self.widgets.pin_status: _status(status)}
 
     def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Ask before the collection is emptied: how many passages would go."""
@@ -405,7 +406,7 @@ class Handlers:
         w, lang = self.widgets, as_language(ui_lang)
         return {
             **self._collection_view([], lang),
-            w.pin_status: text("cleared", lang, n=len(pinned)),
+            w.pin_status: _status(text("cleared", lang, n=len(pinned))),
             w.cleared: pinned,
             w.clear_confirm: gr.Row(visible=False),
             w.undo: gr.Button(visible=bool(pinned)),
@@ -419,7 +420,7 @@ class Handlers:
             self.workspace.uploads.save_collection(owner, pinned)
         return {
             **self._collection_view(pinned, lang),
-            w.pin_status: text("restored", lang, n=len(pinned)),
+            w.pin_status: _status(text("restored", lang, n=len(pinned))),
             w.cleared: [],
             w.undo: gr.Button(visible=False),
         }
@@ -491,6 +492,12 @@ class Handlers:
         why, and what to do, whole (the lists say it in a few words)."""
         left = [why for _, why in self.workspace.left_out(owner)]
         return render.jobs_html(statuses, lang) + render.left_out_html(left, lang)
+
+
+def _status(message: str) -> str:
+    """A message for the pin status, which is HTML (`gr.HTML`'s template puts its value in as
+    markup): escaped, since it may hold a section title or a name from a document."""
+    return html.escape(message, quote=False)
 
 
 def _guarded(
