@@ -39,6 +39,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "Этот разговор не удалось сохранить на сервере (ответ есть только на этой странице): {why}",
         "en": "This conversation could not be kept on the server (the answer is on this page only): {why}",
     },
+    "page_not_whole": {
+        "kk": "Беттің бір бөлігін (құжаттар тізімін, жүктемелеріңізді не жинағыңызды) қазір көрсету мүмкін емес: {why}",
+        "ru": "Часть страницы (список документов, ваши загрузки или подборку) сейчас не удаётся показать: {why}",
+        "en": "Part of this page (the documents, your uploads or your collection) cannot be shown just now: {why}",
+    },
     "conversation_not_loaded": {
         "kk": "Осы беттің бұрынғы әңгімесін ашу мүмкін болмады, сондықтан жаңасы басталды: {why}",
         "ru": "Прежний разговор этой страницы не удалось открыть, поэтому начат новый: {why}",
@@ -652,6 +657,11 @@ ERRORS: dict[str, dict[Language, str]] = {
         "kk": "Индекс қалтасына жазу мүмкін емес, құжат қосылмады.",
         "ru": "Папка индекса недоступна для записи, документ не добавлен.",
         "en": "The index folder is read-only; the document was not added.",
+    },
+    "records_readonly": {
+        "kk": "Сервердің жазбалар қалтасына жазу мүмкін емес; ештеңе сақталмады. Әкімшіге хабарлаңыз.",
+        "ru": "Папка записей сервера недоступна для записи; ничего не сохранено. Сообщите администратору.",
+        "en": "The server's records folder is read-only; nothing was saved. Tell the administrator.",
     },
     "store_unreachable": {
         "kk": "Дерекқорға қосылу мүмкін болмады; сәлден соң қайталап көріңіз.",
