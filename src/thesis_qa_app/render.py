@@ -210,9 +210,14 @@ def lifted_note(doc: str, code: str, params: dict[str, object], lang: Language) 
     return f"{error_text(lang, code, params)} {text('searched_instead', lang)}"
 
 
+_LEFT_OUT_MARKS = {"upload_reindexing": "⏳"}
+
+
 def left_out_html(left: Sequence[ThesisQAError], lang: Language) -> str:
-    """The owner's uploads that questions leave out, one line each: why, and what to do."""
-    items = "".join(f"<li>⚠ {html.escape(error_text(lang, why.code, why.params))}</li>" for why in left)
+    """The owner's uploads that questions leave out, one line each: why, and what to do (⏳
+    while the server re-indexes one, nothing to do)."""
+    lines = ((_LEFT_OUT_MARKS.get(why.code, "⚠"), error_text(lang, why.code, why.params)) for why in left)
+    items = "".join(f"<li>{mark} {html.escape(said)}</li>" for mark, said in lines)
     return _fragment(f'<ul class="tqa-left-out" role="status">{items}</ul>') if items else ""
 
 

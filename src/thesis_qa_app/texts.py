@@ -178,6 +178,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "⚠ проиндексирован другой моделью: загрузите заново",
         "en": "⚠ indexed with another model: upload it again",
     },
+    "state_upload_reindexing": {
+        "kk": "⏳ жаңа модельмен қайта индекстелуде",
+        "ru": "⏳ переиндексируется новой моделью",
+        "en": "⏳ being re-indexed with the new model",
+    },
     "state_upload_unreadable": {
         "kk": "⚠ ашылмай тұр: кейінірек қайталаңыз немесе қайта жүктеңіз",
         "ru": "⚠ не открывается: повторите позже или загрузите заново",
@@ -634,6 +639,19 @@ ERRORS: dict[str, dict[Language, str]] = {
         "ищут; загрузите его ещё раз (новая копия заменит старую).",
         "en": "“{name}” was indexed with another model than the server's, so questions cannot search it; upload "
         "it again (the new copy replaces it).",
+    },
+    "upload_reindexing": {
+        "kk": "«{name}» басқа модельмен индекстелген; сервер оны қазір сақталған мәтінінен жаңа модельмен қайта "
+        "индекстеп жатыр, біткен соң сұрақтар онда да ізделеді (қайта жүктеудің қажеті жоқ).",
+        "ru": "«{name}» был проиндексирован другой моделью; сервер сейчас переиндексирует его новой моделью по "
+        "сохранённому тексту, и когда закончит, вопросы снова будут его искать (загружать заново не нужно).",
+        "en": "“{name}” was indexed with another model; the server is re-indexing it with the new one from its "
+        "stored text, and questions will search it again once that is done (no need to upload it again).",
+    },
+    "upload_text_lost": {
+        "kk": "«{name}» қайта индекстелмеді: оның индексінде мәтіні сақталмаған; оны қайта жүктеңіз.",
+        "ru": "«{name}» не удалось переиндексировать: в его индексе не сохранился текст; загрузите его ещё раз.",
+        "en": "“{name}” could not be re-indexed: its index no longer keeps its text; upload it again.",
     },
     "upload_unreadable": {
         "kk": "«{name}» қазір серверде ашылмай тұр, сондықтан сұрақтар онда ізделмейді; кейінірек қайталаңыз "
