@@ -16,11 +16,10 @@ import base64
 import contextlib
 import html
 import json
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, cast
 
 import gradio as gr
 from gradio.blocks import Block
@@ -31,23 +30,21 @@ from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.service.accounts import Accounts, may_publish
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.jobs import JobStatus
-from thesis_qa.service.owners import Owner
+from thesis_qa.service.owners import Owner, Upload
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import answers, collection, conversation, render, study_tab
 from thesis_qa_app.conversation import MAX_MESSAGES, Conversation, Message
+from thesis_qa_app.faults import Steps, guarded, note, why
 from thesis_qa_app.identity import owner_of, session_of
 from thesis_qa_app.texts import AUTO, EXAMPLES, LANGUAGE_COOKIE, as_language, error_text, preferred_language, text
 from thesis_qa_app.widgets import Widgets, document_choices, listed, relabel
 
 ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Shown]
-T = TypeVar("T")
-P = ParamSpec("P")
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 # Why a question filtered to one document was asked of every other one instead: the document is
 # gone, or an upload that questions leave out (`Workspace.left_out`; a damaged one fails them).
 SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_unreadable")
-_log = logging.getLogger(__name__)
 
 
 class Handlers:
@@ -69,14 +66,14 @@ class Handlers:
         documents, uploads in progress, pinned collection and this page's conversation so far
         (`sent_page`: the id the browser tab keeps, and the original's when the tab is a
         duplicate, thesis_qa_app.conversation). A conversation that cannot be opened (a fault
-        below: `_guarded`) starts empty, saying why."""
+        below: `guarded`) starts empty, saying why."""
         owner, (page, original) = self.owner(request), conversation.page_ids(sent_page)
-        _guarded("noting the owner's visit", None, self.intake.arrived, owner, session_of(request))
+        guarded("noting the owner's visit", None, self.intake.arrived, owner, session_of(request))
         opening = (self.workspace.uploads, owner, page, original)
-        kept, unopened = _guarded("the page's kept conversation", Conversation(), conversation.opened, *opening)
+        kept, unopened = guarded("the page's kept conversation", Conversation(), conversation.opened, *opening)
         w, lang = self.widgets, self._language(choice, request)
-        note = _fault_note(lang, "conversation_not_loaded", unopened)
-        shown = [{"role": "assistant", "content": note}] if note else kept.messages
+        said = note(lang, unopened, "conversation_not_loaded")
+        shown = [{"role": "assistant", "content": said}] if said else kept.messages
         return {
             **self.interface(choice, "", request),
             # Gradio types a message as its own TypedDict; ours are plain dicts of its keys
@@ -92,15 +89,17 @@ class Handlers:
 
     def interface(self, choice: str, doc: str, request: gr.Request) -> dict[Block, object]:
         """Relabel the page: the chosen language, or on "auto" the browser's (a chosen
-        document no longer there goes back to "all documents")."""
-        owner = self.owner(request)
-        lang = self._language(choice, request)
+        document no longer there goes back to "all documents"). What cannot be read (a
+        database gone: `Steps`) is left out, and a note under the title says why."""
+        owner, lang, w, steps = self.owner(request), self._language(choice, request), self.widgets, Steps()
         statuses = self.intake.statuses(owner)
-        w = self.widgets
-        pinned = self.workspace.uploads.collection(owner)
-        documents, left = self.workspace.documents(owner), self._left_out(owner)
+        pinned = steps.run("the collection", [], self.workspace.uploads.collection, owner)
+        documents = steps.run("the documents", [], self.workspace.documents, owner)
+        page = relabel(w, lang, owner, documents, self.settings, doc or "", self._left_out(owner))
+        fault = note(lang, steps.error, "page_not_whole")
         return {
-            **relabel(w, lang, owner, documents, self.settings, doc or "", left),
+            **page,
+            w.header: f"{page[w.header]}\n\n{fault}" if fault else page[w.header],
             **self._collection_view(pinned, lang),
             w.publish: gr.Button(visible=may_publish(owner.role) and not owner.anonymous),
             w.upload_jobs: self._uploads_html(owner, statuses, lang),
@@ -125,12 +124,12 @@ class Handlers:
         owner, as this page's.
 
         A fault below the answer (a database gone, a damaged upload, the library being rebuilt,
-        a full disk: `_guarded`, logged) never costs the answer: a definition card or the
+        a full disk: `guarded`, logged) never costs the answer: a definition card or the
         uploads' progress that cannot be had are left out, a card without its neighbours goes
         without its context, and a conversation that cannot be opened or kept is said under the
         answer, in the interface's language (shown this once, not kept)."""
         lang, owner = as_language(ui_lang), self.owner(request)
-        (messages, asked, shown), unopened = _guarded(
+        (messages, asked, shown), unopened = guarded(
             "the page's kept conversation", ([], [], shown or {}), self._resumed, owner, page, messages, asked, shown
         )
         history = asked or []
@@ -143,15 +142,15 @@ class Handlers:
             turn.append({"role": "user", "content": render.question_html(reply.question, reply.note)})
         cards = render.answer_html(reply, lambda passage: self._neighbours(passage, owner), tokens)
         card = (self.workspace, reply.question, owner, lang, shown)
-        (definition, shown), _ = _guarded("the definition card", ("", shown), study_tab.definition_card, *card)
+        (definition, shown), _ = guarded("the definition card", ("", shown), study_tab.definition_card, *card)
         cards = gone + definition + cards  # "what is X": the documents' own definition first
-        cards += _guarded("the uploads' progress", "", self._partial, owner, lang)[0]  # answering in part so far
+        cards += guarded("the uploads' progress", "", self._partial, owner, lang)[0]  # answering in part so far
         turn.append({"role": "assistant", "content": cards})
         messages = [*(messages or []), *turn][-MAX_MESSAGES:]
         asked = [*(asked or []), reply.question][-answers.MAX_HISTORY :] if reply.answer else (asked or [])
         unkept = self._kept(owner, page, Conversation(messages, asked, shown))
-        notes = _fault_note(lang, "conversation_not_loaded", unopened)
-        notes += _fault_note(lang, "conversation_not_kept", unkept)
+        notes = note(lang, unopened, "conversation_not_loaded")
+        notes += note(lang, unkept, "conversation_not_kept")
         return _noted(messages, notes), messages, asked, "", shown
 
     def _partial(self, owner: Owner, lang: Language) -> str:
@@ -160,14 +159,14 @@ class Handlers:
     def _neighbours(self, passage: Passage, owner: Owner) -> tuple[list[Passage], list[Passage]]:
         """The passages around `passage` for its card's context; none when they cannot be read."""
         none: tuple[list[Passage], list[Passage]] = ([], [])
-        return _guarded(f"the neighbours of {passage.id}", none, self.workspace.neighbours, passage, owner)[0]
+        return guarded(f"the neighbours of {passage.id}", none, self.workspace.neighbours, passage, owner)[0]
 
     def _kept(self, owner: Owner, page: str, kept: Conversation) -> ThesisQAError | None:
         """Keep the conversation as the page's (a page without an id keeps nothing); why not, when it cannot be."""
         if not conversation.is_page(page):
             return None
         record = (self.workspace.uploads, owner, page, kept)
-        return _guarded("keeping the conversation", None, conversation.save, *record)[1]
+        return guarded("keeping the conversation", None, conversation.save, *record)[1]
 
     def _resumed(
         self, owner: Owner, page: str, messages: list[Message], asked: list[str], shown: collection.Shown
@@ -255,7 +254,7 @@ class Handlers:
                     raise ThesisQAError("no such upload", code="upload_gone")
                 self.intake.submit(owner, received, received.name)
             except ThesisQAError as error:
-                message = "⚠ " + error_text(lang, error.code, error.params, str(error))
+                message = why(lang, error)
             finally:
                 _drop(received)
         statuses = self.intake.statuses(owner)
@@ -271,17 +270,26 @@ class Handlers:
         the documents once one is ready. Only the choices change: a selection the person makes
         meanwhile is kept, unless it is gone (an upload finished, removed or expired): then it
         goes back to none, and the document filter to "all documents" with a note (also when
-        questions leave the chosen upload out: `_filter_lifted`)."""
+        questions leave the chosen upload out: `_filter_lifted`). Documents that cannot be
+        read leave the list and the filter as they are (the uploads' list says why)."""
         lang, owner, w = as_language(ui_lang), self.owner(request), self.widgets
         statuses = self.intake.statuses(owner)
-        documents, left = self.workspace.documents(owner), self._left_out(owner)
+        documents, left = self._documents(owner), self._left_out(owner)
+        listing = {} if documents is None else {
+            w.document: gr.Dropdown(choices=document_choices(documents, lang, left)),
+            **self._filter_lifted(doc, documents, left, lang),
+        }  # fmt: skip
         return {
             w.upload_jobs: self._uploads_html(owner, statuses, lang),
-            w.document: gr.Dropdown(choices=document_choices(documents, lang, left)),
             w.mine: self._mine_kept(owner, chosen, lang),
             w.timer: gr.Timer(active=any(s.job.active for s in statuses)),
-            **self._filter_lifted(doc, documents, left, lang),
+            **listing,
         }
+
+    def _documents(self, owner: Owner) -> list[str] | None:
+        """The names of the documents `owner` sees (`Workspace.documents`); None when they cannot be read."""
+        documents, error = guarded("the documents", [], self.workspace.documents, owner)
+        return None if error else documents
 
     def check_document(self, doc: str, chosen: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """After a question or a lookup: a chosen document that is gone (its upload expired
@@ -289,8 +297,8 @@ class Handlers:
         "all documents", with a note, and "My uploads" lists the uploads left, and under them
         why one is left out."""
         owner, lang, w = self.owner(request), as_language(ui_lang), self.widgets
-        documents, left = (self.workspace.documents(owner), self._left_out(owner)) if doc else ([], {})
-        if not (lifted := self._filter_lifted(doc, documents, left, lang)):
+        documents = self._documents(owner) if doc else None  # unread: the filter stays
+        if documents is None or not (lifted := self._filter_lifted(doc, documents, self._left_out(owner), lang)):
             return {}
         uploads = self._uploads_html(owner, self.intake.statuses(owner), lang)
         return {**lifted, w.mine: self._mine_kept(owner, chosen, lang), w.upload_jobs: uploads}
@@ -311,21 +319,25 @@ class Handlers:
                 w.chat_filter: note, w.lookup_filter: note}  # fmt: skip
 
     def remove(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
-        """Remove one of the owner's uploads from disk, or cancel it while it is indexed."""
+        """Remove one of the owner's uploads from disk, or cancel it while it is indexed (or say
+        why not)."""
         lang, owner = as_language(ui_lang), self.owner(request)
-        chosen = chosen or ""
-        name = render.visible(dict((value, name) for name, value in self._mine_names(owner)).get(chosen, ""))
-        if chosen and not name:  # removed in another tab, or expired, while this page showed it
-            message = "⚠ " + error_text(lang, "upload_unknown", {})
-        elif chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
-            message = "✕ " + text("job_cancelled", lang, name=name)
-        elif chosen.startswith(UPLOAD_PREFIX) and self.intake.remove(owner, chosen.removeprefix(UPLOAD_PREFIX)):
-            message = "✓ " + text("removed", lang, name=name)
-        else:
-            message = "⚠ " + text("choose_upload", lang)
+        message, error = guarded("removing an upload", "", self._removed, owner, chosen or "", lang)
+        message = why(lang, error) if error else message
         statuses = self.intake.statuses(owner)
         timer = gr.Timer(active=True)  # the document list follows on the next tick
         return render.note_html(message), self._uploads_html(owner, statuses, lang), self._mine(owner, lang), timer
+
+    def _removed(self, owner: Owner, chosen: str, lang: Language) -> str:
+        """Remove or cancel `chosen` ("u:<upload>", "j:<job>"); what became of it, to say."""
+        name = render.visible(dict((value, name) for name, value in self._mine_names(owner)).get(chosen, ""))
+        if chosen and not name:  # removed in another tab, or expired, while this page showed it
+            return "⚠ " + error_text(lang, "upload_unknown", {})
+        if chosen.startswith(JOB_PREFIX) and self.intake.cancel(owner, chosen.removeprefix(JOB_PREFIX)):
+            return "✕ " + text("job_cancelled", lang, name=name)
+        if chosen.startswith(UPLOAD_PREFIX) and self.intake.remove(owner, chosen.removeprefix(UPLOAD_PREFIX)):
+            return "✓ " + text("removed", lang, name=name)
+        return "⚠ " + text("choose_upload", lang)
 
     def publish(self, chosen: str, ui_lang: str, request: gr.Request) -> tuple[str, str, gr.Dropdown, gr.Timer]:
         """Queue adding one of the owner's uploads to the library (lecturers and admins). When
@@ -338,7 +350,7 @@ class Handlers:
         try:
             self.intake.publish(owner, chosen.removeprefix(UPLOAD_PREFIX))
         except ThesisQAError as error:
-            message = "⚠ " + error_text(lang, error.code, error.params, str(error))
+            message = why(lang, error)
             return render.note_html(message), gr.skip(), self._mine_kept(owner, chosen, lang), gr.skip()
         return "", self._uploads_html(owner, self.intake.statuses(owner), lang), gr.skip(), gr.Timer(active=True)
 
@@ -347,13 +359,13 @@ class Handlers:
     ) -> dict[Block, object]:
         """Add the card whose pin button was pressed to the owner's collection (only a card
         this session was shown: its token is looked up, never trusted for content); when the
-        collection cannot be read or stored (`_guarded`), why, in the interface's language."""
+        collection cannot be read or stored (`guarded`), why, in the interface's language."""
         lang, owner = as_language(ui_lang), self.owner(request)
         pin = (shown or {}).get(str(chosen.value))
         with self._pins:
-            (pinned, grown), error = _guarded("pinning a card", ([], None), self._pinned, owner, pin)
+            (pinned, grown), error = guarded("pinning a card", ([], None), self._pinned, owner, pin)
         if error is not None:
-            return {self.widgets.pin_status: _status("⚠ " + error_text(lang, error.code, error.params, str(error)))}
+            return {self.widgets.pin_status: _status(why(lang, error))}
         if pin is None:
             status = text("pin_gone", lang)
         elif grown is None:
@@ -379,18 +391,36 @@ class Handlers:
         """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
         lang, owner = as_language(ui_lang), self.owner(request)
         action, _, pin_id = str(chosen.value).partition(":")
-        with self._pins:
-            pinned = collection.change(self.workspace.uploads.collection(owner), action, pin_id)
-            self.workspace.uploads.save_collection(owner, pinned)
+        change = "changing the collection"
+        (_, pinned), error = self._stored(change, owner, lambda pinned: collection.change(pinned, action, pin_id))
+        if error is not None:
+            return {self.widgets.pin_status: _status(why(lang, error))}
         status = text("pin_removed", lang) if action == "remove" else ""
         return {**self._collection_view(pinned, lang), self.widgets.pin_status: _status(status)}
 
+    def _stored(
+        self, part: str, owner: Owner, change: Callable[[list[collection.Pin]], list[collection.Pin]]
+    ) -> tuple[tuple[list[collection.Pin], list[collection.Pin]], ThesisQAError | None]:
+        """The owner's collection as it was and as `change` made it, stored (one change at a
+        time); or, when it cannot be read or stored (`guarded`), nothing changed and why."""
+
+        def changed() -> tuple[list[collection.Pin], list[collection.Pin]]:
+            pinned = self.workspace.uploads.collection(owner)
+            kept = change(pinned)
+            self.workspace.uploads.save_collection(owner, kept)
+            return pinned, kept
+
+        with self._pins:
+            return guarded(part, ([], []), changed)
+
     def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
-        """Ask before the collection is emptied: how many passages would go."""
-        n = len(self.workspace.uploads.collection(self.owner(request)))
+        """Ask before the collection is emptied: how many passages would go (or why it cannot be read)."""
         w, lang = self.widgets, as_language(ui_lang)
+        pinned, error = guarded("the collection", [], self.workspace.uploads.collection, self.owner(request))
+        if error is not None:
+            return {w.pin_status: _status(why(lang, error)), w.clear_confirm: gr.Row(visible=False)}
         return {
-            w.clear_question: render.note_html(text("clear_confirm", lang, n=n)),
+            w.clear_question: render.note_html(text("clear_confirm", lang, n=len(pinned))),
             w.clear_confirm: gr.Row(visible=True),
         }
 
@@ -400,10 +430,10 @@ class Handlers:
 
     def clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Empty the collection; what it held stays with this page until undone."""
-        with self._pins:
-            pinned = self.workspace.uploads.collection(self.owner(request))
-            self.workspace.uploads.save_collection(self.owner(request), [])
         w, lang = self.widgets, as_language(ui_lang)
+        (pinned, _), error = self._stored("clearing the collection", self.owner(request), lambda _: [])
+        if error is not None:
+            return {w.pin_status: _status(why(lang, error)), w.clear_confirm: gr.Row(visible=False)}
         return {
             **self._collection_view([], lang),
             w.pin_status: _status(text("cleared", lang, n=len(pinned))),
@@ -415,9 +445,10 @@ class Handlers:
     def undo(self, cleared: list[collection.Pin], ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Put the cleared passages back, before any pinned since."""
         owner, w, lang = self.owner(request), self.widgets, as_language(ui_lang)
-        with self._pins:
-            pinned = collection.restore(self.workspace.uploads.collection(owner), cleared or [])
-            self.workspace.uploads.save_collection(owner, pinned)
+        restore = "restoring the collection"
+        (_, pinned), error = self._stored(restore, owner, lambda pinned: collection.restore(pinned, cleared or []))
+        if error is not None:  # the cleared passages stay with the page, to be put back later
+            return {w.pin_status: _status(why(lang, error))}
         return {
             **self._collection_view(pinned, lang),
             w.pin_status: _status(text("restored", lang, n=len(pinned))),
@@ -433,8 +464,11 @@ class Handlers:
 
     def _export(self, kind: str, ui_lang: str, request: gr.Request) -> str:
         """The owner's collection as a file for this page to save ("md" or "docx"): JSON with
-        its name, media type and content (base64). Nothing is written on the server."""
-        pinned = self.workspace.uploads.collection(self.owner(request))
+        its name, media type and content (base64). Nothing is written on the server. When the
+        collection cannot be read, nothing to save, and a warning saying why."""
+        pinned, error = guarded("the collection to export", [], self.workspace.uploads.collection, self.owner(request))
+        if error is not None:
+            gr.Warning(why(as_language(ui_lang), error))
         if not pinned or kind not in collection.EXPORTS:
             return ""
         name, media_type, content = collection.export(pinned, kind, as_language(ui_lang))
@@ -469,9 +503,11 @@ class Handlers:
 
     def _mine_choices(self, owner: Owner, lang: Language) -> list[tuple[str, str]]:
         """`_mine_names` as "My uploads" lists them: an upload questions leave out says why
-        (`listed`), and can still be removed or published."""
-        left = {UPLOAD_PREFIX + upload.id: why for upload, why in self.workspace.left_out(owner)}
-        return [(listed(name, left.get(value), lang), value) for name, value in self._mine_names(owner)]
+        (`listed`), and can still be removed or published; none when they cannot be read (the
+        uploads' list says why: `_uploads_html`)."""
+        left = {UPLOAD_PREFIX + upload.id: why for upload, why in self._left(owner)[0]}
+        mine, _ = guarded("the owner's uploads", [], self._mine_names, owner)
+        return [(listed(name, left.get(value), lang), value) for name, value in mine]
 
     def _mine_kept(self, owner: Owner, chosen: str, lang: Language) -> gr.Dropdown:
         """The owner's uploads, `chosen` kept if it is still among them (else none chosen)."""
@@ -484,41 +520,25 @@ class Handlers:
         return gr.Dropdown(label=text("mine", lang), choices=[("", ""), *self._mine_choices(owner, lang)], value="")
 
     def _left_out(self, owner: Owner) -> dict[str, StoreError]:
-        """The owner's uploads that questions leave out, by name, each with why (`Workspace.left_out`)."""
-        return {upload.name: why for upload, why in self.workspace.left_out(owner)}
+        """The owner's uploads that questions leave out, by name, each with why (`Workspace.left_out`;
+        none when they cannot be read)."""
+        return {upload.name: why for upload, why in self._left(owner)[0]}
+
+    def _left(self, owner: Owner) -> tuple[list[tuple[Upload, StoreError]], ThesisQAError | None]:
+        """`Workspace.left_out`, or none and why when the owner's uploads cannot be read."""
+        return guarded("the uploads left out", [], self.workspace.left_out, owner)
 
     def _uploads_html(self, owner: Owner, statuses: list[JobStatus], lang: Language) -> str:
         """The owner's uploads in progress and just finished, then those questions leave out:
-        why, and what to do, whole (the lists say it in a few words)."""
-        left = [why for _, why in self.workspace.left_out(owner)]
-        return render.jobs_html(statuses, lang) + render.left_out_html(left, lang)
+        why, and what to do, whole (the lists say it in a few words); or why they cannot be read."""
+        left, error = self._left(owner)
+        return render.jobs_html(statuses, lang) + render.left_out_html([w for _, w in left], lang) + note(lang, error)
 
 
 def _status(message: str) -> str:
     """A message for the pin status, which is HTML (`gr.HTML`'s template puts its value in as
     markup): escaped, since it may hold a section title or a name from a document."""
     return html.escape(message, quote=False)
-
-
-def _guarded(
-    part: str, fallback: T, build: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-) -> tuple[T, ThesisQAError | None]:
-    """`build(*args, **kwargs)`, or when a fault below stops it (a `ThesisQAError`: a database
-    gone, a damaged upload, the library being rebuilt, a full disk) `fallback` and the error,
-    logged with what `part` of the page was lost: the handler shows what it has, and can say why."""
-    try:
-        return build(*args, **kwargs), None
-    except ThesisQAError as error:
-        _log.warning("the page went on without %s: %s (%s)", part, error, error.code)
-        return fallback, error
-
-
-def _fault_note(lang: Language, key: str, error: ThesisQAError | None) -> str:
-    """The text `key` as a note saying why, from `error`'s code, in `lang` ("" when no error)."""
-    if error is None:
-        return ""
-    why = error_text(lang, error.code, error.params, str(error))
-    return render.note_html("⚠ " + text(key, lang, why=why))
 
 
 def _noted(messages: list[Message], notes: str) -> list[Message]:

@@ -10,18 +10,19 @@ visitor may see (never trusting the page for content) and shows its passages.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
 from gradio.components import Component
 
-from thesis_qa import Definition, Hit, IndexEntry, Language, Passage, ThesisQAError
+from thesis_qa import Definition, Hit, IndexEntry, Language, Passage
 from thesis_qa.service.accounts import Accounts
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, render
+from thesis_qa_app.faults import guarded, html_or_note, note
 from thesis_qa_app.identity import owner_of
-from thesis_qa_app.texts import as_language, error_text, text
+from thesis_qa_app.texts import as_language, text
 
 MAX_FILTER_CHARS = 100
 MAX_OPENED = 50  # passages an opened entry shows at most
@@ -82,7 +83,7 @@ class StudyTab:
         name, a form or a term, any case)."""
         lang = as_language(ui_lang)
         owner = owner_of(request, self.accounts)
-        return self._guarded(lang, lambda: listing_html(
+        return html_or_note("the index tab's list", lang, lambda: listing_html(
             self.workspace.names(owner), self.workspace.glossary(owner), (query or "")[:MAX_FILTER_CHARS], lang
         ))  # fmt: skip
 
@@ -93,10 +94,9 @@ class StudyTab:
         lang = as_language(ui_lang)
         owner = owner_of(request, self.accounts)
         key = str(chosen.value or "")
-        try:
-            name, hits = self._entry_hits(key, owner)
-        except ThesisQAError as error:
-            return render.note_html(error_text(lang, error.code, error.params, str(error))), shown
+        (name, hits), error = guarded("an index entry's passages", ("", []), self._entry_hits, key, owner)
+        if error is not None:
+            return note(lang, error), shown
         if not hits:
             return render.note_html(text("study_none", lang)), shown
         shown, tokens = collection.remember(shown, hits, text("study_entry_pin", lang, name=name))
@@ -113,13 +113,6 @@ class StudyTab:
             return "", []
         passages = self.workspace.passages([place.id for place in entry.places[:MAX_OPENED]], owner)
         return entry.name, [Hit(p, 1.0, (), _standing(p, entry.forms)) for p in passages]
-
-    @staticmethod
-    def _guarded(lang: Language, build: Callable[[], str]) -> str:
-        try:
-            return build()
-        except ThesisQAError as error:
-            return render.note_html(error_text(lang, error.code, error.params, str(error)))
 
 
 def definition_card(
