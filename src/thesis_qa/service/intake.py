@@ -13,7 +13,11 @@ opens the page or leaves it. What it decides:
   deleted once indexed, failed or cancelled; a failed or cancelled upload leaves no folder;
 - an anonymous owner's jobs stop when their last page has been closed for `leave_grace_s`
   (a reload is not leaving); an account's jobs go on;
-- a lecturer or an admin may publish one of their uploads into the library.
+- a lecturer or an admin may publish one of their uploads into the library;
+- an upload indexed with another model than the server's (after the model changed) is
+  re-indexed from the text its index keeps, as a job of its owner's, once a run of the server:
+  found at the start or when questions first meet it (`Workspace.reindex`). One that fails
+  stays as it was, its owner asked to upload it again; leaving the page does not stop it.
 """
 
 from __future__ import annotations
@@ -58,14 +62,20 @@ class Intake:
         command = [sys.executable, "-m", "thesis_qa.service.worker", json.dumps(config)]
         self.queue = JobQueue(command, settings.index_workers, on_finish=self._finished)
         self._sessions: dict[str, set[str]] = {}
+        self._reindexed: dict[str, Job] = {}  # by the upload index's spec
         self._lock = threading.Lock()
+        workspace.reindex = self.reindex
         self._stop = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep_forever, daemon=True, name="upload-expiry")
 
     def start(self) -> None:
-        """Remove what a previous run left half-done, then expire uploads in the background."""
+        """Remove what a previous run left half-done, queue re-indexing the uploads indexed with
+        another model, then expire uploads in the background."""
         self.uploads.discard_unfinished(UNFINISHED_SHARED_S if self.uploads.store.shared else 0.0)
         self.uploads.expire()
+        for upload in self.uploads.everyone_live():
+            if self.workspace.made_with_another_model(upload):
+                self.reindex(upload)
         self._sweeper.start()
 
     def close(self) -> None:
@@ -128,14 +138,38 @@ class Intake:
 
         return self.queue.submit(Job(owner.id, upload.name, upload.bytes, task, {"owner": owner, "publish": upload}))
 
+    def reindex(self, upload: Upload) -> bool:
+        """Queue re-indexing `upload`, made with another model, once a run of the server (one
+        that failed is not tried again); whether that is still queued or running."""
+        spec = upload.location.spec
+        with self._lock:
+            job = self._reindexed.get(spec)
+            if job is None:
+                self.workspace.notify(f"upload {upload.owner}/{upload.id} was indexed with another model; re-indexing")
+                job = self._reindexed[spec] = self.queue.submit(self._reindex_job(upload))
+        return job.active
+
+    def _reindex_job(self, upload: Upload) -> Job:
+        owner, quota = Owner.with_id(upload.owner), self.workspace.settings.quota_passages
+
+        def task() -> dict[str, object]:
+            left = self.uploads.passages_left(owner, upload.name)
+            return {"kind": "reindex", "index": upload.location.spec, "name": upload.name,
+                    "max_passages": left, "quota_passages": quota}  # fmt: skip
+
+        return Job(upload.owner, upload.name, upload.bytes, task, {"reindex": upload})
+
     def cancel(self, owner: Owner, job_id: str) -> bool:
         return self.queue.cancel(job_id, owner.id)
 
     def remove(self, owner: Owner, upload_id: str) -> bool:
-        """Remove an upload, cancelling its indexing if it is still under way."""
+        """Remove an upload, cancelling its indexing if it is still under way (its re-indexing
+        is stopped before it is removed)."""
         for job in self.queue.active():
             if job.owner == owner.id and job.meta.get("upload") and job.meta["upload"].id == upload_id:
                 return self.queue.cancel(job.id, owner.id)
+            if job.owner == owner.id and job.meta.get("reindex") and job.meta["reindex"].id == upload_id:
+                self.queue.cancel(job.id, owner.id)
         return self.uploads.remove(owner, upload_id)
 
     def statuses(self, owner: Owner) -> list[JobStatus]:
@@ -164,7 +198,7 @@ class Intake:
             if self._sessions.get(owner.id):
                 return
             self._sessions.pop(owner.id, None)
-        self.queue.cancel_owner(owner.id)
+        self.queue.cancel_owner(owner.id, keep=lambda job: "reindex" in job.meta)
 
     def _finished(self, job: Job) -> None:
         upload: Upload | None = job.meta.get("upload")
@@ -177,9 +211,23 @@ class Intake:
         if published is not None and job.state == "done":
             self.workspace.reload_library()
             self.uploads.discard(published)
+        reindexed: Upload | None = job.meta.get("reindex")
+        if reindexed is not None:
+            where = f"upload {reindexed.owner}/{reindexed.id}"
+            if job.state == "done":
+                self.workspace.notify(f"{where} re-indexed")
+            else:  # its old version stays: `Workspace.left_out` says "upload_other_model" again
+                why = job.error or job.state
+                self.workspace.notify(f"{where} not re-indexed ({why}); its owner is asked to upload it again")
 
     def _sweep_forever(self) -> None:
         interval = min(60.0, max(1.0, self.uploads.lifetime_s / 10))
         while not self._stop.wait(interval):
-            busy = [(job.meta.get("upload") or job.meta["publish"]).id for job in self.queue.active()]
+            busy = [_subject(job).id for job in self.queue.active()]
             self.uploads.expire(busy)
+
+
+def _subject(job: Job) -> Upload:
+    """The upload a job indexes, publishes or re-indexes."""
+    upload: Upload = job.meta.get("upload") or job.meta.get("publish") or job.meta["reindex"]
+    return upload

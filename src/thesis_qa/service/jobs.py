@@ -213,9 +213,11 @@ class JobQueue:
                 return False
             return self._cancel(job)
 
-    def cancel_owner(self, owner: str) -> int:
+    def cancel_owner(self, owner: str, keep: Callable[[Job], bool] = lambda job: False) -> int:
+        """Cancel the owner's active jobs but those to `keep`."""
         with self._cond:
-            return sum(self._cancel(job) for job in list(self._jobs.values()) if job.owner == owner and job.active)
+            mine = [job for job in self._jobs.values() if job.owner == owner and job.active and not keep(job)]
+            return sum(self._cancel(job) for job in mine)
 
     def statuses(self, owner: str) -> list[JobStatus]:
         """The owner's active and recently finished jobs, in submission order."""

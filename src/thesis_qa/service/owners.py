@@ -69,6 +69,11 @@ class Owner:
     def browser(cls, token: str) -> Owner:
         return cls("a-" + _digest(token), True)
 
+    @classmethod
+    def with_id(cls, owner_id: str) -> Owner:
+        """The owner whose records are under `owner_id` (a digest: who it is, is not kept)."""
+        return cls(owner_id, owner_id.startswith("a-"))
+
 
 @dataclass(frozen=True)
 class Quotas:
@@ -130,6 +135,10 @@ class Uploads:
 
     def live(self, owner: Owner) -> list[Upload]:
         return [u for u in self.all(owner) if u.live]
+
+    def everyone_live(self) -> list[Upload]:
+        """Every owner's live uploads (a server's start looks for those to re-index)."""
+        return [u for owner_id in self._owner_ids() for u in self.live(Owner.with_id(owner_id))]
 
     def find(self, owner: Owner, upload_id: str) -> Upload | None:
         """The owner's upload with this id; None for anyone else's (ids come from the browser)."""

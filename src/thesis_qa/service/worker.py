@@ -80,9 +80,41 @@ def read_upload(path: Path, name: str, max_bytes: int) -> Document:
 
 def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     """Read the upload, refuse it before embedding if it holds more passages than its owner
-    has left or needs more memory than the worker may use, then build its own index: in
-    growing parts that answer as they are written (`progressive`), or in one go."""
+    has left or needs more memory than the worker may use (`admit`), then build its own index:
+    in growing parts that answer as they are written (`progressive`), or in one go."""
     doc = read_upload(Path(task["source"]), task["name"], int(task["max_bytes"]))
+    texts = admit(doc, task, embedder)
+    location = open_location(task["index"])
+    progress = _progress(say)
+    if task.get("progressive"):
+        published = lambda reach: say({"indexed": asdict(reach)})  # noqa: E731
+        index = index_progressively(location, doc, embedder, progress=progress, published=published, total_texts=texts)
+    else:
+        index = build_index(location, [doc], embedder, progress)
+    return {"passages": len(index.passages)}
+
+
+def reindex_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
+    """Index an upload made with another model afresh from the text its index keeps (its file
+    was deleted once indexed), under an upload's checks (`admit`), as a new version written in
+    one go: until it is whole, and when this fails, the version of the other model stays live.
+    Nothing is done to one made with this model already (re-indexed by another replica)."""
+    location = open_location(task["index"])
+    old = location.open()
+    if old.manifest.model_fingerprint == embedder.fingerprint:
+        return {"passages": len(old.passages)}
+    if len(old.documents) != 1:
+        raise ThesisQAError(f"{task['name']}: its index keeps no document", code="upload_text_lost", name=task["name"])
+    [doc] = old.documents.values()
+    admit(doc, task, embedder)
+    index = build_index(location, [doc], embedder, _progress(say), previous=old)
+    return {"passages": len(index.passages)}
+
+
+def admit(doc: Document, task: Task, embedder: Embedder) -> int:
+    """The number of texts `doc` has to embed; refuses it before any is embedded if it holds
+    more passages than its owner has left (`max_passages`) or would need more memory than the
+    worker may use (`check_memory`)."""
     passages = segment(doc)
     if len(passages) > int(task["max_passages"]):
         raise QuotaError(
@@ -96,17 +128,12 @@ def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
     del passages
     embedder.passage_encoder  # noqa: B018 - loaded at the first task (an idle worker stays small), before estimating
     check_memory(doc.name, texts, int(task.get("memory_mb", 0)))
-    location = open_location(task["index"])
+    return texts
 
-    def progress(done: int, total: int) -> None:
-        say({"progress": [done, total]})
 
-    if task.get("progressive"):
-        published = lambda reach: say({"indexed": asdict(reach)})  # noqa: E731
-        index = index_progressively(location, doc, embedder, progress=progress, published=published, total_texts=texts)
-    else:
-        index = build_index(location, [doc], embedder, progress)
-    return {"passages": len(index.passages)}
+def _progress(say: Say) -> Callable[[int, int], None]:
+    """Texts embedded so far, said to the caller."""
+    return lambda done, total: say({"progress": [done, total]})
 
 
 def check_memory(name: str, texts: int, memory_mb: int) -> None:
@@ -128,7 +155,7 @@ def publish_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object
     upload = open_location(task["upload"]).open()
     doc = replace(next(iter(upload.documents.values())), name=task["name"], path="")
     library = open_location(task["library"])
-    index = add_documents(library, library.open(), [doc], embedder, lambda d, t: say({"progress": [d, t]}))
+    index = add_documents(library, library.open(), [doc], embedder, _progress(say))
     return {"passages": len(index.passages.document_rows.get(doc.name, range(0))), "name": doc.name}
 
 
@@ -138,13 +165,13 @@ def build_library(task: Task, embedder: Embedder, say: Say) -> dict[str, object]
     model (and torch) itself (`Workspace.builder`)."""
     location = open_location(task["library"])
     sources = [Path(source) for source in task["sources"]]
-    progress = lambda done, total: say({"progress": [done, total]})  # noqa: E731
-    index = ensure_index(location, embedder, sources, progress=progress, verify=bool(task["verify"]))
+    index = ensure_index(location, embedder, sources, progress=_progress(say), verify=bool(task["verify"]))
     return {"passages": len(index.passages)}
 
 
 TASKS: dict[str, Callable[[Task, Embedder, Say], dict[str, object]]] = {
     "index": index_upload,
+    "reindex": reindex_upload,
     "publish": publish_upload,
     "library": build_library,
 }

@@ -88,6 +88,8 @@ class Workspace:
         self.builder: Builder | None = None
         self._building: threading.Thread | None = None
         self._waiting = "store_building"
+        # Set by a server (thesis_qa.service.intake): re-indexes an upload made with another model.
+        self.reindex: Callable[[Upload], bool] = lambda upload: False
         self._opened: OrderedDict[str, tuple[str, Searcher | StoreError]] = OrderedDict()
         # Study aids built once per index version (id of the index's passage table).
         self._study: OrderedDict[tuple[str, int], object] = OrderedDict()
@@ -335,8 +337,9 @@ class Workspace:
 
     def left_out(self, owner: Owner) -> list[tuple[Upload, StoreError]]:
         """The owner's uploads that questions leave out, each with why, as a `StoreError` whose
-        code the app says in the user's language: "upload_other_model" (indexed with another
-        model than the server's), "upload_unreadable" (its index cannot be opened just now) or
+        code the app says in the user's language: "upload_reindexing" (indexed with another
+        model than the server's, and being re-indexed: `reindex`), "upload_other_model" (such
+        an upload that is not), "upload_unreadable" (its index cannot be opened just now) or
         "upload_damaged". Uploads still being indexed are not opened for it (the page asks
         every second while one is: each part indexed is a new version)."""
         opened = self._opened_uploads(owner, indexing=False)
@@ -350,7 +353,8 @@ class Workspace:
         versions = [(upload, upload.location.version()) for upload in self.uploads.all(owner)]
         live = [(upload, version) for upload, version in versions if version is not None]
         self._close_gone(owner, {upload.location.spec for upload, _ in live})
-        return [(u, self._upload_searcher(u, version)) for u, version in live if indexing or u.complete]
+        opened = [(u, self._upload_searcher(u, version)) for u, version in live if indexing or u.complete]
+        return [(upload, self._while_reindexed(upload, searcher)) for upload, searcher in opened]
 
     def _close_gone(self, owner: Owner, live: set[str]) -> None:
         """Forget the owner's uploads that were removed or expired (their memory goes too)."""
@@ -361,12 +365,12 @@ class Workspace:
 
     def _upload_searcher(self, upload: Upload, key: str) -> Searcher | StoreError:
         """The upload's searcher, opened once per version (`key`), or why it is left out
-        (`_left_out_as`). Made with another model, that is remembered for the version, and its
-        owner is asked to upload it again (the new copy replaces it): its file was deleted once
-        indexed (thesis_qa.service.owners), so nothing can index it afresh from the file, and
-        its vectors mean nothing to this model. One that cannot be opened is tried again at the
-        next question (a database may be back); a damaged one (a file of it changed on disk) is
-        never read."""
+        (`_left_out_as`). Made with another model, that is remembered for the version: its
+        vectors mean nothing to this model, and its file was deleted once indexed
+        (thesis_qa.service.owners), so a server re-indexes it from the text its index keeps
+        (`_while_reindexed`); its owner is asked to upload it again when that cannot be done.
+        One that cannot be opened is tried again at the next question (a database may be
+        back); a damaged one (a file of it changed on disk) is never read."""
         spec = upload.location.spec
         with self._lock:
             cached = self._opened.get(spec)
@@ -386,6 +390,19 @@ class Workspace:
             while len(self._opened) > OPEN_UPLOADS:
                 self._opened.popitem(last=False)
         return opened
+
+    def made_with_another_model(self, upload: Upload) -> bool:
+        """Whether the upload's live version was indexed with another model than the server's
+        (its manifest read, not its data: a server's start looks at every upload)."""
+        manifest = upload.location.manifest()
+        return manifest is not None and manifest.model_fingerprint != self.embedder.fingerprint
+
+    def _while_reindexed(self, upload: Upload, opened: Searcher | StoreError) -> Searcher | StoreError:
+        """`opened`, or for an upload made with another model that `reindex` is re-indexing
+        (it queues that at the first sight), why questions leave it out meanwhile."""
+        if isinstance(opened, Searcher) or opened.code != "upload_other_model" or not self.reindex(upload):
+            return opened
+        return StoreError(f"upload '{upload.name}' is being re-indexed", code="upload_reindexing", name=upload.name)
 
     def _left_out_as(self, upload: Upload, error: StoreError | None) -> StoreError:
         """Why questions leave `upload` out (`error`: opening it failed; None: it was indexed
