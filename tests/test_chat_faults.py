@@ -2,7 +2,8 @@
 the definitions or the neighbouring passages cannot be read, the page's conversation cannot be
 opened or kept. The answer is shown all the same, what could not be had is left out (logged),
 and a conversation not opened or not kept is said under the answer in the page's language. A
-pin the collection cannot take says why."""
+pin, a change, a clearing or an undo the collection cannot take says why, and the collection
+stays as it was."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from test_store_faults import read_only
 from uploads import library_workspace
 
 from thesis_qa.errors import StoreError
@@ -27,11 +29,17 @@ def workspace(tmp_path, thesis_index_folder, embedder, cache_dir):
     return library_workspace(tmp_path, thesis_index_folder, embedder, cache_dir)
 
 
+class Parts:
+    """The page's parts, each named by itself: a handler's update says which it changes."""
+
+    def __getattr__(self, name: str) -> str:
+        return name
+
+
 @pytest.fixture
 def handlers(workspace):
     intake = Intake(workspace)  # never started: no uploads in progress
-    widgets = SimpleNamespace(pin_status="pin_status")  # the one part of the page a failed pin changes
-    yield Handlers(workspace, intake, None, workspace.settings, widgets)  # no accounts: anonymous
+    yield Handlers(workspace, intake, None, workspace.settings, Parts())  # no accounts: anonymous
     intake.close()
 
 
@@ -108,3 +116,53 @@ def test_a_pin_the_collection_cannot_take_says_why_in_the_pages_language(handler
     changed = handlers.pin(SimpleNamespace(value=next(iter(shown))), shown, "ru", None)
 
     assert changed == {"pin_status": "⚠ " + error_text("ru", "store_unreachable", {"name": "db"})}
+
+
+def pinned_one(handlers: Handlers, lang: str) -> list:
+    """Pin the first card of an answer; the collection then."""
+    _, _, _, _, shown = handlers.chat(QUESTION, 5, "", lang, [], [], {}, secrets.token_hex(16), None)
+    handlers.pin(SimpleNamespace(value=next(iter(shown))), shown, lang, None)
+    return handlers.workspace.uploads.collection(handlers.owner(None))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_collection_that_cannot_be_stored_is_left_as_it_was_saying_why_in_the_pages_language(
+    handlers, workspace, monkeypatch, lang
+):
+    pinned = pinned_one(handlers, lang)
+    monkeypatch.setattr(workspace.uploads.records, "put", failing("store_full"))
+    why = "⚠ " + error_text(lang, "store_full", {})
+
+    removed = handlers.change_pin(SimpleNamespace(value=f"remove:{pinned[0]['id']}"), lang, None)
+    cleared = handlers.clear(lang, None)
+    restored = handlers.undo(pinned, lang, None)
+
+    assert removed == {"pin_status": why} and restored == {"pin_status": why}
+    assert cleared["pin_status"] == why and not cleared["clear_confirm"].visible
+    assert workspace.uploads.collection(handlers.owner(None)) == pinned
+
+
+def test_a_collection_that_cannot_be_read_is_not_offered_for_clearing_or_export_and_says_why(
+    handlers, workspace, monkeypatch
+):
+    pinned_one(handlers, "ru")
+    monkeypatch.setattr(workspace.uploads, "collection", failing("store_unreachable", name="db"))
+    why = "⚠ " + error_text("ru", "store_unreachable", {"name": "db"})
+
+    asked = handlers.confirm_clear("ru", None)
+    with pytest.warns(UserWarning, match=why):  # a toast on the page
+        exported = handlers.export_markdown("ru", None)
+
+    assert asked["pin_status"] == why and not asked["clear_confirm"].visible
+    assert exported == ""
+
+
+def test_a_read_only_records_folder_is_said_when_a_card_is_pinned_and_under_the_answer(handlers, workspace):
+    with read_only(workspace.settings.owners_folder):  # the owners' records: collections, conversations
+        shown, _, _, _, cards = handlers.chat(QUESTION, 5, "", "en", [], [], {}, secrets.token_hex(16), None)
+        pinned = handlers.pin(SimpleNamespace(value=next(iter(cards))), cards, "en", None)
+
+    why = error_text("en", "records_readonly", {})
+    answer = str(shown[-1]["content"])
+    assert "tqa-card" in answer and html.escape(text("conversation_not_kept", "en", why=why)) in answer
+    assert pinned == {"pin_status": "⚠ " + why}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa.storage.embedded import _quiet, start, stop
+from thesis_qa.storage.files import FilesRecords
 from thesis_qa.storage.postgres import PostgresStore
 from thesis_qa_app.texts import ERRORS
 
@@ -83,6 +86,31 @@ def test_a_full_disk_fails_the_upload_with_its_reason_and_leaves_nothing(small_d
         intake.close()
 
 
+@contextmanager
+def read_only(folder: Path) -> Iterator[Path]:
+    """`folder` (made) a read-only tmpfs: nobody may write in it, root included (whom a
+    folder's mode does not stop)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_record_in_a_read_only_folder_is_a_store_error_the_app_words(tmp_path):
+    with read_only(tmp_path / "thesis.owners") as folder:
+        records = FilesRecords(folder)
+        with pytest.raises(StoreError) as written:
+            records.put("owner/collection", [])
+        with pytest.raises(StoreError) as discarded:
+            records.discard("owner")
+
+        assert records.children("") == [] and records.get("owner/collection") is None  # reading goes on
+    assert written.value.code == discarded.value.code == "records_readonly" and "records_readonly" in ERRORS
+    assert isinstance(written.value.__cause__, OSError)  # the OS's words kept for the log
+
+
 def restart(data: Path) -> None:
     """Start the stopped server of `data` again as `start` left it (socket in the folder)."""
     with _quiet():
@@ -109,6 +137,7 @@ def own_database(thesis_index, embedder):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.postgres
 def test_the_database_stopped_mid_question_and_mid_upload_is_said_and_service_resumes(
     own_database, tmp_path, app_embedder, cache_dir
 ):

@@ -86,15 +86,22 @@ class FilesLocation:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+READONLY = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder (or mount), or not the server's to write
+
+
 @contextmanager
-def _room(folder: Path) -> Iterator[None]:
-    """A full disk (or quota) while writing under `folder` as `StoreError` "store_full"; the
-    writer has removed what it half wrote (a version is staged aside, a record written aside)."""
+def _room(folder: Path, readonly: str = "store_readonly") -> Iterator[None]:
+    """Writing under `folder`: a full disk (or quota) as `StoreError` "store_full", a folder
+    the server may not write as `StoreError` `readonly` (a bare `OSError` no caller would say
+    in the user's language); the writer has removed what it half wrote (a version is staged
+    aside, a record written aside)."""
     full = (errno.ENOSPC, errno.EDQUOT)
     try:
         yield
     except (OSError, RuntimeError) as exc:  # FAISS's writer says it in a RuntimeError's words
         said = isinstance(exc, OSError) and exc.errno in full
+        if isinstance(exc, OSError) and exc.errno in READONLY:
+            raise StoreError(f"cannot write {folder} ({exc.strerror})", code=readonly, path=str(folder)) from exc
         if not (said or any(os.strerror(code) in str(exc) for code in full)):
             raise
         raise StoreError(f"no room left to write {folder} ({os.strerror(errno.ENOSPC)})", code="store_full") from exc
@@ -170,8 +177,12 @@ def _segment(contents: IndexContents) -> NewSegment:
     )
 
 
+RECORDS_READONLY = "records_readonly"
+
+
 class FilesRecords:
-    """Record "a/b/c" is the file `<root>/a/b/c.json`."""
+    """Record "a/b/c" is the file `<root>/a/b/c.json`; one that cannot be written or deleted
+    (a full disk, a read-only folder) a `StoreError` (`_room`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -185,13 +196,13 @@ class FilesRecords:
     def put(self, key: str, value: Json) -> None:
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        try:
-            with _room(self.root):
+        with _room(self.root, RECORDS_READONLY):
+            try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
                 os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def children(self, prefix: str) -> list[str]:
         folder = self.root / prefix if prefix else self.root
@@ -202,10 +213,11 @@ class FilesRecords:
 
     def delete(self, prefix: str) -> None:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
-        self._path(prefix).unlink(missing_ok=True)
+        self.discard(prefix)
 
     def discard(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        with _room(self.root, RECORDS_READONLY):
+            self._path(key).unlink(missing_ok=True)
 
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.json"
