@@ -299,7 +299,7 @@ class Handlers:
         owner, lang, w = self.owner(request), as_language(ui_lang), self.widgets
         documents = self._documents(owner) if doc else None  # unread: the filter stays
         if documents is None or not (lifted := self._filter_lifted(doc, documents, self._left_out(owner), lang)):
-            return {}
+            return {w.document: gr.skip()}  # nothing changes (Gradio takes an empty dict for one output's value)
         uploads = self._uploads_html(owner, self.intake.statuses(owner), lang)
         return {**lifted, w.mine: self._mine_kept(owner, chosen, lang), w.upload_jobs: uploads}
 
@@ -362,8 +362,9 @@ class Handlers:
         collection cannot be read or stored (`guarded`), why, in the interface's language."""
         lang, owner = as_language(ui_lang), self.owner(request)
         pin = (shown or {}).get(str(chosen.value))
-        with self._pins:
-            (pinned, grown), error = guarded("pinning a card", ([], None), self._pinned, owner, pin)
+        (pinned, grown), error = self._stored(
+            "pinning a card", owner, lambda held: collection.add(held, pin) if pin else None
+        )
         if error is not None:
             return {self.widgets.pin_status: _status(why(lang, error))}
         if pin is None:
@@ -376,42 +377,33 @@ class Handlers:
             status = text("pinned", lang, place=place, n=len(grown))
         return {**self._collection_view(grown or pinned, lang), self.widgets.pin_status: _status(status)}
 
-    def _pinned(
-        self, owner: Owner, pin: collection.Pin | None
-    ) -> tuple[list[collection.Pin], list[collection.Pin] | None]:
-        """The owner's collection, and it with `pin` added and stored (None when it takes no
-        more: none given, full, or pinned already)."""
-        pinned = self.workspace.uploads.collection(owner)
-        grown = collection.add(pinned, pin) if pin else None
-        if grown is not None:
-            self.workspace.uploads.save_collection(owner, grown)
-        return pinned, grown
-
     def change_pin(self, chosen: gr.SelectData, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Move a pinned passage up or down, or remove it ("up:<id>", "down:<id>", "remove:<id>")."""
         lang, owner = as_language(ui_lang), self.owner(request)
         action, _, pin_id = str(chosen.value).partition(":")
         change = "changing the collection"
-        (_, pinned), error = self._stored(change, owner, lambda pinned: collection.change(pinned, action, pin_id))
+        (_, changed), error = self._stored(change, owner, lambda held: collection.change(held, action, pin_id))
         if error is not None:
             return {self.widgets.pin_status: _status(why(lang, error))}
         status = text("pin_removed", lang) if action == "remove" else ""
-        return {**self._collection_view(pinned, lang), self.widgets.pin_status: _status(status)}
+        return {**self._collection_view(changed or [], lang), self.widgets.pin_status: _status(status)}
 
     def _stored(
-        self, part: str, owner: Owner, change: Callable[[list[collection.Pin]], list[collection.Pin]]
-    ) -> tuple[tuple[list[collection.Pin], list[collection.Pin]], ThesisQAError | None]:
-        """The owner's collection as it was and as `change` made it, stored (one change at a
-        time); or, when it cannot be read or stored (`guarded`), nothing changed and why."""
+        self, part: str, owner: Owner, change: Callable[[list[collection.Pin]], list[collection.Pin] | None]
+    ) -> tuple[tuple[list[collection.Pin], list[collection.Pin] | None], ThesisQAError | None]:
+        """The owner's collection as it was and as `change` made it, stored (None: `change`
+        left it as it was, nothing stored), one change at a time; or, when it cannot be read
+        or stored (`guarded`), nothing changed and why."""
 
-        def changed() -> tuple[list[collection.Pin], list[collection.Pin]]:
-            pinned = self.workspace.uploads.collection(owner)
-            kept = change(pinned)
-            self.workspace.uploads.save_collection(owner, kept)
-            return pinned, kept
+        def changed() -> tuple[list[collection.Pin], list[collection.Pin] | None]:
+            held = self.workspace.uploads.collection(owner)
+            kept = change(held)
+            if kept is not None:
+                self.workspace.uploads.save_collection(owner, kept)
+            return held, kept
 
         with self._pins:
-            return guarded(part, ([], []), changed)
+            return guarded(part, ([], None), changed)
 
     def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """Ask before the collection is emptied: how many passages would go (or why it cannot be read)."""
@@ -446,9 +438,10 @@ class Handlers:
         """Put the cleared passages back, before any pinned since."""
         owner, w, lang = self.owner(request), self.widgets, as_language(ui_lang)
         restore = "restoring the collection"
-        (_, pinned), error = self._stored(restore, owner, lambda pinned: collection.restore(pinned, cleared or []))
+        (_, restored), error = self._stored(restore, owner, lambda held: collection.restore(held, cleared or []))
         if error is not None:  # the cleared passages stay with the page, to be put back later
             return {w.pin_status: _status(why(lang, error))}
+        pinned = restored or []
         return {
             **self._collection_view(pinned, lang),
             w.pin_status: _status(text("restored", lang, n=len(pinned))),

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Server, library_copy, queue_call, running_server, torch_mapped, uploads_on_disk
-from pages import KAZAKH_QUESTION, as_new_person, open_page
+from pages import KAZAKH_QUESTION, as_new_person, collection_items, open_page, pin, pinned_count, tap, wait
 from pages import ask as ask_in_chat
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from test_access import ABAI, post_file
 from test_security import ask
 from test_store_faults import own_database, restart  # noqa: F401 - own_database: a fixture, asked for below
@@ -160,6 +161,7 @@ def on_own_database(tmp_path, request, cache_dir) -> tuple[Server, Path]:
         yield started, data
 
 
+@pytest.mark.postgres
 def test_a_question_while_the_database_is_gone_says_why_and_the_chat_goes_on_once_it_is_back(on_own_database, browser):
     served, data = on_own_database
     page = as_new_person(browser, served.url)
@@ -175,3 +177,52 @@ def test_a_question_while_the_database_is_gone_says_why_and_the_chat_goes_on_onc
 
     assert alive(served)
     assert answer.find_elements(By.CSS_SELECTOR, ".tqa-card") and "⚠" not in answer.text
+
+
+@pytest.mark.postgres
+def test_a_page_opened_while_the_database_is_gone_opens_saying_why_and_is_whole_once_it_is_back(
+    on_own_database, browser
+):
+    served, data = on_own_database
+    stop(data)
+
+    page = as_new_person(browser, served.url)  # the documents, collection and uploads unread
+
+    gone = error_text("kk", "store_unreachable", {})
+    assert "⚠ " + text("page_not_whole", "kk", why=gone) in page.find_element(By.ID, "tqa-header").text
+    assert text("conversation_not_loaded", "kk", why=gone) in page.find_element(By.ID, "chat").text
+    page.find_element(By.CSS_SELECTOR, "#question textarea").send_keys(KAZAKH_QUESTION + Keys.ENTER)
+    wait(page).until(lambda p: KAZAKH_QUESTION in p.find_element(By.ID, "chat").text)  # the note gives way
+    assert gone in page.find_elements(By.CSS_SELECTOR, "#chat [data-testid=bot]")[-1].text  # the library too
+    assert "went on without the collection" in served.log.read_text()  # logged
+    restart(data)
+    open_page(page, served.url)
+
+    assert alive(served)
+    assert "⚠" not in page.find_element(By.ID, "tqa-header").text
+    assert ask_in_chat(page, KAZAKH_QUESTION).find_elements(By.CSS_SELECTOR, ".tqa-card")
+
+
+@pytest.mark.postgres
+def test_the_collection_changed_while_the_database_is_gone_says_why_and_stays_as_it_was(on_own_database, browser):
+    served, data = on_own_database
+    page = as_new_person(browser, served.url)
+    answer = ask_in_chat(page, KAZAKH_QUESTION)
+    pin(page, answer, 0)
+    pin(page, answer, 1)
+    before = [item.text for item in collection_items(page)]
+    status = page.find_element(By.ID, "pin-status")
+    gone = "⚠ " + error_text("kk", "store_unreachable", {})
+
+    stop(data)
+    tap(page, collection_items(page)[0].find_element(By.CSS_SELECTOR, "button[data-action=remove]"))
+    wait(page).until(lambda _: gone in status.get_attribute("textContent"))
+    tap(page, page.find_element(By.ID, "clear"))  # how many would go cannot be read: not asked, said
+    wait(page).until(lambda _: "went on without the collection:" in served.log.read_text())
+
+    assert [item.text for item in collection_items(page)] == before and pinned_count(page) == 2
+    assert not [e for e in page.find_elements(By.ID, "clear-yes") if e.is_displayed()]
+    restart(data)
+    tap(page, collection_items(page)[0].find_element(By.CSS_SELECTOR, "button[data-action=remove]"))
+    wait(page).until(lambda p: pinned_count(p) == 1)
+    assert alive(served)
