@@ -14,9 +14,12 @@ from test_intake import large_text
 from uploads import made_with_another_model, upload
 
 from thesis_qa.config import Settings
+from thesis_qa.errors import ThesisQAError
+from thesis_qa.service.indexing import as_location, build_index
 from thesis_qa.service.intake import Intake
 from thesis_qa.service.jobs import Job
 from thesis_qa.service.owners import Owner
+from thesis_qa.service.worker import reindex_upload
 from thesis_qa.service.workspace import UnknownDocument, Workspace
 from thesis_qa_app import answers
 from thesis_qa_app.texts import ERRORS
@@ -37,12 +40,12 @@ def serve(tmp_path, thesis_library_folder, app_embedder, cache_dir) -> Iterator:
     library, with these settings; what it logs is kept in `logged`."""
     made: list[Intake] = []
 
-    def make(**settings: int) -> tuple[Intake, list[str]]:
+    def make(leave_grace_s: float = 20.0, **settings: int) -> tuple[Intake, list[str]]:
         index_dir = tmp_path / "index"
         shutil.copytree(thesis_library_folder, index_dir / "thesis")
         config = Settings(index_dir=index_dir, cache_dir=cache_dir, index_workers=1, **settings)  # type: ignore[arg-type]
         logged: list[str] = []
-        made.append(Intake(Workspace(config, embedder=app_embedder, notify=logged.append)))
+        made.append(Intake(Workspace(config, embedder=app_embedder, notify=logged.append), leave_grace_s))
         return made[-1], logged
 
     yield make
@@ -114,3 +117,35 @@ def test_an_upload_that_cannot_be_reindexed_stays_left_out_and_its_owner_is_aske
     assert reindexing(intake, ALICE) is job  # not tried again
     said = f"upload {ALICE.id}/{stale.id} not re-indexed ({job.error}); its owner is asked to upload it again"
     assert said in logged
+
+
+def test_leaving_the_page_stops_the_owners_uploads_but_not_a_reindexing(serve, tmp_path, received):
+    intake, _ = serve(leave_grace_s=0.2)
+    intake.start()
+    stale = upload(intake.workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    draft = intake.submit(ALICE, received("draft.txt", large_text()), "draft.txt")
+    made_with_another_model(stale.folder)
+    assert [why.code for _, why in intake.workspace.left_out(ALICE)] == ["upload_reindexing"]
+
+    intake.arrived(ALICE, "page")
+    intake.left(ALICE, "page")
+
+    assert draft.wait(30) and draft.state == "cancelled"
+    job = reindexing(intake, ALICE)
+    assert job.wait(WAIT_S) and job.state == "done", job.error
+    assert "1845" in intake.workspace.search(QUESTION, 1, "abai.txt", owner=ALICE)[0].passage.text
+
+
+def test_an_index_that_keeps_no_document_is_not_reindexed(tmp_path, app_embedder):
+    """As the worker runs the task: an index whose document is gone says so, and stays as it was."""
+    location = as_location(tmp_path / "upload")
+    build_index(location, [], app_embedder)
+    made_with_another_model(tmp_path / "upload")
+    version = location.version()
+    task = {"kind": "reindex", "index": location.spec, "name": "abai.txt", "max_passages": 10, "quota_passages": 10}
+
+    with pytest.raises(ThesisQAError) as lost:
+        reindex_upload(task, app_embedder, lambda said: None)
+
+    assert (lost.value.code, lost.value.params) == ("upload_text_lost", {"name": "abai.txt"})
+    assert location.version() == version
