@@ -96,6 +96,7 @@ def test_a_list_item_is_read_with_the_introduction_of_its_list():
         ("Точность составила 93,5 %.", "percent", True),
         ("Суперкомпьютер включает 4608 вычислительных узлов.", "hours", False),
         ("Подписка оформляется на месяц.", "money", False),
+        ("1909 Байтұрсынұлы қамалды.", "bytes", False),  # a name holding "байт" is no unit
     ],
 )
 def test_a_text_gives_a_number_in_a_unit_or_not(text, unit, held):

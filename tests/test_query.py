@@ -205,6 +205,10 @@ def test_a_question_naming_a_table_a_reference_or_a_footnote_says_so(question, k
         ("Какова тактовая частота ядра?", ""),  # "частота" is no "час"
         ("Экспериментке неше студент қатысты?", ""),
         ("Мұндай тәртіптің белгілері қандай?", ""),
+        ("Лицензияның бағасы қанша?", "money"),
+        # A name holding "байт" and "бағалау" (rating) ask no unit.
+        ("А.Байтұрсынұлы 1909 жылы қандай қызмет атқарды?", ""),
+        ("Жұмыс неше критерий бойынша бағаланды?", ""),
     ],
 )
 def test_a_question_after_a_quantity_says_its_unit(question, unit):

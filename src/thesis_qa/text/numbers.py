@@ -32,6 +32,9 @@ COUNT_WORD = re.compile(
 )
 
 
+# Bytes by their multiples' names and marks, with the endings a count gives them: not any word
+# holding "байт" ("Байтұрсынұлы" is a name). The Kazakh "баға" (price) is not "бағалау" (rating).
+_BYTES = r"(?:кило|мега|гига|тера)?байт(?:а|ов|ах|ы|қа|тан|тың|тар\w*)?|[кмгт]б\b|[kmgt]i?b\b|bytes?"
 # Units a question may ask a quantity in ("неше сағат", "сколько стоит", "in megabytes"), each
 # with the words that name it in a question and the marks that follow a number in a text.
 _UNITS: dict[str, tuple[str, str]] = {
@@ -39,13 +42,11 @@ _UNITS: dict[str, tuple[str, str]] = {
     "minutes": (r"минут\w*|minutes?", r"минут\w*|мин\b|min\b|minutes?"),
     "seconds": (r"секунд\w*|seconds?", r"секунд\w*|сек\b|с\b|s\b|sec\b|seconds?|мс\b|ms\b"),
     "days": (r"тәулік\w*|дн(?:ей|я)|days?", r"күн\w*|тәулік\w*|дн\w*|день|days?"),
-    "bytes": (
-        r"\w*байт\w*|[кмгт]б\b|[kmgt]i?b\b|bytes?",
-        r"\w*байт\w*|[кмгт]б\b|[kmgt]i?b\b|bytes?",
-    ),
+    "bytes": (_BYTES, _BYTES),
     "percent": (r"процент\w*|пайыз\w*|percent\w*|%", r"%|процент\w*|пайыз\w*|percent"),
     "money": (
-        r"стоит|стоимост\w*|цен[аыу]\b|руб\w*|теңге|доллар\w*|құн[ыі]\w*|баға\w*|cost\w*|price\w*",
+        r"стоит|стоимост\w*|цен[аыу]\b|руб\w*|теңге|доллар\w*|құн[ыі]\w*|баға(?:сы\w*|мен|ға|да|дан)?"
+        r"|cost\w*|price\w*",
         r"руб\w*|₽|теңге|тг\b|₸|доллар\w*|\$|usd\b|евро|€|eur\b",
     ),
     "hertz": (r"\w*герц\w*|[кмг]?гц\b|[kmg]?hz\b", r"\w*герц\w*|[кмг]?гц\b|[kmg]?hz\b"),
@@ -55,7 +56,7 @@ _IN_UNIT = {
     unit: re.compile(rf"(?<!\w)(?:в|in)\s+(?:{asked})(?!\w)", re.IGNORECASE) for unit, (asked, _) in _UNITS.items()
 }
 _HELD = {
-    unit: re.compile(rf"\d(?:[\d\s\u00a0.,]*\d)?\s*(?:{held})|(?:\$|€)\s*\d", re.IGNORECASE)
+    unit: re.compile(rf"\d(?:[\d\s\u00a0.,]*\d)?\s*(?:{held})(?!\w)|(?:\$|€)\s*\d", re.IGNORECASE)
     for unit, (_, held) in _UNITS.items()
 }
 
