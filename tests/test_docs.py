@@ -34,3 +34,24 @@ def test_nothing_in_the_repository_points_outside_it():
         and (ROOT / name).is_file() and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
     ]  # fmt: skip
     assert not offenders, f"these refer to files outside the repository: {offenders}"
+
+
+def test_every_test_the_docs_cite_exists():
+    """A promise in the docs names the test that proves it ("tests/app/test_faults.py::test_…",
+    or "test_security.py::test_…" for a file of tests/ or tests/app/): that test must still be
+    there under that name."""
+    cited = re.compile(r"([\w/]*test_\w+\.py)::(test_\w+)")
+    missing = [
+        f"{page.relative_to(ROOT)}: {path}::{name}"
+        for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+        for path, name in cited.findall(page.read_text(encoding="utf-8"))
+        if not any(f"def {name}(" in test.read_text(encoding="utf-8") for test in _test_files(path))
+    ]
+    assert not missing, f"the docs cite tests that do not exist: {missing}"
+
+
+def _test_files(path: str) -> list[Path]:
+    """The test file a citation names: a path from the root, or a file name in tests/ or tests/app/."""
+    if path.startswith("tests/"):
+        return [ROOT / path] if (ROOT / path).is_file() else []
+    return [f for f in (ROOT / "tests" / path, ROOT / "tests" / "app" / path) if f.is_file()]
