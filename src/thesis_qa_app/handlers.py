@@ -406,15 +406,12 @@ class Handlers:
             return guarded(part, ([], None), changed)
 
     def confirm_clear(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
-        """Ask before the collection is emptied: how many passages would go (or why it cannot be read)."""
+        """Ask before the collection is emptied: how many passages would go (when that cannot
+        be read, why, in the question's place)."""
         w, lang = self.widgets, as_language(ui_lang)
         pinned, error = guarded("the collection", [], self.workspace.uploads.collection, self.owner(request))
-        if error is not None:
-            return {w.pin_status: _status(why(lang, error)), w.clear_confirm: gr.Row(visible=False)}
-        return {
-            w.clear_question: render.note_html(text("clear_confirm", lang, n=len(pinned))),
-            w.clear_confirm: gr.Row(visible=True),
-        }
+        question = note(lang, error) or render.note_html(text("clear_confirm", lang, n=len(pinned)))
+        return {w.clear_question: question, w.clear_confirm: gr.Row(visible=True)}
 
     def keep(self) -> gr.Row:
         """The clearing was cancelled."""
