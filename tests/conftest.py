@@ -41,7 +41,7 @@ TIERS = {
               "thesis_library_folder", "cli_env_with_thesis", "thesis_form_searchers", "first_run"},
     "server": {"server", "server_url", "client", "library_copy", "owner_folders"},
     "browser": {"browser", "other_browser", "page", "other_page", "chromium", "axe_source"},
-    "postgres": {"postgres_server", "postgres_url"},
+    "postgres": {"postgres_server", "postgres_url", "own_database"},
     "libreoffice": {"thesis_files", "thesis_forms", "thesis_form_passages", "thesis_form_searchers", "pdf_export"},
     "realdocs": {"realdev_docs"},
 }

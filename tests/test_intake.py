@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from thesis_qa.config import Settings
-from thesis_qa.errors import LoadError
+from thesis_qa.errors import LoadError, StoreError
 from thesis_qa.service.intake import Intake, PermissionDenied
 from thesis_qa.service.jobs import SMALL_BYTES
 from thesis_qa.service.owners import Owner, QuotaError
@@ -200,3 +200,33 @@ RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
     'officeDocument" Target="word/document.xml"/></Relationships>'
 )
+
+
+def test_a_sweep_the_store_fails_is_logged_and_the_next_one_runs(tmp_path, thesis_library_folder, app_embedder,
+                                                                  cache_dir, monkeypatch):
+    """The thread that expires uploads outlives a store fault (the database gone, a read-only
+    folder): the failed sweep is logged and the next one runs."""
+    shutil.copytree(thesis_library_folder, tmp_path / "index" / "thesis")
+    said: list[str] = []
+    workspace = Workspace(Settings(index_dir=tmp_path / "index", cache_dir=cache_dir), embedder=app_embedder,
+                          notify=said.append)  # fmt: skip
+    monkeypatch.setattr(workspace.uploads, "lifetime_s", 5.0)  # a sweep every second
+    intake = Intake(workspace)
+    intake.start()
+    sweeps = []
+
+    def expire(busy=()):
+        sweeps.append(busy)
+        if len(sweeps) == 1:
+            raise StoreError("the database cannot be reached", code="store_unreachable")
+        return 0
+
+    monkeypatch.setattr(workspace.uploads, "expire", expire)
+    try:
+        deadline = time.monotonic() + 30
+        while len(sweeps) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        intake.close()
+    assert len(sweeps) >= 2
+    assert any("uploads not expired this time" in line and "cannot be reached" in line for line in said)

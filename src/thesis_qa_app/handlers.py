@@ -43,8 +43,9 @@ ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Show
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 # Why a question filtered to one document was asked of every other one instead: the document is
-# gone, or an upload that questions leave out (`Workspace.left_out`; a damaged one fails them).
-SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_unreadable")
+# gone, or an upload that questions leave out (`Workspace.left_out`: being re-indexed, or not
+# searchable; a damaged one fails them).
+SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_reindexing", "upload_unreadable")
 
 
 class Handlers:

@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-from thesis_qa.errors import LoadError, ThesisQAError
+from thesis_qa.errors import LoadError, StoreError, ThesisQAError
 from thesis_qa.ingest import SUPPORTED_SUFFIXES
 from thesis_qa.service.accounts import may_publish
 from thesis_qa.service.jobs import Job, JobQueue, JobStatus
@@ -221,10 +221,15 @@ class Intake:
                 self.workspace.notify(f"{where} not re-indexed ({why}); its owner is asked to upload it again")
 
     def _sweep_forever(self) -> None:
+        """Expire uploads every so often; a sweep the store fails (the database gone, a
+        read-only folder) is logged and the next one tried: the thread never dies of it."""
         interval = min(60.0, max(1.0, self.uploads.lifetime_s / 10))
         while not self._stop.wait(interval):
             busy = [_subject(job).id for job in self.queue.active()]
-            self.uploads.expire(busy)
+            try:
+                self.uploads.expire(busy)
+            except StoreError as error:
+                self.workspace.notify(f"uploads not expired this time: {error}")
 
 
 def _subject(job: Job) -> Upload:
