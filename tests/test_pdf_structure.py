@@ -192,6 +192,28 @@ def test_a_bullet_item_wrapped_under_its_text_is_one_passage(tmp_path, pdf_expor
     assert f"• Четвертая {phase}" in passages
 
 
+def test_a_foreword_set_larger_than_the_body_is_body_text_under_its_title(tmp_path, pdf_export):
+    """A monograph's foreword in a larger type than its chapters (kk-khan's had become five
+    headings, each a whole paragraph): its paragraphs are body text filed under its title,
+    also where one runs on from the page before."""
+    foreword = [
+        f"{TEXT[0]} {TEXT[1]} Ғылыми жетекшімнің кеңестері көп мәселені дұрыс шешуге көмектесті. {TEXT[2]}",
+        f"{TEXT[3]} {TEXT[1]} Осы тақырыппен болашақта айналысатын мамандарға көмегі көп болар. {TEXT[0]}",
+    ]
+    document = WordDocument()
+    line(document, "АЛҒЫ СӨЗ", 16, bold=True)
+    for paragraph in foreword * 3:  # over a page, so a paragraph runs on to the next
+        line(document, paragraph, 13)
+    line(document, "КІРІСПЕ", 16, bold=True)
+    for text in TEXT * 12:
+        document.add_paragraph(f"{text} {text}")
+
+    passages = exported(document, tmp_path, pdf_export)
+    assert not [p.text for p in passages if p.kind == "heading" and len(p.text) > 100]
+    assert {p.section for p in passages if p.text.startswith(TEXT[0]) or p.text.startswith(TEXT[3])} >= {"АЛҒЫ СӨЗ"}
+    assert all(p.section in ("АЛҒЫ СӨЗ", "КІРІСПЕ") for p in passages if p.kind == "body")
+
+
 # --- pure logic: what the PDF reader hands the segmenter ---------------------------------------
 
 

@@ -34,9 +34,14 @@ from thesis_qa.text.sentences import BULLETS
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
 # 2: spaced dot leaders, bold by a line's first and last letters, subtitles. 3: a list item's
 # lines wrapped under its text go on the item wherever the page's margin is; Word's
-# Symbol-font bullets read as "•".
-READER_VERSION = "3"
+# Symbol-font bullets read as "•". 4: text set larger than the body for more than a title's
+# length is body text (kk-khan's foreword had become five headings of whole paragraphs).
+READER_VERSION = "4"
 MAX_PAGES = 5_000
+# Longer than this, lines set larger than the body are body text in a larger type (a foreword,
+# an epigraph), not a heading: the longest titles of the real theses run to ~200 characters.
+# Such text going on from a page before opens with a lowercase letter, which no title does.
+MAX_HEADING_CHARS = 300
 _LOCK = threading.Lock()  # PDFium is not thread-safe
 _UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreadable_share`) refused
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
@@ -538,6 +543,10 @@ class _Writer:
             groups.append([line]) if not same else groups[-1].append(line)
         for group in groups:
             text = " ".join(" ".join(ln.text.split()) for ln in group)
+            if len(text) > MAX_HEADING_CHARS or text[:1].islower():  # larger body text (a foreword) going on
+                self._body(group)
+                self._close_paragraph()
+                continue
             start = self._emit(text, group[0].page)
             self.headings.append(HeadingHint(start, start + len(text), self._level(group[0], text)))
 
