@@ -43,9 +43,9 @@ ChatUpdate = tuple[list[Message], list[Message], list[str], str, collection.Show
 LOOKUP_SHOWN = 30  # passages a lookup shows on the page (its count is always the true one)
 UPLOAD_PREFIX, JOB_PREFIX = "u:", "j:"
 # Why a question filtered to one document was asked of every other one instead: the document is
-# gone, or an upload that questions leave out (`Workspace.left_out`: being re-indexed, or not
-# searchable; a damaged one fails them).
-SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_reindexing", "upload_unreadable")
+# gone, or an upload that questions leave out (`Workspace.left_out`; a damaged one fails them,
+# and one being re-indexed says so and keeps the filter: it will answer in a moment).
+SEARCHED_INSTEAD = ("doc_unknown", "upload_other_model", "upload_unreadable")
 
 
 class Handlers:
@@ -299,8 +299,14 @@ class Handlers:
         why one is left out."""
         owner, lang, w = self.owner(request), as_language(ui_lang), self.widgets
         documents = self._documents(owner) if doc else None  # unread: the filter stays
-        if documents is None or not (lifted := self._filter_lifted(doc, documents, self._left_out(owner), lang)):
-            return {w.document: gr.skip()}  # nothing changes (Gradio takes an empty dict for one output's value)
+        if documents is None:  # no filter, or its documents unread: nothing changes ({} is one value to Gradio)
+            return {w.chat_filter: gr.skip()}
+        left = self._left_out(owner)
+        if not (lifted := self._filter_lifted(doc, documents, left, lang)):
+            # The filter holds; the selector gets its choices anew, its value kept: the session
+            # copy Gradio keeps of it checks the page's choice against them (a restarted
+            # server's session would lack it).
+            return {w.document: gr.Dropdown(choices=document_choices(documents, lang, left))}
         uploads = self._uploads_html(owner, self.intake.statuses(owner), lang)
         return {**lifted, w.mine: self._mine_kept(owner, chosen, lang), w.upload_jobs: uploads}
 
