@@ -33,7 +33,7 @@ COUNT_WORD = re.compile(
 
 
 # Bytes by their multiples' names and marks, with the endings a count gives them: not any word
-# holding "байт" ("Байтұрсынұлы" is a name). The Kazakh "баға" (price) is not "бағалау" (rating).
+# holding "байт" ("Байтұрсынұлы" is a name).
 _BYTES = r"(?:кило|мега|гига|тера)?байт(?:а|ов|ах|ы|қа|тан|тың|тар\w*)?|[кмгт]б\b|[kmgt]i?b\b|bytes?"
 # Units a question may ask a quantity in ("неше сағат", "сколько стоит", "in megabytes"), each
 # with the words that name it in a question and the marks that follow a number in a text.
@@ -44,7 +44,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "days": (r"тәулік\w*|дн(?:ей|я)|days?", r"күн\w*|тәулік\w*|дн\w*|день|days?"),
     "bytes": (_BYTES, _BYTES),
     "percent": (r"процент\w*|пайыз\w*|percent\w*|%", r"%|процент\w*|пайыз\w*|percent"),
-    "money": (
+    "money": (  # the Kazakh "баға" (price) with its endings: not "бағалау" (rating)
         r"стоит|стоимост\w*|цен[аыу]\b|руб\w*|теңге|доллар\w*|құн[ыі]\w*|баға(?:сы\w*|мен|ға|да|дан)?"
         r"|cost\w*|price\w*",
         r"руб\w*|₽|теңге|тг\b|₸|доллар\w*|\$|usd\b|евро|€|eur\b",
