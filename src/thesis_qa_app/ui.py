@@ -425,7 +425,7 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
     # check, not Gradio (`server_checked`: a page whose session the server lost sends a choice
     # its new session does not list); whenever the choices change, a choice they no longer
     # hold is set back on the server, with a note (`Handlers.refresh`, `check_document`).
-    document = server_checked(gr.Dropdown(choices=[("", "")], value="", elem_id="document", filterable=False))
+    document = server_checked(choices=[("", "")], value="", elem_id="document")
     # A list, not a slider: Gradio's slider names its parts in English, and its number field
     # and track are too small for a finger.
     counts = list(range(1, PAGE_MAX_K + 1))
@@ -438,7 +438,7 @@ def _documents_box(settings: Settings) -> dict[str, Any]:
         "upload_jobs": gr.Markdown(elem_id="upload-jobs", latex_delimiters=[]),
     }
     with gr.Row(equal_height=True):
-        mine = server_checked(gr.Dropdown(choices=[("", "")], value="", elem_id="mine", filterable=False, scale=3))
+        mine = server_checked(choices=[("", "")], value="", elem_id="mine", scale=3)
         remove = gr.Button(elem_id="remove", size="sm", scale=1)
     publish = gr.Button(elem_id="publish", size="sm", visible=False)
     timer = gr.Timer(TICK_S, active=False)

@@ -19,22 +19,15 @@ from thesis_qa_app.render import visible
 from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
 
 
-def server_checked(listed: gr.Dropdown) -> gr.Dropdown:
-    """`listed`, whose choice the handlers check against the owner's own documents and
-    uploads, not Gradio: Gradio refuses a value the session's choices lack with an English
-    error, and a page whose session the server lost (it restarted) sends a choice that the
-    choices it started again with lack. (On the component itself, not a subclass: Gradio would
-    write a stub file next to a subclass's source; a session whose choices were updated since
-    holds a copy, whose choices are current.)"""
-    check = listed.preprocess
-
-    def preprocess(payload: Any) -> Any:
-        if isinstance(payload, str) and payload not in {value for _, value in listed.choices}:
-            return payload
-        return check(payload)
-
-    listed.preprocess = preprocess  # type: ignore[method-assign]
-    return listed
+def server_checked(**options: Any) -> gr.Dropdown:
+    """A plain list whose choice the handlers check against the owner's own documents and
+    uploads, not Gradio. Gradio refuses a value its session copy's choices lack, with an
+    English "Error" toast: a page whose session the server lost (it restarted) sends a choice
+    its new session does not list, and the page's every-second tick can send the choice a job
+    had while the update that removed it is on its way. (`allow_custom_value`, not a patched
+    `preprocess`: Gradio rebuilds a session's component from its constructor's arguments
+    whenever an update changes its choices, which drops anything set on the instance.)"""
+    return gr.Dropdown(allow_custom_value=True, filterable=False, **options)
 
 
 @dataclass

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import library_copy, running_server
+from conftest import library_copy, queue_call, running_server
 from gradio_client import Client
 
 QUESTIONS = [
@@ -67,6 +68,21 @@ def _ask_all(clients: list[Client], workload: list[str]) -> list[tuple[str, list
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         answered = pool.map(lambda pair: [(q, _ids(pair[0], q)) for q in pair[1]], zip(clients, shares, strict=True))
         return [item for share in answered for item in share]
+
+
+@pytest.mark.parametrize("stale", ["j:job-0123456789abcdef", "u:up-0123456789abcdef", "<b>x</b>"])
+def test_a_choice_the_page_sends_after_the_server_dropped_it_is_not_an_error(server, stale):
+    # The page follows its uploads every second (ui_refresh); a job's choice it still holds can
+    # reach the server after the update that dropped it from the session's "My uploads" list.
+    cookie, session = secrets.token_urlsafe(32), secrets.token_hex(8)
+    refreshed = queue_call(server.url, "ui_refresh", ["kk", "", ""], cookie, session=session)
+    assert refreshed["success"]  # the session now holds its own copy of both lists
+
+    late = queue_call(server.url, "ui_refresh", ["kk", stale, stale], cookie, session=session)
+
+    assert late["success"], late  # not Gradio's English "Error" toast
+    removed = queue_call(server.url, "ui_remove", [stale, "kk"], cookie, session=session)
+    assert removed["success"], removed
 
 
 def test_500_questions_from_16_clients_match_one_client_and_memory_stays_flat(server, client):
