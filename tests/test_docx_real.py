@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pypdfium2 as pdfium
+import pytest
 from word_xml import (
     PAGE_BREAK,
     RENDERED_BREAK,
@@ -187,12 +188,72 @@ def test_each_passage_has_the_page_word_printed_it_on(tmp_path):
         assert (passage.page_index, passage.page) == page, words
 
 
-def test_a_file_no_word_has_paginated_gets_no_pages(tmp_path):
+@pytest.mark.parametrize(
+    "contents", [[], [("Вторая страница", 2)]], ids=["no contents list", "a contents list naming one page"]
+)
+def test_a_file_no_word_has_paginated_gets_no_pages(tmp_path, contents):
     """LibreOffice and other editors write no rendered breaks: explicit breaks alone would
-    cite wrong pages, so there are none."""
-    body = paragraph("Первая страница.", PAGE_BREAK) + paragraph("Вторая страница.")
+    cite wrong pages, and a contents list pinning fewer than two pages cannot tell how long
+    a page is, so there are none."""
+    lines = [paragraph(f"{title} {'.' * 10} {page}") for title, page in contents]
+    body = "".join([*lines, paragraph("Первая страница.", PAGE_BREAK), paragraph("Вторая страница")])
     passages = _passages(write_docx(tmp_path / "unpaged.docx", body))
-    assert [(p.page, p.page_index) for p in passages] == [(None, None), (None, None)]
+    assert {(p.page, p.page_index) for p in passages} == {(None, None)}
+
+
+# A thesis of 11 pages: the title page, the contents, then four chapters, each opening a
+# page, four paragraphs of the same length to a page.
+_CHAPTERS_ON_PAGES = {"1 Обзор литературы": 3, "2 Методы исследования": 5, "3 Результаты": 8, "Заключение": 10}
+_LAST_PAGE = 11
+
+
+def _thesis_with_contents(contents: str, word_paginated: bool) -> str:
+    """The thesis with its contents list as a Word field or as typed lines with dot leaders;
+    with the breaks Word renders where each page starts when `word_paginated`, else none (as
+    LibreOffice saves it)."""
+    rendered = RENDERED_BREAK if word_paginated else ""
+    entries = list(_CHAPTERS_ON_PAGES.items())
+    if contents == "field":
+        listed = contents_field(entries)
+    else:
+        listed = "".join(paragraph(f"{title} {'.' * 20} {page}") for title, page in entries)
+    body = [paragraph("Титульный лист диссертации.", PAGE_BREAK), paragraph(rendered, "СОДЕРЖАНИЕ"), listed]
+    ends = [*list(_CHAPTERS_ON_PAGES.values())[1:], _LAST_PAGE + 1]
+    for (title, page), end in zip(_CHAPTERS_ON_PAGES.items(), ends, strict=True):
+        body.append(paragraph(rendered, title, style="Heading1", props="<w:pageBreakBefore/>"))
+        for n in range(4 * (end - page)):
+            opening = rendered if n and n % 4 == 0 else ""
+            body.append(paragraph(opening, f"Страница {page + n // 4:02d}, абзац {n % 4}. " + "Текст работы. " * 20))
+    return "".join(body)
+
+
+@pytest.mark.parametrize("contents", ["field", "typed"])
+def test_a_file_no_word_paginated_gets_pages_estimated_from_its_contents_list(tmp_path, contents):
+    """Saved by LibreOffice (no rendered breaks), a thesis still gets pages: each heading its
+    contents list pins opens the page the list prints, the pages between are spread over the
+    text by its length. Every such page is marked as an estimate ("≈8")."""
+    passages = _passages(write_docx(tmp_path / "libreoffice.docx", _thesis_with_contents(contents, False)))
+
+    assert all(p.page and p.page.startswith("≈") for p in passages)
+    chapters = [(p.text, p.page) for p in passages if p.text in _CHAPTERS_ON_PAGES]
+    assert chapters == [(title, f"≈{page}") for title, page in _CHAPTERS_ON_PAGES.items()]
+    numbers = [int(p.page.removeprefix("≈")) for p in passages if p.text.startswith("Страница")]
+    assert numbers == sorted(numbers)  # the pages grow with the text
+    assert set(numbers) == set(range(3, _LAST_PAGE + 1))  # none left out
+    for passage in passages:
+        if passage.text.startswith("Страница"):  # "Страница 06, …" was printed on page 6
+            assert passage.page == f"≈{int(passage.text[9:11])}", passage.text
+
+
+def test_a_file_word_paginated_keeps_the_pages_word_printed_unmarked(tmp_path):
+    """The same thesis as Word saves it (rendered breaks): its own pages, not estimates."""
+    passages = _passages(write_docx(tmp_path / "word.docx", _thesis_with_contents("field", True)))
+
+    assert [p.page for p in passages if p.text in _CHAPTERS_ON_PAGES] == [str(n) for n in _CHAPTERS_ON_PAGES.values()]
+    for passage in passages:
+        if passage.text.startswith("Страница"):
+            assert passage.page == str(int(passage.text[9:11])), passage.text
+    assert passages[0].page == "1"
 
 
 def test_pages_word_did_not_mark_inside_the_contents_come_back_from_its_entries(tmp_path):

@@ -6,6 +6,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Opens the label of a page estimated rather than printed ("≈12": a .docx no Word paginated,
+# its pages estimated from its contents list); shown as it is wherever a page is shown.
+ESTIMATED_PAGE = "≈"
 PassageKind = Literal["body", "heading", "toc", "footnote", "bibliography", "table", "caption"]
 # Kinds a loader can mark on a span of text; "body" is everything not marked.
 BlockKind = Literal["toc", "footnote", "bibliography", "table"]
@@ -54,7 +57,8 @@ class Document:
     Offsets everywhere are code-point offsets into `text`, which is the decoded file content
     (for .docx/.pdf: the extracted text, paragraphs joined by blank lines, pages by a newline).
     `page_labels[i]` is the number printed on the physical page that starts at `page_starts[i]`
-    ("iv", "37"). Built from JSON too: lists of dicts become the records above.
+    ("iv", "37"), or an estimate of it marked as such ("≈37", `ESTIMATED_PAGE`). Built from
+    JSON too: lists of dicts become the records above.
     """
 
     name: str
@@ -96,8 +100,9 @@ class Passage:
     entry, one footnote, one bibliography entry, table rows, or the caption of a figure or
     table (its text names which: "Рисунок 3 – …", "Кесте 8").
 
-    `page` is the printed page label ("iv", "37"), `page_index` the physical 1-based page;
-    both None when the source has no pages. `source_id` is the id a .jsonl line gave."""
+    `page` is the printed page label ("iv", "37"; "≈37" when estimated), `page_index` the
+    physical 1-based page (counted over the estimated pages when they are estimates); both
+    None when the source has no pages. `source_id` is the id a .jsonl line gave."""
 
     id: str
     doc: str

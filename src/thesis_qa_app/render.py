@@ -245,7 +245,8 @@ def place_html(  # noqa: PLR0917 - the fields of a place, as a passage and a pin
     section: str, kind: str, paragraph: int, page: str | None, doc: str, lang: Language, *, short: bool = True
 ) -> str:
     """Section (`short`: its innermost part, the whole path as the title) or "table of
-    contents", ¶ paragraph, page when known, document: escaped, joined by " · "."""
+    contents", ¶ paragraph, page when known (an estimated one as "≈12", its title saying so),
+    document: escaped, joined by " · "."""
     section = section or (text("toc_entry", lang) if kind == "toc" else "")
     parts = []
     if section:
@@ -254,7 +255,9 @@ def place_html(  # noqa: PLR0917 - the fields of a place, as a passage and a pin
     if paragraph:
         parts.append(f'<span class="tqa-para">¶ {paragraph}</span>')
     if page:
-        parts.append(f'<span class="tqa-page">{html.escape(text("page", lang, page=page))}</span>')
+        # "≈12" (`thesis_qa.document.ESTIMATED_PAGE`): a page estimated, not printed; its title says why
+        estimated = f' title="{html.escape(text("page_estimated", lang))}"' if page.startswith("≈") else ""
+        parts.append(f'<span class="tqa-page"{estimated}>{html.escape(text("page", lang, page=page))}</span>')
     return " · ".join([*parts, f'<span class="tqa-doc">{html.escape(doc)}</span>'])
 
 

@@ -233,6 +233,11 @@ TEXTS: dict[str, dict[Language, str]] = {
     "nothing_found": {"kk": "Ештеңе табылмады.", "ru": "Ничего не найдено.", "en": "Nothing found."},
     "toc_entry": {"kk": "Мазмұны", "ru": "Оглавление", "en": "Table of contents"},
     "page": {"kk": "{page}-бет", "ru": "с. {page}", "en": "p. {page}"},
+    "page_estimated": {
+        "kk": "Бет шамамен, файлдың мазмұны бойынша есептелген: файлда беттерге бөлу сақталмаған",
+        "ru": "Страница примерная, рассчитана по оглавлению: в файле не сохранена разбивка на страницы",
+        "en": "An estimated page, worked out from the contents list: the file keeps no page layout",
+    },
     "context": {"kk": "Алдындағы және кейінгі мәтін", "ru": "Текст до и после", "en": "Text before and after"},
     "before": {"kk": "Алдында", "ru": "До", "en": "Before"},
     "after": {"kk": "Кейін", "ru": "После", "en": "After"},

@@ -134,6 +134,19 @@ def test_a_card_shows_the_text_first_then_place_relevance_and_its_pin():
     assert "  " not in html
 
 
+def test_an_estimated_page_is_shown_as_one_on_cards_lookups_and_the_export():
+    """A .docx no Word paginated has its pages estimated from its contents list ("≈5"):
+    everywhere the page is shown it reads as an estimate, and a card's page says why."""
+    estimated = hit(page="≈5", doc="a.docx")
+    why = "Страница примерная, рассчитана по оглавлению: в файле не сохранена разбивка на страницы"
+    page = f'<span class="tqa-page" title="{why}">с. ≈5</span>'
+
+    assert page in cards(reply("вопрос", "ru", [estimated]))
+    assert page in lookup_html(found("Хантингтон", "ru", [estimated]), ["t-0"])
+    assert "- Страница: ≈5" in markdown(pinned(reply("вопрос", "ru", [estimated])), "ru")
+    assert '<span class="tqa-page">с. 5</span>' in cards(reply("вопрос", "ru", [hit()]))  # a printed one: no title
+
+
 def test_a_table_of_contents_entry_is_labelled_as_such():
     html = cards(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]))
 

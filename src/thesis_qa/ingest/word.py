@@ -7,13 +7,18 @@ blocks; headers and footers are not in the body and stay out.
 Pages: Word writes where it last broke pages (`w:lastRenderedPageBreak`); with the explicit
 breaks (page breaks, "page break before", section breaks) they give each passage the page
 Word printed it on, numbered as the sections number them (`w:pgNumType`). A file with no
-rendered break (LibreOffice and other editors never write them) gets no pages: counting
-lines ourselves would cite pages the reader cannot find.
+rendered break (LibreOffice and other editors never write them) gets pages only when its
+own contents list pins at least two headings to pages: they are estimated from it (each
+anchored heading stands on the page the list prints, the pages between are spread over the
+text by its length) and their labels say so ("≈12", `ESTIMATED_PAGE`); without such a list
+it gets none, since counting lines ourselves would cite pages the reader cannot find.
+`eval/docx_pages.py` measures how close the estimates come.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import posixpath
 import re
 from bisect import bisect_right
@@ -22,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thesis_qa.document import Block, BlockKind, Document, HeadingHint
+from thesis_qa.document import ESTIMATED_PAGE, Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
-READER_VERSION = "1"
+READER_VERSION = "2"  # 2: pages of a file no Word paginated estimated from its contents list
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -142,6 +147,11 @@ class _Numbering:
 
 
 def read_docx(path: Path, name: str) -> Document:
+    return _document(name, path, _layout(_blocks(path, name)))
+
+
+def _blocks(path: Path, name: str) -> list[_Block]:
+    """The body's blocks in reading order, the last section's setup at the end."""
     with open_zip(path, name, "Word .docx") as archive:
         main = _main_part(archive, name)
         parts = _related_parts(archive, main, name)
@@ -160,13 +170,33 @@ def read_docx(path: Path, name: str) -> Document:
     blocks = list(_Walker(styles, numbering, notes).blocks(body))
     last = body.find(W + "sectPr")
     blocks.append(_Block("", section=_section(last)))
-    return _document(name, path, blocks)
+    return blocks
 
 
-def _document(name: str, path: Path, blocks: list[_Block]) -> Document:
+@dataclass(frozen=True)
+class _Layout:
+    """The blocks laid out as one text: its paragraphs, what they are, and where pages break."""
+
+    parts: list[tuple[int, str]]  # (offset, text) of each paragraph
+    hints: list[HeadingHint]
+    marked: list[Block]
+    breaks: list[int]  # offsets where a page starts
+    sections: list[tuple[int, _Section]]  # where each section ends, and its setup
+    rendered: bool  # Word rendered page breaks into the file
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(part for _, part in self.parts)
+
+    def anchors(self) -> list[tuple[int, int]]:
+        """(heading offset, printed page) of the headings the contents list gives pages."""
+        return _contents_anchors(self.parts, {b.start for b in self.marked if b.kind == "toc"})
+
+
+def _layout(blocks: list[_Block]) -> _Layout:
     parts, hints, marked, pos = [], [], [], 0
-    breaks: list[int] = []  # offsets where a page starts
-    sections: list[tuple[int, _Section]] = []  # where each section ends, and its setup
+    breaks: list[int] = []
+    sections: list[tuple[int, _Section]] = []
     pending, rendered = False, False
     for block in blocks:
         if block.section is not None:
@@ -187,18 +217,31 @@ def _document(name: str, path: Path, blocks: list[_Block]) -> Document:
             marked.append(Block(pos, pos + len(text), block.kind))
         parts.append((pos, text))
         pos += len(text) + 2
-    text = "\n\n".join(part for _, part in parts)
-    anchors = _contents_anchors(parts, {b.start for b in marked if b.kind == "toc"})
-    starts, labels = _pages(text, breaks, sections, anchors) if rendered else ((), ())
+    return _Layout(parts, hints, marked, breaks, sections, rendered)
+
+
+def _page_tops(layout: _Layout) -> set[int]:
+    """Where a page surely starts in a file no Word paginated: explicit breaks, new sections."""
+    ends = [end for end, _ in layout.sections]
+    new_pages = {start for start, (_, setup) in zip([0, *ends], layout.sections, strict=False) if setup.new_page}
+    return {0, *layout.breaks, *new_pages}
+
+
+def _document(name: str, path: Path, layout: _Layout) -> Document:
+    text, anchors = layout.text, layout.anchors()
+    if layout.rendered:
+        starts, labels = _pages(text, layout.breaks, layout.sections, anchors)
+    else:
+        starts, labels = _estimated_pages(text, anchors, _page_tops(layout))
     return Document(
         name=name,
         text=text,
         path=str(path),
         tab_starts_paragraph=False,
         page_starts=starts,
-        headings=tuple(hints),
+        headings=tuple(layout.hints),
         page_labels=labels,
-        blocks=tuple(marked),
+        blocks=tuple(layout.marked),
     )
 
 
@@ -267,6 +310,85 @@ def _add_pages(text: str, starts: list[int], low: int, high: int, missing: int) 
         if cut >= 0 and cut + 2 < b:
             added.add(cut + 2)
     return sorted({*starts, *added})
+
+
+_HEADING_DOWN_THE_PAGE = 0.5  # where a heading not opening a page stands on it, on average
+
+
+def _estimated_pages(
+    text: str, anchors: list[tuple[int, int]], tops: set[int]
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Pages of a file no Word paginated, estimated from its contents list, labelled "≈N";
+    none unless the list pins two headings to two different pages.
+
+    The anchors kept are the longest run whose pages never go down (a stale or mistyped
+    entry drops out), the first heading of each page standing on it. A heading at one of
+    `tops` (a page break, a new section) opens its page; any other is taken to stand half
+    way down it, its page opening half a page of text earlier. Between two anchors the pages
+    in between are spread over the text by its length (`_add_pages`); before the first and
+    after the last, pages run on at the document's own length of a page (from its first and
+    last anchor), down to page 1 at most."""
+    points = _page_openings(anchors)
+    if len(points) < 2:
+        return (), ()
+    per_page = (points[-1][0] - points[0][0]) / (points[-1][1] - points[0][1])
+    down = round(per_page * _HEADING_DOWN_THE_PAGE)
+    points = [
+        (offset if offset in tops else _paragraph_start(text, max(offset - down, previous + 1)), page)
+        for (previous, _), (offset, page) in zip([(-1, 0), *points], points, strict=False)
+    ]
+    (first, first_page), (last, last_page) = points[0], points[-1]
+    starts = [offset for offset, _ in points]
+    for (low, low_page), (high, high_page) in itertools.pairwise(points):
+        starts = _add_pages(text, starts, low, high, high_page - low_page - 1)
+    before = range(1, min(first_page - 1, math.ceil(first / per_page) - 1) + 1)
+    after = range(1, int((len(text) - last) / per_page) + 1)
+    ends = [first - round(k * per_page) for k in before] + [last + round(k * per_page) for k in after]
+    starts = sorted({0, *starts, *(_paragraph_start(text, at) for at in ends)} - {-1})
+
+    def number(offset: int) -> int:
+        """The page `offset` falls on when the pages run evenly between the anchors."""
+        if offset < first or offset >= last:
+            base, base_page = (first, first_page) if offset < first else (last, last_page)
+            return max(1, base_page + math.floor((offset - base) / per_page))
+        k = bisect_right(points, (offset, math.inf)) - 1
+        (low, low_page), (high, high_page) = points[k], points[k + 1]
+        return low_page + (offset - low) * (high_page - low_page) // (high - low)
+
+    pages: dict[int, int] = {}  # page number -> where it starts, the first start given each number
+    for offset in starts:
+        pages.setdefault(number(offset), offset)
+    kept = sorted(pages.items(), key=lambda item: item[1])
+    return tuple(offset for _, offset in kept), tuple(f"{ESTIMATED_PAGE}{n}" for n, _ in kept)
+
+
+def _page_openings(anchors: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(offset, page) of the first anchored heading of each page, from the longest run of
+    anchors whose pages never go down (ties: the earliest)."""
+    if not anchors:
+        return []
+    best = [1] * len(anchors)
+    came_from = [-1] * len(anchors)
+    for i, (_, page) in enumerate(anchors):
+        for j in range(i):
+            if anchors[j][1] <= page and best[j] + 1 > best[i]:
+                best[i], came_from[i] = best[j] + 1, j
+    i, run = max(range(len(anchors)), key=lambda k: (best[k], -k)), []
+    while i >= 0:
+        run.append(anchors[i])
+        i = came_from[i]
+    openings: dict[int, int] = {}
+    for offset, page in reversed(run):
+        openings.setdefault(page, offset)
+    return sorted((offset, page) for page, offset in openings.items() if page >= 1)
+
+
+def _paragraph_start(text: str, at: int) -> int:
+    """The start of the first paragraph at or after offset `at` (-1: none)."""
+    if at <= 0:
+        return 0
+    cut = text.find("\n\n", at - 2)
+    return cut + 2 if cut >= 0 else -1
 
 
 def _contents_anchors(parts: list[tuple[int, str]], contents: set[int]) -> list[tuple[int, int]]:
