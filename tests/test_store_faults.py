@@ -2,14 +2,20 @@
 (a real tmpfs, real indexing workers) and the PostgreSQL database stopped mid-question and
 mid-upload (a real server of its own, stopped and started again). Each time the owner gets
 the reason as a code the app words in kk/ru/en, nothing half-written becomes visible, the
-service keeps answering what it can, and it resumes by itself once the fault is gone."""
+service keeps answering what it can, and it resumes by itself once the fault is gone. The files
+store never loses or hides a record silently: one that cannot be read, listed, deleted or
+locked is a `StoreError` the app words, never "none" or a success; one that is not JSON is set
+aside beside it, kept and logged."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,7 +28,7 @@ from thesis_qa.service.intake import Intake
 from thesis_qa.service.owners import Owner
 from thesis_qa.service.workspace import Workspace
 from thesis_qa.storage.embedded import _quiet, start, stop
-from thesis_qa.storage.files import FilesRecords
+from thesis_qa.storage.files import FilesLocation, FilesRecords
 from thesis_qa.storage.postgres import PostgresStore
 from thesis_qa_app.texts import ERRORS
 
@@ -109,6 +115,183 @@ def test_a_record_in_a_read_only_folder_is_a_store_error_the_app_words(tmp_path)
         assert records.children("") == [] and records.get("owner/collection") is None  # reading goes on
     assert written.value.code == discarded.value.code == "records_readonly" and "records_readonly" in ERRORS
     assert isinstance(written.value.__cause__, OSError)  # the OS's words kept for the log
+
+
+@contextmanager
+def made_read_only(folder: Path) -> Iterator[Path]:
+    """`folder` as it is, bound over itself read-only: its files there to read, none to change
+    or delete, root included."""
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+PINS = [{"id": "thesis:12", "text": "Хантингтон саяси институттар туралы"}]
+
+
+def a_folder_in_its_place(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path.unlink()
+    (path / "kept.txt").parent.mkdir()
+    (path / "kept.txt").write_text("what an administrator put there", encoding="utf-8")
+
+
+def a_link_to_itself(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path.unlink()
+    path.symlink_to(path.name)
+
+
+def a_disk_fault(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = Path.open
+
+    def open_failing(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(self))
+        return opened(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", open_failing)
+
+
+@pytest.mark.parametrize("fault", [a_folder_in_its_place, a_link_to_itself, a_disk_fault])
+def test_a_record_that_cannot_be_read_is_an_error_the_app_words_never_none(
+    tmp_path, monkeypatch, fault: Callable[[Path, pytest.MonkeyPatch], None]
+):
+    records = FilesRecords(tmp_path / "thesis.owners")
+    records.put("owner/collection", PINS)
+    fault(tmp_path / "thesis.owners" / "owner" / "collection.json", monkeypatch)
+
+    with pytest.raises(StoreError) as read:
+        records.get("owner/collection")  # "none" would have the next pin replace it by a collection of one
+
+    assert read.value.code == "records_unreadable" and "records_unreadable" in ERRORS
+    assert "collection.json" in str(read.value)  # the log names the file
+
+
+def test_a_record_on_a_disk_that_fails_is_read_again_once_the_disk_is_back(tmp_path, monkeypatch):
+    records = FilesRecords(tmp_path)
+    records.put("owner/collection", PINS)
+    a_disk_fault(tmp_path / "owner" / "collection.json", monkeypatch)
+    with pytest.raises(StoreError):
+        records.get("owner/collection")
+
+    monkeypatch.undo()
+
+    assert records.get("owner/collection") == PINS
+
+
+def test_a_record_with_a_folder_in_its_place_is_not_replaced_by_a_put(tmp_path, monkeypatch):
+    records = FilesRecords(tmp_path)
+    records.put("owner/collection", PINS)
+    a_folder_in_its_place(tmp_path / "owner" / "collection.json", monkeypatch)
+
+    with pytest.raises(StoreError) as written:
+        records.put("owner/collection", [])
+
+    assert written.value.code == "store_io" and "store_io" in ERRORS
+    assert (tmp_path / "owner" / "collection.json" / "kept.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "written",
+    [b'[{"id": "thesis:12", "text": "\xd0\xa5\xd0\xb0\xd0', b"\xff\xfe[\x00]\x00", b""],
+    ids=["half-written", "not-utf-8", "empty"],
+)
+def test_a_record_that_is_not_json_is_set_aside_beside_it_logged_and_taken_as_none(tmp_path, caplog, written: bytes):
+    records = FilesRecords(tmp_path)
+    path = tmp_path / "owner" / "collection.json"
+    path.parent.mkdir()
+    path.write_bytes(written)
+
+    with caplog.at_level(logging.WARNING, "thesis_qa.storage.files"):
+        assert records.get("owner/collection") is None  # its owner goes on: a collection to pin into again
+
+    [aside] = path.parent.glob("collection.json.corrupt-*")
+    assert aside.read_bytes() == written  # kept as it was, for whoever recovers it
+    assert str(path) in caplog.text and aside.name in caplog.text
+    records.put("owner/collection", PINS)
+    assert records.get("owner/collection") == PINS and aside.read_bytes() == written
+    assert records.children("owner") == ["collection"]  # what was set aside is no record
+
+
+def test_a_record_not_json_in_a_read_only_folder_stays_and_is_an_error(tmp_path):
+    records = FilesRecords(tmp_path)
+    (tmp_path / "owner").mkdir()
+    (tmp_path / "owner" / "collection.json").write_text('[{"id": ', encoding="utf-8")
+
+    with made_read_only(tmp_path), pytest.raises(StoreError) as read:
+        records.get("owner/collection")  # it cannot be set aside, so it is not taken as none
+
+    assert read.value.code == "records_unreadable"
+    assert [p.name for p in (tmp_path / "owner").iterdir()] == ["collection.json"]
+
+
+def test_no_record_is_none_and_deleting_none_is_done(tmp_path):
+    records = FilesRecords(tmp_path)
+    (tmp_path / "owner").write_text("a file where the owner's folder would be", encoding="utf-8")
+
+    assert records.get("nobody/collection") is None and records.get("owner/collection") is None
+    assert records.children("nobody") == [] and records.children("owner") == []
+    records.delete("nobody")
+    records.discard("owner/collection")
+    FilesLocation(tmp_path / "thesis.owners" / "owner" / "up-1").remove()
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_not_empty(tmp_path):
+    records = FilesRecords(tmp_path)
+    (tmp_path / "owner").symlink_to("owner")  # a link to itself
+
+    with pytest.raises(StoreError) as listed:
+        records.children("owner")
+
+    assert listed.value.code == "records_unreadable"
+
+
+def test_a_delete_a_read_only_folder_refuses_is_an_error_and_everything_stays(tmp_path):
+    owners = tmp_path / "thesis.owners"
+    records, upload = FilesRecords(owners), FilesLocation(owners / "owner" / "up-1")
+    records.put("owner/up-1/upload", {"name": "notes.txt"})
+    records.put("owner/collection", PINS)
+
+    with made_read_only(owners):
+        with pytest.raises(StoreError) as removed:
+            upload.remove()
+        with pytest.raises(StoreError) as deleted:
+            records.delete("owner")
+
+        assert records.get("owner/up-1/upload") == {"name": "notes.txt"} and records.get("owner/collection") == PINS
+    assert removed.value.code == "store_io" and deleted.value.code == "records_readonly"
+
+
+def test_a_delete_stopped_partway_is_an_error_not_a_success(tmp_path):
+    records = FilesRecords(tmp_path)
+    records.put("owner/up-1/upload", {"name": "notes.txt"})
+    mounted = tmp_path / "owner" / "up-1" / "mounted"  # something an administrator mounted there: busy
+    mounted.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mounted)], check=True)
+    try:
+        with pytest.raises(StoreError) as deleted:
+            records.delete("owner/up-1")
+        with pytest.raises(StoreError) as removed:
+            FilesLocation(tmp_path / "owner" / "up-1").remove()
+    finally:
+        subprocess.run(["umount", "-l", str(mounted)], check=True)
+
+    assert deleted.value.code == removed.value.code == "store_io"
+    assert isinstance(deleted.value.__cause__, OSError) and deleted.value.__cause__.errno == errno.EBUSY
+
+
+def test_a_lock_that_cannot_be_taken_is_an_error_and_work_under_one_keeps_its_own(tmp_path):
+    (tmp_path / "broken" / ".lock").mkdir(parents=True)  # a folder where the lock's file should be
+
+    with pytest.raises(StoreError) as locked, FilesLocation(tmp_path / "broken").lock():
+        pass
+    with pytest.raises(OSError) as worked, FilesLocation(tmp_path / "sound").lock():
+        raise OSError(errno.EIO, "the work's own fault")
+
+    assert locked.value.code == "store_io"
+    assert not isinstance(worked.value, StoreError)
 
 
 def restart(data: Path) -> None:

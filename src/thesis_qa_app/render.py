@@ -31,6 +31,7 @@ from thesis_qa import (
     sentence_breaks,
     visible_text,
 )
+from thesis_qa.document import ESTIMATED_PAGE
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.export import Excerpt
 from thesis_qa.service.jobs import JobStatus
@@ -255,8 +256,8 @@ def place_html(  # noqa: PLR0917 - the fields of a place, as a passage and a pin
     if paragraph:
         parts.append(f'<span class="tqa-para">¶ {paragraph}</span>')
     if page:
-        # "≈12" (`thesis_qa.document.ESTIMATED_PAGE`): a page estimated, not printed; its title says why
-        estimated = f' title="{html.escape(text("page_estimated", lang))}"' if page.startswith("≈") else ""
+        # "≈12": a page estimated, not printed; its title says why
+        estimated = f' title="{html.escape(text("page_estimated", lang))}"' if page.startswith(ESTIMATED_PAGE) else ""
         parts.append(f'<span class="tqa-page"{estimated}>{html.escape(text("page", lang, page=page))}</span>')
     return " · ".join([*parts, f'<span class="tqa-doc">{html.escape(doc)}</span>'])
 

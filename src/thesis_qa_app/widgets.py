@@ -20,14 +20,19 @@ from thesis_qa_app.texts import AUTO, LANGUAGE_CHOICES, SUPPORTED_TYPES, text
 
 
 def server_checked(**options: Any) -> gr.Dropdown:
-    """A plain list whose choice the handlers check against the owner's own documents and
-    uploads, not Gradio. Gradio refuses a value its session copy's choices lack, with an
-    English "Error" toast: a page whose session the server lost (it restarted) sends a choice
-    its new session does not list, and the page's every-second tick can send the choice a job
-    had while the update that removed it is on its way. (`allow_custom_value`, not a patched
-    `preprocess`: Gradio rebuilds a session's component from its constructor's arguments
-    whenever an update changes its choices, which drops anything set on the instance.)"""
-    return gr.Dropdown(allow_custom_value=True, filterable=False, **options)
+    """A plain list (nothing to type: no keyboard pops up on a phone) whose choice the
+    handlers check against the owner's own documents and uploads, not Gradio. Gradio refuses
+    a value its session copy's choices lack, with an English "Error" toast: a page whose
+    session the server lost (it restarted) sends a choice its new session does not list, and
+    the page's every-second tick can send the choice a job had while the update that removed
+    it is on its way. `allow_custom_value` is what lets such a value through: Gradio rebuilds
+    a session's component from its constructor's arguments whenever an update changes its
+    choices, so a check patched onto the instance is gone from the session's copy. Gradio
+    makes a list that takes any value filterable; the page is told otherwise (an update sends
+    only what it changes, so the page keeps this)."""
+    listed = gr.Dropdown(allow_custom_value=True, **options)
+    listed.filterable = False
+    return listed
 
 
 @dataclass

@@ -14,12 +14,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from thesis_qa.errors import StoreError
@@ -28,6 +30,8 @@ from thesis_qa.index.layout import Index, Manifest, NewSegment
 from thesis_qa.index.passage_table import PassageTable
 from thesis_qa.index.vectors import vector_index
 from thesis_qa.storage import IndexContents, Json
+
+_log = logging.getLogger(__name__)
 
 
 class FilesLocation:
@@ -79,22 +83,31 @@ class FilesLocation:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        with store.build_lock(self.folder):
+        """The build lock; one that cannot be taken (a folder where its file should be, a disk
+        fault) a `StoreError` (`_room`). What the block raises is its own, untouched."""
+        with ExitStack() as held:
+            with _room(self.folder, any_fault=True):
+                held.enter_context(store.build_lock(self.folder))
             yield
 
     def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Delete the index folder (one not there is removed already). One that cannot be
+        deleted whole is a `StoreError` "store_io": a removal never says it happened when it
+        did not."""
+        with _room(self.folder, "store_io", any_fault=True):
+            _remove_tree(self.folder)
 
 
 READONLY = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder (or mount), or not the server's to write
 
 
 @contextmanager
-def _room(folder: Path, readonly: str = "store_readonly") -> Iterator[None]:
-    """Writing under `folder`: a full disk (or quota) as `StoreError` "store_full", a folder
-    the server may not write as `StoreError` `readonly` (a bare `OSError` no caller would say
-    in the user's language); the writer has removed what it half wrote (a version is staged
-    aside, a record written aside)."""
+def _room(folder: Path, readonly: str = "store_readonly", any_fault: bool = False) -> Iterator[None]:
+    """Writing (or deleting) under `folder`: a full disk (or quota) as `StoreError`
+    "store_full", a folder the server may not write as `StoreError` `readonly` (a bare
+    `OSError` no caller would say in the user's language); with `any_fault`, any other
+    `OSError` (a disk fault, a file where a folder should be) as `StoreError` "store_io". The
+    writer has removed what it half wrote (a version is staged aside, a record written aside)."""
     full = (errno.ENOSPC, errno.EDQUOT)
     try:
         yield
@@ -102,9 +115,30 @@ def _room(folder: Path, readonly: str = "store_readonly") -> Iterator[None]:
         said = isinstance(exc, OSError) and exc.errno in full
         if isinstance(exc, OSError) and exc.errno in READONLY:
             raise StoreError(f"cannot write {folder} ({exc.strerror})", code=readonly, path=str(folder)) from exc
-        if not (said or any(os.strerror(code) in str(exc) for code in full)):
+        if said or any(os.strerror(code) in str(exc) for code in full):
+            raise StoreError(
+                f"no room left to write {folder} ({os.strerror(errno.ENOSPC)})", code="store_full"
+            ) from exc
+        if any_fault and isinstance(exc, OSError):
+            why = exc.strerror or str(exc)
+            why += f": {exc.filename}" if exc.filename and str(exc.filename) != str(folder) else ""
+            raise StoreError(f"cannot change {folder} ({why})", code="store_io", path=str(folder)) from exc
+        raise
+
+
+def _remove_tree(folder: Path) -> None:
+    """Delete `folder` and everything in it, raising what stops it (`shutil.rmtree` stops at
+    the first failure). No folder there is nothing to delete: none at all, or a file in its
+    place or in a parent's (nothing can be stored below a file); so is an entry another
+    deleter took first."""
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        if os.path.lexists(folder):  # an entry taken by another deleter meanwhile: the rest
+            shutil.rmtree(folder)
+    except NotADirectoryError:
+        if os.path.isdir(folder):  # a folder in it replaced by a file meanwhile
             raise
-        raise StoreError(f"no room left to write {folder} ({os.strerror(errno.ENOSPC)})", code="store_full") from exc
 
 
 CHANGED = "!"  # in a version: its files changed since it was written
@@ -178,25 +212,70 @@ def _segment(contents: IndexContents) -> NewSegment:
 
 
 RECORDS_READONLY = "records_readonly"
+_SET_ASIDE = ".corrupt-"  # a record that is not JSON, kept beside it as "<name>.json.corrupt-<UTC time>-<token>"
 
 
 class FilesRecords:
-    """Record "a/b/c" is the file `<root>/a/b/c.json`; one that cannot be written or deleted
-    (a full disk, a read-only folder) a `StoreError` (`_room`)."""
+    """Record "a/b/c" is the file `<root>/a/b/c.json`. A record is never lost or hidden
+    silently: one that cannot be written or deleted (a full disk, a read-only folder, a disk
+    fault) is a `StoreError` (`_room`), and so is one there that cannot be read (`get`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def get(self, key: str) -> Json | None:
+        """The record `key`, None when there is none.
+
+        A record there that cannot be read (a disk fault, a folder or a link to itself where
+        its file should be) is a `StoreError` "records_unreadable", never "none": the caller's
+        next `put` would replace it (a student's pinned passages by an empty collection).
+
+        A record that reads but is not JSON (half-written by an earlier version, edited by
+        hand, not UTF-8) is set aside beside it, as "<name>.json.corrupt-<UTC time>-<token>"
+        (kept, never deleted here; no longer a record: `children` does not list it), a warning
+        names both files, and it is then none. Not a `StoreError`: nothing of it is lost, and
+        its owner goes on (a collection to pin into again, a conversation begun afresh)
+        instead of meeting the same message on every page until an administrator steps in;
+        what it held is there for them to recover. Setting it aside fails as a `StoreError`:
+        then it stays where it is, unread and unreplaced."""
+        path = self._path(key)
+        for _ in range(3):  # read again when another writer replaced it while it was read
+            try:
+                with path.open("rb") as handle:
+                    raw, read = handle.read(), os.fstat(handle.fileno())
+            except (FileNotFoundError, NotADirectoryError):  # none, or a file where its folder would be
+                return None
+            except OSError as exc:
+                raise _unreadable(path, exc) from exc
+            try:
+                value: Json = json.loads(raw.decode("utf-8-sig"))
+            except ValueError as exc:  # UnicodeDecodeError is one
+                if self._set_aside(path, read, exc):
+                    return None
+            else:
+                return value
+        raise _unreadable(path, "rewritten each time it was read")
+
+    def _set_aside(self, path: Path, read: os.stat_result, why: ValueError) -> bool:
+        """Move the record `path`, read as `read` and not JSON (`why`), aside; False when
+        another writer replaced it since it was read (it is then read again)."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside = path.with_name(f"{path.name}{_SET_ASIDE}{stamp}-{secrets.token_hex(3)}")
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+            if not os.path.samestat(read, path.stat()):
+                return False
+            path.rename(aside)
+        except FileNotFoundError:  # set aside by another reader meanwhile (it said so)
+            return True
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
+        _log.warning("the record %s is not JSON (%s): set aside as %s, and taken as none", path, why, aside)
+        return True
 
     def put(self, key: str, value: Json) -> None:
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        with _room(self.root, RECORDS_READONLY):
+        with _room(self.root, RECORDS_READONLY, any_fault=True):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
@@ -205,22 +284,39 @@ class FilesRecords:
                 tmp.unlink(missing_ok=True)
 
     def children(self, prefix: str) -> list[str]:
+        """The names below `prefix`: its folders and its records (not a record set aside, nor
+        a name starting with "."); none when there is no such folder, a `StoreError`
+        "records_unreadable" when there is one that cannot be listed."""
         folder = self.root / prefix if prefix else self.root
-        if not folder.is_dir():
+        try:
+            entries = [(p, p.is_dir()) for p in folder.iterdir()]
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        names = {p.name if p.is_dir() else p.stem for p in folder.iterdir() if p.is_dir() or p.suffix == ".json"}
+        except OSError as exc:
+            raise _unreadable(folder, exc) from exc
+        names = {p.name if is_dir else p.stem for p, is_dir in entries if is_dir or p.suffix == ".json"}
         return sorted(name for name in names if not name.startswith("."))
 
     def delete(self, prefix: str) -> None:
-        shutil.rmtree(self.root / prefix, ignore_errors=True)
+        """Delete the record `prefix` and everything under it; what cannot be deleted is a
+        `StoreError` (`_room`: "records_readonly", "store_io"), the record itself then kept."""
+        with _room(self.root, RECORDS_READONLY, any_fault=True):
+            _remove_tree(self.root / prefix)
         self.discard(prefix)
 
     def discard(self, key: str) -> None:
-        with _room(self.root, RECORDS_READONLY):
+        with _room(self.root, RECORDS_READONLY, any_fault=True), suppress(NotADirectoryError):  # none below a file
             self._path(key).unlink(missing_ok=True)
 
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.json"
+
+
+def _unreadable(path: Path, why: OSError | str) -> StoreError:
+    """A record (or a records folder) there that cannot be read, in words the app says."""
+    if isinstance(why, OSError):
+        path, why = Path(why.filename or path), why.strerror or str(why)
+    return StoreError(f"cannot read the record {path} ({why})", code="records_unreadable", path=str(path))
 
 
 class FilesStore:
