@@ -3,10 +3,12 @@ as soon as it is written, and the last is the index a build in one go makes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from thesis_qa.document import Block, Document, HeadingHint
+from thesis_qa.document import ESTIMATED_PAGE, Block, Document, HeadingHint
 from thesis_qa.index.vectors import all_vectors
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.indexing import build_index
@@ -51,6 +53,15 @@ def test_a_prefix_keeps_its_pages_headings_and_blocks_and_says_how_far_it_reache
     assert part.text.rsplit("\n\n", 1)[-1].startswith(f"Бұл {FIRST_PAGES}-беттің екінші абзацы")  # the page whole
     assert reach(doc, len(part.text)) == Reach(FIRST_PAGES, 40, len(part.text) / len(doc.text))
     assert prefix(doc, len(doc.text)) is doc
+
+
+def test_pages_estimated_from_a_contents_list_are_reached_as_estimates():
+    doc = paged(40)
+    estimated = replace(doc, page_labels=tuple(f"{ESTIMATED_PAGE}{n}" for n in range(1, 41)))
+    end = cuts(estimated)[0]
+
+    assert reach(estimated, end) == Reach(FIRST_PAGES, 40, end / len(doc.text), estimated=True)
+    assert not reach(doc, end).estimated
 
 
 def test_a_text_without_pages_is_cut_at_paragraphs_and_reached_by_share():

@@ -35,6 +35,7 @@ from thesis_qa.document import ESTIMATED_PAGE
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.export import Excerpt
 from thesis_qa.service.jobs import JobStatus
+from thesis_qa.service.progressive import Reach
 from thesis_qa_app.texts import error_text, text
 
 if TYPE_CHECKING:
@@ -357,7 +358,7 @@ def _active_line(status: JobStatus, lang: Language) -> str:
     done = {"name": name, "percent": int(status.progress * 100), "eta": _eta(status.eta_s, lang)}
     reach = job.reach if job.reach and job.reach.share < 1 else None  # whole: only finishing
     if reach and reach.of:
-        return text("job_partial_pages", lang, pages=reach.pages, of=reach.of, **done)
+        return text("job_partial_pages", lang, **_pages_reached(reach), **done)
     if reach:
         return text("job_partial_share", lang, share=int(reach.share * 100), **done)
     return text("job_running", lang, **done)
@@ -370,11 +371,17 @@ def partial_html(statuses: list[JobStatus], lang: Language) -> str:
     running = [(s.job.name, s.job.reach) for s in statuses if s.job.state == "running"]
     for name, reach in [(name, r) for name, r in running if r and r.share < 1]:
         if reach.of:
-            line = text("answer_partial_pages", lang, name=name, pages=reach.pages, of=reach.of)
+            line = text("answer_partial_pages", lang, name=name, **_pages_reached(reach))
         else:
             line = text("answer_partial_share", lang, name=name, share=int(reach.share * 100))
         lines.append(f'<p class="tqa-partial" role="note">⏳ {html.escape(line)}</p>')
     return _fragment("".join(lines)) if lines else ""
+
+
+def _pages_reached(reach: Reach) -> dict[str, str]:
+    """The pages an upload is indexed up to, of how many ("≈12" of "≈80" when estimated)."""
+    mark = ESTIMATED_PAGE if reach.estimated else ""
+    return {"pages": f"{mark}{reach.pages}", "of": f"{mark}{reach.of}"}
 
 
 def _eta(seconds: float | None, lang: Language) -> str:

@@ -24,11 +24,13 @@ from thesis_qa.retrieval.lookup import Lookup
 from thesis_qa.retrieval.search import Hit
 from thesis_qa.service.accounts import Accounts, UsersFile
 from thesis_qa.service.intake import Intake
+from thesis_qa.service.jobs import Job, JobStatus
 from thesis_qa.service.owners import MAX_PINS, safe_name
+from thesis_qa.service.progressive import Reach
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k, read_question
-from thesis_qa_app.render import answer_html, filter_html, lookup_html, question_html
+from thesis_qa_app.render import answer_html, filter_html, lookup_html, partial_html, question_html
 from thesis_qa_app.texts import ERRORS, GRADIO_TEXTS, TEXTS, browser_language, error_text, text
 from thesis_qa_app.ui import build_app, launch_options
 
@@ -145,6 +147,14 @@ def test_an_estimated_page_is_shown_as_one_on_cards_lookups_and_the_export():
     assert page in lookup_html(found("Хантингтон", "ru", [estimated]), ["t-0"])
     assert "- Страница: ≈5" in markdown(pinned(reply("вопрос", "ru", [estimated])), "ru")
     assert '<span class="tqa-page">с. 5</span>' in cards(reply("вопрос", "ru", [hit()]))  # a printed one: no title
+
+
+def test_an_upload_indexed_up_to_an_estimated_page_says_it_is_an_estimate():
+    job = Job("owner", "notes.docx", 1, dict, state="running", reach=Reach(15, 40, 0.3, estimated=True))
+
+    line = partial_html([JobStatus(job, 0, 10.0)], "en")
+
+    assert "indexed up to page ≈15 of ≈40 so far" in line
 
 
 def test_a_table_of_contents_entry_is_labelled_as_such():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from thesis_qa.document import Document
+from thesis_qa.document import ESTIMATED_PAGE, Document
 from thesis_qa.embedding.embedder import Embedder
 from thesis_qa.index.layout import Index
 from thesis_qa.service.indexing import build_index
@@ -32,11 +32,13 @@ LAST_SHARE = 0.75  # no further cut once a prefix would hold this share of the d
 @dataclass(frozen=True)
 class Reach:
     """How far a version of the index reaches into its document: `pages` of `of` when the
-    source has pages (0 of 0 when it has none), and the share of its text in any case."""
+    source has pages (0 of 0 when it has none), and the share of its text in any case;
+    `estimated` when those pages are estimates (`ESTIMATED_PAGE`), to be said so."""
 
     pages: int
     of: int
     share: float
+    estimated: bool = False
 
 
 Published = Callable[[Reach], None]
@@ -74,12 +76,13 @@ def prefix(doc: Document, end: int) -> Document:
 def reach(doc: Document, end: int) -> Reach:
     """How far a prefix ending at `end` reaches: the pages it holds whole."""
     total, text = len(doc.page_starts), doc.text
+    estimated = doc.page_labels[:1] != () and doc.page_labels[0].startswith(ESTIMATED_PAGE)
     if end >= len(text):
-        return Reach(total, total, 1.0)
+        return Reach(total, total, 1.0, estimated)
     holding = doc.page_index_at(end) or 0  # the page the cut falls in: whole if only blanks follow
     following = doc.page_starts[holding] if 0 < holding < total else len(text)
     pages = holding if holding and not text[end:following].strip() else max(0, holding - 1)
-    return Reach(pages, total, end / max(1, len(text)))
+    return Reach(pages, total, end / max(1, len(text)), estimated)
 
 
 def index_progressively(

@@ -6,7 +6,7 @@ priority (nice 19), bounds its memory and says `{"ready": true, "rss_mb": …}`;
 passage model at its first task (an idle worker, like the one kept for small files, stays at
 ~60 MB instead of ~0.3 GB). It
 then takes one task a line on stdin and answers on stdout with JSON lines: `{"progress":
-[done, total]}` while it embeds, `{"indexed": {"pages", "of", "share"}}` each time a longer
+[done, total]}` while it embeds, `{"indexed": {"pages", "of", "share", "estimated"}}` each time a longer
 part of a long upload has become searchable (thesis_qa.service.progressive), then `{"done":
 {..., "rss_mb", "peak_rss_mb"}}` or `{"error": {"code", "params", "message"}}` (with `"fatal": true`
 when it ends after saying so).
