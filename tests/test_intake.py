@@ -202,8 +202,9 @@ RELS = (
 )
 
 
-def test_a_sweep_the_store_fails_is_logged_and_the_next_one_runs(tmp_path, thesis_library_folder, app_embedder,
-                                                                  cache_dir, monkeypatch):
+def test_a_sweep_the_store_fails_is_logged_and_the_next_one_runs(
+    tmp_path, thesis_library_folder, app_embedder, cache_dir, monkeypatch
+):
     """The thread that expires uploads outlives a store fault (the database gone, a read-only
     folder): the failed sweep is logged and the next one runs."""
     shutil.copytree(thesis_library_folder, tmp_path / "index" / "thesis")
@@ -230,3 +231,24 @@ def test_a_sweep_the_store_fails_is_logged_and_the_next_one_runs(tmp_path, thesi
         intake.close()
     assert len(sweeps) >= 2
     assert any("uploads not expired this time" in line and "cannot be reached" in line for line in said)
+
+
+def test_a_server_starts_past_an_owners_record_it_cannot_read_and_says_so(
+    tmp_path, thesis_library_folder, app_embedder, cache_dir
+):
+    index_dir = tmp_path / "index"
+    shutil.copytree(thesis_library_folder, index_dir / "thesis")
+    settings = Settings(index_dir=index_dir, cache_dir=cache_dir, index_workers=1)
+    said: list[str] = []
+    workspace = Workspace(settings, embedder=app_embedder, notify=said.append)
+    left = workspace.uploads.reserve(owner("stopped"), "notes.txt", 10, [])  # a server stopped mid-indexing
+    record = left.folder / "upload.json"
+    record.unlink()
+    record.mkdir()  # what the store cannot read as a record
+
+    intake = Intake(workspace)
+    intake.start()  # not an error: everyone else's uploads and the library are still there
+    intake.close()
+
+    assert any(line.startswith("at start, uploads left unfinished not discarded") for line in said)
+    assert record.is_dir()  # kept for an administrator to look at

@@ -25,7 +25,7 @@ from thesis_qa.config import Settings
 from thesis_qa.errors import StoreError
 from thesis_qa.service.indexing import build_index
 from thesis_qa.service.intake import Intake
-from thesis_qa.service.owners import Owner
+from thesis_qa.service.owners import Owner, Quotas, Uploads
 from thesis_qa.service.workspace import Workspace
 from thesis_qa.storage.embedded import _quiet, start, stop
 from thesis_qa.storage.files import FilesLocation, FilesRecords
@@ -191,6 +191,19 @@ def test_a_record_with_a_folder_in_its_place_is_not_replaced_by_a_put(tmp_path, 
 
     assert written.value.code == "store_io" and "store_io" in ERRORS
     assert (tmp_path / "owner" / "collection.json" / "kept.txt").exists()
+
+
+def test_one_owners_unreadable_record_does_not_stop_the_others_uploads_being_tidied(tmp_path, monkeypatch):
+    uploads = Uploads.in_folder(tmp_path / "thesis.owners", Quotas(5, 5, 1000), lifetime_s=3600)
+    damaged, tidy = sorted((owner("one"), owner("two")), key=lambda o: o.id)  # the damaged one's turn first
+    left = {who: uploads.reserve(who, "never.txt", 10, []) for who in (damaged, tidy)}  # a stop mid-indexing
+    a_folder_in_its_place(left[damaged].folder / "upload.json", monkeypatch)
+
+    with pytest.raises(StoreError) as said:
+        uploads.discard_unfinished()
+
+    assert said.value.code == "records_unreadable"  # for the log
+    assert not left[tidy].folder.exists() and left[damaged].folder.exists()
 
 
 @pytest.mark.parametrize(

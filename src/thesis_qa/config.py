@@ -223,6 +223,8 @@ def settings_table() -> str:
         option = _OPTIONS[field]
         flag = "--" + field.replace("_", "-")
         rows.append(f"| `{flag}` | `{envvar(field)}` | {'; '.join(used_by)} | {option.described()} |")
-    rows.append("| – | `THESIS_QA_USER`, `THESIS_QA_PASSWORD` | serve | one admin account (environment only: a "
-                "password on a command line is visible to every user of the machine) [default: none] |")
+    rows.append(
+        "| – | `THESIS_QA_USER`, `THESIS_QA_PASSWORD` | serve | one admin account (environment only: a "
+        "password on a command line is visible to every user of the machine) [default: none] |"
+    )
     return "\n".join(rows) + "\n"

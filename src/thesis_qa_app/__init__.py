@@ -63,7 +63,10 @@ def launch(settings: Settings, accounts: Accounts, notify: Callable[[str], None]
             workspace.builder = intake.queue.run_alone  # the library is built in a worker process
             _open_library(workspace, notify)
             intake.start()
-            tidy(workspace.uploads)  # conversations kept as an earlier version kept them, and their bound
+            try:
+                tidy(workspace.uploads)  # conversations kept as an earlier version kept them, and their bound
+            except StoreError as error:  # one owner's damaged record does not keep everyone out
+                notify(f"at start, conversations not tidied: {error}")
             app = build_app(workspace, intake, accounts, settings)
             door = Door(settings, accounts, notify)
             options = launch_options(settings, accounts, door)

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 from thesis_qa.limits import KEPT_CONVERSATIONS
-from thesis_qa.service.owners import Owner, Uploads
+from thesis_qa.service.owners import Owner, Uploads, each_owner
 from thesis_qa_app.collection import Shown
 
 Message = dict[str, object]
@@ -115,13 +115,16 @@ def tidy(uploads: Uploads) -> int:
     """Move each owner's conversation kept by an earlier version (`_FORMER_KEYS`; the newest
     when there are both) among its pages as the unclaimed one, and keep at most
     `KEPT_CONVERSATIONS` pages per owner (the least recently saved, and records not named as
-    pages, go). Returns the records moved or dropped."""
-    changed = 0
-    for owner_id in uploads.records.children(""):
-        for key in (f"{owner_id}/{former}" for former in _FORMER_KEYS):
-            changed += _move_former(uploads, key, f"{owner_id}/{_KEY}/{UNCLAIMED}")
-        changed += _prune(uploads, owner_id, KEPT_CONVERSATIONS)
-    return changed
+    pages, go). Returns the records moved or dropped (`each_owner`: one owner's records the
+    store fails on do not stop the others')."""
+
+    def tidy_owner(owner_id: str) -> int:
+        moved = sum(
+            _move_former(uploads, f"{owner_id}/{former}", f"{owner_id}/{_KEY}/{UNCLAIMED}") for former in _FORMER_KEYS
+        )
+        return moved + _prune(uploads, owner_id, KEPT_CONVERSATIONS)
+
+    return each_owner(uploads.records.children(""), tidy_owner)
 
 
 def _move_former(uploads: Uploads, key: str, unclaimed: str) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 K1 = 1.2
 B = 0.75
 
+
 class Postings:
     """A lexical index as sorted arrays: the keys (sorted), for key i the rows holding it and
     how often (`rows[starts[i]:starts[i + 1]]`, `counts[...]`, rows ascending), and the length

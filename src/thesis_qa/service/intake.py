@@ -70,13 +70,26 @@ class Intake:
 
     def start(self) -> None:
         """Remove what a previous run left half-done, queue re-indexing the uploads indexed with
-        another model, then expire uploads in the background."""
-        self.uploads.discard_unfinished(UNFINISHED_SHARED_S if self.uploads.store.shared else 0.0)
-        self.uploads.expire()
+        another model, then expire uploads in the background. A step the store fails (a record
+        it cannot read or delete) is logged and the server starts all the same: one owner's
+        damaged record does not keep everyone from the library (the sweep tries expiry again)."""
+        unfinished = UNFINISHED_SHARED_S if self.uploads.store.shared else 0.0
+        steps = {
+            "uploads left unfinished not discarded": lambda: self.uploads.discard_unfinished(unfinished),
+            "uploads not expired": self.uploads.expire,
+            "uploads indexed with another model not looked for": self._reindex_other_models,
+        }
+        for failed, step in steps.items():
+            try:
+                step()
+            except StoreError as error:
+                self.workspace.notify(f"at start, {failed}: {error}")
+        self._sweeper.start()
+
+    def _reindex_other_models(self) -> None:
         for upload in self.uploads.everyone_live():
             if self.workspace.made_with_another_model(upload):
                 self.reindex(upload)
-        self._sweeper.start()
 
     def close(self) -> None:
         self._stop.set()

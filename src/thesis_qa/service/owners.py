@@ -29,12 +29,12 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
-from thesis_qa.errors import ThesisQAError
+from thesis_qa.errors import StoreError, ThesisQAError
 from thesis_qa.service.accounts import Role
 from thesis_qa.storage import IndexLocation, Store, open_store
 from thesis_qa.text.names import clean_name, skeleton
@@ -101,6 +101,21 @@ class Upload:
     def passages(self) -> int:
         manifest = self.location.manifest()
         return manifest.passages if manifest else 0
+
+
+def each_owner(owner_ids: Iterable[str], step: Callable[[str], int]) -> int:
+    """The sum of `step` over the owners. An owner whose records the store cannot read or
+    delete (`StoreError`) does not stop the others: the first such error is raised once every
+    owner has had its turn, for the caller to log."""
+    done, failed = 0, None
+    for owner_id in owner_ids:
+        try:
+            done += step(owner_id)
+        except StoreError as error:
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return done
 
 
 class Uploads:
@@ -204,11 +219,12 @@ class Uploads:
     def expire(self, busy: Iterable[str] = ()) -> int:
         """Delete anonymous owners' uploads past their lifetime, and the records of anonymous
         owners gone for a lifetime with nothing left; `busy` upload ids are being indexed and
-        are left alone. Returns the number of uploads and owners deleted."""
-        busy, now, removed = set(busy), time.time(), 0
-        for owner_id in self._owner_ids():
-            if not owner_id.startswith("a-"):
-                continue
+        are left alone. Returns the number of uploads and owners deleted (`each_owner`: one
+        owner's records the store fails on do not stop the others')."""
+        busy, now = set(busy), time.time()
+
+        def expire_owner(owner_id: str) -> int:
+            removed = 0
             for upload in filter(None, (self._read(u, owner_id) for u in self._upload_ids(owner_id))):
                 if upload.id not in busy and self._expired(upload, now):
                     self._delete(upload)
@@ -217,15 +233,19 @@ class Uploads:
                 self.records.delete(owner_id)
                 shutil.rmtree(self.scratch / owner_id, ignore_errors=True)
                 removed += 1
-        return removed
+            return removed
+
+        return each_owner([o for o in self._owner_ids() if o.startswith("a-")], expire_owner)
 
     def discard_unfinished(self, older_than_s: float = 0.0) -> int:
         """Delete uploads whose indexing never finished (a server stopped mid-way) and this
         machine's leftover incoming files. At the start of a server that is alone with its
         store nothing is being indexed (`older_than_s` 0); replicas sharing a store only
         discard what has been unfinished for longer than any indexing takes."""
-        removed, cutoff = 0, time.time() - older_than_s
-        for owner_id in self._owner_ids():
+        cutoff = time.time() - older_than_s
+
+        def discard_owner(owner_id: str) -> int:
+            removed = 0
             for upload_id in self._upload_ids(owner_id):
                 upload = self._read(upload_id, owner_id)
                 if upload is not None and upload.created > cutoff:
@@ -235,7 +255,9 @@ class Uploads:
                     removed += 1
                 else:
                     shutil.rmtree(upload.folder / INCOMING, ignore_errors=True)
-        return removed
+            return removed
+
+        return each_owner(self._owner_ids(), discard_owner)
 
     def collection(self, owner: Owner) -> list[dict[str, object]]:
         pins = self.records.get(f"{owner.id}/collection")
