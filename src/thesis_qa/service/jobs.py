@@ -137,18 +137,34 @@ class _Worker:
         except OSError:
             return None
         while (message := self._read()) is not None:
-            if "progress" in message:
-                progress(*message["progress"])
-            elif "indexed" in message:
-                reached(Reach(**message["indexed"]))
-            elif "error" in message:
-                if message.get("fatal"):
-                    self.process.wait()  # it ends: the next task needs a new one
-                error = message["error"]
-                raise ThesisQAError(error["message"], code=error["code"], **error.get("params", {}))
-            elif "done" in message:
-                return message["done"]
+            try:
+                if "done" in message:
+                    return dict(message["done"])
+                self._follow(message, progress, reached)
+            except (TypeError, KeyError, ValueError) as exc:
+                # A message of another shape (a worker started from a newer install while this
+                # server runs): this task fails and the next one gets a new worker; the slot
+                # goes on, where an exception would have ended its thread and stalled its jobs.
+                self.kill()
+                raise WorkerError(f"the indexing worker said what this server cannot read ({exc!r})",
+                                  code="upload_crashed") from exc  # fmt: skip
         return None
+
+    def _follow(
+        self, message: dict[str, Any], progress: Callable[[int, int], None], reached: Callable[[Reach], None]
+    ) -> None:
+        """Pass on a message about the task under way; raise the error it reports."""
+        assert self.process
+        if "progress" in message:
+            done, total = message["progress"]
+            progress(int(done), int(total))
+        elif "indexed" in message:
+            reached(Reach(**message["indexed"]))
+        elif "error" in message:
+            if message.get("fatal"):
+                self.process.wait()  # it ends: the next task needs a new one
+            error = message["error"]
+            raise ThesisQAError(str(error["message"]), code=str(error["code"]), **error.get("params", {}))
 
     def died_of_memory(self) -> bool:
         """Whether the process ended the way running out of memory ends it."""
