@@ -50,3 +50,20 @@ def test_a_worker_reporting_an_error_fails_the_job_with_that_error():
 
     assert failed.state == "failed" and failed.error is not None
     assert (failed.error.code, failed.error.params) == ("load_broken", {"name": "notes.txt"})
+
+
+def test_a_job_that_fails_unexpectedly_fails_alone_and_the_queue_goes_on():
+    def broken_task() -> dict[str, object]:
+        raise RuntimeError("a bug while preparing the task")
+
+    queue = JobQueue([sys.executable, "-c", SCRIPTED_WORKER], workers=1)
+    try:
+        broken = queue.submit(Job("owner", "broken.txt", 10, task=broken_task))
+        assert broken.wait(WAIT_S)
+        following = queue.submit(job_saying({"done": {"passages": 1}}))
+        assert following.wait(WAIT_S)
+    finally:
+        queue.close()
+
+    assert broken.state == "failed" and broken.error is not None and broken.error.code == "upload_crashed"
+    assert following.state == "done"

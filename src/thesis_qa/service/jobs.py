@@ -417,6 +417,11 @@ class _Slot:
         except ThesisQAError as error:
             job.error = error
             return "cancelled" if job.cancel_requested else "failed"
+        except Exception as exc:  # a bug: this job fails, the slot's thread (and its queue) goes on
+            logging.getLogger(__name__).exception("%s failed unexpectedly", job.name)
+            self.worker.kill()
+            job.error = WorkerError(f"{job.name}: {exc!r}", code="upload_crashed", name=job.name)
+            return "failed"
         if result is None:
             if job.cancel_requested:
                 return "cancelled"
