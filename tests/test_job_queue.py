@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from thesis_qa.service.jobs import Job, JobQueue
-from thesis_qa_app.texts import ERRORS
+from thesis_qa_app.texts import error_text
 
 # A worker that says it is ready, then for each task prints the lines the task asks it to say.
 SCRIPTED_WORKER = """
@@ -35,7 +35,8 @@ def test_a_worker_message_this_server_cannot_read_fails_that_job_alone():
         queue.close()
 
     assert newer.state == "failed" and newer.error is not None
-    assert newer.error.code == "upload_crashed" and "upload_crashed" in ERRORS
+    assert (newer.error.code, newer.error.params) == ("upload_crashed", {"name": "notes.txt"})
+    assert "«notes.txt»" in error_text("kk", newer.error.code, newer.error.params)
     assert (following.state, following.result) == ("done", {"passages": 3})
 
 

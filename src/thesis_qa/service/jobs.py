@@ -127,9 +127,14 @@ class _Worker:
         raise WorkerError("the indexing worker did not start in time", code="upload_worker")
 
     def run(
-        self, task: dict[str, Any], progress: Callable[[int, int], None], reached: Callable[[Reach], None]
+        self,
+        task: dict[str, Any],
+        progress: Callable[[int, int], None],
+        reached: Callable[[Reach], None],
+        name: str = "",
     ) -> dict[str, Any] | None:
-        """The task's result; raises its `ThesisQAError`; None when the process died (killed)."""
+        """The task's result; raises its `ThesisQAError`; None when the process died (killed).
+        `name`: the document, for the message when the worker says what cannot be read."""
         assert self.process and self.process.stdin
         try:
             self.process.stdin.write(json.dumps(task, ensure_ascii=False) + "\n")
@@ -147,7 +152,7 @@ class _Worker:
                 # goes on, where an exception would have ended its thread and stalled its jobs.
                 self.kill()
                 raise WorkerError(f"the indexing worker said what this server cannot read ({exc!r})",
-                                  code="upload_crashed") from exc  # fmt: skip
+                                  code="upload_crashed", name=name) from exc  # fmt: skip
         return None
 
     def _follow(
@@ -413,7 +418,7 @@ class _Slot:
         try:
             task = job.task()
             self.worker.start()
-            result = self.worker.run(task, progress, reached)
+            result = self.worker.run(task, progress, reached, job.name)
         except ThesisQAError as error:
             job.error = error
             return "cancelled" if job.cancel_requested else "failed"
