@@ -353,8 +353,8 @@ def _active_line(status: JobStatus, lang: Language) -> str:
         return text("job_queued", lang, name=name, position=status.position, eta=_eta(status.eta_s, lang))
     if "publish" in job.meta:
         return text("publish_queued", lang, name=name)
-    if not job.total:
-        return text("job_reading", lang, name=name)
+    if not job.total:  # before embedding: the file read, or an upload's kept text taken up again
+        return text("job_reindex_reading" if "reindex" in job.meta else "job_reading", lang, name=name)
     done = {"name": name, "percent": int(status.progress * 100), "eta": _eta(status.eta_s, lang)}
     reach = job.reach if job.reach and job.reach.share < 1 else None  # whole: only finishing
     if reach and reach.of:

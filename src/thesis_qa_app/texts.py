@@ -127,6 +127,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "«{name}»: читаю файл…",
         "en": "“{name}”: reading the file…",
     },
+    "job_reindex_reading": {
+        "kk": "«{name}»: сақталған мәтіні жаңа модельмен қайта индекстеуге дайындалуда…",
+        "ru": "«{name}»: готовлю сохранённый текст к переиндексации новой моделью…",
+        "en": "“{name}”: preparing its kept text for re-indexing with the new model…",
+    },
     "job_running": {
         "kk": "«{name}»: индекстелуде, {percent}%, қалды: {eta}",
         "ru": "«{name}»: индексирую, {percent}%, осталось {eta}",

@@ -30,7 +30,7 @@ from thesis_qa.service.progressive import Reach
 from thesis_qa.service.workspace import Workspace
 from thesis_qa_app import collection, collector_paused
 from thesis_qa_app.answers import BadArgument, Reply, parse_k, read_question
-from thesis_qa_app.render import answer_html, filter_html, lookup_html, partial_html, question_html
+from thesis_qa_app.render import answer_html, filter_html, job_line, lookup_html, partial_html, question_html
 from thesis_qa_app.texts import ERRORS, GRADIO_TEXTS, TEXTS, browser_language, error_text, text
 from thesis_qa_app.ui import build_app, launch_options
 
@@ -155,6 +155,16 @@ def test_an_upload_indexed_up_to_an_estimated_page_says_it_is_an_estimate():
     line = partial_html([JobStatus(job, 0, 10.0)], "en")
 
     assert "indexed up to page ≈15 of ≈40 so far" in line
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_reindexing_job_says_it_takes_up_its_kept_text_not_that_it_reads_a_file(lang):
+    reindexing = Job("owner", "notes.docx", 1, dict, meta={"reindex": object()}, state="running")
+    reading = Job("owner", "notes.docx", 1, dict, state="running")
+    said = {key: "⏳ " + text(key, lang, name="notes.docx") for key in ("job_reindex_reading", "job_reading")}
+
+    assert job_line(JobStatus(reindexing, 0, None), lang) == said["job_reindex_reading"]
+    assert job_line(JobStatus(reading, 0, None), lang) == said["job_reading"]
 
 
 def test_a_table_of_contents_entry_is_labelled_as_such():
