@@ -106,6 +106,15 @@ ASKING_A_NUMBER = [
     "In which century did the classics live?",
     "What percentage of voters took part?",
     "When did the reforms begin?",
+    # a measure asked for is a number
+    "Какой объём флеш-памяти у микроконтроллера?",
+    "Какова максимальная тактовая частота ядра?",
+    "Какую точность показала модель на тестовой выборке?",
+    "Какую долю лесов Земли составляет Амазония?",
+    "Модельдің дәлдігі қандай?",
+    "Процессордың жиілігі қандай?",
+    "What is the accuracy of the model?",
+    "What was the approximate size of the fund?",
 ]
 NOT_ASKING_A_NUMBER = [
     "Жылқы сүйектері табылған тұрақ қайда?",
@@ -114,6 +123,11 @@ NOT_ASKING_A_NUMBER = [
     "Что такое вектор модернизации?",
     "Какие ученые изучали модернизацию?",
     "What is political modernization?",
+    # a judgement, not a measure
+    "Какую оценку получила работа?",
+    "Какую роль сыграл Абылай-хан?",
+    "Оның үлесі қандай?",
+    "Еңбекке қандай баға берілді?",
 ]
 ASKING_A_PERSON = [
     "Бұл теорияны кім ұсынды?",

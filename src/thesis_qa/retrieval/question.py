@@ -81,6 +81,15 @@ NUMBER_QUESTION = re.compile(
     r"|как\w*\s+(?:количеств|числ|процент|возраст|дат)\w*"
     r"|year\w*|when|centur\w*|how\s+(?:many|much|long|old)"
     r"|(?:what|which)\s+(?:number|date|age|percent\w*|share|proportion))\b"
+    # a measure asked for: "Какой объём …", "Какова максимальная тактовая частота …",
+    # "жиілігі қандай", "What is the accuracy …" (not a grade or a share of credit: "баға",
+    # "үлес", "оценка" also name a judgement)
+    r"|\b(?:как(?:ой|ая|ое|ую|ого|им)|каков\w*)\s+(?:\w+\s+){0,2}"
+    r"(?:точност|объ[её]м|размер|частот|балл|стоимост|цен[аыуе]|скорост|дол[яиюе]\b|сумм|температур"
+    r"|выручк|прибыл|доход|бюджет|зарплат)\w*"
+    r"|\b(?:дәлдіг|өлшем|жиілі|құн[ыд]|жылдамдығ|сомас|температурас|табыс|жалақ)\w*\s+(?:\w+\s+)?(?:қандай|қанша)"
+    r"|\b(?:what|which)\s+(?:(?:is|was|were|are)\s+)?(?:the\s+)?(?:\w+\s+)?"
+    r"(?:size|price|cost|accuracy|frequency|speed|temperature|amount|budget|revenue|salary)\b"
 )
 # A question that names a kind of passage is answered by one of that kind: "1.1-кестеде",
 # "в сравнительной таблице", "in the table"; "әдебиеттер тізімінде", "дереккөз", "статьи [10]",
