@@ -453,23 +453,26 @@ class Handlers:
             w.undo: gr.Button(visible=False),
         }
 
-    def export_markdown(self, ui_lang: str, request: gr.Request) -> str:
+    def export_markdown(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         return self._export("md", ui_lang, request)
 
-    def export_docx(self, ui_lang: str, request: gr.Request) -> str:
+    def export_docx(self, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         return self._export("docx", ui_lang, request)
 
-    def _export(self, kind: str, ui_lang: str, request: gr.Request) -> str:
+    def _export(self, kind: str, ui_lang: str, request: gr.Request) -> dict[Block, object]:
         """The owner's collection as a file for this page to save ("md" or "docx"): JSON with
         its name, media type and content (base64). Nothing is written on the server. When the
-        collection cannot be read, nothing to save, and a warning saying why."""
+        collection cannot be read, nothing to save, and the pin status says why (as for every
+        other change of the collection the store refuses)."""
+        w, lang = self.widgets, as_language(ui_lang)
         pinned, error = guarded("the collection to export", [], self.workspace.uploads.collection, self.owner(request))
         if error is not None:
-            gr.Warning(why(as_language(ui_lang), error))
+            return {w.export_payload: "", w.pin_status: _status(why(lang, error))}
         if not pinned or kind not in collection.EXPORTS:
-            return ""
-        name, media_type, content = collection.export(pinned, kind, as_language(ui_lang))
-        return json.dumps({"name": name, "type": media_type, "data": base64.b64encode(content).decode("ascii")})
+            return {w.export_payload: ""}
+        name, media_type, content = collection.export(pinned, kind, lang)
+        file = {"name": name, "type": media_type, "data": base64.b64encode(content).decode("ascii")}
+        return {w.export_payload: json.dumps(file)}
 
     def _collection_view(self, pinned: list[collection.Pin], lang: Language) -> dict[Block, object]:
         """The collection's list, its tab's label (with the count) and its buttons."""

@@ -544,7 +544,8 @@ def _wire(w: Widgets, h: Handlers, demo: gr.Blocks) -> None:
     w.clear_yes.click(h.clear, [w.ui_lang], cleared_outputs, api_name="ui_clear", **pins)
     w.undo.click(h.undo, [w.cleared, w.ui_lang], [*collection_outputs, w.cleared, w.undo], api_name="ui_undo", **pins)
     for button, export in ((w.download_md, h.export_markdown), (w.download_docx, h.export_docx)):
-        saved = button.click(export, [w.ui_lang], [w.export_payload], api_name=f"ui_{export.__name__}", **pins)
+        saved = button.click(export, [w.ui_lang], [w.export_payload, w.pin_status], api_name=f"ui_{export.__name__}",
+                             **pins)  # fmt: skip
         saved.then(None, [w.export_payload], None, js=DOWNLOAD)
 
 

@@ -222,6 +222,8 @@ def test_the_collection_changed_while_the_database_is_gone_says_why_and_stays_as
     wait(page).until(lambda p: gone in p.find_element(By.ID, "clear-question").text)
     tap(page, page.find_element(By.ID, "clear-yes"))
     wait(page).until(lambda _: served.log.read_text().count("went on without clearing the collection") == 1)
+    tap(page, page.find_element(By.ID, "download-md"))  # nothing saved; the pin status says why (still)
+    wait(page).until(lambda _: "went on without the collection to export" in served.log.read_text())
 
     assert [item.text for item in collection_items(page)] == before and pinned_count(page) == 2
     assert "ValueError" not in served.log.read_text()  # each said in a part of its event (Gradio checks)
