@@ -170,6 +170,20 @@ def test_uploads_whose_indexing_never_finished_are_discarded_at_start(workspace,
     assert not pending.folder.exists() and done.folder.exists()
 
 
+def test_an_upload_whose_record_is_damaged_is_kept_and_answers_after_a_restart(workspace, tmp_path):
+    done = upload(workspace, ALICE, "abai.txt", ABAI, tmp_path)
+    record = tmp_path / "index" / "thesis.owners" / ALICE.id / done.id / "upload.json"
+    record.write_text('{"name": "abai.txt", "byt', encoding="utf-8")  # cut short by a crash
+    pending = workspace.uploads.reserve(ALICE, "never.txt", 10, [])
+    (pending.folder / INCOMING / "never.txt").write_text("…", encoding="utf-8")
+    (pending.folder / "upload.json").write_text("{", encoding="utf-8")
+
+    assert workspace.uploads.discard_unfinished() == 1  # the unfinished one only
+    assert [u.name for u in workspace.uploads.all(ALICE)] == ["abai.txt"]
+    assert workspace.search("Абай қай жылы туған?", 1, "abai.txt", owner=ALICE)[0].passage.text.startswith("Абай")
+    assert list(record.parent.glob("upload.json.corrupt-*"))  # what it held, kept for an administrator
+
+
 def test_a_collection_is_kept_with_its_owner(tmp_path):
     uploads = Uploads.in_folder(tmp_path, Quotas(1, 1, 1), lifetime_s=3600)
     uploads.save_collection(ALICE, [{"id": "thesis_kk.txt#3", "doc": "thesis_kk.txt"}])

@@ -314,6 +314,31 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path, cache_dir):
     assert done.stderr.count("\n") == 1 and "cannot reach the database" in done.stderr
 
 
+def cut_lock_holder(url: str, key: str) -> int:
+    """End the session holding `key`'s build lock, as a database restart would."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        held = (
+            "SELECT pid FROM pg_locks"
+            " WHERE locktype = 'advisory' AND objid = (hashtext(%s)::bigint & 4294967295)::oid"
+        )
+        pids = [pid for (pid,) in admin.execute(held, (key,)).fetchall()]
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return len(pids)
+
+
+def test_a_build_whose_lock_session_is_cut_keeps_its_own_outcome(postgres_url):
+    location = PostgresStore(postgres_url).index("cut-lock")
+
+    with location.lock():
+        assert cut_lock_holder(postgres_url, "cut-lock") == 1
+    with pytest.raises(ValueError, match="the build's own"), location.lock():
+        cut_lock_holder(postgres_url, "cut-lock")
+        raise ValueError("the build's own error")
+    with location.lock():  # nothing left held
+        assert cut_lock_holder(postgres_url, "cut-lock") == 1
+
+
 def test_db_start_prints_the_url_and_db_stop_stops_the_server(tmp_path):
     data = tmp_path / "db"
     started = CliRunner().invoke(main, ["db", "start", "--data", str(data)])

@@ -23,6 +23,7 @@ stopped meanwhile discards it like one without a version (`discard_unfinished`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -44,6 +45,7 @@ MAX_PINS = 200
 INCOMING = "incoming"
 _OWNER_ID = re.compile(r"[ua]-[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"up-[0-9a-f]{16}")
+_log = logging.getLogger(__name__)
 
 
 class QuotaError(ThesisQAError):
@@ -304,12 +306,30 @@ class Uploads:
     def _read(self, upload_id: str, owner_id: str) -> Upload | None:
         data = self.records.get(f"{owner_id}/{upload_id}/upload")
         if not isinstance(data, dict):
-            return None
+            return self._recovered(owner_id, upload_id)
         try:
             name, size, created = str(data["name"]), int(data["bytes"]), float(data["created"])
         except (KeyError, TypeError, ValueError):
-            return None
+            return self._recovered(owner_id, upload_id)
         return self._upload(owner_id, upload_id, name, size, created, data.get("complete") is not False)
+
+    def _recovered(self, owner_id: str, upload_id: str) -> Upload | None:
+        """An upload whose record is gone or unreadable (the store set a corrupt one aside)
+        while its index is whole: a live version of one document, and no file of it left
+        waiting on this machine (`settle` deletes it only once the record says complete). Its
+        record is written again from the index, so a damaged record never costs its owner a
+        finished upload: its name as the index keeps it, a fresh lifetime, its size unknown (0).
+        None for anything else (a reservation not yet recorded, an unfinished indexing), which
+        `discard_unfinished` then deletes as before."""
+        upload = self._upload(owner_id, upload_id, "", 0, time.time())
+        manifest = upload.location.manifest()
+        waiting = upload.folder / INCOMING
+        if manifest is None or len(manifest.sources) != 1 or (waiting.is_dir() and any(waiting.iterdir())):
+            return None
+        restored = replace(upload, name=manifest.sources[0].name)
+        self._record(restored)
+        _log.warning("the upload %s/%s had no readable record: written again from its index", owner_id, upload_id)
+        return restored
 
 
 def remove_account_everywhere(store_url: str, index_dir: Path, name: str) -> int:

@@ -406,17 +406,24 @@ class PostgresLocation:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """A session advisory lock on a connection of its own, held while the builder works."""
+        """A session advisory lock on a connection of its own, held while the builder works.
+        The database gone while taking it is a `StoreError` "store_unreachable"; gone while it
+        is held, there is nothing left to release (a session's locks end with it), so what the
+        block raised, or its success, stands rather than a bare driver error."""
         try:
             conn = psycopg.connect(self.db.url, autocommit=True)
         except psycopg.OperationalError as exc:
             raise self.db.unreachable(exc) from exc
         with conn:
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.key,))
+            try:
+                conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.key,))
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                raise self.db.unreachable(exc) from exc
             try:
                 yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.key,))
+                with suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.key,))
 
     def remove(self) -> None:
         with self.db.transaction() as cur:
