@@ -4,10 +4,12 @@ written from its XML (`word_xml`), in the shape real theses have it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pypdfium2 as pdfium
 import pytest
+from click.testing import CliRunner
 from word_xml import (
     PAGE_BREAK,
     RENDERED_BREAK,
@@ -28,6 +30,7 @@ from word_xml import (
     write_docx,
 )
 
+from thesis_qa.cli import main
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.segmentation import segment
 
@@ -243,6 +246,17 @@ def test_a_file_no_word_paginated_gets_pages_estimated_from_its_contents_list(tm
     for passage in passages:
         if passage.text.startswith("Страница"):  # "Страница 06, …" was printed on page 6
             assert passage.page == f"≈{int(passage.text[9:11])}", passage.text
+
+
+def test_the_command_line_and_its_json_cite_an_estimated_page_as_one(tmp_path, cli_env):
+    path = write_docx(tmp_path / "libreoffice.docx", _thesis_with_contents("typed", False))
+    runner = CliRunner(env=cli_env)
+
+    assert runner.invoke(main, ["index", str(path), "--index", "estimated"], catch_exceptions=False).exit_code == 0
+    asked = ["ask", "Страница 06, абзац 2", "--index", "estimated"]
+    payload = json.loads(runner.invoke(main, [*asked, "--json"], catch_exceptions=False).output)
+    assert payload["results"][0]["page"] == "≈6"
+    assert "p. ≈6" in runner.invoke(main, asked, catch_exceptions=False).output.split("\n\n")[1]
 
 
 def test_a_file_word_paginated_keeps_the_pages_word_printed_unmarked(tmp_path):
