@@ -19,7 +19,9 @@ and are left out):
   passage without a page counts as wrong; a passage whose text is not found is not counted.
   LibreOffice lays a Word-paginated file out on more pages than Word did (its fonts differ),
   so for a .docx the page each heading has is also checked against the page the document's
-  own contents list gives it (`headings_on_their_contents_page`; every heading, not a sample),
+  own contents list gives it (`headings_on_their_contents_page`; every heading, not a sample;
+  none when the pages are estimated from that very list, `pages_estimated`: eval/docx_pages.py
+  measures those),
   and the page count the saving editor wrote (`word_saved_pages`, docProps/app.xml) is put
   beside the reference's (`reference_page_count`): when they differ, the export is no
   reference for that file's pages.
@@ -48,6 +50,7 @@ from docx import Document as WordDocument
 from docx.oxml.ns import qn
 
 from thesis_qa import Passage, load_document
+from thesis_qa.document import ESTIMATED_PAGE
 from thesis_qa.ingest.segmentation import segment
 
 HERE = Path(__file__).resolve().parent
@@ -284,6 +287,14 @@ def on_contents_page(passages: list[Passage]) -> tuple[int, int]:
     return sum(p.page == entries[title_key(p.text)] for p in headings), len(headings)
 
 
+def physical_page(passage: Passage) -> int | None:
+    """The physical page a passage is cited on: an estimated page's own number (a reference
+    whose first page is the title page numbers its pages the same way), else `page_index`."""
+    if passage.page and passage.page.startswith(ESTIMATED_PAGE):
+        return int(passage.page.removeprefix(ESTIMATED_PAGE))
+    return passage.page_index
+
+
 def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list[str]]:
     doc = load_document(path)
     everything = segment(doc)
@@ -295,7 +306,7 @@ def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list
         reference = docx_reference(path, printed)
     known = {title_key(t) for t in reference.headings.values()}
     chosen = sorted(random.Random(f"{seed}:{path.name}").sample(range(len(passages)), min(sample, len(passages))))
-    sections = pages = sections_checked = pages_checked = 0
+    sections = pages = near = sections_checked = pages_checked = 0
     misses: list[str] = []
     position = 0
     for index in chosen:
@@ -313,8 +324,12 @@ def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list
         found = [i + 1 for i, page in enumerate(reference.pages) if len(key) >= MIN_KEY_LETTERS and key in page]
         if found:
             pages_checked += 1
-            pages += passage.page_index in found
-    on_page, with_entry = on_contents_page(everything)
+            pages += physical_page(passage) in found
+            near += any(abs((physical_page(passage) or -9) - page) <= 1 for page in found)
+    estimated = sum(bool(p.page and p.page.startswith(ESTIMATED_PAGE)) for p in passages) / len(passages)
+    # Pages estimated from the contents list put its headings on their entries' pages by
+    # construction: eval/docx_pages.py measures those estimates with each heading left out.
+    on_page, with_entry = on_contents_page(everything) if not estimated else (0, 0)
     return {
         "document": path.name,
         "passages": len(passages),
@@ -325,7 +340,9 @@ def check(path: Path, sample: int, seed: int, exports: Path) -> tuple[dict, list
         "pages_reference": against,
         "pages_checked": pages_checked,
         "pages_right": round(pages / pages_checked, 3) if pages_checked else None,
+        "pages_within_one": round(near / pages_checked, 3) if pages_checked else None,
         "passages_with_a_page": round(sum(p.page is not None for p in passages) / len(passages), 3),
+        "pages_estimated": round(estimated, 3),
         "reference_page_count": len(reference.pages),
         "word_saved_pages": word_saved_pages(path) if path.suffix.lower() == ".docx" else None,
         "headings_on_their_contents_page": round(on_page / with_entry, 3) if with_entry else None,
@@ -349,9 +366,11 @@ def main() -> None:
         results.append(result)
         print(
             f"{path.name[:40]:40} sections {result['sections_right']} of {result['sections_checked']:2}"
-            f"   pages {result['pages_right']} of {result['pages_checked']:2} ({result['pages_reference']})"
+            f"   pages {result['pages_right']} (±1 {result['pages_within_one']}) of {result['pages_checked']:2}"
+            f" ({result['pages_reference']})"
             f"   headings on their contents page {result['headings_on_their_contents_page']}"
-            f"   reference {result['reference_page_count']} pages, saved as {result['word_saved_pages']}"
+            + (" (pages estimated from it: eval/docx_pages.py)" if result["pages_estimated"] else "")
+            + f"   reference {result['reference_page_count']} pages, saved as {result['word_saved_pages']}"
         )
         if args.misses:
             print("".join(f"    {miss}\n" for miss in misses), end="")
