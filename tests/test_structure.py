@@ -21,6 +21,10 @@ CAPTIONS = [
     "Figure 1: System overview",
     "Таблица 2 — План продаж",
     "3.1-кесте – Облыстар",
+    "2.1.1 сурет — Сөйлеуді тану кітапханаларының салыстырмалы талдауы",  # the number first
+    "1.2.1 график - Тану сапасын жақсартудың тәсілдері",
+    "1.3.2 кестенің жалғасы",  # a table going on over a page
+    "Продолжение таблицы 4",
 ]
 
 
@@ -54,7 +58,11 @@ def test_a_caption_the_format_marks_as_a_heading_is_still_a_caption():
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Сурет 1 көрсеткендей, жүйе үш бөліктен тұрады.", "Рисунок 3 показывает рост пропускной способности."],
+    [
+        "Сурет 1 көрсеткендей, жүйе үш бөліктен тұрады.",
+        "Рисунок 3 показывает рост пропускной способности.",
+        "3.3.4 суретте – файлды жүктеу әдісі көрсетілген.",
+    ],
 )
 def test_a_sentence_opening_with_a_figure_word_is_text(sentence):
     passages = segment(Document("t.txt", f"Кіріспе\n\n{sentence}"))
@@ -87,6 +95,40 @@ def test_a_bibliography_numbered_past_nine_stays_a_bibliography():
     text = "\n\n".join(["ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ", *entries])
     passages = segment(Document("t.txt", text))
     assert [p.kind for p in passages] == ["heading"] + ["bibliography"] * 12
+
+
+def test_a_chapter_typed_as_a_plain_numbered_line_is_one_when_its_first_section_follows():
+    """A file that styles no heading: "1 Title" opens chapter 1 because "1.1 …" comes next;
+    the numbered steps of a list stay text."""
+    text = "\n\n".join([
+        "КІРІСПЕ", "Кіріспе мәтіні.",
+        "1 Сөйлеуді танудың теориялық негіздері", "1.1 Жүйелердің тарихы", "Тарих туралы мәтін.",
+        "Жүйемен жұмыс кезеңдері", "1 Файлды жүктеу", "2 Тануды бастау",
+        "2 Құралдар мен технологияларды талдау", "2.1 Кітапханалар", "Кітапханалар туралы мәтін.",
+    ])  # fmt: skip
+    passages = segment(Document("t.txt", text))
+    assert {p.text: p.section for p in passages if p.kind == "body"} == {
+        "Кіріспе мәтіні.": "КІРІСПЕ",
+        "Тарих туралы мәтін.": "1 Сөйлеуді танудың теориялық негіздері › 1.1 Жүйелердің тарихы",
+        "1 Файлды жүктеу": "1 Сөйлеуді танудың теориялық негіздері › 1.1 Жүйелердің тарихы › Жүйемен жұмыс кезеңдері",
+        "2 Тануды бастау": "1 Сөйлеуді танудың теориялық негіздері › 1.1 Жүйелердің тарихы › Жүйемен жұмыс кезеңдері",
+        "Кітапханалар туралы мәтін.": "2 Құралдар мен технологияларды талдау › 2.1 Кітапханалар",
+    }
+
+
+def test_an_entry_broken_over_two_paragraphs_stays_in_the_bibliography_and_appendices_follow_it():
+    text = "\n\n".join([
+        "ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ",
+        "26 Yandex Cloud. Yandex SpeechKit. URL: https://yandex.cloud/speechkit",
+        "27 NVIDIA.",  # the author pressed Enter inside the entry
+        "Automatic Speech Recognition — NVIDIA NeMo. URL: https://docs.nvidia.com/nemo",
+        "28 Kaz-RoBERTa: Kazakh RoBERTa Model. URL: https://huggingface.co/kaz-roberta",
+        "А қосымша", "Қосымшаның мәтіні.",
+    ])  # fmt: skip
+    passages = segment(Document("t.txt", text))
+    assert [p.text for p in passages if p.kind == "heading"] == ["ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ", "А қосымша"]
+    assert {p.section for p in passages if "NVIDIA" in p.text} == {"ПАЙДАЛАНЫЛҒАН ӘДЕБИЕТТЕР ТІЗІМІ"}
+    assert [(p.kind, p.section) for p in passages if p.text == "Қосымшаның мәтіні."] == [("body", "А қосымша")]
 
 
 def test_a_numbered_list_past_nine_stays_in_its_section():

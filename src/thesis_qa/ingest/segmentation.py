@@ -33,7 +33,11 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # 6: contents with spaced dot leaders (". . . 12"); roman chapter labels ("II." over two lines);
 # "1."-"3." inside a roman or earlier chapter are subtitles; maths letters title nothing; a
 # bare roman numeral on its own line is a chapter; a line opening with a bullet is no title.
-SEGMENTER_VERSION = "6"
+# 7: captions numbered first ("2.1.1 сурет —", "1.2.1 график -") and a table's continuation
+# ("1.3.2 кестенің жалғасы", "Продолжение таблицы 4"); "3.3.4 суретте … көрсетілген." is text;
+# "1 Title" is a chapter when "1.1 …" follows; a numbered line inside a bibliography is an
+# entry; "А қосымша" is a top-level appendix.
+SEGMENTER_VERSION = "7"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
@@ -52,14 +56,28 @@ _BIBLIOGRAPHY_TITLE = re.compile(
     re.IGNORECASE,
 )
 # A caption opens with its label: "Рис.2.", "Рисунок 3 –", "Сурет 1 –", "Кесте 8", "Таблица
-# А.2", "Figure 1:", "1-кесте –"; after the number comes nothing, a separator, or a capital.
+# А.2", "Figure 1:", "1-кесте –", "2.1.1 сурет —", "1.2.1 график -"; after the number comes
+# nothing, a separator, or a capital. A table's continuation is one too ("1.3.2 кестенің
+# жалғасы", "Продолжение таблицы 4").
+_FIGURE_WORD = r"(?:сурет|кесте|таблица|рисунок|график|диаграмма|схема)"
 _CAPTION = re.compile(
     r"(?:(?:рис(?:унок)?\.?|сурет|кесте|таблица|табл\.|figure|fig\.|table|схема|диаграмма)\s*(?:№\s*)?"
     r"(?:[^\W\d_]\.?)?\d+(?:[.\-–]\d+)*"
-    r"|\d+(?:\.\d+)*\s*[-–]\s*(?:сурет|кесте|таблица|рисунок))\s*",
+    rf"|\d+(?:\.\d+)*\s*[-–]?\s*(?:кестенің\s+(?:жалғасы|соңы)(?=\W|$)|{_FIGURE_WORD}(?![^\W\d_]))"
+    r"|(?:продолжение|окончание)\s+табл(?:ицы|\.)\s*(?:№\s*)?\d+(?:\.\d+)*)\s*",
     re.IGNORECASE,
 )
+# A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
+# көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
+# is a section).
+_NAMES_FIGURE = re.compile(r"\d+(?:\.\d+)*\.?\s*[-–]?\s*(?:сурет|кесте|таблиц|рисун|график|диаграмм|схем)")
 _MAX_CAPTION_WORDS = 60
+_APPENDIX = re.compile(r"қосымша|приложение|appendix", re.IGNORECASE)
+# An appendix's own heading, "А қосымша", "ҚОСЫМША Б", "Приложение 2", "Appendix C": a part of
+# the document's top level, whatever its type made of it.
+_APPENDIX_HEADING = re.compile(
+    r"(?:[^\W\d_]|\d{1,2})\s+қосымша(?!\w)|(?:қосымша|приложение|appendix)\s+(?:[^\W\d_]|\d{1,2})(?!\w)", re.I
+)
 _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
 # A chapter's label on its own line: "II", "ІV.", "I." (Cyrillic І too); a lone "X" is a variable.
 _ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
@@ -217,7 +235,31 @@ def _classify_headings(text: str, items: list[_Item]) -> list[_Item]:
         opens = isinstance(item, Unit) and item.para_start and not _BULLET_ITEM.match(text, item.start)
         listed.saw(number, isinstance(found, _Heading), opens)
         i += 1
+    return _confirm_chapters(text, out)
+
+
+def _confirm_chapters(text: str, items: list[_Item]) -> list[_Item]:
+    """A title line numbered "N" alone ("1 Сөйлеуді танудың теориялық негіздері") is chapter N
+    when the next heading is its first section, "N.1 …": a file that styles no heading still
+    numbers its chapters so, while "1 Title" alone could be a list's first item."""
+    out = list(items)
+    for i, item in enumerate(out):
+        chapter = _chapter_line(text, item)
+        after = next((x for x in out[i + 1 : i + 4] if isinstance(x, _Heading) or _chapter_line(text, x)), None)
+        if chapter and isinstance(after, _Heading) and re.match(rf"{chapter}\.1(?!\d)", after.title):
+            out[i] = _Heading(cast(Unit, item), 1, _title(_span(text, cast(Unit, item))))
     return out
+
+
+def _chapter_line(text: str, item: _Item) -> str | None:
+    """N of a whole paragraph "N Title" shaped like a title (short, no closing punctuation)."""
+    if not (isinstance(item, Unit) and item.para_start and item.line_end):
+        return None
+    raw = _span(text, item).strip()
+    match = re.match(r"(\d{1,2})\s+(?=[^\W\d_])", raw)
+    if match is None or len(raw.split()) > _MAX_TITLE_WORDS or raw[-1] in ".?!:;,":
+        return None
+    return match.group(1)
 
 
 @dataclass
@@ -283,7 +325,7 @@ def _title_level(text: str, item: Unit, nxt: _Item | None) -> int | None:
     opens_line = item.para_start or _opens_line(text, item.start)
     numbered = _NUMBERED_TITLE.match(raw)
     if numbered and opens_line:
-        return numbered.group(1).count(".") + 1
+        return None if _NAMES_FIGURE.match(raw) else numbered.group(1).count(".") + 1
     if _is_uppercase_title(raw) and opens_line:
         return 1
     return 0 if _is_subtitle(raw, item, nxt) else None
@@ -569,7 +611,9 @@ class _Assembler:
                 continue
             if isinstance(item, _Heading | _TocEntry | _Caption) or item.para_start or self.block:
                 self._close()
-            if isinstance(item, _Heading):
+            if isinstance(item, _Heading) and self._entry_of_bibliography(item):
+                self.paragraph.append(item.unit)
+            elif isinstance(item, _Heading):
                 self._enter(item)
                 self._emit_heading(item)
             elif isinstance(item, _Caption):
@@ -583,6 +627,8 @@ class _Assembler:
 
     def _enter(self, heading: _Heading) -> None:
         own = 0 if self._runs_in(heading) or self._enumerated(heading) else heading.level
+        if _APPENDIX_HEADING.match(heading.title):
+            own = 1
         level = own or self.base_level + 1
         if own:
             self.base_level = own
@@ -591,6 +637,16 @@ class _Assembler:
             self.bibliography_level = level
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
+
+    def _entry_of_bibliography(self, heading: _Heading) -> bool:
+        """A numbered "heading" inside a bibliography ("27 NVIDIA.", an entry its author broke
+        over two paragraphs) is one of its entries: a bibliography holds no numbered sections;
+        an appendix after it is a heading still."""
+        return (
+            self.bibliography_level is not None
+            and re.match(r"\d", heading.title) is not None
+            and not _APPENDIX.search(heading.title)
+        )
 
     def _runs_in(self, heading: _Heading) -> bool:
         """A bold lead-in ("Армян тіліндегі деректер: ХІІІ–ХV ғасырлар …") a format set like a
