@@ -10,6 +10,7 @@ import re
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
+from docx import Document as WordDocument
 from word_xml import (
     PAGE_BREAK,
     RENDERED_BREAK,
@@ -246,6 +247,31 @@ def test_a_file_no_word_paginated_gets_pages_estimated_from_its_contents_list(tm
     for passage in passages:
         if passage.text.startswith("Страница"):  # "Страница 06, …" was printed on page 6
             assert passage.page == f"≈{int(passage.text[9:11])}", passage.text
+
+
+def _table(document, rows: list[tuple[str, str]]) -> None:
+    table = document.add_table(rows=len(rows), cols=2)
+    for row, cells in zip(table.rows, rows, strict=True):
+        row.cells[0].text, row.cells[1].text = cells
+
+
+def test_a_contents_list_laid_out_as_a_table_is_read_as_contents(tmp_path):
+    """Some templates lay the contents out as a borderless table: under "МАЗМҰНЫ", each row a
+    title and its page, it is the contents list; a table of numbers elsewhere stays a table."""
+    document = WordDocument()
+    document.add_paragraph("МАЗМҰНЫ")
+    _table(document, [("КІРІСПЕ", "3"), ("1 Теориялық негіздер", "4"), ("1.1 Тарихы", "4"), ("ҚОРЫТЫНДЫ", "6")])
+    document.add_paragraph("КІРІСПЕ")
+    document.add_paragraph("Кіріспе мәтіні.")
+    document.add_paragraph("Кесте 1 – Кезеңдер")
+    _table(document, [("Бірінші кезең", "10"), ("Екінші кезең", "20"), ("Үшінші кезең", "30")])
+    document.save(str(tmp_path / "contents.docx"))
+
+    passages = _passages(tmp_path / "contents.docx")
+    assert [p.text for p in passages if p.kind == "toc"] == [
+        "КІРІСПЕ\t3", "1 Теориялық негіздер\t4", "1.1 Тарихы\t4", "ҚОРЫТЫНДЫ\t6"
+    ]  # fmt: skip
+    assert [p.kind for p in passages if "кезең" in p.text] == ["table"]
 
 
 def test_the_command_line_and_its_json_cite_an_estimated_page_as_one(tmp_path, cli_env):

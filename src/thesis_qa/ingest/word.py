@@ -32,13 +32,17 @@ from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
-READER_VERSION = "2"  # 2: pages of a file no Word paginated estimated from its contents list
+# 2: pages of a file no Word paginated estimated from its contents list; 3: a contents list laid
+# out as a table is read as contents.
+READER_VERSION = "3"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _HEADING_STYLE = re.compile(r"^(?:heading|заголовок|тақырып)\s*(\d)$", re.IGNORECASE)
 _TOC_STYLE = re.compile(r"^(?:toc|оглавление|мазмұны)\s*\d$", re.IGNORECASE)
+_CONTENTS_TITLE = re.compile(r"мазмұны|содержание|оглавление|contents|table of contents", re.IGNORECASE)
+_CONTENTS_ROW = re.compile(r"[^\t]*[^\W\d_][^\t]*\t\d{1,3}")  # "1.1 Title<TAB>10"
 _SKIPPED = {W + "del", W + "moveFrom", W + "delText", W + "rPr", W + "pPr", _MC + "Fallback"}
 Element = Any  # lxml elements
 # Where a page starts, marked inside block text while walking and taken out in `_document`:
@@ -550,11 +554,15 @@ class _Walker:
         self.fields: list[list[str]] = []  # open complex fields: [instruction, "instr" | "result"]
 
     def blocks(self, container: Element, toc: bool = False) -> Iterator[_Block]:
+        titled = False  # the last paragraph with text is a contents list's title
         for child in container:
             if child.tag == W + "p":
-                yield from self._paragraph(child, toc)
+                for block in self._paragraph(child, toc):
+                    said = block.text.strip(_BREAKS + " \t\n")
+                    titled = _CONTENTS_TITLE.fullmatch(said) is not None if said else titled
+                    yield block
             elif child.tag == W + "tbl":
-                yield from self._table(child)
+                yield from self._table(child, titled)
             elif child.tag == W + "sdt":
                 gallery = child.find(f"{W}sdtPr/{W}docPartObj/{W}docPartGallery")
                 inner = child.find(W + "sdtContent")
@@ -590,8 +598,12 @@ class _Walker:
         if sect_pr is not None:
             yield _Block("", section=_section(sect_pr))
 
-    def _table(self, table: Element) -> Iterator[_Block]:
+    def _table(self, table: Element, after_contents_title: bool = False) -> Iterator[_Block]:
+        """A table, a row a line ("a | b | c"); or, right under "МАЗМҰНЫ" / "Содержание" with
+        a page number closing its rows, the contents list laid out as a table: its rows are
+        `toc` entries ("1.1 Title\t10"), as Word's contents field gives them."""
         rows: list[str] = []
+        entries: list[str] = []
         notes: list[str] = []
         for row in table.findall(W + "tr"):
             cells, breaks = [], ""
@@ -607,7 +619,10 @@ class _Walker:
                     cells.append(text)
             if cells:
                 rows.append(breaks[:1] + " | ".join(cells))  # a page that starts inside a row starts at the row
-        if rows:
+                entries.append(breaks[:1] + " ".join(cells[:-1]) + "\t" + cells[-1])
+        if after_contents_title and _contents_rows(entries):
+            yield from (_Block(entry, "toc") for entry in entries)
+        elif rows:
             yield _Block("\n\n".join(dict.fromkeys(rows)), "table")
         yield from (_Block(note, "footnote") for note in notes)
 
@@ -846,3 +861,10 @@ def _format_number(value: int, fmt: str) -> str:
     if fmt == "decimalZero":
         return f"{value:02d}"
     return str(value)
+
+
+def _contents_rows(entries: list[str]) -> bool:
+    """Rows of a contents list: at least three, nearly all a title and its page, the pages
+    never going back."""
+    pages = [int(e.rsplit("\t", 1)[1]) for e in entries if _CONTENTS_ROW.fullmatch(e.strip(_BREAKS))]
+    return len(pages) >= 3 and len(pages) >= 0.8 * len(entries) and pages == sorted(pages)
