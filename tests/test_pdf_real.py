@@ -153,10 +153,27 @@ def test_line_end_hyphens_join_words_cut_by_the_line_and_keep_real_compounds(pdf
         ("бір", "бірімен", True),  # a doubled word
         ("мемле", "кеттік", False),
         ("ГОСУ", "ДАРСТВЕННЫЙ", False),  # a heading in capitals, cut
+        ("Санкт", "Петербург", True),  # two names: no cut word goes on with a capital
+        ("(Модель-Көрініс", "Контроллер)", True),
+        ("internalQueues[secondQueue", "Index]", False),  # an identifier in camel case, cut
     ],
 )
 def test_the_shape_around_a_line_end_hyphen_decides_when_the_document_cannot(left, right, kept):
     assert Dehyphenator([]).keeps_hyphen(left, right) is kept
+
+
+def test_a_dash_bullet_a_font_draws_as_a_combining_stroke_reads_as_a_dash(tmp_path, pdf_export):
+    """Some Word fonts map their "–" bullet to U+0336 (a combining long stroke): at a line's
+    start it marks no letter, and it is read as the dash it shows."""
+    document = docx.Document()
+    document.add_paragraph("Жобаның міндеттері:")
+    for item in ("хаттамаларды толтыру әдістерін зерттеу;", "жүйеге қойылатын талаптарды әзірлеу."):
+        document.add_paragraph("\u0336 " + item)
+    pdf = pdf_export(saved(document, tmp_path))
+    assert "\u0336 хаттамаларды" in pdfium_text(pdf)  # the defect, as PDFium gives it
+
+    text = load_document(pdf).text
+    assert "\u0336" not in text and "– хаттамаларды толтыру әдістерін зерттеу;" in text
 
 
 # --- tables --------------------------------------------------------------------------------

@@ -46,12 +46,18 @@ class Dehyphenator:
 
 def _compound_shape(left: str, right: str) -> bool:
     """A left half no typesetter would leave at a line end: one letter, capitals before
-    lowercase ("IT-компании", "ГОСТ-ом"), Latin before Cyrillic; or a doubled word
-    ("бір-бірімен", "жыл-жылы")."""
+    lowercase ("IT-компании", "ГОСТ-ом"), Latin before Cyrillic; a doubled word ("бір-бірімен",
+    "жыл-жылы"); or two capitalised names, whose second half no word cut in two would open
+    with a capital ("Санкт-Петербург", "Модель-Көрініс-Контроллер")."""
     latin_before_cyrillic = left.isascii() and any("\u0400" <= ch <= "\u04ff" for ch in right)
     capitals = left.isupper() and len(left) <= 5 and not right.isupper()
     doubled = len(left) >= 3 and right.lower().startswith(left.lower())
-    return len(left) <= 1 or capitals or latin_before_cyrillic or doubled
+    names = _capitalised(left) and _capitalised(right)  # "Санкт-Петербург", not "secondQueue-" "Index"
+    return len(left) <= 1 or capitals or latin_before_cyrillic or doubled or names
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
 
 
 def _clean(word: str) -> str:

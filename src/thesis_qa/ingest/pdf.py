@@ -36,7 +36,9 @@ from thesis_qa.text.sentences import BULLETS
 # lines wrapped under its text go on the item wherever the page's margin is; Word's
 # Symbol-font bullets read as "•". 4: text set larger than the body for more than a title's
 # length is body text (kk-khan's foreword had become five headings of whole paragraphs).
-READER_VERSION = "4"
+# 5: a dash bullet drawn as U+0336 reads "–"; a hyphen at a line end stays before a capital
+# ("Санкт-Петербург"), in table cells too.
+READER_VERSION = "5"
 MAX_PAGES = 5_000
 # Longer than this, lines set larger than the body are body text in a larger type (a foreword,
 # an epigraph), not a heading: the longest titles of the real theses run to ~200 characters.
@@ -67,6 +69,9 @@ _LIST_START = re.compile(rf"^(?:\d{{1,3}}[.)]|[{BULLETS}–-])\s")
 _SYMBOL_BULLETS = str.maketrans(
     {"\uf0b7": "•", "\uf0a7": "▪", "\uf06e": "▪", "\uf0a8": "◦", "\uf0d8": "►", "\uf0e0": "►"}
 )
+# A combining mark opening a line has no letter to mark: a font that maps its dash bullet to
+# U+0336 (combining long stroke) shows "–" there.
+_DASH_BULLET = "\u0336"
 _SEPARATORS = ("", " ", "\t")  # between two glyphs, weakest first
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"')
 
@@ -206,7 +211,7 @@ def _line(textpage: Any, glyphs: list[Glyph], page: int) -> _Line | None:
     if not shown:
         return None
     return _Line(
-        "".join(kept).translate(_SYMBOL_BULLETS),
+        _bullet_read("".join(kept)),
         positions[0],
         max(g.right for g in glyphs),
         baseline,
@@ -474,7 +479,8 @@ class _Writer:
                 elif kind == "toc":
                     self._block(list(self._toc_entries(group)), "toc", index + 1)
                 elif kind == "table":
-                    self._block(list(_table_rows(group, self.layout.pages[index].rules)), "table", index + 1)
+                    rows = _table_rows(group, self.layout.pages[index].rules, self.hyphens)
+                    self._block(list(rows), "table", index + 1)
 
     # body paragraphs -------------------------------------------------------------------
 
@@ -627,7 +633,9 @@ class _Writer:
         return start
 
 
-def _table_rows(lines: list[_Line], rules: list[tuple[float, float, float, float]]) -> Iterator[str]:
+def _table_rows(
+    lines: list[_Line], rules: list[tuple[float, float, float, float]], hyphens: Dehyphenator
+) -> Iterator[str]:
     """A ruled table rebuilt cell by cell: each line cut at the vertical rules (`_pieces`),
     each piece put in the cell between the rules around it, a cell's pieces joined top to
     bottom; a row is its cells left to right, " | " between. Without inner horizontal rules
@@ -640,7 +648,7 @@ def _table_rows(lines: list[_Line], rules: list[tuple[float, float, float, float
         for column, piece in _pieces(line, columns):
             cells.setdefault((-row if len(tops) <= 2 else row, column), []).append((line, piece))
     for row in sorted({row for row, _ in cells}):
-        texts = (_cell_text(cells[key]) for key in sorted(key for key in cells if key[0] == row))
+        texts = (_cell_text(cells[key], hyphens) for key in sorted(key for key in cells if key[0] == row))
         yield " | ".join(text for text in texts if text)
 
 
@@ -678,10 +686,23 @@ def _pieces(line: _Line, columns: list[float]) -> Iterator[tuple[int, str]]:
         yield column, current
 
 
-def _cell_text(pieces: list[tuple[_Line, str]]) -> str:
-    """The lines of one cell as one text; a hyphen PDFium marks at a line end joins the word."""
+def _cell_text(pieces: list[tuple[_Line, str]], hyphens: Dehyphenator) -> str:
+    """The lines of one cell as one text; a hyphen PDFium marks at a line end joins the word,
+    or stays when the word is a hyphenated one (`Dehyphenator`)."""
     text = ""
     for index, (line, piece) in enumerate(pieces):
-        last_of_line = index + 1 == len(pieces) or pieces[index + 1][0] is not line
-        text += " ".join(piece.split()) + ("" if line.hyphen and last_of_line else " ")
+        following = pieces[index + 1] if index + 1 < len(pieces) else None
+        last_of_line = following is None or following[0] is not line
+        words, nxt = piece.split(), following[1].split() if following else []
+        if line.hyphen and last_of_line and words and nxt:
+            keep = not line.soft and hyphens.keeps_hyphen(words[-1].rstrip("-"), nxt[0])
+            text += " ".join(words).rstrip("-") + ("-" if keep else "")
+        else:
+            text += " ".join(words) + ("" if line.hyphen and last_of_line else " ")
     return text.strip()
+
+
+def _bullet_read(text: str) -> str:
+    """A line's text with the bullets its fonts draw by other codes read as bullets."""
+    text = text.translate(_SYMBOL_BULLETS)
+    return "–" + text[1:] if text.startswith(_DASH_BULLET) else text
