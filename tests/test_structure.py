@@ -131,6 +131,26 @@ def test_an_entry_broken_over_two_paragraphs_stays_in_the_bibliography_and_appen
     assert [(p.kind, p.section) for p in passages if p.text == "Қосымшаның мәтіні."] == [("body", "А қосымша")]
 
 
+def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_open_none():
+    """As a PDF hints them (all set bold, none numbered as it knows numbers): "А.2.1" is a
+    section of "А.2", and "А қосымшасының жалғасы" at a page's top is no heading."""
+    lines = [
+        "ҚОРЫТЫНДЫ", "Қорытынды мәтіні.", "А қосымшасы", "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.",
+        "А қосымшасының жалғасы", "А.2 Мақсаты", "Мақсат туралы мәтін.", "А.2.1 Талаптар", "Талаптар мәтіні.",
+    ]  # fmt: skip
+    text = "\n\n".join(lines)
+    hinted = [line for line in lines if not line.endswith(".")]
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in hinted)
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert {p.text: p.section for p in passages if p.kind != "heading"} == {
+        "Қорытынды мәтіні.": "ҚОРЫТЫНДЫ",
+        "Жүйе туралы мәтін.": "А қосымшасы › А.1 Жалпы сипаттама",
+        "А қосымшасының жалғасы": "А қосымшасы › А.1 Жалпы сипаттама",
+        "Мақсат туралы мәтін.": "А қосымшасы › А.2 Мақсаты",
+        "Талаптар мәтіні.": "А қосымшасы › А.2 Мақсаты › А.2.1 Талаптар",
+    }
+
+
 def test_a_numbered_list_past_nine_stays_in_its_section():
     items = [f"{n}. Талап нөмірі {n} орындалуы тиіс." for n in range(1, 13)]
     items[8] = "9. Имплементация интерфейсов embedded-hal (неблокирующий вариант):"

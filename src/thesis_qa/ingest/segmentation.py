@@ -36,7 +36,8 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # 7: captions numbered first ("2.1.1 сурет —", "1.2.1 график -") and a table's continuation
 # ("1.3.2 кестенің жалғасы", "Продолжение таблицы 4"); "3.3.4 суретте … көрсетілген." is text;
 # "1 Title" is a chapter when "1.1 …" follows; a numbered line inside a bibliography is an
-# entry; "А қосымша" is a top-level appendix.
+# entry; "А қосымша" is a top-level appendix, "А.1 …" a section of it, "А қосымшасының
+# жалғасы" no heading.
 SEGMENTER_VERSION = "7"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
@@ -76,8 +77,14 @@ _APPENDIX = re.compile(r"қосымша|приложение|appendix", re.IGNOR
 # An appendix's own heading, "А қосымша", "ҚОСЫМША Б", "Приложение 2", "Appendix C": a part of
 # the document's top level, whatever its type made of it.
 _APPENDIX_HEADING = re.compile(
-    r"(?:[^\W\d_]|\d{1,2})\s+қосымша(?!\w)|(?:қосымша|приложение|appendix)\s+(?:[^\W\d_]|\d{1,2})(?!\w)", re.I
+    r"(?:[^\W\d_]|\d{1,2})\s+қосымша(?:сы)?(?!\w)|(?:қосымша|приложение|appendix)\s+(?:[^\W\d_]|\d{1,2})(?!\w)",
+    re.I,
 )
+# A section of an appendix, numbered after its letter: "А.1 Жалпы сипаттама", "Б.2.3 …".
+_APPENDIX_SECTION = re.compile(r"[^\W\d_]\.(\d{1,2}(?:\.\d{1,2})*)\.?\s")
+# A page's reminder that an appendix goes on ("А қосымшасының жалғасы", "Продолжение
+# приложения Б") opens no section.
+_APPENDIX_GOES_ON = re.compile(r"қосымшасының\s+жалғасы|продолжение\s+приложения", re.I)
 _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
 # A chapter's label on its own line: "II", "ІV.", "I." (Cyrillic І too); a lone "X" is a variable.
 _ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
@@ -611,7 +618,7 @@ class _Assembler:
                 continue
             if isinstance(item, _Heading | _TocEntry | _Caption) or item.para_start or self.block:
                 self._close()
-            if isinstance(item, _Heading) and self._entry_of_bibliography(item):
+            if isinstance(item, _Heading) and self._opens_nothing(item):
                 self.paragraph.append(item.unit)
             elif isinstance(item, _Heading):
                 self._enter(item)
@@ -627,8 +634,11 @@ class _Assembler:
 
     def _enter(self, heading: _Heading) -> None:
         own = 0 if self._runs_in(heading) or self._enumerated(heading) else heading.level
+        appendix_section = _APPENDIX_SECTION.match(heading.title)
         if _APPENDIX_HEADING.match(heading.title):
             own = 1
+        elif appendix_section:
+            own = appendix_section.group(1).count(".") + 2
         level = own or self.base_level + 1
         if own:
             self.base_level = own
@@ -638,15 +648,17 @@ class _Assembler:
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
 
-    def _entry_of_bibliography(self, heading: _Heading) -> bool:
-        """A numbered "heading" inside a bibliography ("27 NVIDIA.", an entry its author broke
-        over two paragraphs) is one of its entries: a bibliography holds no numbered sections;
-        an appendix after it is a heading still."""
-        return (
+    def _opens_nothing(self, heading: _Heading) -> bool:
+        """A "heading" that is text: a numbered line inside a bibliography ("27 NVIDIA.", an
+        entry its author broke over two paragraphs; a bibliography holds no numbered sections,
+        while an appendix after it is a heading still), or a page's reminder that an appendix
+        goes on ("А қосымшасының жалғасы")."""
+        numbered_entry = (
             self.bibliography_level is not None
             and re.match(r"\d", heading.title) is not None
             and not _APPENDIX.search(heading.title)
         )
+        return numbered_entry or _APPENDIX_GOES_ON.search(heading.title) is not None
 
     def _runs_in(self, heading: _Heading) -> bool:
         """A bold lead-in ("Армян тіліндегі деректер: ХІІІ–ХV ғасырлар …") a format set like a
