@@ -176,6 +176,22 @@ def test_a_dash_bullet_a_font_draws_as_a_combining_stroke_reads_as_a_dash(tmp_pa
     assert "\u0336" not in text and "– хаттамаларды толтыру әдістерін зерттеу;" in text
 
 
+def test_a_bibliography_set_flush_is_cut_at_each_entry(tmp_path, pdf_export):
+    """Entries numbered without dots, set flush (here one paragraph, a line break after each),
+    none ending in a full stop: each is its own passage, not one run."""
+    entries = [
+        f"{n} {title} // Сайттың электронды нұсқасы https://example.org/{n}"
+        for n, title in enumerate(["Microsoft Visual Studio", "Overview to ASP.NET Core", "Bootstrap в примерах"], 1)
+    ]
+    document = docx.Document()
+    document.add_paragraph("Жұмыстың қорытындысы осы бөлімде айтылды.")
+    document.add_paragraph("ПАЙДАЛАНҒАН ӘДЕБИЕТТЕР")
+    document.add_paragraph("\n".join(entries))
+    passages = segment(load_document(pdf_export(saved(document, tmp_path))))
+
+    assert [p.text for p in passages if p.kind == "bibliography"] == entries
+
+
 # --- tables --------------------------------------------------------------------------------
 
 LONG_CELL = "Көрсеткіштер мен олардың мағынасы туралы ұзын түсініктеме мәтіні, бірнеше жолға созылады"

@@ -29,6 +29,7 @@ from thesis_qa.document import Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.hyphens import Dehyphenator
 from thesis_qa.ingest.pdf_glyphs import Glyph, gaps, page_glyphs, unreadable_share, visual_lines
+from thesis_qa.ingest.segmentation import BIBLIOGRAPHY_TITLE
 from thesis_qa.text.sentences import BULLETS
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
@@ -36,8 +37,8 @@ from thesis_qa.text.sentences import BULLETS
 # lines wrapped under its text go on the item wherever the page's margin is; Word's
 # Symbol-font bullets read as "•". 4: text set larger than the body for more than a title's
 # length is body text (kk-khan's foreword had become five headings of whole paragraphs).
-# 5: a dash bullet drawn as U+0336 reads "–"; a hyphen at a line end stays before a capital
-# ("Санкт-Петербург"), in table cells too.
+# 5: a dash bullet drawn as U+0336 reads "–"; a hyphen at a line end stays between two names
+# ("Санкт-Петербург"), in table cells too; a bibliography set flush is cut at each entry.
 READER_VERSION = "5"
 MAX_PAGES = 5_000
 # Longer than this, lines set larger than the body are body text in a larger type (a foreword,
@@ -64,6 +65,8 @@ _MATTER_TITLE = re.compile(
 # LaTeX's bold fonts say so only in their names: CMBX12, SFBX1200 (cm-super), LABX1200 (T2A).
 _LATEX_BOLD = re.compile(r"^(?:[a-z]{6}\+)?[a-z]{2,4}(?:bx|sx)\d")
 _LIST_START = re.compile(rf"^(?:\d{{1,3}}[.)]|[{BULLETS}–-])\s")
+_MAX_TITLE_LINE = 80  # a paragraph this short may be a title set in body type
+_ENTRY_NUMBER = re.compile(r"(\d{1,3})\s+(?=[^\W\d_]|[«\"“])")  # "12 Author", not "12.5" or "2020 жылы"
 # Word draws its bullets in the Symbol and Wingdings fonts, whose glyphs PDFium names by
 # private-use codes: read as the bullets they show.
 _SYMBOL_BULLETS = str.maketrans(
@@ -427,6 +430,7 @@ class _Writer:
 
     def __init__(self, layout: _Layout, labels: list[str], levels: dict[float, int]) -> None:
         self.layout, self.labels, self.levels = layout, labels, levels
+        self.in_bibliography = False  # under a bibliography's heading (its entries may be set flush)
         self.parts: list[str] = []
         self.pos = 0
         self.headings: list[HeadingHint] = []
@@ -501,7 +505,8 @@ class _Writer:
         gap = previous.y - line.y
         spaced = gap > size * 2.2 or gap < 0
         listed = bool(_LIST_START.match(line.text.strip())) and (short or previous.text.rstrip().endswith("."))
-        return indented or spaced or short or listed
+        entry = self.in_bibliography and _next_entry(self.paragraph[0], line)
+        return indented or spaced or short or listed or entry
 
     def _page_starts(self) -> tuple[int, ...]:
         """Where each page's text starts; a page without text starts where the next does."""
@@ -517,6 +522,8 @@ class _Writer:
             return
         text, offsets = self._join(lines)
         start = self._emit(text)
+        if len(text) <= _MAX_TITLE_LINE and BIBLIOGRAPHY_TITLE.search(text):
+            self.in_bibliography = True  # its title set in body type ("ПАЙДАЛАНҒАН ӘДЕБИЕТТЕР …")
         for line, offset in zip(lines, offsets, strict=True):
             self.page_start.setdefault(line.page, start + offset)
         for number in (ref for line in lines for ref in line.refs):
@@ -555,6 +562,7 @@ class _Writer:
                 continue
             start = self._emit(text, group[0].page)
             self.headings.append(HeadingHint(start, start + len(text), self._level(group[0], text)))
+            self.in_bibliography = BIBLIOGRAPHY_TITLE.search(text) is not None
 
     def _level(self, line: _Line, text: str) -> int:
         """A numbered heading's level is its number's; the front and back matter
@@ -700,6 +708,17 @@ def _cell_text(pieces: list[tuple[_Line, str]], hyphens: Dehyphenator) -> str:
         else:
             text += " ".join(words) + ("" if line.hyphen and last_of_line else " ")
     return text.strip()
+
+
+def _next_entry(first: _Line, line: _Line) -> bool:
+    """`line` opens the entry after the one `first` opens, in a bibliography numbered without
+    dots and set flush ("12 Author. Title…" then "13 …"): a line of an entry never opens with
+    the next entry's number."""
+    opened = _ENTRY_NUMBER.match(first.text.strip())
+    following = _ENTRY_NUMBER.match(line.text.strip())
+    if opened is None or following is None:
+        return False
+    return int(following.group(1)) == int(opened.group(1)) + 1
 
 
 def _bullet_read(text: str) -> str:

@@ -51,8 +51,8 @@ _NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 _PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|(?:\.\s?){4,}\s*\d{1,3}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _TOC_TITLE = re.compile(r"(мазмұны|содержание|оглавление|contents|table of contents)\W*", re.IGNORECASE)
-_BIBLIOGRAPHY_TITLE = re.compile(
-    r"(пайдаланылған|қолданылған)\s+(әдебиет|дерек)|әдебиеттер\s+тізімі|список\s+(использованн|литератур|источник)"
+BIBLIOGRAPHY_TITLE = re.compile(
+    r"(пайдалан(ыл)?ған|қолдан(ыл)?ған)\s+(әдебиет|дерек)|әдебиеттер\s+тізімі|список\s+(использованн|литератур|источник)"
     r"|^(\d+\.?\s*)?(литература|библиография|bibliography|references|works cited)\W*$",
     re.IGNORECASE,
 )
@@ -643,7 +643,7 @@ class _Assembler:
         if own:
             self.base_level = own
         self.path = [(lvl, title) for lvl, title in self.path if lvl < level] + [(level, heading.title)]
-        if _BIBLIOGRAPHY_TITLE.search(heading.title):
+        if BIBLIOGRAPHY_TITLE.search(heading.title):
             self.bibliography_level = level
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
