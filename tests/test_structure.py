@@ -152,6 +152,16 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
     }
 
 
+def test_a_code_listing_is_read_in_passages_of_several_lines_not_a_line_each():
+    code = ["def search(s, game, nnet):", "if game.gameEnded(s): return -game.reward(s)", "visited.add(s)", "return -v"]
+    items = ["1. Write<u8 и u16> для Tx и Serial;", "2. Read<u8 и u16> для Rx и Serial."]  # a list stays items
+    text = "\n\n".join(["Б қосымшасы", "Бағдарлама коды:", *code, "Код осымен аяқталады. Трейттер:", *items])
+    passages = segment(Document("t.txt", text))
+    assert [p.text for p in passages if p.kind == "body"] == [
+        "Бағдарлама коды:", "\n\n".join(code), "Код осымен аяқталады. Трейттер:", *items
+    ]  # fmt: skip
+
+
 def test_a_numbered_list_past_nine_stays_in_its_section():
     items = [f"{n}. Талап нөмірі {n} орындалуы тиіс." for n in range(1, 13)]
     items[8] = "9. Имплементация интерфейсов embedded-hal (неблокирующий вариант):"

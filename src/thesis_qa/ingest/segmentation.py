@@ -37,7 +37,7 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # ("1.3.2 кестенің жалғасы", "Продолжение таблицы 4"); "3.3.4 суретте … көрсетілген." is text;
 # "1 Title" is a chapter when "1.1 …" follows; a numbered line inside a bibliography is an
 # entry; "А қосымша" is a top-level appendix, "А.1 …" a section of it, "А қосымшасының
-# жалғасы" no heading.
+# жалғасы" no heading; a code listing is one paragraph; "Пайдаланған әдебиеттер" is a bibliography.
 SEGMENTER_VERSION = "7"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
@@ -91,6 +91,11 @@ _ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
 _LIST_NUMBER = re.compile(r"(\d{1,3})[.)](?:\s|$)")
 _FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
 _RUN_IN = re.compile(r"[^\d:][^:]{2,}:\s+\S")  # "Title: text goes on"
+_MAX_CODE_LINE = 200
+_CODE_MARK = re.compile(
+    r"[{}<>;=\[\]]|\w\(.*\)|^\s*(?:def|class|import|from|return|if|elif|else|for|while|public|private|static"
+    r"|void|var|let|const|function|using|#include)\b"
+)
 _LIST_GAP = 5  # paragraphs an item of a numbered list may run to before the next item (bullets not counted)
 _BULLET_ITEM = re.compile(r"[-–—•●▪►◦*]\s")
 _MAX_TITLE_WORDS = 15
@@ -616,7 +621,8 @@ class _Assembler:
                     self._close()
                 self.block.append(item)
                 continue
-            if isinstance(item, _Heading | _TocEntry | _Caption) or item.para_start or self.block:
+            goes_on = isinstance(item, Unit) and self._listing_goes_on(item)
+            if (isinstance(item, _Heading | _TocEntry | _Caption) or item.para_start or self.block) and not goes_on:
                 self._close()
             if isinstance(item, _Heading) and self._opens_nothing(item):
                 self.paragraph.append(item.unit)
@@ -647,6 +653,18 @@ class _Assembler:
             self.bibliography_level = level
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
+
+    def _listing_goes_on(self, unit: Unit) -> bool:
+        """A line of code after a line of code is the same listing: its lines are read as
+        one paragraph, cut into passages of a few lines, not a passage a line ("</div>")."""
+        return (
+            unit.para_start
+            and not self.block
+            and self.bibliography_level is None  # "[1] Flutter: www.flutter.dev" is an entry
+            and bool(self.paragraph)
+            and _is_code(_span(self.doc.text, self.paragraph[-1]))
+            and _is_code(_span(self.doc.text, unit))
+        )
 
     def _opens_nothing(self, heading: _Heading) -> bool:
         """A "heading" that is text: a numbered line inside a bibliography ("27 NVIDIA.", an
@@ -761,6 +779,16 @@ class _Assembler:
                 page_index=page_index,
             )
         )
+
+
+def _is_code(line: str) -> bool:
+    """A short line in Latin letters (or none) with a mark of code: brackets, "=", ";", a
+    call, a keyword opening it ("def", "import", "return", "</div>", "{% block %}"); not an
+    item of a list ("3. Write<u8 и u16> для Tx")."""
+    letters = [ch for ch in line if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    listed = _LIST_NUMBER.match(line) or _BULLET_ITEM.match(line)
+    return len(line) <= _MAX_CODE_LINE and latin >= 0.7 * len(letters) and not listed and bool(_CODE_MARK.search(line))
 
 
 def _balanced_groups(units: list[Unit], max_chars: int, page_at: Callable[[int], int | None]) -> list[list[Unit]]:
