@@ -162,6 +162,25 @@ def test_a_code_listing_is_read_in_passages_of_several_lines_not_a_line_each():
     ]  # fmt: skip
 
 
+def test_a_title_set_like_a_chapter_inside_one_does_not_swallow_the_sections_after_it():
+    """A PDF hints "Microsoft Visual Studio 2022" as a chapter (it is set large) between 2.1
+    and 2.2: the next numbered section goes on with chapter 2, so it is a subtitle of 2.1."""
+    lines = [
+        "2 Технологиялық зерттеу", "2.1 Бағдарламалар", "Мәтін бір.", "Microsoft Visual Studio 2022", "Мәтін екі.",
+        "2.2 C# тілі", "Мәтін үш.", "ҚОРЫТЫНДЫ", "Мәтін төрт.",
+    ]  # fmt: skip
+    text = "\n\n".join(lines)
+    levels = {"2 Технологиялық зерттеу": 1, "2.1 Бағдарламалар": 2, "Microsoft Visual Studio 2022": 1, "2.2 C# тілі": 2}
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), level) for h, level in levels.items())
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert {p.text: p.section for p in passages if p.kind == "body"} == {
+        "Мәтін бір.": "2 Технологиялық зерттеу › 2.1 Бағдарламалар",
+        "Мәтін екі.": "2 Технологиялық зерттеу › 2.1 Бағдарламалар › Microsoft Visual Studio 2022",
+        "Мәтін үш.": "2 Технологиялық зерттеу › 2.2 C# тілі",
+        "Мәтін төрт.": "ҚОРЫТЫНДЫ",
+    }
+
+
 def test_a_numbered_list_past_nine_stays_in_its_section():
     items = [f"{n}. Талап нөмірі {n} орындалуы тиіс." for n in range(1, 13)]
     items[8] = "9. Имплементация интерфейсов embedded-hal (неблокирующий вариант):"

@@ -615,7 +615,8 @@ class _Assembler:
         self.passages: list[Passage] = []
 
     def run(self, items: list[_Item]) -> list[Passage]:
-        for item in items:
+        chapter_after = _chapters_numbered_after(items)
+        for index, item in enumerate(items):
             if isinstance(item, _InBlock):
                 if not (self.block and self.block[-1].block == item.block):
                     self._close()
@@ -627,7 +628,7 @@ class _Assembler:
             if isinstance(item, _Heading) and self._opens_nothing(item):
                 self.paragraph.append(item.unit)
             elif isinstance(item, _Heading):
-                self._enter(item)
+                self._enter(item, chapter_after[index])
                 self._emit_heading(item)
             elif isinstance(item, _Caption):
                 self._emit([(u.start, u.end) for u in item.units], "caption", paragraph=0)
@@ -638,8 +639,11 @@ class _Assembler:
         self._close()
         return self.passages
 
-    def _enter(self, heading: _Heading) -> None:
-        own = 0 if self._runs_in(heading) or self._enumerated(heading) else heading.level
+    def _enter(self, heading: _Heading, chapter_after: str | None = None) -> None:
+        """Enter `heading`'s section; `chapter_after` is the chapter the next numbered heading
+        belongs to ("2" for "2.2 …")."""
+        inside = self._inside_chapter(heading, chapter_after)
+        own = 0 if self._runs_in(heading) or self._enumerated(heading) or inside else heading.level
         appendix_section = _APPENDIX_SECTION.match(heading.title)
         if _APPENDIX_HEADING.match(heading.title):
             own = 1
@@ -653,6 +657,22 @@ class _Assembler:
             self.bibliography_level = level
         elif self.bibliography_level is not None and level <= self.bibliography_level:
             self.bibliography_level = None
+
+    def _inside_chapter(self, heading: _Heading, chapter_after: str | None) -> bool:
+        """An unnumbered title set like a chapter ("Microsoft Visual Studio 2022", in large
+        type between 2.1 and 2.2) is a subtitle when the next numbered heading goes on with
+        the chapter it stands in: a chapter of its own would be followed by its own numbers.
+        Titles in capitals, appendices and bibliographies keep their rank."""
+        chapter = next((title for level, title in self.path if level == 1), "")
+        return (
+            heading.level == 1
+            and chapter_after is not None
+            and re.match(rf"{chapter_after}\.?\s", chapter) is not None
+            and not re.match(r"[\dIVXLCІ]", heading.title)
+            and not _is_uppercase_title(heading.title)
+            and not _APPENDIX_HEADING.match(heading.title)
+            and not BIBLIOGRAPHY_TITLE.search(heading.title)
+        )
 
     def _listing_goes_on(self, unit: Unit) -> bool:
         """A line of code after a line of code is the same listing: its lines are read as
@@ -779,6 +799,18 @@ class _Assembler:
                 page_index=page_index,
             )
         )
+
+
+def _chapters_numbered_after(items: list[_Item]) -> list[str | None]:
+    """For each item, the chapter of the next heading numbered "N.M…" after it ("2" for
+    "2.2 …"), None when none follows."""
+    out: list[str | None] = []
+    following: str | None = None
+    for item in reversed(items):
+        out.append(following)
+        if isinstance(item, _Heading) and (numbered := re.match(r"(\d{1,2})\.\d", item.title)):
+            following = numbered.group(1)
+    return out[::-1]
 
 
 def _is_code(line: str) -> bool:
