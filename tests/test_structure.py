@@ -133,11 +133,12 @@ def test_an_entry_broken_over_two_paragraphs_stays_in_the_bibliography_and_appen
 
 
 def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_open_none():
-    """As a PDF hints them (all set bold, none numbered as it knows numbers): "А.2.1" is a
-    section of "А.2", and "А қосымшасының жалғасы" at a page's top is no heading."""
+    """As a PDF hints them (all set bold, none numbered as it knows numbers): the appendix's
+    title stands in it, "А.2.1" is a section of "А.2", and "А қосымшасының жалғасы" at a
+    page's top is no heading."""
     lines = [
-        "ҚОРЫТЫНДЫ", "Қорытынды мәтіні.", "А қосымшасы", "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.",
-        "А қосымшасының жалғасы", "А.2 Мақсаты", "Мақсат туралы мәтін.", "А.2.1 Талаптар", "Талаптар мәтіні.",
+        "ҚОРЫТЫНДЫ", "Қорытынды мәтіні.", "А қосымшасы", "Техникалық тапсырма",
+        "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.", "А қосымшасының жалғасы", "А.2 Мақсаты", "Мақсат туралы мәтін.", "А.2.1 Талаптар", "Талаптар мәтіні.",
     ]  # fmt: skip
     text = "\n\n".join(lines)
     hinted = [line for line in lines if not line.endswith(".")]
@@ -150,6 +151,7 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
         "Мақсат туралы мәтін.": "А қосымшасы › А.2 Мақсаты",
         "Талаптар мәтіні.": "А қосымшасы › А.2 Мақсаты › А.2.1 Талаптар",
     }
+    assert [p.section for p in passages if p.text == "Техникалық тапсырма"] == ["А қосымшасы › Техникалық тапсырма"]
 
 
 def test_a_code_listing_is_read_in_passages_of_several_lines_not_a_line_each():

@@ -661,13 +661,14 @@ class _Assembler:
     def _inside_chapter(self, heading: _Heading, chapter_after: str | None) -> bool:
         """An unnumbered title set like a chapter ("Microsoft Visual Studio 2022", in large
         type between 2.1 and 2.2) is a subtitle when the next numbered heading goes on with
-        the chapter it stands in: a chapter of its own would be followed by its own numbers.
-        Titles in capitals, appendices and bibliographies keep their rank."""
+        the chapter it stands in (a chapter of its own would be followed by its own numbers),
+        or when it stands in an appendix ("Б қосымшасы" then "Техникалық тапсырма"). Titles
+        in capitals, appendices and bibliographies keep their rank."""
         chapter = next((title for level, title in self.path if level == 1), "")
+        goes_on = chapter_after is not None and re.match(rf"{chapter_after}\.?\s", chapter) is not None
         return (
             heading.level == 1
-            and chapter_after is not None
-            and re.match(rf"{chapter_after}\.?\s", chapter) is not None
+            and (goes_on or _APPENDIX_HEADING.match(chapter) is not None)  # an appendix's own title
             and not re.match(r"[\dIVXLCІ]", heading.title)
             and not _is_uppercase_title(heading.title)
             and not _APPENDIX_HEADING.match(heading.title)
