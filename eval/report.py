@@ -233,13 +233,26 @@ def realdev_sets_table(realdev: dict) -> list[str]:
     return rows
 
 
+def _realdev_counts() -> str:
+    """"12 files, 11 works, 144 answerable questions and 36 the document does not answer"."""
+    lines = (HERE / "data" / "realdev.questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    files = {q["doc"] for q in questions}
+    works = {doc.split("__", maxsplit=1)[0] for doc in files}
+    unanswerable = sum(q.get("answerable") is False for q in questions)
+    return (
+        f"{len(files)} files, {len(works)} works, {len(questions) - unanswerable} answerable questions and "
+        f"{unanswerable} the document does not answer"
+    )
+
+
 def realdev_section() -> str:
     realdev = _load("realdev.json")
     return "\n".join(
         [
             REALDEV_BEGIN,
-            "Real documents (`eval/data/realdev.questions.jsonl`: 9 files, 8 works, 108 answerable questions and "
-            "27 the document does not answer; the files themselves are not in the repository, "
+            f"Real documents (`eval/data/realdev.questions.jsonl`: {_realdev_counts()}; the files themselves "
+            "are not in the repository, "
             "`eval/data/SOURCES.md`). **LODO**: each work's questions answered by models fitted without it "
             "(`eval/realdev.py`); *plain pipeline*: the file's text as pypdfium2 / python-docx give it, "
             "500-character windows every 400, the same e5-small, cosine. A document that does not index counts "

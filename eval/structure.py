@@ -6,8 +6,8 @@ real theses against what the documents themselves say, not against our own readi
 For a random sample of passages per document (fixed seed; contents entries have no section
 and are left out):
 - section: the heading the passage stands under, found independently of the loader: for a
-  .docx the paragraphs Word styles as headings (style name or outline level; the typed
-  contents list when a file styles none), for a PDF the entries of its contents page(s) found
+  .docx the paragraphs Word styles as headings (style name or outline level; the contents
+  list, typed or laid out as a table, when a file styles none), for a PDF the entries of its contents page(s) found
   again in the body text after the contents list (a title page or an assignment sheet may
   name chapters before it; list items "− title" are no headings). The passage's section is
   right when the deepest of its titles that is such a heading is that heading (sub-headings
@@ -62,7 +62,8 @@ _CONTENTS_LINE = re.compile(r"^(?P<title>.*?[^\W\d_].*?)(?:\s*(?:[.…·_]\s*){3
 # is only this title is a heading too.
 _BACK_MATTER = re.compile(
     r"^(?:список\s+(?:использованн\w+\s+)?(?:литературы|источников)|литература|библиография|references"
-    r"|bibliography|пайдаланылған\s+.*(?:тізімі|деректер)|(?:қосымша|приложение|appendix)\s+\w{1,2}\b.*)$",
+    r"|bibliography|пайдалан(?:ыл)?ған\s+.*(?:тізімі|деректер)|(?:қосымша|приложение|appendix)\s+\w{1,2}\b.*"
+    r"|\w\s+қосымша(?:сы)?\b.*)$",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"\s*[−–\-•●▪]\s")
@@ -217,8 +218,10 @@ def docx_reference(path: Path, printed: Path) -> Reference:
         if text.strip() and _is_heading(p, styles):
             headings[i] = text.strip()
     skip: set[int] = set()
-    if len(headings) < 3:  # no heading styles: the typed contents list names the headings
+    if len(headings) < 3:  # no heading styles: the typed contents list (or table) names the headings
         titles, skip = contents_entries(texts)
+        if not titles:
+            titles, skip = contents_table(document)
         wanted = {title_key(t): t for t in titles if len(title_key(t)) >= 4}
         wanted.update({title_key(t): t.strip() for t in texts if _BACK_MATTER.match(t.strip())})
         headings = {i: wanted[title_key(t)] for i, t in enumerate(texts) if i not in skip and title_key(t) in wanted}
@@ -229,6 +232,23 @@ def docx_reference(path: Path, printed: Path) -> Reference:
         [letters(page) for page in pdf_pages(printed)],
         skip,
     )
+
+
+def contents_table(document: Any) -> tuple[list[str], set[int]]:
+    """Titles of a contents list laid out as a table (each row its title and its page), and
+    the indexes of the paragraphs it holds."""
+    paragraphs = list(document.element.body.iter(qn("w:p")))
+    for table in document.element.body.iter(qn("w:tbl")):
+        rows = [[_text(cell) for cell in row.iter(qn("w:tc"))] for row in table.iter(qn("w:tr"))]
+        titles = [" ".join(c for c in cells[:-1] if c) for cells in rows if len(cells) >= 2 and cells[-1].isdigit()]
+        if len(titles) >= 3 and len(titles) >= 0.8 * len(rows):
+            inside = {id(p) for p in table.iter(qn("w:p"))}
+            return titles, {i for i, p in enumerate(paragraphs) if id(p) in inside}
+    return [], set()
+
+
+def _text(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t"))).strip()
 
 
 def _is_heading(paragraph: Any, styles: dict[str, Any]) -> bool:
