@@ -173,10 +173,38 @@ def contents_entries(lines: list[str]) -> tuple[list[str], set[int]]:
     return titles, used - {max(used, default=0)} if pending else used
 
 
+def mended_lines(lines: list[str]) -> tuple[list[str], list[list[int]]]:
+    """The lines with the pieces PDFium may cut a contents line into put back together, and
+    the original lines each is made of: page numbers a digit a line ("Кіріспе" / "9", "1" /
+    "1" for 11), a section number cut from its title ("1." / "4 Құжаттама …"), a dash or a
+    hyphenated word's second half on a line of its own ("А қосымшасы" / "–" / "техникалық
+    тапсырма", "1.1 Веб" / "-қосымшаны …")."""
+    out: list[str] = []
+    made_of: list[list[int]] = []
+    digits = False  # the last line ends in digits glued from lines of their own
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        last = out[-1] if out else ""
+        if out and re.fullmatch(r"\d{1,3}", line) and re.search(r"[^\W\d_]", last):
+            out[-1], digits = last + ("" if digits else " ") + line, True
+        elif out and (re.fullmatch(r"(?:\d{1,2}\.)+", last) or last.endswith("–") or line.startswith("-")):
+            out[-1], digits = last + ("" if line.startswith("-") or last.endswith(".") else " ") + line, False
+        elif out and line == "–":
+            out[-1], digits = last + " –", False
+        else:
+            out.append(line)
+            made_of.append([])
+            digits = False
+        made_of[-1].append(i)
+    return out, made_of
+
+
 def pdf_reference(path: Path) -> Reference:
     pages = pdf_pages(path)
     lines = [line for page in pages for line in page.splitlines()]
-    titles, skip = contents_entries(lines)
+    mended, made_of = mended_lines(lines)
+    titles, used = contents_entries(mended)
+    skip = {i for m in used for i in made_of[m]}
     keys = [words_only(line) for line in lines]
     wanted = {title_key(t): t for t in titles if len(title_key(t)) >= 4}
     wanted.update({title_key(line): line.strip() for line in lines if _BACK_MATTER.match(line.strip())})
