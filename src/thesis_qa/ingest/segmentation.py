@@ -50,7 +50,7 @@ _NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
 # A page range as ToCs print it; "8 - 191.2." is pages 8-19 glued to section number 1.2.
 _PAGE_REF = re.compile(r"(?<![\d.])\d{1,3}\s*[-–—]\s*\d{1,3}?(?=\d\.\d|\D|$)|(?:\.\s?){4,}\s*\d{1,3}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
-_TOC_TITLE = re.compile(r"(мазмұны|содержание|оглавление|contents|table of contents)\W*", re.IGNORECASE)
+CONTENTS_TITLE = re.compile(r"(мазмұны|содержание|оглавление|contents|table of contents)\W*", re.IGNORECASE)
 BIBLIOGRAPHY_TITLE = re.compile(
     r"(пайдалан(ыл)?ған|қолдан(ыл)?ған)\s+(әдебиет|дерек)|әдебиеттер\s+тізімі|список\s+(использованн|литератур|источник)"
     r"|^(\d+\.?\s*)?(литература|библиография|bibliography|references|works cited)\W*$",
@@ -507,7 +507,7 @@ def _toc_run(text: str, items: list[Unit | _Heading | _InBlock], i: int) -> tupl
     first = i
     while first > 0 and i - first < _TOC_GAP:
         previous = items[first - 1]
-        if not _toc_like(text, previous) or _TOC_TITLE.fullmatch(_span(text, cast(Unit, previous)).strip()):
+        if not _toc_like(text, previous) or CONTENTS_TITLE.fullmatch(_span(text, cast(Unit, previous)).strip()):
             break
         first -= 1
     return first, refs[-1]

@@ -30,6 +30,7 @@ from typing import Any
 from thesis_qa.document import ESTIMATED_PAGE, Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
+from thesis_qa.ingest.segmentation import CONTENTS_TITLE
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
 # 2: pages of a file no Word paginated estimated from its contents list; 3: a contents list laid
@@ -41,7 +42,6 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _HEADING_STYLE = re.compile(r"^(?:heading|заголовок|тақырып)\s*(\d)$", re.IGNORECASE)
 _TOC_STYLE = re.compile(r"^(?:toc|оглавление|мазмұны)\s*\d$", re.IGNORECASE)
-_CONTENTS_TITLE = re.compile(r"мазмұны|содержание|оглавление|contents|table of contents", re.IGNORECASE)
 _CONTENTS_ROW = re.compile(r"[^\t]*[^\W\d_][^\t]*\t\d{1,3}")  # "1.1 Title<TAB>10"
 _SKIPPED = {W + "del", W + "moveFrom", W + "delText", W + "rPr", W + "pPr", _MC + "Fallback"}
 Element = Any  # lxml elements
@@ -559,7 +559,7 @@ class _Walker:
             if child.tag == W + "p":
                 for block in self._paragraph(child, toc):
                     said = block.text.strip(_BREAKS + " \t\n")
-                    titled = _CONTENTS_TITLE.fullmatch(said) is not None if said else titled
+                    titled = CONTENTS_TITLE.fullmatch(said) is not None if said else titled
                     yield block
             elif child.tag == W + "tbl":
                 yield from self._table(child, titled)
