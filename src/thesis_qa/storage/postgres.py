@@ -20,6 +20,7 @@ precision, and every cosine the ranker sees is computed from them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
@@ -117,7 +118,16 @@ _VERSION_TABLES = ("passages", "sentences", "blobs")
 EF_SEARCH = 800
 GRAPH_TYPE = f"pgvector-halfvec-hnsw{HNSW_M}"  # the manifest's index_type of a version searched in PostgreSQL
 GRAPH_BUILD_CONSTRUCTION = 80  # pgvector ef_construction (default 64)
+IDLE_CHECK_S = 5.0  # a connection idle this long is checked before use
 GRAPH_BYTES_PER_VECTOR = 2048  # building in memory; 384-d halfvec at m 16 takes ~1.2 kB a vector on disk
+
+
+def _alive(conn: psycopg.Connection[Any]) -> bool:
+    try:
+        conn.execute("SELECT 1")
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        return False
+    return True
 
 
 class Database:
@@ -130,10 +140,19 @@ class Database:
         self._migrated = False
 
     def connection(self) -> psycopg.Connection[Any]:
+        """This thread's connection. One left idle for `IDLE_CHECK_S` is checked first: the
+        database may have restarted meanwhile, and a thread's first request after that would
+        otherwise fail on the connection it kept ("cannot reach the database" once the
+        database is back)."""
         conn = getattr(self._local, "conn", None)
+        idle = time.monotonic() - getattr(self._local, "used", 0.0) > IDLE_CHECK_S
+        if conn is not None and not conn.closed and idle and not _alive(conn):
+            self._forget_connection()
+            conn = None
         if conn is None or conn.closed:
             conn = self._connect()
             self._local.conn = conn
+        self._local.used = time.monotonic()
         return conn
 
     def _connect(self) -> psycopg.Connection[Any]:
