@@ -257,3 +257,13 @@ def test_the_rest_of_a_reference_on_its_own_line_is_no_title():
     )
     passages = segment(Document("t.pdf", text))
     assert [p.kind for p in passages] == ["heading", "bibliography"]
+
+
+def test_the_labels_of_a_drawing_are_text_and_a_subtitle_is_followed_by_text():
+    """A database diagram's labels come out of a PDF as short lines, each looking like a
+    subtitle; they are followed by more labels, not by text, so they open no section."""
+    labels = ["Attendances", "Id", "StudentId", "Departments *", "Subjects Id Name", "Payments * Id DateTime"]
+    lines = ["2.6 Дерекқор", "Кестелер суретте.", *labels, "2.7 Сүзгілер", "Гаусс сүзгісі", "CLAHE (Contrast) — әдіс."]
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+    assert [p.text for p in passages if p.kind == "heading"] == ["2.6 Дерекқор", "2.7 Сүзгілер", "Гаусс сүзгісі"]
+    assert {p.section for p in passages if p.text in labels} == {"2.6 Дерекқор"}

@@ -38,7 +38,7 @@ from thesis_qa.text.sentences import Unit, split_sentences, split_units
 # "1 Title" is a chapter when "1.1 …" follows; a numbered line inside a bibliography is an
 # entry; "А қосымша" is a top-level appendix, "А.1 …" a section of it, "А қосымшасының
 # жалғасы" no heading; a code listing is one paragraph; "Пайдаланған әдебиеттер" is a bibliography.
-SEGMENTER_VERSION = "7"
+SEGMENTER_VERSION = "8"
 DEFAULT_MAX_CHARS = 600
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 
@@ -340,7 +340,7 @@ def _title_level(text: str, item: Unit, nxt: _Item | None) -> int | None:
         return None if _NAMES_FIGURE.match(raw) else numbered.group(1).count(".") + 1
     if _is_uppercase_title(raw) and opens_line:
         return 1
-    return 0 if _is_subtitle(raw, item, nxt) else None
+    return 0 if _is_subtitle(text, raw, item, nxt) else None
 
 
 def _has_words(raw: str) -> bool:
@@ -364,7 +364,7 @@ def _is_uppercase_title(raw: str) -> bool:
     return long_word and len(letters) >= 5 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
 
 
-def _is_subtitle(raw: str, unit: Unit, nxt: _Item | None) -> bool:
+def _is_subtitle(text: str, raw: str, unit: Unit, nxt: _Item | None) -> bool:
     """A short title line opening a paragraph, e.g. "Зерттеудің өзектілігі"."""
     return (
         unit.para_start
@@ -374,7 +374,16 @@ def _is_subtitle(raw: str, unit: Unit, nxt: _Item | None) -> bool:
         and raw[0].isupper()
         and raw[-1].isalpha()
         and not any(ch.isdigit() or ch in ',«»"()' for ch in raw)
+        and _reads_as_text(_span(text, nxt))
     )
+
+
+def _reads_as_text(raw: str) -> bool:
+    """A sentence, a word in lower case or code: what follows a subtitle. The labels of a
+    drawing ("Attendances", "Id", "Payments * Id StudentId") or a formula's lines ("𝑉 ∈ T")
+    are short lines like subtitles, followed by more of the same."""
+    lower_word = any(len(word) >= 2 and word.isalpha() and word.islower() for word in re.findall(r"\w+", raw))
+    return lower_word or raw.rstrip().endswith((".", "!", "?")) or _is_code(raw)
 
 
 def _is_numbered_title(text: str, item: _Item, nxt: _Item | None) -> bool:
