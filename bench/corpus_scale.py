@@ -177,7 +177,7 @@ def build(folder: Path, n: int, pool: Pool, per_passage: float, embedder) -> dic
     from thesis_qa.index.passage_table import PassageTable
     from thesis_qa.index.postings import Postings
     from thesis_qa.index.vocabulary import build_vocabulary
-    from thesis_qa.ingest.segmentation import SEGMENTER_VERSION
+    from thesis_qa.ingest.structure import SEGMENTER_VERSION
     from thesis_qa.service.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -268,7 +268,7 @@ print(json.dumps({{"import_s": imported - start, "open_index_s": opened - import
 def thesis_document():
     """A 250-page thesis of ~850 passages: kk_pool paragraphs under numbered headings."""
     from thesis_qa import Document
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
 
     rows = common.read_jsonl(common.EVAL / "kk_pool.passages.jsonl")
     order = np.random.default_rng(250).permutation(len(rows))
@@ -284,7 +284,7 @@ def thesis_document():
 
 def add_thesis(folder: Path, index, embedder) -> tuple[dict[str, object], object]:
     """`add_documents` of one thesis against `embed_passages` of its distinct texts alone."""
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
     from thesis_qa.service.indexing import add_documents
 
     thesis = thesis_document()

@@ -53,7 +53,7 @@ def main() -> None:
     from thesis_qa import load_document
     from thesis_qa.embedding.embedder import load_embedder
     from thesis_qa.index.layout import sha256_text
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
 
     embedder = load_embedder("e5-small", common.cache_dir())
     info = common.machine()

@@ -96,7 +96,7 @@ def bare_forward(path: Path) -> dict:
     indexing is compared with."""
     from thesis_qa import load_document
     from thesis_qa.embedding.embedder import load_embedder
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
 
     embedder = load_embedder("e5-small", common.cache_dir())
     texts = [p.text for p in segment(load_document(path))]
@@ -112,7 +112,7 @@ def bare_forward(path: Path) -> dict:
 
 def load_and_segment(path: Path) -> dict:
     from thesis_qa import load_document
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
 
     start = time.perf_counter()
     doc = load_document(path)

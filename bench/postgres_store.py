@@ -81,7 +81,7 @@ def corpus(size: int, embedder):
     """Contents of about `size` passages: copies of the pool, each a document of its own."""
     from thesis_qa.index.layout import Manifest, StoredSource
     from thesis_qa.index.postings import Postings
-    from thesis_qa.ingest.segmentation import SEGMENTER_VERSION
+    from thesis_qa.ingest.structure import SEGMENTER_VERSION
     from thesis_qa.service.indexing import LEXICAL_SCHEME, VECTOR_SCHEME
     from thesis_qa.storage import IndexContents
 

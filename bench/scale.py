@@ -72,7 +72,7 @@ def query_vectors() -> np.ndarray:
 def sentences_per_passage() -> float:
     from thesis_qa import load_document
     from thesis_qa.config import bundled_thesis
-    from thesis_qa.ingest.segmentation import segment
+    from thesis_qa.ingest.structure import segment
 
     passages = segment(load_document(bundled_thesis()))
     return sum(len(p.sentences) for p in passages) / len(passages)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from thesis_qa.document import ESTIMATED_PAGE
 from thesis_qa.ingest import load_document, word
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "docx_pages.json"

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from thesis_qa import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "segments.json"

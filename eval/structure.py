@@ -51,7 +51,7 @@ from docx.oxml.ns import qn
 
 from thesis_qa import Passage, load_document
 from thesis_qa.document import ESTIMATED_PAGE
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 HERE = Path(__file__).resolve().parent
 KEY_LETTERS = 40

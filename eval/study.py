@@ -20,7 +20,7 @@ from pathlib import Path
 
 from thesis_qa import Passage, load_document
 from thesis_qa.config import bundled_thesis
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.study.glossary import MAX_TERM_WORDS, glossary
 from thesis_qa.study.names import names
 from thesis_qa.study.scoring import Score, score_glossary, score_names, score_works

@@ -27,7 +27,7 @@ from thesis_qa.embedding.bundled import BUNDLED_MODEL
 from thesis_qa.embedding.embedder import Embedder, load_embedder
 from thesis_qa.index.layout import Index, open_index
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.indexing import build_index
 from thesis_qa.storage.embedded import create_database

@@ -33,7 +33,7 @@ from word_xml import (
 
 from thesis_qa.cli import main
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 
 def _passages(path):

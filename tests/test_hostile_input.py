@@ -17,7 +17,7 @@ from samples import repeated_page_pdf
 from thesis_qa.document import Document
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import DEFAULT_MAX_CHARS, segment
+from thesis_qa.ingest.structure import DEFAULT_MAX_CHARS, segment
 from thesis_qa.service.indexing import build_index
 from thesis_qa.text.sentences import MAX_UNIT_CHARS
 

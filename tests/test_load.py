@@ -10,7 +10,7 @@ import pytest
 
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 KAZAKH = "Саяси модернизация – күрделі процесс.\nОл қоғамды өзгертеді."
 

@@ -18,7 +18,7 @@ from thesis_qa.document import Document
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.hyphens import Dehyphenator
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.retrieval.lookup import look_up
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.indexing import build_index

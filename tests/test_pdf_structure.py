@@ -13,7 +13,7 @@ from docx.shared import Cm, Pt
 
 from thesis_qa.document import Document, HeadingHint
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 TEXT = [
     "Зерттеу жұмысы үш бөлімнен тұрады және әр бөлім өз мәселесін қарастырады.",

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from thesis_qa.document import Document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.retrieval.highlight import mark_answer, render_html
 from thesis_qa.retrieval.question import read_question
 from thesis_qa.text.keys import matching_spans, terms

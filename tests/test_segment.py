@@ -7,7 +7,7 @@ import json
 import re
 
 from thesis_qa.document import Document, PresplitPassage
-from thesis_qa.ingest.segmentation import DEFAULT_MAX_CHARS, segment
+from thesis_qa.ingest.structure import DEFAULT_MAX_CHARS, segment
 from thesis_qa.text.sentences import split_units
 
 SECOND_COPY_STARTS = 14519

@@ -18,7 +18,7 @@ import pytest
 from thesis_qa.errors import StoreError
 from thesis_qa.index.layout import VERSION_FILES, current_version, open_index, segment_folders, verify_index
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service import indexing
 from thesis_qa.service.indexing import add_documents, build_index, ensure_index

@@ -11,7 +11,7 @@ from docx.shared import Pt
 
 from thesis_qa.document import Document, HeadingHint
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 
 CAPTIONS = [
     "Сурет 1 – Жүйенің жалпы архитектурасы",

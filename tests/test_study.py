@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from thesis_qa.cli import main
 from thesis_qa.document import Passage
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.service.workspace import Workspace
 from thesis_qa.study.glossary import asked_term, definitions_of, glossary
 from thesis_qa.study.names import merge, names, surname_key

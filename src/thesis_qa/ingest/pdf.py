@@ -29,7 +29,7 @@ from thesis_qa.document import Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.hyphens import Dehyphenator
 from thesis_qa.ingest.pdf_glyphs import Glyph, gaps, page_glyphs, unreadable_share, visual_lines
-from thesis_qa.ingest.segmentation import BIBLIOGRAPHY_TITLE
+from thesis_qa.ingest.structure import BIBLIOGRAPHY_TITLE
 from thesis_qa.text.sentences import BULLETS
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).

@@ -30,7 +30,7 @@ from typing import Any
 from thesis_qa.document import ESTIMATED_PAGE, Block, BlockKind, Document, HeadingHint
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest.limits import open_zip, parse_xml, read_zip_part
-from thesis_qa.ingest.segmentation import CONTENTS_TITLE
+from thesis_qa.ingest.structure import CONTENTS_TITLE
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
 # 2: pages of a file no Word paginated estimated from its contents list; 3: a contents list laid

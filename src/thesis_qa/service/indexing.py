@@ -23,7 +23,7 @@ from thesis_qa.index.layout import Index, Manifest, StoredSource, sha256_bytes, 
 from thesis_qa.index.vectors import all_vectors
 from thesis_qa.index.vocabulary import Vocabulary, lexical_index
 from thesis_qa.ingest import load_document, reader_version
-from thesis_qa.ingest.segmentation import SEGMENTER_VERSION, segment
+from thesis_qa.ingest.structure import SEGMENTER_VERSION, segment
 from thesis_qa.storage import AppendableLocation, IndexContents, IndexLocation
 from thesis_qa.storage.files import FilesLocation
 from thesis_qa.text.language import dominant_language

@@ -44,7 +44,7 @@ from thesis_qa.document import Document
 from thesis_qa.embedding.embedder import Embedder, load_embedder
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.ingest import load_document
-from thesis_qa.ingest.segmentation import segment
+from thesis_qa.ingest.structure import segment
 from thesis_qa.service.indexing import add_documents, build_index, ensure_index
 from thesis_qa.service.jobs import EXIT_OUT_OF_MEMORY
 from thesis_qa.service.owners import QuotaError

@@ -1,0 +1,93 @@
+"""Captions of figures and tables ("Рисунок 3 – …", "Кесте 8", "Table 1"): one `caption`
+passage each, even over two lines, never a heading whatever the format hinted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from thesis_qa.ingest.structure.items import Caption, Heading, Item, span, word_count
+from thesis_qa.ingest.structure.titles import MAX_TITLE_WORDS, NUMBERED_TITLE
+from thesis_qa.text.sentences import Unit
+
+# A caption opens with its label: "Рис.2.", "Рисунок 3 –", "Сурет 1 –", "Кесте 8", "Таблица
+# А.2", "Figure 1:", "1-кесте –", "2.1.1 сурет —", "1.2.1 график -"; after the number comes
+# nothing, a separator, or a capital. A table's continuation is one too ("1.3.2 кестенің
+# жалғасы", "Продолжение таблицы 4").
+_FIGURE_WORD = r"(?:сурет|кесте|таблица|рисунок|график|диаграмма|схема)"
+_CAPTION = re.compile(
+    r"(?:(?:рис(?:унок)?\.?|сурет|кесте|таблица|табл\.|figure|fig\.|table|схема|диаграмма)\s*(?:№\s*)?"
+    r"(?:[^\W\d_]\.?)?\d+(?:[.\-–]\d+)*"
+    rf"|\d+(?:\.\d+)*\s*[-–]?\s*(?:кестенің\s+(?:жалғасы|соңы)(?=\W|$)|{_FIGURE_WORD}(?![^\W\d_]))"
+    r"|(?:продолжение|окончание)\s+табл(?:ицы|\.)\s*(?:№\s*)?\d+(?:\.\d+)*)\s*",
+    re.IGNORECASE,
+)
+_MAX_CAPTION_WORDS = 60
+
+
+def mark_captions(text: str, items: list[Item]) -> list[Item]:
+    """A paragraph opening with a caption label becomes a `Caption`, even when the format
+    hinted it as a heading; a bare label ("Рис. 10.") takes the short title line after it."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        first = _caption_unit(items[i])
+        if first is None or not _opens_caption(text, first):
+            out.append(items[i])
+            i += 1
+            continue
+        units, i = _paragraph_of(items, i)
+        if _bare_label(text, units) and i < len(items) and _is_title_line(text, items[i]):
+            more, i = _paragraph_of(items, i)
+            units += more
+        if sum(word_count(text, u) for u in units) > _MAX_CAPTION_WORDS:
+            out.extend(units)  # a long paragraph that merely starts with "Рисунок 3 –" stays text
+            continue
+        out.append(Caption(tuple(units)))
+    return out
+
+
+def _caption_unit(item: Item) -> Unit | None:
+    if isinstance(item, Heading):
+        return item.unit
+    return item if isinstance(item, Unit) and item.para_start else None
+
+
+def _opens_caption(text: str, unit: Unit) -> bool:
+    head = text[unit.start : unit.start + 300].split("\n\n", 1)[0]
+    label = _CAPTION.match(head)
+    if label is None:
+        return False
+    rest = head[label.end() :]
+    return not rest or rest[0] in '.:-–—«"“' or rest[0].isupper()
+
+
+def _paragraph_of(items: list[Item], i: int) -> tuple[list[Unit], int]:
+    """The units of the paragraph opening at `items[i]` (a caption's first), and the index after it."""
+    first = _caption_unit(items[i])
+    units = [first] if first else []
+    i += 1
+    while i < len(items):
+        item = items[i]
+        if not isinstance(item, Unit) or item.para_start:
+            break
+        units.append(item)
+        i += 1
+    return units, i
+
+
+def _bare_label(text: str, units: list[Unit]) -> bool:
+    raw = text[units[0].start : units[-1].end]
+    label = _CAPTION.match(raw)
+    return label is not None and not raw[label.end() :].strip(" .:-–—")
+
+
+def _is_title_line(text: str, item: Item) -> bool:
+    """A short line that can be a caption's title: no sentence, no block, no heading number."""
+    unit = _caption_unit(item)
+    if unit is None or _opens_caption(text, unit):
+        return False
+    raw = span(text, unit)
+    if NUMBERED_TITLE.match(raw):  # "5.2 Сравнение …" after a bare "Рис. 5: ." opens a section
+        return False
+    return len(raw.split()) <= MAX_TITLE_WORDS and not raw.rstrip().endswith((".", "!", "?", ":", ";"))

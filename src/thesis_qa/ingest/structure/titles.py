@@ -1,0 +1,221 @@
+"""What a line is: a heading and its level (numbered "1.1.", a chapter "1 Title", "II", a
+title in capitals, an appendix), a subtitle (level 0) or text; and the shapes of titles the
+assembly ranks sections by (chapter labels, run-in titles, appendices, bibliographies).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from thesis_qa.document import Document
+from thesis_qa.ingest.structure.items import Heading, Item, span, word_count
+from thesis_qa.ingest.structure.listings import BULLET_ITEM, ListRun, is_code, list_number
+from thesis_qa.text.sentences import Unit
+
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.")  # "1981." closing a reference is a year
+NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
+# A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
+# көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
+# is a section).
+_NAMES_FIGURE = re.compile(r"\d+(?:\.\d+)*\.?\s*[-–]?\s*(?:сурет|кесте|таблиц|рисун|график|диаграмм|схем)")
+_SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМША|ПРИЛОЖЕНИЕ|APPENDIX)\b", re.I)
+# A chapter's label on its own line: "II", "ІV.", "I." (Cyrillic І too); a lone "X" is a variable.
+_ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
+_FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
+MAX_TITLE_WORDS = 15
+_MAX_TITLE_CHARS = 200
+_MAX_SUBTITLE_WORDS = 5
+
+# --- the kind of section a title opens: `assembly` ranks a heading by it ---------------
+
+# A chapter's own number opening its title: "2 Обзор", "3. Методы", "II. ДЕРЕКТЕР" (Cyrillic І too).
+CHAPTER_LABEL = re.compile(r"(?:(?P<arabic>\d{1,2})|(?P<roman>[IVXLCІ]{1,6}))\.?(?:\s|$)")
+RUN_IN = re.compile(r"[^\d:][^:]{2,}:\s+\S")  # "Title: text goes on"
+BIBLIOGRAPHY_TITLE = re.compile(
+    r"(пайдалан(ыл)?ған|қолдан(ыл)?ған)\s+(әдебиет|дерек)|әдебиеттер\s+тізімі|список\s+(использованн|литератур|источник)"
+    r"|^(\d+\.?\s*)?(литература|библиография|bibliography|references|works cited)\W*$",
+    re.IGNORECASE,
+)
+APPENDIX = re.compile(r"қосымша|приложение|appendix", re.IGNORECASE)
+# An appendix's own heading, "А қосымша", "ҚОСЫМША Б", "Приложение 2", "Appendix C": a part of
+# the document's top level, whatever its type made of it.
+APPENDIX_HEADING = re.compile(
+    r"(?:[^\W\d_]|\d{1,2})\s+қосымша(?:сы)?(?!\w)|(?:қосымша|приложение|appendix)\s+(?:[^\W\d_]|\d{1,2})(?!\w)",
+    re.I,
+)
+# A section of an appendix, numbered after its letter: "А.1 Жалпы сипаттама", "Б.2.3 …".
+APPENDIX_SECTION = re.compile(r"[^\W\d_]\.(\d{1,2}(?:\.\d{1,2})*)\.?\s")
+# A page's reminder that an appendix goes on ("А қосымшасының жалғасы", "Продолжение
+# приложения Б") opens no section.
+APPENDIX_GOES_ON = re.compile(r"қосымшасының\s+жалғасы|продолжение\s+приложения", re.I)
+
+
+def apply_heading_hints(units: list[Unit], doc: Document) -> list[Unit | Heading]:
+    """Units that overlap a heading the format marks become that heading."""
+    out: list[Unit | Heading] = []
+    hints = sorted((h for h in doc.headings if _has_words(doc.text[h.start : h.end])), key=lambda h: h.start)
+    first = 0
+    for unit in units:
+        while first < len(hints) and hints[first].end <= unit.start:
+            first += 1
+        hint = hints[first] if first < len(hints) and hints[first].start < unit.end else None
+        if hint is None:
+            out.append(unit)
+            continue
+        span = Unit(min(unit.start, hint.start), max(unit.end, hint.end), True, True)
+        if not (out and isinstance(out[-1], Heading) and out[-1].unit == span):
+            out.append(Heading(span, hint.level, _title(doc.text[hint.start : hint.end])))
+    return out
+
+
+def classify_headings(text: str, items: list[Item]) -> list[Item]:
+    out: list[Item] = []
+    listed = ListRun()
+    i = 0
+    while i < len(items):
+        item = items[i]
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        number = list_number(text, item)
+        if _is_numbered_title(text, item, nxt) and not listed.continued_by(number):
+            label = span(text, item).rstrip(".")  # type: ignore[arg-type]
+            joined = Unit(item.start, nxt.end, True, True)  # type: ignore[union-attr]
+            out.append(Heading(joined, label.count(".") + 1, f"{label}. {_title(span(text, nxt))}"))  # type: ignore[arg-type]
+            listed.saw(number if "." not in label else None)
+            i += 2
+            continue
+        found = _heading_or_unit(text, item, nxt)
+        if out and _continues_title(text, out[-1], found):
+            joined = Unit(out.pop().unit.start, found.unit.end, True, True)  # type: ignore[union-attr]
+            found = Heading(joined, 1, _title(span(text, joined)))
+        out.append(found)
+        opens = isinstance(item, Unit) and item.para_start and not BULLET_ITEM.match(text, item.start)
+        listed.saw(number, isinstance(found, Heading), opens)
+        i += 1
+    return _confirm_chapters(text, out)
+
+
+def _confirm_chapters(text: str, items: list[Item]) -> list[Item]:
+    """A title line numbered "N" alone ("1 Сөйлеуді танудың теориялық негіздері") is chapter N
+    when the next heading is its first section, "N.1 …": a file that styles no heading still
+    numbers its chapters so, while "1 Title" alone could be a list's first item."""
+    out = list(items)
+    for i, item in enumerate(out):
+        chapter = _chapter_line(text, item)
+        after = next((x for x in out[i + 1 : i + 4] if isinstance(x, Heading) or _chapter_line(text, x)), None)
+        if chapter and isinstance(after, Heading) and re.match(rf"{chapter}\.1(?!\d)", after.title):
+            out[i] = Heading(cast(Unit, item), 1, _title(span(text, cast(Unit, item))))
+    return out
+
+
+def _chapter_line(text: str, item: Item) -> str | None:
+    """N of a whole paragraph "N Title" shaped like a title (short, no closing punctuation)."""
+    if not (isinstance(item, Unit) and item.para_start and item.line_end):
+        return None
+    raw = span(text, item).strip()
+    match = re.match(r"(\d{1,2})\s+(?=[^\W\d_])", raw)
+    if match is None or len(raw.split()) > MAX_TITLE_WORDS or raw[-1] in ".?!:;,":
+        return None
+    return match.group(1)
+
+
+def _continues_title(text: str, previous: Item, item: Item) -> bool:
+    """A title in capitals set over two lines ("I. ТАҚЫРЫПТЫҢ … МЕТОДОЛОГИЯЛЫҚ" /
+    "МӘСЕЛЕЛЕРІ") is one heading: the second line follows the first with nothing between and
+    opens no section of its own."""
+    if not (isinstance(previous, Heading) and isinstance(item, Heading) and previous.level == item.level == 1):
+        return False
+    second = span(text, item.unit)
+    return (
+        not text[previous.unit.end : item.unit.start].strip()
+        and is_uppercase_title(previous.title)
+        and is_uppercase_title(second)
+        and not _SECTION_LABEL.match(second)
+    )
+
+
+def _heading_or_unit(text: str, item: Item, nxt: Item | None) -> Item:
+    if not isinstance(item, Unit):
+        return item
+    level = _title_level(text, item, nxt)
+    return item if level is None else Heading(item, level, _title(span(text, item)))
+
+
+def _title_level(text: str, item: Unit, nxt: Item | None) -> int | None:
+    """The level of the title `item` is (0: a subtitle), or None when it is text."""
+    raw = span(text, item)
+    if _ROMAN_NUMERAL.fullmatch(raw.strip()) and item.para_start and item.line_end and isinstance(nxt, Unit):
+        return 1  # "II" over a chapter of a story or a monograph
+    words = raw.split()
+    too_long = len(words) > MAX_TITLE_WORDS or len(raw) > _MAX_TITLE_CHARS
+    if too_long or raw.rstrip()[-1] in "?!:;," or raw[0] in "-–—•●▪►◦" or _FORMULA.search(raw) or not _has_words(raw):
+        return None
+    opens_line = item.para_start or _opens_line(text, item.start)
+    numbered = NUMBERED_TITLE.match(raw)
+    if numbered and opens_line:
+        return None if _NAMES_FIGURE.match(raw) else numbered.group(1).count(".") + 1
+    if is_uppercase_title(raw) and opens_line:
+        return 1
+    return 0 if _is_subtitle(text, raw, item, nxt) else None
+
+
+def _has_words(raw: str) -> bool:
+    """A letter and more, maths letters (U+1D400-U+1D7FF) not counted: "Ð" or "Ð𝑛" (a maths
+    sign PDFium misread and its index) or "X" alone titles nothing; "C++" does."""
+    plain = "".join(ch for ch in raw.strip() if not "\U0001d400" <= ch <= "\U0001d7ff")
+    return len(plain) >= 2 and any(ch.isalpha() for ch in plain)
+
+
+def _opens_line(text: str, start: int) -> bool:
+    """Nothing but spaces between the last line break (or tab, or the start) and `start`:
+    a word in capitals inside a paragraph ("… БІРІНШІ. Мемлекет …") is not a heading."""
+    before = text[max(0, start - 200) : start].rstrip(" ")
+    return (start < 200 and not before) or before.endswith(("\n", "\t"))
+
+
+def is_uppercase_title(raw: str) -> bool:
+    """A title in capitals: a word of four letters or more ("MAX, MIN" in a listing is none)."""
+    letters = [ch for ch in raw if ch.isalpha()]
+    long_word = any(len(re.sub(r"\W", "", word)) >= 4 for word in raw.split())
+    return long_word and len(letters) >= 5 and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters)
+
+
+def _is_subtitle(text: str, raw: str, unit: Unit, nxt: Item | None) -> bool:
+    """A short title line opening a paragraph, e.g. "Зерттеудің өзектілігі"."""
+    return (
+        unit.para_start
+        and unit.line_end
+        and isinstance(nxt, Unit)
+        and len(raw.split()) <= _MAX_SUBTITLE_WORDS
+        and raw[0].isupper()
+        and raw[-1].isalpha()
+        and not any(ch.isdigit() or ch in ',«»"()' for ch in raw)
+        and _reads_as_text(span(text, nxt))
+    )
+
+
+def _reads_as_text(raw: str) -> bool:
+    """A sentence, a word in lower case or code: what follows a subtitle. The labels of a
+    drawing ("Attendances", "Id", "Payments * Id StudentId") or a formula's lines ("𝑉 ∈ T")
+    are short lines like subtitles, followed by more of the same."""
+    lower_word = any(len(word) >= 2 and word.isalpha() and word.islower() for word in re.findall(r"\w+", raw))
+    return lower_word or raw.rstrip().endswith((".", "!", "?")) or is_code(raw)
+
+
+def _is_numbered_title(text: str, item: Item, nxt: Item | None) -> bool:
+    """A unit holding only "1.1." followed by a short title unit (the tab between them
+    made two units of one heading)."""
+    return (
+        isinstance(item, Unit)
+        and isinstance(nxt, Unit)
+        and _SECTION_NUMBER.fullmatch(span(text, item)) is not None
+        and "." in span(text, item)  # "1.1.", "2."; a bare "17" is a page number
+        and (span(text, item)[0].isdigit() or _opens_line(text, item.start))  # "Николай II." goes on
+        and word_count(text, nxt) <= MAX_TITLE_WORDS
+        and not _FORMULA.search(span(text, nxt))
+        and span(text, nxt)[0] not in "-–—.,;:"  # "1981. – № 2. – С. 61–73" goes on a reference
+    )
+
+
+def _title(raw: str) -> str:
+    return " ".join(raw.split()).rstrip(".:;").rstrip()
