@@ -60,6 +60,8 @@ __all__ = [
 # "1 Title" is a chapter when "1.1 …" follows; a numbered line inside a bibliography is an
 # entry; "А қосымша" is a top-level appendix, "А.1 …" a section of it, "А қосымшасының
 # жалғасы" no heading; a code listing is one paragraph; "Пайдаланған әдебиеттер" is a bibliography.
+# 8: a short line is a subtitle only when text follows it: a drawing's labels ("Attendances",
+# "Id") and a formula's lines ("𝑉 ∈ T") open no section.
 SEGMENTER_VERSION = "8"
 DEFAULT_MAX_CHARS = 600
 
