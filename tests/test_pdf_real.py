@@ -8,12 +8,14 @@ from __future__ import annotations
 import docx
 import pypdfium2 as pdfium
 import pytest
+from click.testing import CliRunner
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm
 from samples import minimal_pdf, unmapped_pdf
 
+from thesis_qa.cli import main
 from thesis_qa.document import Document
 from thesis_qa.errors import LoadError
 from thesis_qa.ingest import load_document
@@ -22,6 +24,7 @@ from thesis_qa.ingest.structure import segment
 from thesis_qa.retrieval.lookup import look_up
 from thesis_qa.retrieval.search import Searcher
 from thesis_qa.service.indexing import build_index
+from thesis_qa.service.worker import index_upload
 from thesis_qa.text.keys import terms
 
 KAZAKH = (
@@ -281,6 +284,44 @@ def test_a_name_typed_in_cyrillic_finds_it_written_with_latin_schwa(schwa_search
     rows = schwa_searcher.candidates("Әбілхайыр хан қай мемлекетті басқарды?").bm25
     best = schwa_searcher.index.passages[int(rows.argmax())]
     assert best.text.startswith("Əбілхайыр") and rows.max() > 0
+
+
+# --- pages a scan left without text -------------------------------------------------------------
+
+
+def _picture(folder, size=(800, 1100)):
+    """A grey page-sized picture with dark strokes, as a scanner makes of a signed page."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, "#eeeeee")
+    draw = ImageDraw.Draw(image)
+    for y in range(100, size[1] - 100, 60):
+        draw.line((80, y, size[0] - 80, y), fill="#333333", width=3)
+    path = folder / f"scan-{size[0]}.png"
+    image.save(path)
+    return path
+
+
+def test_a_page_a_scan_left_without_text_is_named_where_it_is_indexed(pdf_export, tmp_path, cli_env, embedder):
+    """A signed title page pasted in as an image between two pages of text: its page is named
+    as not searchable by the command line and in an upload's outcome (which the page shows,
+    `test_pieces`); a small drawing on a page of text names none."""
+    document = docx.Document()
+    document.add_paragraph(KAZAKH)
+    document.add_page_break()
+    document.add_picture(str(_picture(tmp_path)), width=Cm(15))
+    document.add_page_break()
+    document.add_paragraph(KAZAKH_2)
+    document.add_picture(str(_picture(tmp_path, (200, 150))), width=Cm(4))
+    pdf = pdf_export(saved(document, tmp_path))
+
+    assert load_document(pdf).image_pages == (2,)
+    result = CliRunner(env=cli_env).invoke(main, ["index", str(pdf), "--index", "scanned"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "page 2 holds only an image" in result.output
+    task = {"source": str(pdf), "name": "scanned.pdf", "index": str(tmp_path / "upload"), "max_bytes": 10**7,
+            "max_passages": 1000, "quota_passages": 1000}  # fmt: skip
+    assert index_upload(task, embedder, lambda message: None)["image_pages"] == [2]
 
 
 # --- a failed build ------------------------------------------------------------------------------

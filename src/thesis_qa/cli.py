@@ -20,6 +20,7 @@ import click
 
 from thesis_qa import Answer, Mode, __version__, load_document, render_terminal
 from thesis_qa.config import OPTIONS, SERVER_OPTIONS, USERS_OPTIONS, Option, Settings, envvar
+from thesis_qa.document import page_ranges
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import DEFAULT_K, MAX_K
 from thesis_qa.service.accounts import ROLES, exposure_problem, open_accounts
@@ -147,6 +148,13 @@ def index_command(paths: tuple[Path, ...], verify: bool, **options: Any) -> None
     index = workspace.searcher.index
     where = f"'{settings.index}' in {workspace.store.describe()}"
     click.echo(f"indexed {len(index.documents)} document(s), {len(index.passages)} passages into {where}")
+    for doc in documents:
+        if doc.image_pages:
+            click.echo(f"note: {doc.name}: {_image_pages(doc.image_pages)} only an image (a scan?): not searchable")
+
+
+def _image_pages(pages: tuple[int, ...]) -> str:
+    return f"page {pages[0]} holds" if len(pages) == 1 else f"pages {page_ranges(pages)} hold"
 
 
 @main.command("ask")

@@ -57,8 +57,10 @@ class Document:
     Offsets everywhere are code-point offsets into `text`, which is the decoded file content
     (for .docx/.pdf: the extracted text, paragraphs joined by blank lines, pages by a newline).
     `page_labels[i]` is the number printed on the physical page that starts at `page_starts[i]`
-    ("iv", "37"), or an estimate of it marked as such ("≈37", `ESTIMATED_PAGE`). Built from
-    JSON too: lists of dicts become the records above.
+    ("iv", "37"), or an estimate of it marked as such ("≈37", `ESTIMATED_PAGE`).
+    `image_pages`: the physical pages (1-based) that hold an image and no text, a scan's
+    pages: what they show is not in `text`, and the reader is told so. Built from JSON too:
+    lists of dicts become the records above.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Document:
     presplit: tuple[PresplitPassage, ...] = ()
     page_labels: tuple[str, ...] = ()
     blocks: tuple[Block, ...] = ()
+    image_pages: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for name, record in (("headings", HeadingHint), ("presplit", PresplitPassage), ("blocks", Block)):
@@ -77,6 +80,7 @@ class Document:
             object.__setattr__(self, name, tuple(record(**i) if isinstance(i, dict) else i for i in items))
         object.__setattr__(self, "page_starts", tuple(self.page_starts))
         object.__setattr__(self, "page_labels", tuple(self.page_labels))
+        object.__setattr__(self, "image_pages", tuple(self.image_pages))
 
     def page_index_at(self, offset: int) -> int | None:
         """1-based physical page holding `offset`, when the source has pages."""
@@ -124,3 +128,14 @@ class Passage:
 
     def sentence_texts(self) -> list[str]:
         return [self.text[a:b] for a, b in self.sentences]
+
+
+def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
+    """Page numbers as a reader writes them: (2, 3, 4, 7) -> "2–4, 7"."""
+    runs: list[list[int]] = []
+    for page in sorted(set(pages)):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)

@@ -31,7 +31,7 @@ from thesis_qa import (
     sentence_breaks,
     visible_text,
 )
-from thesis_qa.document import ESTIMATED_PAGE
+from thesis_qa.document import ESTIMATED_PAGE, page_ranges
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.service.export import Excerpt
 from thesis_qa.service.jobs import JobStatus
@@ -340,7 +340,10 @@ def job_line(status: JobStatus, lang: Language) -> str:
     if job.state == "done" and "publish" in job.meta:
         return "✓ " + text("publish_done", lang, name=job.result.get("name", job.name))
     if job.state == "done":
-        return "✓ " + text("upload_done", lang, name=job.name, passages=job.result.get("passages", 0))
+        done = "✓ " + text("upload_done", lang, name=job.name, passages=job.result.get("passages", 0))
+        pages = job.result.get("image_pages") or []
+        key = "upload_image_page" if len(pages) == 1 else "upload_image_pages"
+        return f"{done} {text(key, lang, pages=page_ranges(pages))}" if pages else done
     if job.state == "cancelled":
         return "✕ " + text("job_cancelled", lang, name=job.name)
     error = job.error

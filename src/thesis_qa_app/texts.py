@@ -70,6 +70,16 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ru": "«{name}» проиндексирован (фрагментов: {passages}): теперь он тоже отвечает на вопросы.",
         "en": "“{name}” is indexed ({passages} passages): questions now search it too.",
     },
+    "upload_image_page": {
+        "kk": "{pages}-бетте мәтін жоқ, тек сурет (сканерленген бе?): онда көрсетілгені ізделмейді.",
+        "ru": "На странице {pages} нет текста, только изображение (скан?): её содержимое не ищется.",
+        "en": "Page {pages} holds no text, only an image (a scan?): what it shows is not searchable.",
+    },
+    "upload_image_pages": {
+        "kk": "{pages} беттерде мәтін жоқ, тек сурет (сканерленген бе?): оларда көрсетілгені ізделмейді.",
+        "ru": "На страницах {pages} нет текста, только изображение (скан?): их содержимое не ищется.",
+        "en": "Pages {pages} hold no text, only an image (a scan?): what they show is not searchable.",
+    },
     "not_answered": {
         "kk": "Диссертацияда бұл сұраққа жауап жоқ.",
         "ru": "В диссертации нет ответа на этот вопрос.",

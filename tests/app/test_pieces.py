@@ -167,6 +167,19 @@ def test_a_reindexing_job_says_it_takes_up_its_kept_text_not_that_it_reads_a_fil
     assert job_line(JobStatus(reading, 0, None), lang) == said["job_reading"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "pages", "said"),
+    [("kk", [2, 3, 4, 7], "2–4, 7 беттерде"), ("ru", [2, 3, 4, 7], "страницах 2–4, 7"), ("en", [3], "Page 3 holds")],
+)
+def test_an_upload_with_scanned_pages_is_done_and_says_which_pages_are_not_searchable(lang, pages, said):
+    scanned = Job("owner", "notes.pdf", 1, dict, state="done", result={"passages": 40, "image_pages": pages})
+    clean = Job("owner", "notes.pdf", 1, dict, state="done", result={"passages": 40, "image_pages": []})
+    line, clean_line = job_line(JobStatus(scanned, 0, None), lang), job_line(JobStatus(clean, 0, None), lang)
+
+    assert line.startswith(clean_line + " ") and said in line
+    assert said not in clean_line
+
+
 def test_a_table_of_contents_entry_is_labelled_as_such():
     html = cards(reply("вопрос", "ru", [hit(kind="toc", section="", paragraph=0, page=None)]))
 

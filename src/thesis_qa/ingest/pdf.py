@@ -39,7 +39,8 @@ from thesis_qa.text.sentences import BULLETS
 # length is body text (kk-khan's foreword had become five headings of whole paragraphs).
 # 5: a dash bullet drawn as U+0336 reads "–"; a hyphen at a line end stays between two names
 # ("Санкт-Петербург"), in table cells too; a bibliography set flush is cut at each entry.
-READER_VERSION = "5"
+# 6: the pages that hold an image and no text (a scan's) are named (`Document.image_pages`).
+READER_VERSION = "6"
 MAX_PAGES = 5_000
 # Longer than this, lines set larger than the body are body text in a larger type (a foreword,
 # an epigraph), not a heading: the longest titles of the real theses run to ~200 characters.
@@ -47,6 +48,9 @@ MAX_PAGES = 5_000
 MAX_HEADING_CHARS = 300
 _LOCK = threading.Lock()  # PDFium is not thread-safe
 _UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreadable_share`) refused
+# A page without text whose largest image covers this share of it is a scan's page (the
+# signed title pages of the real theses: 0.66-0.69); a small logo or drawing is not.
+_IMAGE_PAGE = 0.4
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[-–—\s]*")
 # A contents line: a title, a leader (dots, LaTeX's spaced ". . .", spaces or a tab) and a page
@@ -104,6 +108,7 @@ class _Page:
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # ruled table cells
     label: str = ""
     unmapped: int = 0  # characters PDFium found no Unicode for
+    image_share: float = 0.0  # of the page, its largest image covers (read when it has few lines)
 
 
 def read_pdf(path: Path, name: str) -> Document:
@@ -172,9 +177,21 @@ def _read_page(pdf: Any, index: int) -> _Page:
         finally:
             textpage.close()
         label = pdf.get_page_label(index) or ""
-        return _Page(lines, width, height, _table_rules(page), label, read.unmapped)
+        image_share = _image_share(page, width * height) if len(lines) <= 3 else 0.0
+        return _Page(lines, width, height, _table_rules(page), label, read.unmapped, image_share)
     finally:
         page.close()
+
+
+def _image_share(page: Any, area: float) -> float:
+    """The share of the page its largest image covers."""
+    from pypdfium2 import raw
+
+    largest = 0.0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        largest = max(largest, (right - left) * (top - bottom))
+    return largest / area if area > 0 else 0.0
 
 
 def _line(textpage: Any, glyphs: list[Glyph], page: int) -> _Line | None:
@@ -460,6 +477,16 @@ class _Writer:
             headings=tuple(self.headings),
             blocks=tuple(self.blocks),
             page_labels=tuple(self.labels),
+            image_pages=self._image_pages(),
+        )
+
+    def _image_pages(self) -> tuple[int, ...]:
+        """Pages (1-based) with no text but a running header or page number, and an image
+        over most of them: a scan's pages, what they show not read."""
+        return tuple(
+            index + 1
+            for index, page in enumerate(self.layout.pages)
+            if page.image_share >= _IMAGE_PAGE and all(ln.kind == "margin" for ln in page.lines)
         )
 
     def _page(self, index: int, lines: list[_Line]) -> None:

@@ -43,6 +43,7 @@ from typing import IO, Any
 from thesis_qa.document import Document
 from thesis_qa.embedding.embedder import Embedder, load_embedder
 from thesis_qa.errors import ThesisQAError
+from thesis_qa.index.layout import Index
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.structure import segment
 from thesis_qa.service.indexing import add_documents, build_index, ensure_index
@@ -91,7 +92,7 @@ def index_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
         index = index_progressively(location, doc, embedder, progress=progress, published=published, total_texts=texts)
     else:
         index = build_index(location, [doc], embedder, progress)
-    return {"passages": len(index.passages)}
+    return _indexed(index)
 
 
 def reindex_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object]:
@@ -102,13 +103,20 @@ def reindex_upload(task: Task, embedder: Embedder, say: Say) -> dict[str, object
     location = open_location(task["index"])
     old = location.open()
     if old.manifest.model_fingerprint == embedder.fingerprint:
-        return {"passages": len(old.passages)}
+        return _indexed(old)
     if len(old.documents) != 1:
         raise ThesisQAError(f"{task['name']}: its index keeps no document", code="upload_text_lost", name=task["name"])
     [doc] = old.documents.values()
     admit(doc, task, embedder)
     index = build_index(location, [doc], embedder, _progress(say), previous=old)
-    return {"passages": len(index.passages)}
+    return _indexed(index)
+
+
+def _indexed(index: Index) -> dict[str, object]:
+    """An upload's outcome: its passages, and its pages that hold only an image (a scan's),
+    which the student is told are not searchable."""
+    image_pages = sorted({page for doc in index.documents.values() for page in doc.image_pages})
+    return {"passages": len(index.passages), "image_pages": image_pages}
 
 
 def admit(doc: Document, task: Task, embedder: Embedder) -> int:
