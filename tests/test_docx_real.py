@@ -91,6 +91,36 @@ def test_heading_numbers_are_the_ones_word_prints(tmp_path):
     assert _passage_with(passages, "Текст раздела").section == "2 Алгоритмы › 2.1 Оптимизация › 2.1.1 Вставка"
 
 
+def test_outline_levels_a_template_set_on_every_paragraph_mark_no_headings(tmp_path):
+    """A file whose every paragraph carries an outline level (a converted template): the
+    heading styles still make the sections, the body text stays text."""
+    outlined = '<w:outlineLvl w:val="0"/>'
+    body = "".join(
+        [
+            paragraph("1 Теория", style="Heading1"),
+            paragraph("Бірінші абзац теория туралы.", props=outlined),
+            paragraph("Екінші абзац.", props=outlined),
+            paragraph("1.1 Әдістер", style="Heading2"),
+            paragraph("Әдістер туралы абзац.", props=outlined),
+            paragraph("1. Тізімнің бірінші тармағы;", props=outlined),
+        ]
+    )
+    passages = _passages(write_docx(tmp_path / "outlined.docx", body))
+    assert [p.text for p in passages if p.kind == "heading"] == ["1 Теория", "1.1 Әдістер"]
+    assert _passage_with(passages, "Әдістер туралы").section == "1 Теория › 1.1 Әдістер"
+
+
+def test_an_outline_level_marks_a_heading_where_few_paragraphs_carry_one(tmp_path):
+    body = "".join(
+        [
+            paragraph("Кіріспе", props='<w:outlineLvl w:val="0"/>'),
+            *(paragraph(f"Кіріспенің {n}-абзацы.") for n in range(1, 4)),
+        ]
+    )
+    passages = _passages(write_docx(tmp_path / "outline.docx", body))
+    assert [p.text for p in passages if p.kind == "heading"] == ["Кіріспе"]
+
+
 def test_start_values_restarts_overrides_and_legal_numbers(tmp_path):
     appendix = abstract_list(
         1,

@@ -33,6 +33,7 @@ def test_a_question_names_sections_by_number_in_any_of_its_languages(question, n
         ("2 ТАРАУ. ӘДІСТЕР › 2.1.3 Тазалау", True),  # a subsection of it
         ("2 ТАРАУ. ӘДІСТЕР › 2.11 Басқа", False),  # 2.11 is not inside 2.1
         ("1 ТАРАУ › 1.2 Шолу", False),
+        ("2 ДЕРЕКТЕР › §2.1 Денсаулық сақтау", True),  # numbered after a paragraph sign
     ],
 )
 def test_a_passage_stands_in_a_named_section_by_its_section_path(title, inside):

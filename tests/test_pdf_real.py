@@ -286,6 +286,28 @@ def test_a_name_typed_in_cyrillic_finds_it_written_with_latin_schwa(schwa_search
     assert best.text.startswith("Əбілхайыр") and rows.max() > 0
 
 
+# --- a thesis set in bold throughout -------------------------------------------------------------
+
+
+def test_bold_marks_no_title_where_all_the_text_is_bold_and_dash_leaders_make_contents(pdf_export, tmp_path):
+    """Every line in bold (the body too): the short last lines of paragraphs are no titles;
+    contents lines led by dashes ("ВВЕДЕНИЕ-----3") are the contents, whose "Список
+    литературы" opens no bibliography."""
+    document = docx.Document()
+    lines = ["ОГЛАВЛЕНИЕ", f"ВВЕДЕНИЕ{'-' * 60}2", f"1 Теория{'-' * 60}2", f"Список литературы{'-' * 50}3"]
+    for line in lines:
+        document.add_paragraph().add_run(line).bold = True
+    document.add_page_break()
+    document.add_paragraph().add_run("ВВЕДЕНИЕ").bold = True
+    for text in (KAZAKH, KAZAKH_2, KAZAKH):
+        document.add_paragraph().add_run(text).bold = True
+    passages = segment(load_document(pdf_export(saved(document, tmp_path))))
+
+    assert [p.text for p in passages if p.kind == "heading"] == ["ОГЛАВЛЕНИЕ", "ВВЕДЕНИЕ"]
+    assert len([p for p in passages if p.kind == "toc"]) == 3
+    assert {p.kind for p in passages if p.section == "ВВЕДЕНИЕ" and p.kind != "heading"} == {"body"}
+
+
 # --- pages a scan left without text -------------------------------------------------------------
 
 

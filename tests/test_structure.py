@@ -25,6 +25,7 @@ CAPTIONS = [
     "1.2.1 график - Тану сапасын жақсартудың тәсілдері",
     "1.3.2 кестенің жалғасы",  # a table going on over a page
     "Продолжение таблицы 4",
+    "2.1-сурет − Тәуелді кітапханалар",  # a minus sign (U+2212) set as the dash
 ]
 
 
@@ -138,7 +139,7 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
     page's top is no heading."""
     lines = [
         "ҚОРЫТЫНДЫ", "Қорытынды мәтіні.", "А қосымшасы", "Техникалық тапсырма",
-        "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.", "А қосымшасының жалғасы",
+        "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.", "А қосымшасының жалғасы", "А Қосымшаның жалғасы",
         "А.2 Мақсаты", "Мақсат туралы мәтін.", "А.2.1 Талаптар", "Талаптар мәтіні.",
     ]  # fmt: skip
     text = "\n\n".join(lines)
@@ -149,6 +150,7 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
         "Қорытынды мәтіні.": "ҚОРЫТЫНДЫ",
         "Жүйе туралы мәтін.": "А қосымшасы › А.1 Жалпы сипаттама",
         "А қосымшасының жалғасы": "А қосымшасы › А.1 Жалпы сипаттама",
+        "А Қосымшаның жалғасы": "А қосымшасы › А.1 Жалпы сипаттама",
         "Мақсат туралы мәтін.": "А қосымшасы › А.2 Мақсаты",
         "Талаптар мәтіні.": "А қосымшасы › А.2 Мақсаты › А.2.1 Талаптар",
     }
@@ -267,3 +269,15 @@ def test_the_labels_of_a_drawing_are_text_and_a_subtitle_is_followed_by_text():
     passages = segment(Document("t.txt", "\n\n".join(lines)))
     assert [p.text for p in passages if p.kind == "heading"] == ["2.6 Дерекқор", "2.7 Сүзгілер", "Гаусс сүзгісі"]
     assert {p.section for p in passages if p.text in labels} == {"2.6 Дерекқор"}
+
+
+def test_sections_numbered_with_a_paragraph_sign_are_sections_and_a_colon_keeps_their_rank():
+    lines = [
+        "1 ДЕРЕКТЕРДІ ТАЛДАУ", "§1.1 Есептеу техникасына дейін", "Бірінші бөлімнің мәтіні.",
+        "§1.2 Болашақ: орталықсыз деректер қорлары", "Екінші бөлімнің мәтіні.",
+    ]  # fmt: skip
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+    assert {p.text: p.section for p in passages if p.kind == "body"} == {
+        "Бірінші бөлімнің мәтіні.": "1 ДЕРЕКТЕРДІ ТАЛДАУ › §1.1 Есептеу техникасына дейін",
+        "Екінші бөлімнің мәтіні.": "1 ДЕРЕКТЕРДІ ТАЛДАУ › §1.2 Болашақ: орталықсыз деректер қорлары",
+    }

@@ -40,7 +40,8 @@ from thesis_qa.text.sentences import BULLETS
 # 5: a dash bullet drawn as U+0336 reads "–"; a hyphen at a line end stays between two names
 # ("Санкт-Петербург"), in table cells too; a bibliography set flush is cut at each entry.
 # 6: the pages that hold an image and no text (a scan's) are named (`Document.image_pages`).
-READER_VERSION = "6"
+# 7: bold marks no title where the body is set in bold too; contents lines led by dashes.
+READER_VERSION = "7"
 MAX_PAGES = 5_000
 # Longer than this, lines set larger than the body are body text in a larger type (a foreword,
 # an epigraph), not a heading: the longest titles of the real theses run to ~200 characters.
@@ -53,9 +54,9 @@ _UNREADABLE = 0.3  # share of a text layer's letters that are not text (`unreada
 _IMAGE_PAGE = 0.4
 _MARGIN_BAND = 0.12  # top and bottom share of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"[-–—\s]*(\d{1,4}|[ivxlcdm]{1,8}|[IVXLCDM]{1,8})[-–—\s]*")
-# A contents line: a title, a leader (dots, LaTeX's spaced ". . .", spaces or a tab) and a page
-# number (years are no page).
-_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:(?:[.…·_]\s?){3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
+# A contents line: a title, a leader (dots, LaTeX's spaced ". . .", dashes "-----", spaces or a
+# tab) and a page number (years are no page).
+_TOC_LINE = re.compile(r"^(?P<title>.*?\S)\s*(?:(?:[.…·_-]\s?){3,}|\s{3,}|\t)\s*(?P<page>\d{1,3}|[ivxlc]{1,6})$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _ROMAN_CHAPTER = re.compile(r"^[IVXLІ]{1,6}(?:\.\s|\.?$)")  # "II. ДЕРЕКТЕР", a bare "IV" (Cyrillic І too)
 _CHAPTER_WORD = re.compile(r"^(?:\d{1,2}\s*(?:тарау|глава|chapter)|(?:тарау|глава|chapter)\s*\d{1,2})\b", re.I)
@@ -286,6 +287,9 @@ class _Layout:
             for line in page.lines:
                 body[round(line.size * 2) / 2] += len(line.text)
         self.body_size = body.most_common(1)[0][0] if body else 10.0
+        # Bold marks a title only where the text is not all set in bold.
+        in_body = [ln for page in pages for ln in page.lines if abs(ln.size - self.body_size) < 0.5]
+        self.bold_body = sum(len(ln.text) for ln in in_body if ln.bold) > 0.5 * sum(len(ln.text) for ln in in_body)
 
     def document(self) -> Document:
         labels = self._mark_margins()
@@ -367,7 +371,7 @@ class _Layout:
             if line.kind != "body" or len(line.text.split()) > 20 or line.text.rstrip().endswith((",", ";")):
                 continue
             larger = line.size >= self.body_size * 1.08
-            if larger or (line.bold and line.size >= self.body_size * 0.95):
+            if larger or (line.bold and not self.bold_body and line.size >= self.body_size * 0.95):
                 line.kind = "heading"
 
     def _heading_levels(self) -> dict[float, int]:

@@ -34,8 +34,8 @@ from thesis_qa.ingest.structure import CONTENTS_TITLE
 
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
 # 2: pages of a file no Word paginated estimated from its contents list; 3: a contents list laid
-# out as a table is read as contents.
-READER_VERSION = "3"
+# out as a table is read as contents. 4: outline levels set on most paragraphs mark no headings.
+READER_VERSION = "4"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -52,6 +52,9 @@ _RUN_TEXT = {W + "t": "", W + "tab": " ", W + "br": "\n", W + "cr": "\n", W + "n
 _RUN_TEXT[W + "lastRenderedPageBreak"] = _RENDERED_BREAK
 _MAX_UNRENDERED_PAGES = 5  # pages put back before one heading; more means the contents list is stale
 _MAX_TITLE = 300  # a contents line or heading is shorter
+# Past this share of a file's paragraphs, outline levels (set by a template on body text too)
+# mark no headings; heading styles still do.
+_MAX_OUTLINED = 0.5
 _CONTENTS_LINE = re.compile(r"(.*?\D)\s*(\d{1,4})", re.DOTALL)
 _DOT_LEADER_LINE = re.compile(r"(.*?[^\W\d_].*?)\s*[.…·]{4,}\s*(\d{1,4})", re.DOTALL)
 _BREAKS = _RENDERED_BREAK + _HARD_BREAK
@@ -79,6 +82,7 @@ class _Block:
     kind: BlockKind | None = None  # None: body
     level: int = 0  # a heading's level
     section: _Section | None = None  # set on the marker that ends a section (text is "")
+    outlined: bool = False  # the level is only a paragraph's outline level, not a heading style
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ class _Layout:
 
 def _layout(blocks: list[_Block]) -> _Layout:
     parts, hints, marked, pos = [], [], [], 0
+    outlined: list[bool] = []
     breaks: list[int] = []
     sections: list[tuple[int, _Section]] = []
     pending, rendered = False, False
@@ -217,10 +222,13 @@ def _layout(blocks: list[_Block]) -> _Layout:
         breaks.extend(pos + mark for mark in marks if mark < len(text))
         if block.level:
             hints.append(HeadingHint(pos, pos + len(text), block.level))
+            outlined.append(block.outlined)
         if block.kind:
             marked.append(Block(pos, pos + len(text), block.kind))
         parts.append((pos, text))
         pos += len(text) + 2
+    if sum(outlined) > _MAX_OUTLINED * len(parts):  # a template set an outline level on every paragraph
+        hints = [hint for hint, by_outline in zip(hints, outlined, strict=True) if not by_outline]
     return _Layout(parts, hints, marked, breaks, sections, rendered)
 
 
@@ -582,7 +590,7 @@ class _Walker:
         in_toc = in_toc or self._in_toc_field()
         text = "".join(pieces)
         number = self._number(ppr, style) if text.strip(_BREAKS + " \t\n") else ""
-        level = self._heading_level(ppr, style)
+        level, outlined = self._heading_level(ppr, style)
         own_break = _on(ppr.find(W + "pageBreakBefore")) if ppr is not None else None
         opening = text[: len(text) - len(text.lstrip(_BREAKS + " \t\n"))]  # a page starting with the paragraph
         before = _HARD_BREAK if (style.break_before if own_break is None else own_break) else ""
@@ -590,7 +598,7 @@ class _Walker:
         if in_toc or _TOC_STYLE.match(style.name):
             yield _Block(text, "toc")
         else:
-            yield _Block(text, None, level)
+            yield _Block(text, None, level, outlined=outlined)
         for box in boxes:
             yield from self.blocks(box)
         yield from (_Block(note, "footnote") for note in notes)
@@ -691,15 +699,16 @@ class _Walker:
         return self.numbering.render(num[0], max(0, level))
 
     @staticmethod
-    def _heading_level(ppr: Element | None, style: _Style) -> int:
+    def _heading_level(ppr: Element | None, style: _Style) -> tuple[int, bool]:
+        """The paragraph's heading level (0: none), and whether only its outline level says so."""
         match = _HEADING_STYLE.match(style.name.strip())
         if match:
-            return int(match.group(1))
+            return int(match.group(1)), False
         if style.name.strip().lower() == "title":
-            return 1
+            return 1, False
         outline = _int(_val(ppr.find(W + "outlineLvl"))) if ppr is not None else None
         outline = style.outline if outline is None else outline
-        return outline + 1 if outline is not None and outline < 9 else 0
+        return (outline + 1, True) if outline is not None and outline < 9 else (0, False)
 
 
 def _clean(text: str | None) -> str:

@@ -166,9 +166,9 @@ def named_sections(question: str) -> tuple[str, ...]:
 
 
 def in_sections(title: str, numbers: Sequence[str]) -> bool:
-    """Whether a section path ("2 ТАРАУ › 2.1. Әдістер") has a part numbered as one of
+    """Whether a section path ("2 ТАРАУ › 2.1. Әдістер", "§2.1 …") has a part numbered as one of
     `numbers` or inside one (2.1.3 is inside 2.1; 2.11 is not)."""
-    parts = [part.strip() for part in title.split(" › ")]
+    parts = [part.strip().lstrip("§ ") for part in title.split(" › ")]
     return any(
         part.startswith(number) and not part[len(number) : len(number) + 1].isdigit()
         for part in parts

@@ -62,7 +62,9 @@ __all__ = [
 # жалғасы" no heading; a code listing is one paragraph; "Пайдаланған әдебиеттер" is a bibliography.
 # 8: a short line is a subtitle only when text follows it: a drawing's labels ("Attendances",
 # "Id") and a formula's lines ("𝑉 ∈ T") open no section.
-SEGMENTER_VERSION = "8"
+# 9: "§1.1 Title" is a numbered section (a colon in it keeps its rank); "2.1-сурет − …" with a
+# minus sign for the dash is a caption; "А Қосымшаның жалғасы" opens no section.
+SEGMENTER_VERSION = "9"
 DEFAULT_MAX_CHARS = 600
 
 

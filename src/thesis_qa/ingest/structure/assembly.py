@@ -170,7 +170,8 @@ class Assembler:
         """A bold lead-in ("Армян тіліндегі деректер: ХІІІ–ХV ғасырлар …") a format set like a
         heading is a subtitle of the numbered section it stands in, whatever level it got."""
         numbered = any(NUMBERED_TITLE.match(title) and lvl >= heading.level for lvl, title in self.path)
-        return numbered and RUN_IN.match(heading.title) is not None and not is_uppercase_title(heading.title)
+        lead_in = RUN_IN.match(heading.title) is not None and NUMBERED_TITLE.match(heading.title) is None
+        return numbered and lead_in and not is_uppercase_title(heading.title)
 
     def _enumerated(self, heading: Heading) -> bool:
         """Headings numbered "1. …", "2. …" inside a chapter numbered in roman, or numbered

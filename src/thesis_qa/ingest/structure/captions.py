@@ -18,7 +18,7 @@ _FIGURE_WORD = r"(?:сурет|кесте|таблица|рисунок|граф
 _CAPTION = re.compile(
     r"(?:(?:рис(?:унок)?\.?|сурет|кесте|таблица|табл\.|figure|fig\.|table|схема|диаграмма)\s*(?:№\s*)?"
     r"(?:[^\W\d_]\.?)?\d+(?:[.\-–]\d+)*"
-    rf"|\d+(?:\.\d+)*\s*[-–]?\s*(?:кестенің\s+(?:жалғасы|соңы)(?=\W|$)|{_FIGURE_WORD}(?![^\W\d_]))"
+    rf"|\d+(?:\.\d+)*\s*[-–−]?\s*(?:кестенің\s+(?:жалғасы|соңы)(?=\W|$)|{_FIGURE_WORD}(?![^\W\d_]))"
     r"|(?:продолжение|окончание)\s+табл(?:ицы|\.)\s*(?:№\s*)?\d+(?:\.\d+)*)\s*",
     re.IGNORECASE,
 )
@@ -59,7 +59,7 @@ def _opens_caption(text: str, unit: Unit) -> bool:
     if label is None:
         return False
     rest = head[label.end() :]
-    return not rest or rest[0] in '.:-–—«"“' or rest[0].isupper()
+    return not rest or rest[0] in '.:-–—−«"“' or rest[0].isupper()  # "−": a minus sign set as a dash
 
 
 def _paragraph_of(items: list[Item], i: int) -> tuple[list[Unit], int]:
@@ -79,7 +79,7 @@ def _paragraph_of(items: list[Item], i: int) -> tuple[list[Unit], int]:
 def _bare_label(text: str, units: list[Unit]) -> bool:
     raw = text[units[0].start : units[-1].end]
     label = _CAPTION.match(raw)
-    return label is not None and not raw[label.end() :].strip(" .:-–—")
+    return label is not None and not raw[label.end() :].strip(" .:-–—−")
 
 
 def _is_title_line(text: str, item: Item) -> bool:

@@ -14,7 +14,7 @@ from thesis_qa.ingest.structure.listings import BULLET_ITEM, ListRun, is_code, l
 from thesis_qa.text.sentences import Unit
 
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.")  # "1981." closing a reference is a year
-NUMBERED_TITLE = re.compile(r"(\d+(?:\.\d+)+)\.?\s+\S")
+NUMBERED_TITLE = re.compile(r"(?:§\s?)?(\d+(?:\.\d+)+)\.?\s+\S")  # "2.1 Title", "§2.1 Title"
 # A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
 # көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
 # is a section).
@@ -48,7 +48,7 @@ APPENDIX_HEADING = re.compile(
 APPENDIX_SECTION = re.compile(r"[^\W\d_]\.(\d{1,2}(?:\.\d{1,2})*)\.?\s")
 # A page's reminder that an appendix goes on ("А қосымшасының жалғасы", "Продолжение
 # приложения Б") opens no section.
-APPENDIX_GOES_ON = re.compile(r"қосымшасының\s+жалғасы|продолжение\s+приложения", re.I)
+APPENDIX_GOES_ON = re.compile(r"қосымша(?:сы)?ның\s+жалғасы|продолжение\s+приложения", re.I)
 
 
 def apply_heading_hints(units: list[Unit], doc: Document) -> list[Unit | Heading]:
