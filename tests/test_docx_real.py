@@ -121,6 +121,24 @@ def test_an_outline_level_marks_a_heading_where_few_paragraphs_carry_one(tmp_pat
     assert [p.text for p in passages if p.kind == "heading"] == ["Кіріспе"]
 
 
+def test_an_item_before_any_of_its_parent_level_counts_the_parent_as_shown(tmp_path):
+    """Word numbers a list whose first item is at level 2 ("1.3.") as if level 1 had shown
+    its start: the next level-1 item is "2.", as the author saw it."""
+    chapters = abstract_list(0, level(0, "%1."), level(1, "%1.%2.", start=3))
+    body = "".join(
+        [
+            paragraph("Құжаттама процесіне шолу", num=(1, 1)),
+            paragraph("Шолу мәтіні."),
+            paragraph("Жобаны модельдеу бөлімі", num=(1, 0)),
+            paragraph("Модельдеу мәтіні."),
+        ]
+    )
+    passages = _passages(write_docx(tmp_path / "numbers.docx", body, chapters + list_instance(1, 0)))
+    assert [p.text for p in passages if p.text.endswith(("шолу", "бөлімі"))] == [
+        "1.3. Құжаттама процесіне шолу", "2. Жобаны модельдеу бөлімі"
+    ]  # fmt: skip
+
+
 def test_start_values_restarts_overrides_and_legal_numbers(tmp_path):
     appendix = abstract_list(
         1,

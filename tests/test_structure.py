@@ -281,3 +281,34 @@ def test_sections_numbered_with_a_paragraph_sign_are_sections_and_a_colon_keeps_
         "Бірінші бөлімнің мәтіні.": "1 ДЕРЕКТЕРДІ ТАЛДАУ › §1.1 Есептеу техникасына дейін",
         "Екінші бөлімнің мәтіні.": "1 ДЕРЕКТЕРДІ ТАЛДАУ › §1.2 Болашақ: орталықсыз деректер қорлары",
     }
+
+
+def test_chapters_numbered_with_a_dot_are_chapters_when_they_go_on_from_the_one_before():
+    """"1. Негізгі бөлім" over "1.1. …" is chapter 1 (the file styles no heading); a document
+    quoted inside chapter 2 numbered on its own ("4. Талаптар", "4.1. …") opens no chapter."""
+    lines = [
+        "КІРІСПЕ", "Кіріспе мәтіні.", "1. Негізгі бөлім", "1.1. Веб-қосымша негіздері", "Бірінші мәтін.",
+        "2. Жобаны модельдеу бөлімі", "2.1. Техникалық тапсырма", "4. Жүйеге қойылатын талаптар",
+        "4.1. Жалпы талаптар", "Талаптар мәтіні.",
+    ]  # fmt: skip
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+    headings = [p.text for p in passages if p.kind == "heading"]
+    assert "1. Негізгі бөлім" in headings and "4. Жүйеге қойылатын талаптар" not in headings
+    assert {p.text: p.section for p in passages if p.kind == "body" and not p.text.startswith("4.")} == {
+        "Кіріспе мәтіні.": "КІРІСПЕ",
+        "Бірінші мәтін.": "1. Негізгі бөлім › 1.1. Веб-қосымша негіздері",
+        "Талаптар мәтіні.": "2. Жобаны модельдеу бөлімі › 4.1. Жалпы талаптар",
+    }
+
+
+def test_a_section_about_a_table_is_a_section_and_a_bare_table_label_takes_no_chapter_as_its_title():
+    lines = [
+        "4.3 Дерекқор", "4.3.1 Таблица User", "Кесте пайдаланушылар туралы.", "Таблица 9",
+        "5 Реализация", "5.1 Фреймворк", "Flask қолданылды.",
+    ]  # fmt: skip
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+    assert [p.text for p in passages if p.kind == "caption"] == ["Таблица 9"]
+    assert {p.text: p.section for p in passages if p.kind == "body"} == {
+        "Кесте пайдаланушылар туралы.": "4.3 Дерекқор › 4.3.1 Таблица User",
+        "Flask қолданылды.": "5 Реализация › 5.1 Фреймворк",
+    }

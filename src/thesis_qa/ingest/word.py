@@ -35,7 +35,8 @@ from thesis_qa.ingest.structure import CONTENTS_TITLE
 # Bumped whenever this reader would give another Document of the same file (the index rereads it).
 # 2: pages of a file no Word paginated estimated from its contents list; 3: a contents list laid
 # out as a table is read as contents. 4: outline levels set on most paragraphs mark no headings.
-READER_VERSION = "4"
+# 5: a list item before any of its parent level's counts the parent as shown ("1.3." then "2.").
+READER_VERSION = "5"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -131,6 +132,9 @@ class _Numbering:
         level = levels[ilvl]
         current = counters[ilvl]
         counters[ilvl] = overrides.get(ilvl, level.start) if current is None else current + 1
+        for shallower in range(ilvl):  # an item before any of its parent level's: the parent shows
+            if counters[shallower] is None and shallower in levels:  # its start, and its next item the one after
+                counters[shallower] = overrides.get(shallower, levels[shallower].start)
         for deeper in range(ilvl + 1, len(counters)):
             restart = levels.get(deeper, _Level()).restart
             if restart is None or (restart and ilvl < restart):

@@ -64,7 +64,9 @@ __all__ = [
 # "Id") and a formula's lines ("𝑉 ∈ T") open no section.
 # 9: "§1.1 Title" is a numbered section (a colon in it keeps its rank); "2.1-сурет − …" with a
 # minus sign for the dash is a caption; "А Қосымшаның жалғасы" opens no section.
-SEGMENTER_VERSION = "9"
+# 10: "1. Title" over "1.1 …" is a chapter when it goes on from the chapter before; "4.3.1
+# Таблица User" is a section, not a caption; a bare "Таблица 9" takes no "5 Title" as its title.
+SEGMENTER_VERSION = "10"
 DEFAULT_MAX_CHARS = 600
 
 

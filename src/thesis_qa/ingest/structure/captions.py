@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from thesis_qa.ingest.structure.items import Caption, Heading, Item, span, word_count
-from thesis_qa.ingest.structure.titles import MAX_TITLE_WORDS, NUMBERED_TITLE
+from thesis_qa.ingest.structure.titles import CHAPTER_LINE, MAX_TITLE_WORDS, NUMBERED_TITLE
 from thesis_qa.text.sentences import Unit
 
 # A caption opens with its label: "Рис.2.", "Рисунок 3 –", "Сурет 1 –", "Кесте 8", "Таблица
@@ -23,6 +23,10 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _MAX_CAPTION_WORDS = 60
+# A number and a capitalised "Таблица" / "Кесте" naming what follows is a section about that
+# table ("4.3.1 Таблица User"); a caption numbered first writes its word in lower case
+# ("2.1.1 сурет —", "1.2.1-кесте").
+_SECTION_ON_A_TABLE = re.compile(r"\d+(?:\.\d+)+\.?\s+[A-ZА-ЯӘІҢҒҮҰҚӨҺЁ][^\W\d_]+\s+(?!жалғасы|соңы)[^\W\d_]")
 
 
 def mark_captions(text: str, items: list[Item]) -> list[Item]:
@@ -56,7 +60,7 @@ def _caption_unit(item: Item) -> Unit | None:
 def _opens_caption(text: str, unit: Unit) -> bool:
     head = text[unit.start : unit.start + 300].split("\n\n", 1)[0]
     label = _CAPTION.match(head)
-    if label is None:
+    if label is None or _SECTION_ON_A_TABLE.match(head):
         return False
     rest = head[label.end() :]
     return not rest or rest[0] in '.:-–—−«"“' or rest[0].isupper()  # "−": a minus sign set as a dash
@@ -88,6 +92,6 @@ def _is_title_line(text: str, item: Item) -> bool:
     if unit is None or _opens_caption(text, unit):
         return False
     raw = span(text, unit)
-    if NUMBERED_TITLE.match(raw):  # "5.2 Сравнение …" after a bare "Рис. 5: ." opens a section
-        return False
+    if NUMBERED_TITLE.match(raw) or CHAPTER_LINE.match(raw):  # "5.2 Сравнение …", "5 Реализация"
+        return False  # after a bare "Рис. 5: ." or "Таблица 9" open a section
     return len(raw.split()) <= MAX_TITLE_WORDS and not raw.rstrip().endswith((".", "!", "?", ":", ";"))

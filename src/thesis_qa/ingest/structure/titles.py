@@ -15,6 +15,7 @@ from thesis_qa.text.sentences import Unit
 
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.")  # "1981." closing a reference is a year
 NUMBERED_TITLE = re.compile(r"(?:§\s?)?(\d+(?:\.\d+)+)\.?\s+\S")  # "2.1 Title", "§2.1 Title"
+CHAPTER_LINE = re.compile(r"(\d{1,2})\.?\s+(?=[^\W\d_])")  # "1 Title", "1. Title"
 # A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
 # көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
 # is a section).
@@ -96,24 +97,35 @@ def classify_headings(text: str, items: list[Item]) -> list[Item]:
 
 
 def _confirm_chapters(text: str, items: list[Item]) -> list[Item]:
-    """A title line numbered "N" alone ("1 Сөйлеуді танудың теориялық негіздері") is chapter N
-    when the next heading is its first section, "N.1 …": a file that styles no heading still
-    numbers its chapters so, while "1 Title" alone could be a list's first item."""
+    """A title line numbered "N" alone ("1 Сөйлеуді танудың теориялық негіздері", "1. Негізгі
+    бөлім") is chapter N when the next heading is its first section, "N.1 …": a file that
+    styles no heading still numbers its chapters so, while "1 Title" alone could be a list's
+    first item. "N. Title" must also go on from the chapter before (N - 1; 1 first): a
+    document quoted inside a chapter ("4. Требования к системе", "4.1 …" in chapter 2) is
+    numbered on its own."""
     out = list(items)
+    last = 0  # the number of the last chapter seen
     for i, item in enumerate(out):
+        if isinstance(item, Heading) and item.level == 1 and (numbered := CHAPTER_LINE.match(item.title)):
+            last = int(numbered.group(1))
         chapter = _chapter_line(text, item)
         after = next((x for x in out[i + 1 : i + 4] if isinstance(x, Heading) or _chapter_line(text, x)), None)
-        if chapter and isinstance(after, Heading) and re.match(rf"{chapter}\.1(?!\d)", after.title):
+        if not (chapter and isinstance(after, Heading) and re.match(rf"{chapter}\.1(?!\d)", after.title)):
+            continue
+        dotted = span(text, cast(Unit, item)).strip().startswith(f"{chapter}.")
+        if not dotted or int(chapter) == last + 1:
             out[i] = Heading(cast(Unit, item), 1, _title(span(text, cast(Unit, item))))
+            last = int(chapter)
     return out
 
 
 def _chapter_line(text: str, item: Item) -> str | None:
-    """N of a whole paragraph "N Title" shaped like a title (short, no closing punctuation)."""
+    """N of a whole paragraph "N Title" or "N. Title" shaped like a title (short, no closing
+    punctuation)."""
     if not (isinstance(item, Unit) and item.para_start and item.line_end):
         return None
     raw = span(text, item).strip()
-    match = re.match(r"(\d{1,2})\s+(?=[^\W\d_])", raw)
+    match = CHAPTER_LINE.match(raw)
     if match is None or len(raw.split()) > MAX_TITLE_WORDS or raw[-1] in ".?!:;,":
         return None
     return match.group(1)
