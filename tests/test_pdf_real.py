@@ -308,6 +308,24 @@ def test_bold_marks_no_title_where_all_the_text_is_bold_and_dash_leaders_make_co
     assert {p.kind for p in passages if p.section == "ВВЕДЕНИЕ" and p.kind != "heading"} == {"body"}
 
 
+def test_a_bold_lead_in_of_a_thesis_whose_chapters_are_set_in_body_type_is_a_subtitle(pdf_export, tmp_path):
+    """Chapters and sections numbered and bold, all in the body's type size: a bold lead-in
+    ("Функционалды талаптар:") is a subtitle of the section it stands in, not a chapter."""
+    document = docx.Document()
+    for text, bold in [
+        ("1 Талдау", True), ("1.1 Шолу", True), (KAZAKH, False), ("1.2 Талаптар", True), (KAZAKH_2, False),
+        ("Функционалды талаптар:", True), ("Жүйе сұрақтарға жауап береді.", False), ("2 Жобалау", True),
+        ("2.1 Құрылым", True), ("Құрылым үш бөліктен тұрады.", False),
+    ]:  # fmt: skip
+        document.add_paragraph().add_run(text).bold = bold
+    passages = segment(load_document(pdf_export(saved(document, tmp_path))))
+
+    assert {p.text: p.section for p in passages if p.text.endswith("тұрады.") or p.text.endswith("береді.")} == {
+        "Жүйе сұрақтарға жауап береді.": "1 Талдау › 1.2 Талаптар › Функционалды талаптар",
+        "Құрылым үш бөліктен тұрады.": "2 Жобалау › 2.1 Құрылым",
+    }
+
+
 # --- pages a scan left without text -------------------------------------------------------------
 
 

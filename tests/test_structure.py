@@ -312,3 +312,22 @@ def test_a_section_about_a_table_is_a_section_and_a_bare_table_label_takes_no_ch
         "Кесте пайдаланушылар туралы.": "4.3 Дерекқор › 4.3.1 Таблица User",
         "Flask қолданылды.": "5 Реализация › 5.1 Фреймворк",
     }
+
+
+def test_a_specification_numbered_with_dots_inside_a_chapter_numbered_without_stays_in_it():
+    """A technical specification quoted in chapter 2 numbers its own parts "3.", "4." and
+    the PDF sets them like chapters: numbered in another style than the chapters, they are
+    subtitles of chapter 2, and chapter 3 goes on as chapter 3."""
+    lines = [
+        "2 ТЕХНИКАЛЫҚ ТАПСЫРМА", "Тапсырма мәтіні.", "3. Автоматтандыру нысандары", "Нысандар мәтіні.",
+        "4. Жүйеге қойылатын талаптар", "Талаптар мәтіні.", "3 ЖОБАЛАУ", "Жобалау мәтіні.",
+    ]  # fmt: skip
+    text = "\n\n".join(lines)
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in lines if not h.endswith("."))
+    passages = segment(Document("t.pdf", text, headings=hints))
+    assert {p.text: p.section for p in passages if p.kind == "body"} == {
+        "Тапсырма мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА",
+        "Нысандар мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА › 3. Автоматтандыру нысандары",
+        "Талаптар мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА › 4. Жүйеге қойылатын талаптар",
+        "Жобалау мәтіні.": "3 ЖОБАЛАУ",
+    }

@@ -41,7 +41,8 @@ from thesis_qa.text.sentences import BULLETS
 # ("Санкт-Петербург"), in table cells too; a bibliography set flush is cut at each entry.
 # 6: the pages that hold an image and no text (a scan's) are named (`Document.image_pages`).
 # 7: bold marks no title where the body is set in bold too; contents lines led by dashes.
-READER_VERSION = "7"
+# 8: an unnumbered bold line of a numbered thesis whose chapters are set in body type is a subtitle.
+READER_VERSION = "8"
 MAX_PAGES = 5_000
 # Longer than this, lines set larger than the body are body text in a larger type (a foreword,
 # an epigraph), not a heading: the longest titles of the real theses run to ~200 characters.
@@ -606,8 +607,10 @@ class _Writer:
             return numbered
         chapters = [s for s, level in self.levels.items() if level == 1]
         title = text.strip(" .:")
-        if not chapters or _MATTER_TITLE.match(title) or title.isupper():
+        if _MATTER_TITLE.match(title) or title.isupper():
             return 1
+        if not chapters:  # a numbered document whose chapters are set in body type: a bold lead-in is a subtitle
+            return 0 if self.levels and line.size < self.layout.body_size * 1.08 else 1
         in_chapter_type = line.size >= max(chapters) - 0.5 and line.size >= self.layout.body_size * 1.08
         return 1 if in_chapter_type else 0
 

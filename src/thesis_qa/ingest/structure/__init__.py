@@ -66,7 +66,8 @@ __all__ = [
 # minus sign for the dash is a caption; "А Қосымшаның жалғасы" opens no section.
 # 10: "1. Title" over "1.1 …" is a chapter when it goes on from the chapter before; "4.3.1
 # Таблица User" is a section, not a caption; a bare "Таблица 9" takes no "5 Title" as its title.
-SEGMENTER_VERSION = "10"
+# 11: a heading numbered "3." inside a chapter numbered "2 …" (no dot) is a subtitle.
+SEGMENTER_VERSION = "11"
 DEFAULT_MAX_CHARS = 600
 
 

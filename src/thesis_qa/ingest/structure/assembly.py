@@ -175,13 +175,16 @@ class Assembler:
 
     def _enumerated(self, heading: Heading) -> bool:
         """Headings numbered "1. …", "2. …" inside a chapter numbered in roman, or numbered
-        no further than it ("1." inside chapter 2), are subtitles of the section they stand
-        in: chapter numbers only go up, in one style."""
-        number = re.match(r"(\d{1,2})\.?\s", heading.title)
+        no further than it ("1." inside chapter 2), or with a dot inside a chapter numbered
+        without one ("3. Характеристики объектов" of a specification quoted in "2 РАЗРАБОТКА
+        ТЕХНИЧЕСКОГО ЗАДАНИЯ"), are subtitles of the section they stand in: chapter numbers
+        only go up, in one style."""
+        number = re.match(r"(\d{1,2})(\.?)\s", heading.title)
         chapter = next((m for _, title in self.path if (m := CHAPTER_LABEL.match(title))), None)
         if number is None or chapter is None:
             return False
-        return chapter["roman"] is not None or int(number.group(1)) <= int(chapter["arabic"])
+        other_style = bool(number.group(2)) and not chapter.group(0).rstrip().endswith(".")
+        return chapter["roman"] is not None or int(number.group(1)) <= int(chapter["arabic"]) or other_style
 
     @property
     def section(self) -> str:
