@@ -331,3 +331,19 @@ def test_a_specification_numbered_with_dots_inside_a_chapter_numbered_without_st
         "Талаптар мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА › 4. Жүйеге қойылатын талаптар",
         "Жобалау мәтіні.": "3 ЖОБАЛАУ",
     }
+
+
+def test_the_lines_of_a_title_page_are_text_its_titles_in_capitals_stay_headings():
+    """A PDF sets the author's name and the thesis's title large: they are text (a question
+    "who wrote it?" must find the name), up to the first abstract, contents or introduction;
+    "ТҮСІНДІРМЕ ЖАЗБА" in capitals stays a heading, and so do the headings after."""
+    lines = [
+        "ТҮСІНДІРМЕ ЖАЗБА", "Нурмаханова Алия Есимжанқызы", "Дипломдық жобаларды қорғауды автоматтандыру",
+        "АҢДАТПА", "Жұмыста веб-қосымша жасалды.", "КІРІСПЕ", "Кіріспе мәтіні.", "Негізгі нәтижелер", "Нәтиже.",
+    ]  # fmt: skip
+    text = "\n\n".join(lines)
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in lines if not h.endswith("."))
+    passages = segment(Document("t.pdf", text, headings=hints))
+    headings = ["ТҮСІНДІРМЕ ЖАЗБА", "АҢДАТПА", "КІРІСПЕ", "Негізгі нәтижелер"]
+    assert [p.text for p in passages if p.kind == "heading"] == headings
+    assert [p.section for p in passages if p.text == "Нурмаханова Алия Есимжанқызы"] == ["ТҮСІНДІРМЕ ЖАЗБА"]

@@ -67,7 +67,9 @@ __all__ = [
 # 10: "1. Title" over "1.1 …" is a chapter when it goes on from the chapter before; "4.3.1
 # Таблица User" is a section, not a caption; a bare "Таблица 9" takes no "5 Title" as its title.
 # 11: a heading numbered "3." inside a chapter numbered "2 …" (no dot) is a subtitle.
-SEGMENTER_VERSION = "11"
+# 12: the lines of a title page (before the first abstract, contents or introduction) are text,
+# its titles in capitals stay headings.
+SEGMENTER_VERSION = "12"
 DEFAULT_MAX_CHARS = 600
 
 

@@ -15,6 +15,15 @@ from thesis_qa.text.sentences import Unit
 
 _SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.")  # "1981." closing a reference is a year
 NUMBERED_TITLE = re.compile(r"(?:§\s?)?(\d+(?:\.\d+)+)\.?\s+\S")  # "2.1 Title", "§2.1 Title"
+# The titles that end a title page, if one of them comes early: within the first six pages or
+# so, or this share of the text.
+_FRONT_MATTER = re.compile(
+    r"аңдатпа|аннотация|анотация|annotation|abstract|реферат|түйіндеме|кіріспе|введение|introduction"
+    r"|мазмұны|содержание|оглавление|contents|table of contents",
+    re.IGNORECASE,
+)
+_TITLE_PAGE_SHARE = 0.2
+_TITLE_PAGE_CHARS = 15_000
 CHAPTER_LINE = re.compile(r"(\d{1,2})\.?\s+(?=[^\W\d_])")  # "1 Title", "1. Title"
 # A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
 # көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
@@ -93,7 +102,31 @@ def classify_headings(text: str, items: list[Item]) -> list[Item]:
         opens = isinstance(item, Unit) and item.para_start and not BULLET_ITEM.match(text, item.start)
         listed.saw(number, isinstance(found, Heading), opens)
         i += 1
-    return _confirm_chapters(text, out)
+    return _title_page_as_text(text, _confirm_chapters(text, out))
+
+
+def _title_page_as_text(text: str, items: list[Item]) -> list[Item]:
+    """The lines of a title page (the author's name, the thesis's title, the supervisor) are
+    text: a format sets them large or bold, but they head no section, and as headings they
+    would be found by structure questions only ("Who wrote it?" would never see the name).
+    The title page is what stands before the first abstract, contents or introduction title
+    or numbered chapter, when that comes early; titles in capitals on it ("ТҮСІНДІРМЕ
+    ЖАЗБА", "ЗАДАНИЕ") keep their rank."""
+    first = next((i for i, item in enumerate(items) if isinstance(item, Heading) and _ends_title_page(item)), None)
+    early = max(_TITLE_PAGE_CHARS, _TITLE_PAGE_SHARE * len(text))
+    if first is None or items[first].unit.start > early:  # type: ignore[union-attr]
+        return items
+    demoted = [
+        item.unit if isinstance(item, Heading) and not is_uppercase_title(item.title) else item
+        for item in items[:first]
+    ]
+    return demoted + items[first:]
+
+
+def _ends_title_page(heading: Heading) -> bool:
+    """An abstract, contents or introduction title, or a numbered one ("1 …", "II. …", "2.1 …")."""
+    title = heading.title
+    return bool(_FRONT_MATTER.fullmatch(title) or CHAPTER_LABEL.match(title) or NUMBERED_TITLE.match(title))
 
 
 def _confirm_chapters(text: str, items: list[Item]) -> list[Item]:
