@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Extract the unseen theses (read for their structure only, no questions: eval/data/SOURCES.md)
+# from snapshots of their public repositories, with get_docs.sh's loop.
+# Usage: get_unseen.sh MIRROR_ROOT [OUT_DIR]
+#   MIRROR_ROOT holds <owner>+<name>/repo (a bare git dir, or a clone with repo/.git),
+#   OUT_DIR defaults to ./unseen.
+# Each file is taken from a fixed commit and checked against its SHA-256.
+set -euo pipefail
+root=${1:?usage: get_unseen.sh MIRROR_ROOT [OUT_DIR]}
+out=${2:-unseen}
+# owner/name | commit | path in repo | output name | sha256
+exec "$(dirname -- "${BASH_SOURCE[0]}")/get_docs.sh" "$root" "$out" - <<'LIST'
+a1is43ras4/diploma|b3ab6a69020701d924c1fa0ae921a134af79de51|diploma.pdf|ru-a1is__diploma.pdf|7c50ec7871b47f87260a8c75e779c364150afec46e692841bb8d461ed40f4bf7
+aidarrbekk/digitalnomads|00df558d34579859b44cbe7b5f31bd73da999766|diplom.pdf|en-aidarbek__diplom.pdf|bef7bb7476436dbe15251d0a43947e888508ed0aba2a73fb47edd3ec874dab49
+Berdikin/bachelor_diploma|280689fdac3c65bf381823bc2483ab45c7268061|Diploma.pdf|ru-berdikin__Diploma.pdf|bc664e53befc92c066dc54ec061425e746cec4c85965a6bf449ee655d10f14cc
+iamkabulov/learning|2feef4e1feb76d98e649ff074432248307fb1de9|diploma.docx|ru-iamkabulov__diploma.docx|d7067a70f7f47364ede828fb8291c630fc7b28a09a5433ba787f10ee0f072f79
+ioserikov/Diploma|82d53687dc57459603d97a84fb9aed1cfbc47356|Diplom.pdf|ru-ioserikov__Diplom.pdf|631567594aca0574a2342064c6f84bb65ad42dac0ebccbc7655e9551cf0ec631
+KaliShau/CSWT-CSharp|7eaafce7b3e3f40d0a1034ce5bea97c4f508bb71|Diplom.docx|ru-kalishau__Diplom.docx|6fa4e22c96f3f44f9a9563e0ce706498790c57630e06cfd34afdeaf884f9f752
+KaratiNOZ/diplom4ik|61c25ec6a017cd258281d59f509304cf20f1076b|DIPLOM_NEW_1.docx|ru-karatinoz__DIPLOM_NEW_1.docx|8cc38d56991c01dfc0da54f1a3a8ee1dbb4333e928007cc884bdde51d5ede0a2
+KaratiNOZ/diplom4ik|61c25ec6a017cd258281d59f509304cf20f1076b|DIPLOM_NEW_1.pdf|ru-karatinoz__DIPLOM_NEW_1.pdf|ebb4330d9ec78946c71c32a5c3d0f95b1242110bf3e67d4e9e84e68eb2ce58ae
+Kenoshka/LangLegend|cccad531dd617d99e5b28c2a4f9c1a6c704408eb|Diplom.docx|ru-kenoshka__Diplom.docx|acf1f2e264ac343255db1fe18ca0924b0613c250eec17aae53da1f5f05eeb721
+khuaigul/forrest|671aa78c157ce395337079af3b7fd41910805461|Diplom.pdf|ru-khuaigul__Diplom.pdf|b369bebe6a1cf4f8931c8a48a8d68a58510fdb702cdce1b23bd60a0dd088250e
+MadiYeszhan/diplomaproject|02cb06e4dde0a5019ed64f2ca3b83434ef72a286|Diplom.docx|en-madi__Diplom.docx|3daf9adcc6455008c2570499d0e096e7b962568487fd1fd3407f9b2561a91082
+maratvmk/diploma|67376645809cde91f85c238a4182c82e8c4a5b12|diplom.pdf|ru-maratvmk__diplom.pdf|0a332c084fec13dc87df80e4761845b3c296058bb3dfb8d8eaca1d6310df951e
+sholpankulbaeva/diploma|bb6fc08b73f1a41ef457956edae0367cd7dca426|diploma.docx|kk-sholpan__diploma.docx|ddad0fe4d4b5d88cc28adcce876a212e3e28656dce8a5495248234896e82ebd7
+YerkebulanP/KTZh|add07a43e70f31480a3113b2d7bd49e494238206|Diploma.docx|en-yerkebulan__Diploma.docx|40eda3aef458f4cd4a247417924fe1128be4771bb1e61a67cd01463784878718
+Zeinullahh/pdf-file|32104a02d0410ff073e8316cd0b6811737d7c44f|Diploma.pdf|en-zeinullah__Diploma.pdf|a46742f0992fe54dff1cc8aeb95751830dffdcc869555594dcf53658de5fecbc
+zhanerkeakimzhan/diploma|0a10a9504c9b59edff2e816e677ee3606966b030|media/uploads/diploma.docx|kk-zhanerke__diploma.docx|616f0187201f6d4983436d506d8fba2a0cf18dc61aead9333cc13f9689b39418
+zhanerkeakimzhan/diploma|0a10a9504c9b59edff2e816e677ee3606966b030|media/uploads/2020_БАК_Турсунов_Мусахан_Амангельдиевич.pdf|kk-z2020__2020_БАК_Турсунов_Мусахан_Амангельдиевич.pdf|aae4415507e65fe33759fb84e42bf08bc2a8cc9363559481ddc58666667a2b13
+zhanerkeakimzhan/diploma|0a10a9504c9b59edff2e816e677ee3606966b030|media/uploads/2022_БАК_Bagashkan_Alimbek.pdf|kk-zbagashkan__2022_БАК_Bagashkan_Alimbek.pdf|84ff8cbca689fa953a4828bf61aee445d5a7ce2f1842c809c236115586aa302c
+zhanerkeakimzhan/diploma|0a10a9504c9b59edff2e816e677ee3606966b030|media/uploads/2022_БАК_Қуаныш_Аружан_Қуанышқызы.pdf|kk-zkuanysh__2022_БАК_Қуаныш_Аружан_Қуанышқызы.pdf|86c0c76a84ba5d8c1bc372d5785c05120d5831ad2b0b5d6f0f5a2752c4455fb5
+LIST
