@@ -9,7 +9,7 @@ from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from thesis_qa.document import Document, HeadingHint
+from thesis_qa.document import Document, HeadingHint, Passage
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.structure import segment
 
@@ -34,6 +34,16 @@ def _thesis_text() -> str:
     for n, caption in enumerate(CAPTIONS):
         paragraphs += [caption, f"Суреттен кейінгі {n + 1}-абзац осы бөлімде қалады."]
     return "\n\n".join(paragraphs)
+
+
+def as_pdf_hints(lines: list[str], levels: dict[str, int] | None = None) -> list[Passage]:
+    """The passages of `lines` (paragraphs) as a PDF would hint them: each line in `levels` a
+    heading of its level, or, without `levels`, every line not ending in "." a chapter (set
+    bold or large, whatever it is)."""
+    text = "\n\n".join(lines)
+    levels = levels or {line: 1 for line in lines if not line.endswith(".")}
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), level) for h, level in levels.items())
+    return segment(Document("t.pdf", text, headings=hints))
 
 
 def test_captions_are_their_own_kind_and_the_text_after_them_keeps_its_section():
@@ -142,10 +152,7 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
         "А.1 Жалпы сипаттама", "Жүйе туралы мәтін.", "А қосымшасының жалғасы", "А Қосымшаның жалғасы",
         "А.2 Мақсаты", "Мақсат туралы мәтін.", "А.2.1 Талаптар", "Талаптар мәтіні.",
     ]  # fmt: skip
-    text = "\n\n".join(lines)
-    hinted = [line for line in lines if not line.endswith(".")]
-    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in hinted)
-    passages = segment(Document("t.pdf", text, headings=hints))
+    passages = as_pdf_hints(lines)
     assert {p.text: p.section for p in passages if p.kind != "heading"} == {
         "Қорытынды мәтіні.": "ҚОРЫТЫНДЫ",
         "Жүйе туралы мәтін.": "А қосымшасы › А.1 Жалпы сипаттама",
@@ -174,10 +181,8 @@ def test_a_title_set_like_a_chapter_inside_one_does_not_swallow_the_sections_aft
         "2 Технологиялық зерттеу", "2.1 Бағдарламалар", "Мәтін бір.", "Microsoft Visual Studio 2022", "Мәтін екі.",
         "2.2 C# тілі", "Мәтін үш.", "ҚОРЫТЫНДЫ", "Мәтін төрт.",
     ]  # fmt: skip
-    text = "\n\n".join(lines)
     levels = {"2 Технологиялық зерттеу": 1, "2.1 Бағдарламалар": 2, "Microsoft Visual Studio 2022": 1, "2.2 C# тілі": 2}
-    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), level) for h, level in levels.items())
-    passages = segment(Document("t.pdf", text, headings=hints))
+    passages = as_pdf_hints(lines, levels)
     assert {p.text: p.section for p in passages if p.kind == "body"} == {
         "Мәтін бір.": "2 Технологиялық зерттеу › 2.1 Бағдарламалар",
         "Мәтін екі.": "2 Технологиялық зерттеу › 2.1 Бағдарламалар › Microsoft Visual Studio 2022",
@@ -322,9 +327,7 @@ def test_a_specification_numbered_with_dots_inside_a_chapter_numbered_without_st
         "2 ТЕХНИКАЛЫҚ ТАПСЫРМА", "Тапсырма мәтіні.", "3. Автоматтандыру нысандары", "Нысандар мәтіні.",
         "4. Жүйеге қойылатын талаптар", "Талаптар мәтіні.", "3 ЖОБАЛАУ", "Жобалау мәтіні.",
     ]  # fmt: skip
-    text = "\n\n".join(lines)
-    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in lines if not h.endswith("."))
-    passages = segment(Document("t.pdf", text, headings=hints))
+    passages = as_pdf_hints(lines)
     assert {p.text: p.section for p in passages if p.kind == "body"} == {
         "Тапсырма мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА",
         "Нысандар мәтіні.": "2 ТЕХНИКАЛЫҚ ТАПСЫРМА › 3. Автоматтандыру нысандары",
@@ -341,9 +344,7 @@ def test_the_lines_of_a_title_page_are_text_its_titles_in_capitals_stay_headings
         "ТҮСІНДІРМЕ ЖАЗБА", "Нурмаханова Алия Есимжанқызы", "Дипломдық жобаларды қорғауды автоматтандыру",
         "АҢДАТПА", "Жұмыста веб-қосымша жасалды.", "КІРІСПЕ", "Кіріспе мәтіні.", "Негізгі нәтижелер", "Нәтиже.",
     ]  # fmt: skip
-    text = "\n\n".join(lines)
-    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in lines if not h.endswith("."))
-    passages = segment(Document("t.pdf", text, headings=hints))
+    passages = as_pdf_hints(lines)
     headings = ["ТҮСІНДІРМЕ ЖАЗБА", "АҢДАТПА", "КІРІСПЕ", "Негізгі нәтижелер"]
     assert [p.text for p in passages if p.kind == "heading"] == headings
     assert [p.section for p in passages if p.text == "Нурмаханова Алия Есимжанқызы"] == ["ТҮСІНДІРМЕ ЖАЗБА"]
