@@ -132,8 +132,10 @@ class _Numbering:
         level = levels[ilvl]
         current = counters[ilvl]
         counters[ilvl] = overrides.get(ilvl, level.start) if current is None else current + 1
-        for shallower in range(ilvl):  # an item before any of its parent level's: the parent shows
-            if counters[shallower] is None and shallower in levels:  # its start, and its next item the one after
+        # An item before any of its parent level's: the parent counts as showing its start, so
+        # the parent's next item is the one after ("1.3." then "2.", as Word numbers them).
+        for shallower in range(ilvl):
+            if counters[shallower] is None and shallower in levels:
                 counters[shallower] = overrides.get(shallower, levels[shallower].start)
         for deeper in range(ilvl + 1, len(counters)):
             restart = levels.get(deeper, _Level()).restart
