@@ -1,11 +1,13 @@
 """What the ranker reads off a question and a candidate's text: the section a question names,
-lists and their introductions, code, and the introduction a list item is read with."""
+lists and their introductions, code, people, and the introduction a list item is read with."""
 
 from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.features import DEFINES, Shape, in_sections, list_intro, named_sections
+from thesis_qa.index.passage_table import PERSON
+from thesis_qa.retrieval.features import DEFINES, Shape, in_sections, list_intro
+from thesis_qa.retrieval.question import named_sections, read_question
 from thesis_qa.text.numbers import holds_unit
 
 
@@ -17,6 +19,11 @@ from thesis_qa.text.numbers import holds_unit
         ("What is compared in chapter 2?", ("2",)),
         ("2-тарауда қандай деректер бар?", ("2",)),
         ("В главе 3 и в подразделе 3.1.2?", ("3", "3.1.2")),
+        ("Согласно разделу 3.2, к какому формату приведены файлы?", ("3.2",)),  # a comma after it
+        # A figure's or a table's number names the section it stands in.
+        ("Сколько групп показано на рисунке 3.14?", ("3",)),
+        ("1.3.1-суреттегі графикке сәйкес дәлдік қандай?", ("1.3",)),
+        ("1.1-кестеде кітапхана қалай сипатталған?", ("1",)),
         # Numbers that are not sections: a decimal, a count, a year.
         ("Точность 0,97 или 0.98?", ()),
         ("Сколько из 20 сессий завершено в 2026 году?", ()),
@@ -24,6 +31,26 @@ from thesis_qa.text.numbers import holds_unit
 )
 def test_a_question_names_sections_by_number_in_any_of_its_languages(question, numbers):
     assert named_sections(question) == numbers
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "structural"),
+    [
+        ("Қорытындыда қандай төрт фреймворк аталған?", ("conclusion",), True),
+        ("Согласно заключению, на каком языке создано приложение?", ("conclusion",), True),
+        ("Сколько страниц содержит работа согласно реферату?", ("abstract",), True),
+        ("Что содержит Приложение В?", ("appendix в",), False),
+        ("What does Appendix B hold?", ("appendix в",), False),  # a Latin B reads as the Cyrillic В
+        ("Б қосымшасында қандай код бар?", ("appendix б",), False),
+        # "приложение" and "қосымша" also mean an application: only a capital letter names an appendix.
+        ("Как приложение в браузере хранит токен?", (), False),
+        # A figure's number names its chapter but does not ask about the structure.
+        ("Какие актёры показаны на диаграмме (рисунок 3.1)?", ("3",), False),
+    ],
+)
+def test_a_question_names_a_part_by_its_role_or_an_appendix_by_its_letter(question, named, structural):
+    asked = read_question(question)
+    assert (asked.sections, asked.structural) == (named, structural)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +65,40 @@ def test_a_question_names_sections_by_number_in_any_of_its_languages(question, n
 )
 def test_a_passage_stands_in_a_named_section_by_its_section_path(title, inside):
     assert in_sections(title, ("2.1",)) is inside
+
+
+@pytest.mark.parametrize(
+    ("title", "named", "inside"),
+    [
+        ("9. Заключение", "conclusion", True),  # named in Russian, asked in Kazakh: one role
+        ("ҚОРЫТЫНДЫ", "conclusion", True),
+        ("Анализ заключений экспертов", "conclusion", False),  # a title that only mentions the word
+        ("АҢДАТПА", "abstract", True),
+        ("А қосымшасы › А.5 Техникалық құралдар", "appendix а", True),
+        ("ПРИЛОЖЕНИЕ В", "appendix в", True),
+        ("ПРИЛОЖЕНИЕ Б", "appendix в", False),
+        ("Қосымша модульдер", "appendix м", False),  # "additional modules", no appendix
+    ],
+)
+def test_a_passage_stands_in_a_named_part_by_the_titles_of_its_section_path(title, named, inside):
+    assert in_sections(title, (named,)) is inside
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("С.Хантингтонның пікірінше", True),
+        ("Руководитель ВКР, профессор Кожухов И.Б.", True),  # initials after the name
+        ("Оқытушы: Абдуллаева А. С.", True),
+        ("26 Newman, S. Building Microservices.", True),
+        ("Нурмаханова Алия Есимжанқызы", True),  # a name, a given name and a patronymic
+        ("д.т.н. Намиот Дмитрий Евгеньевич", True),
+        ("Сурет И.1 көрсетілген", False),  # a figure's number, not initials
+        ("Қазақстан Республикасы Білім Министрлігі", False),
+    ],
+)
+def test_a_passage_names_a_person_by_initials_or_patronymic(text, person):
+    assert bool(PERSON.search(text)) is person
 
 
 def test_shape_tells_a_list_introduction_its_items_and_code():

@@ -14,7 +14,7 @@ reads for its candidates (kind, language, length, flags, section, document rows,
 offsets) as arrays, and a `Passage` built only for a row asked for (a hit, a
 neighbour). Facts the ranker reads of every candidate are computed once, when a table is
 built: the passage's dominant language and whether it mentions a number or a person
-(`NUMBER`, `PERSON`; changing one means rewriting indexes).
+(`NUMBER`, `PERSON`; changing one means rewriting indexes: `indexing.LEXICAL_SCHEME`).
 """
 
 from __future__ import annotations
@@ -51,9 +51,20 @@ ROW = np.dtype(
         ("label_end", "<i8"),  # past the passage's labels in labels.bin
     ]
 )
-# A year, a century in Roman numerals, a count; initials and a name ("Г.Алмонд", "С.Хантингтон").
+# A year, a century in Roman numerals, a count.
 NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
-PERSON = re.compile(r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}")
+# A person: initials and a name ("Г.Алмонд", "С.Хантингтон"), a name and two initials or a
+# comma and one, as title pages and bibliographies write them ("Кожухов И.Б.", "Абдуллаева А.
+# С.", "Newman, S."), a name, a given name and a patronymic ("Намиот Дмитрий Евгеньевич",
+# "Нурмаханова Алия Есимжанқызы").
+_CAPITAL, _SMALL = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ", "a-zа-яёәғқңөұүһі"
+_NAME = rf"[{_CAPITAL}][{_SMALL}]{{2,}}(?:-[{_CAPITAL}][{_SMALL}]+)?"
+_PATRONYMIC = rf"[{_CAPITAL}][{_SMALL}]+(?:ович|евич|ьич|овна|евна|ична|қызы|кызы|ұлы|улы)"
+PERSON = re.compile(
+    r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}"
+    rf"|(?<![\w.-]){_NAME}(?:\s(?:[{_CAPITAL}]\.\s?){{2}}|,\s[{_CAPITAL}]\.)(?![\w.]*\d)"
+    rf"|(?<![\w-]){_NAME}\s{_NAME}\s{_PATRONYMIC}\b"
+)
 HAS_NUMBER, HAS_PERSON = 1, 2
 KINDS = ("body", "heading", "toc", "footnote", "bibliography", "table", "caption")  # appended: stored as positions
 LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thesis_qa.retrieval.question import Question
+from thesis_qa.retrieval.question import Question, part_named
 from thesis_qa.text.numbers import COUNT_WORD
 
 SIGNAL_FEATURES = (
@@ -137,14 +137,6 @@ class Previous:
         return np.log1p(padded[self.same] / CARRIED_SCALE).astype(np.float32)
 
 
-# A section number a question names: "1.2", "3.4.1", "2-тарау", "главе 2", "chapter 2".
-_STRUCTURE = r"(?:тарау\w*|бөлім\w*|бөлік\w*|глав\w*|раздел\w*|подраздел\w*|параграф\w*|пункт\w*|chapter|section)"
-_NAMED_SECTION = re.compile(
-    rf"(?<![\d.,])([1-9]\d?(?:\.\d{{1,2}})+)(?![\d,]|\.\d)"
-    rf"|(?<![\d.,])([1-9]\d?)\s*[-–]?\s*{_STRUCTURE}"
-    rf"|{_STRUCTURE}\s+([1-9]\d?(?:\.\d{{1,2}})*)(?![\d,]|\.\d)",
-    re.IGNORECASE,
-)
 # A text that defines a term ("X дегеніміз …", "X … ретінде анықтауға болады", "X деп … атаймыз",
 # "X — это …", "X – результаты …" (a term of a few words opening it, then a dash), "… означает …",
 # "X называется …", "X refers to …").
@@ -159,21 +151,17 @@ _LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқ
 _CODE_CHARACTERS = frozenset("{}();=<>[]#_\\|&")
 
 
-def named_sections(question: str) -> tuple[str, ...]:
-    """The section numbers a question names, in its words ("1.2 бөлімде", "в разделе 3.4",
-    "in chapter 2", "2-тарауда"): "1.2", "3.4", "2"."""
-    return tuple(dict.fromkeys(next(g for g in m.groups() if g) for m in _NAMED_SECTION.finditer(question)))
-
-
-def in_sections(title: str, numbers: Sequence[str]) -> bool:
-    """Whether a section path ("2 ТАРАУ › 2.1. Әдістер", "§2.1 …") has a part numbered as one of
-    `numbers` or inside one (2.1.3 is inside 2.1; 2.11 is not)."""
+def in_sections(title: str, named: Sequence[str]) -> bool:
+    """Whether a section path ("2 ТАРАУ › 2.1. Әдістер", "§2.1 …", "ҚОРЫТЫНДЫ") has a part
+    numbered as one of the `named` sections (`question.named_sections`) or inside one (2.1.3
+    is inside 2.1; 2.11 is not), or a part of the role or appendix letter named ("conclusion")."""
     parts = [part.strip().lstrip("§ ") for part in title.split(" › ")]
     return any(
-        part.startswith(number) and not part[len(number) : len(number) + 1].isdigit()
+        part.startswith(name) and not part[len(name) : len(name) + 1].isdigit()
         for part in parts
-        for number in numbers
-    )
+        for name in named
+        if name[0].isdigit()
+    ) or any(part_named(part) in named for part in parts)
 
 
 @dataclass(frozen=True)
@@ -299,8 +287,8 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "reference": s.reference.astype(np.float32),
         "log_length": np.log1p(s.length.astype(np.float32)) / 7.0,
         "previous_answer": carried if carried is not None else np.zeros(len(s)),
-        # Inside the section the question names ("1.2 бөлімде", "в разделе 3.4"): its content,
-        # not its heading, answers.
+        # Inside the section the question names ("1.2 бөлімде", "в разделе 3.4", "согласно
+        # заключению", "на рисунке 3.1": chapter 3): its content, not its heading, answers.
         "in_named_section": s.shape.in_named_section & ~s.navigation,
         "list_intro": s.shape.list_intro,
         "list_item": s.shape.list_item,

@@ -43,14 +43,78 @@ _STRUCTURE_WORDS: tuple[tuple[Language, str], ...] = (
 STRUCTURE_STEMS: dict[Language, frozenset[str]] = {
     language: frozenset(stem(word, language) for word in words.split()) for language, words in _STRUCTURE_WORDS
 }
-_SECTION_NUMBER = re.compile(r"(?<![\d.])\d\.\d(?:\.\d)*(?![\d])")
+# A section a question names by number: "1.2", "3.4.1", "2-тарау", "главе 2", "chapter 2". A
+# figure's or a table's number names the section it stands in ("3.14-суретте", "таблице 1.1",
+# "рис. 2.3.1": 3, 1, 2.3): figures are numbered within their chapter or section.
+_STRUCTURE = r"(?:тарау\w*|бөлім\w*|бөлік\w*|глав\w*|раздел\w*|подраздел\w*|параграф\w*|пункт\w*|chapter|section)"
+_FIGURE = r"(?:сурет\w*|кесте\w*|рис(?:\.|\w*)|таблиц\w*|figure\w*|fig\.|tables?)"
+_NUMBER = r"[1-9]\d?(?:\.\d{1,2})+"
+_NAMED_SECTION = re.compile(
+    rf"(?<![\d.,])(?P<figure>{_NUMBER})\s*[-–]?\s*{_FIGURE}|{_FIGURE}\s*(?P<figure2>{_NUMBER})(?!\d|[.,]\d)"
+    rf"|(?<![\d.,])(?P<number>{_NUMBER})(?!\d|[.,]\d)"
+    rf"|(?<![\d.,])(?P<chapter>[1-9]\d?)\s*[-–]?\s*{_STRUCTURE}"
+    rf"|{_STRUCTURE}\s+(?P<section>[1-9]\d?(?:\.\d{{1,2}})*)(?!\d|[.,]\d)",
+    re.IGNORECASE,
+)
+# A part a question names by its role, in any of the three languages ("қорытындыда", "согласно
+# заключению", "в аннотации", "according to the abstract"), and an appendix by its letter
+# ("Приложение В", "Б қосымшасында", "Appendix A"; "приложение" and "қосымша" alone also mean
+# an application). A section title names its part with the same words ("ҚОРЫТЫНДЫ", "9.
+# Заключение", "ҚОСЫМША А").
+_PARTS = (
+    ("introduction", r"кіріспе\w*|введени\w*|introduction"),
+    ("conclusion", r"қорытынды\w*|заключени\w*|conclusions?"),
+    ("abstract", r"аңдатпа\w*|аннотаци\w*|реферат\w*|түйіндеме\w*|abstract"),
+)
+_NAMED_PART = re.compile("|".join(rf"\b(?P<{role}>{words})\b" for role, words in _PARTS), re.IGNORECASE)
+_LABEL = "(?-i:[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])"  # an appendix's letter is a capital ("приложение в браузере" is not one)
+_NAMED_APPENDIX = re.compile(
+    rf"(?:приложени\w*|appendix|қосымша\w*)\s+(?P<after>{_LABEL})\b(?!\.\w)|\b(?P<before>{_LABEL})\s+қосымша\w*",
+    re.IGNORECASE,
+)
+_TITLE_NUMBER = re.compile(r"^[\s§]*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\.)?\s*")
+
+
+def named_sections(text: str) -> tuple[str, ...]:
+    """The sections a question names: by number ("1.2 бөлімде", "в разделе 3.4", "in chapter
+    2", "2-тарауда", "3.14-суретте": "1.2", "3.4", "2", "3"), by role ("қорытындыда":
+    "conclusion"), an appendix by its letter ("Приложение В": "appendix в")."""
+    named = []
+    for match in _NAMED_SECTION.finditer(text):
+        figure = match["figure"] or match["figure2"]
+        named.append(figure.rsplit(".", 1)[0] if figure else match["number"] or match["chapter"] or match["section"])
+    return tuple(dict.fromkeys([*named, *_parts(text)]))
+
+
+def part_named(title: str) -> str | None:
+    """The part a section title names by its role or appendix letter ("9. Заключение":
+    "conclusion", "А қосымшасы": "appendix а"), as `named_sections` gives it; None for others
+    ("Анализ заключений")."""
+    text = _TITLE_NUMBER.sub("", title, count=1)
+    found = _parts(text) if _NAMED_PART.match(text) or _NAMED_APPENDIX.match(text) else []
+    return found[0] if found else None
+
+
+def _parts(text: str) -> list[str]:
+    roles = [role for match in _NAMED_PART.finditer(text) for role, found in match.groupdict().items() if found]
+    letters = [fold_letter(m["after"] or m["before"]) for m in _NAMED_APPENDIX.finditer(text)]
+    return [*roles, *(f"appendix {letter}" for letter in letters)]
+
+
+def fold_letter(letter: str) -> str:
+    """A letter in lower case, a Latin one read as the Cyrillic one it looks like (A, B, C…)."""
+    return letter.lower().translate(_LOOK_ALIKE)
+
+
+_LOOK_ALIKE = str.maketrans("abcehkmoptxy", "авсеһкмортху")
 
 
 def _asks_structure(text: str) -> bool:
     """Whether a question asks about the document's structure: a structure word (of any of
     the three languages, as a question may name a Kazakh section in Russian), or a section
-    number ("1.2")."""
-    return bool(_SECTION_NUMBER.search(text)) or any(map(_is_structure_word, _WORD.findall(text)))
+    number ("1.2"; not a figure's: "1.2-сурет" asks about the figure)."""
+    numbered = any(m["number"] or m["chapter"] or m["section"] for m in _NAMED_SECTION.finditer(text))
+    return numbered or any(map(_is_structure_word, _WORD.findall(text)))
 
 
 def _is_structure_word(word: str) -> bool:
@@ -153,6 +217,7 @@ class Question:
     asks_person: bool = False  # who, whose
     asks_meaning: bool = False  # what a term means, how the work defines it
     named_kinds: tuple[str, ...] = ()  # the kinds of passage it names (`NAMED_KINDS`)
+    sections: tuple[str, ...] = ()  # the sections it names (`named_sections`)
     form: Form = Form.ALONE  # what its form says of leaning on the conversation
     context: str = ""
     context_keys: tuple[str, ...] = ()
@@ -204,6 +269,7 @@ def read_question(question: str) -> Question:
         written.setdefault(term.key, text[term.start : term.end].lower())
     lower = text.lower()
     asks_number = bool(NUMBER_QUESTION.search(lower))
+    sections = named_sections(text)
     return Question(
         text,
         language,
@@ -215,6 +281,7 @@ def read_question(question: str) -> Question:
         asks_person=bool(PERSON_QUESTION.search(lower)),
         asks_meaning=bool(ASKS_MEANING.search(lower)),
         named_kinds=tuple(kind for kind, names in NAMED_KINDS if names.search(lower)),
+        sections=sections,
         form=form_of(text),
         written=tuple(written.items()),
     )

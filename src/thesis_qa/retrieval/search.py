@@ -38,7 +38,6 @@ from thesis_qa.retrieval.features import (
     WordMatches,
     in_sections,
     list_intro,
-    named_sections,
     question_features,
 )
 from thesis_qa.retrieval.followup import takes_context
@@ -370,13 +369,14 @@ class Searcher:
         )
 
     def _named_rows(self, asked: Question) -> np.ndarray:
-        """Whether each row stands in a section the question names by number ("1.2 бөлімде")."""
-        numbers = named_sections(asked.text)
-        if numbers not in self._named:
+        """Whether each row stands in a section the question names (`Question.sections`: "1.2
+        бөлімде", "қорытындыда")."""
+        sections = asked.sections
+        if sections not in self._named:
             passages = self.index.passages
-            named = np.array([bool(numbers) and in_sections(t, numbers) for t in passages.sections], dtype=bool)
-            self._named[numbers] = named[passages.section_ids] if len(named) else np.zeros(0, dtype=bool)
-        return self._named[numbers]
+            named = np.array([bool(sections) and in_sections(t, sections) for t in passages.sections], dtype=bool)
+            self._named[sections] = named[passages.section_ids] if len(named) else np.zeros(0, dtype=bool)
+        return self._named[sections]
 
     def _named_section_candidates(self, asked: Question, vector: np.ndarray, rows: range) -> np.ndarray:
         """The passages nearest the question inside the sections it names (their content is

@@ -31,8 +31,9 @@ from thesis_qa.text.language import dominant_language
 Notify = Callable[[str], None]
 # Bumped whenever vectors of the same text and model would come out different.
 VECTOR_SCHEME = "passage+sentence/1"
-# Bumped whenever the stored BM25 postings or vocabulary of the same passages would differ.
-LEXICAL_SCHEME = "postings+vocabulary/2"  # 2: keys folded (text.fold)
+# Bumped whenever the stored BM25 postings, vocabulary or passage flags (`passage_table.NUMBER`,
+# `PERSON`) of the same passages would differ.
+LEXICAL_SCHEME = "postings+vocabulary/3"  # 2: keys folded (text.fold); 3: people by name and patronymic
 
 
 def build_index(
