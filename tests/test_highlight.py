@@ -4,6 +4,7 @@ are set apart, the text and its offsets unchanged."""
 from __future__ import annotations
 
 import html
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from thesis_qa.retrieval.highlight import (
     answer_marks,
     mark_answer,
     render_html,
+    render_terminal,
     sentence_breaks,
 )
 from thesis_qa.retrieval.question import read_question
@@ -33,7 +35,8 @@ def spans_of(texts: list[str]) -> list[tuple[int, int]]:
 
 
 def marked(question: str, texts: list[str], dense: list[float]) -> list[str]:
-    """The sentences of `texts` (joined by one space) marked as the answer to `question`."""
+    """The sentences of `texts` (joined by one space) marked as the answer to `question`, the
+    answering one first."""
     text = " ".join(texts)
     marks = mark_answer(read_question(question), text, spans_of(texts), terms(text), np.array(dense))
     return [text[a:b] for a, b in marks]
@@ -56,7 +59,8 @@ def test_a_short_label_is_marked_with_the_sentence_it_names():
         "Барлық елдің және халықтың дамуы әмбебап заңдылықтарға бағынады деп саналды",
     ]
 
-    assert marked("Модернизациялаудың кезеңі", texts, [0.90, 0.80, 0.70]) == texts[:2]
+    # the content is the answer; the label it completes is marked after it
+    assert marked("Модернизациялаудың кезеңі", texts, [0.90, 0.80, 0.70]) == [texts[1], texts[0]]
 
 
 def test_a_long_best_sentence_followed_by_an_unrelated_one_is_marked_alone():
@@ -225,6 +229,22 @@ def test_sentences_are_set_apart_and_list_items_start_new_lines():
     )
 
 
+def test_the_answering_sentence_is_marked_strongest_and_what_completes_it_lighter_in_place():
+    text = "Модернизациялаудың бірінші кезеңі. Ол 1950 жылдары басталды."
+    label, content = (0, 34), (35, len(text))
+
+    # the answer comes first among the marks, wherever it stands in the passage
+    rendered = render_html(text, [content, label])
+
+    assert rendered == (
+        '<mark class="answer near">Модернизациялаудың бірінші кезеңі.</mark> '
+        '<mark class="answer">Ол 1950 жылдары басталды.</mark>'
+    )
+    assert render_terminal(text, [content, label]) == (
+        "\033[33mМодернизациялаудың бірінші кезеңі.\033[0m \033[1;33mОл 1950 жылдары басталды.\033[0m"
+    )
+
+
 def test_a_break_inside_a_marked_answer_keeps_the_marks_nested():
     text = "Бір сөйлем Екінші сөйлем"
 
@@ -244,7 +264,8 @@ def test_breaks_and_marks_never_change_the_text(text, data):
 
     rendered = render_html(text, marks, sentences[:1], sentence_breaks(text, sentences))
 
-    for tag in ('<mark class="answer">', '<mark class="term">', "</mark>", '<span class="tqa-sep"></span>', "<br>"):
+    tags = ('<mark class="answer">', '<mark class="answer near">', '<mark class="term">', "</mark>")
+    for tag in (*tags, '<span class="tqa-sep"></span>', "<br>"):
         rendered = rendered.replace(tag, "")
     assert html.unescape(rendered) == text
     assert all(b - a <= MAX_MARK_CHARS for a, b in marks)
@@ -317,8 +338,8 @@ def test_the_sentence_continuing_the_best_one_is_marked_when_it_alone_holds_a_qu
     ]
 
     assert marked("Мемлекеттік комиссия құрамына кімдер енді?", texts, [0.80, 0.84, 0.81]) == texts[2:]
-    # no word of this question is the next sentence's alone: the best is marked with the one it continues
-    assert marked("Мемлекеттік комиссияны кім басқарды?", texts, [0.80, 0.84, 0.81]) == texts[:2]
+    # no word of this question is the next sentence's alone: the best is marked, then the one it continues
+    assert marked("Мемлекеттік комиссияны кім басқарды?", texts, [0.80, 0.84, 0.81]) == [texts[1], texts[0]]
 
 
 def test_a_quotation_the_answering_sentence_lies_inside_is_marked_whole():
@@ -330,7 +351,8 @@ def test_a_quotation_the_answering_sentence_lies_inside_is_marked_whole():
         "Ғалым бұл тәртіпті азаматтық қоғамның әлсіздігімен түсіндіреді",
     ]
 
-    assert marked("Биліктің жариялығы туралы кім айтты?", texts, [0.7, 0.8, 0.9, 0.8, 0.7]) == texts[1:4]
+    dense = [0.7, 0.8, 0.9, 0.8, 0.7]
+    assert marked("Биліктің жариялығы туралы кім айтты?", texts, dense) == [texts[2], texts[1], texts[3]]
 
 
 @pytest.mark.parametrize(
@@ -376,7 +398,9 @@ def test_what_is_marked_never_exceeds_the_bound_and_stays_inside_the_passage(tex
     marks = mark_answer(read_question(question), text, spans_of(texts), terms(text), dense)
 
     assert marks and sum(b - a for a, b in marks) <= MAX_MARK_CHARS
-    assert all(0 <= a < b <= len(text) for a, b in marks) and list(marks) == sorted(set(marks))
+    ordered = sorted(marks)
+    assert all(0 <= a < b <= len(text) for a, b in marks) and len(set(marks)) == len(marks)
+    assert all(b <= c for (_, b), (c, _) in pairwise(ordered))  # none overlaps another
 
 
 @pytest.mark.parametrize(

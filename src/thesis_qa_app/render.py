@@ -83,8 +83,10 @@ button.tqa-pin.tqa-pinned { border-color: #2a6e2d; color: #2a6e2d; }
 .tqa-actions { display: flex; gap: .4em; }
 .tqa-actions button:disabled { opacity: .45; cursor: default; }
 mark.answer { background: #fff1a8; color: inherit; padding: 0 1px; border-radius: 2px; }
+mark.answer.near { background: #fffae0; }
 mark.term { background: #cde8ff; color: inherit; font-weight: 600; padding: 0 1px; border-radius: 2px; }
 .dark mark.answer { background: #6b5a00; }
+.dark mark.answer.near { background: #3a3100; }
 .dark mark.term { background: #114a7a; }
 """
 

@@ -125,9 +125,10 @@ def mark_answer(
 ) -> tuple[Span, ...]:
     """Where a passage (`text`, its `sentences`, its words `found` by `keys.terms`, each
     sentence's cosine to the question `dense`) answers `question`: the answering sentence
-    (`answering`) and what completes it, in that order of priority while all fit in
-    `MAX_MARK_CHARS`; an answering sentence longer than that is narrowed to its clauses
-    holding most of what points at the answer (`clause_evidence`)."""
+    (`answering`) and what completes it while all fit in `MAX_MARK_CHARS`, in that order (the
+    answer first: a card shows it most strongly, what completes it lighter); an answering
+    sentence longer than that is narrowed to its clauses holding most of what points at the
+    answer (`clause_evidence`)."""
     if not len(sentences):
         return ()
     texts = [text[a:b] for a, b in sentences]
@@ -141,7 +142,7 @@ def mark_answer(
         if total + _length(sentences[i]) <= MAX_MARK_CHARS:
             chosen.append(i)
             total += _length(sentences[i])
-    return tuple(sentences[i] for i in sorted(chosen))
+    return tuple(sentences[i] for i in chosen)
 
 
 def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[str]], scores: np.ndarray) -> list[int]:
@@ -325,10 +326,11 @@ def answer_marks(
     text: str, sentences: Sequence[Span], terms: Sequence[Span] = (), limit: int = MAX_MARK_CHARS
 ) -> tuple[Span, ...]:
     """What to mark as the answer: the answering `sentences` when they fit in `limit`
-    characters; else the one holding most of the question's `terms`; when that is still
-    longer, its clause holding most of them, widened by neighbouring clauses up to `limit`
-    (a clause of no punctuation is cut between words). Never a whole long passage."""
-    spans = [(a, b) for a, b in sorted(sentences) if a < b]
+    characters, in their order (the answer first, `mark_answer`); else the one holding most
+    of the question's `terms`; when that is still longer, its clause holding most of them,
+    widened by neighbouring clauses up to `limit` (a clause of no punctuation is cut between
+    words). Never a whole long passage."""
+    spans = [(a, b) for a, b in sentences if a < b]
     if sum(map(_length, spans)) <= limit:
         return tuple(spans)
     best = max(spans, key=lambda span: (_terms_inside(span, terms), -span[0]))
@@ -420,31 +422,40 @@ def sentence_breaks(text: str, sentences: Sequence[Span]) -> list[tuple[int, boo
 def render_html(
     text: str, sentences: Sequence[Span], terms: Sequence[Span] = (), breaks: Sequence[tuple[int, bool]] = ()
 ) -> str:
-    """Escaped `text` with `<mark class="answer">` around answering sentences,
-    `<mark class="term">` around matched query terms (terms may sit inside sentences), and at
+    """Escaped `text` with `<mark class="answer">` around the answering sentence (the first of
+    `sentences`) and `<mark class="answer near">` around those completing it, `<mark
+    class="term">` around matched query terms (terms may sit inside sentences), and at
     each of `breaks` (`sentence_breaks`) a `<br>` or an empty `<span class="tqa-sep">` the page
     shows as a subtle separator."""
     return _render(text, sentences, terms, _HTML_TAGS, html.escape, breaks=breaks)
 
 
 def render_terminal(text: str, sentences: Sequence[Span], terms: Sequence[Span] = (), color: bool = True) -> str:
-    """One line of `text`: answering sentences in bold yellow (or between »» ««), terms
-    underlined."""
+    """One line of `text`: the answering sentence (the first of `sentences`) in bold yellow,
+    those completing it in yellow (or each between »» ««), terms underlined."""
     rendered = _render(text, sentences, terms, _ANSI_TAGS if color else _PLAIN_TAGS, str)
     return " ".join(rendered.split())
 
 
-_HTML_TAGS = ('<mark class="answer">', "</mark>", '<mark class="term">', "</mark>")
+class _Tags(NamedTuple):
+    answer: str  # opens the answering sentence
+    near: str  # opens a sentence completing it
+    close: str
+    term: str
+    term_close: str
+
+
+_HTML_TAGS = _Tags('<mark class="answer">', '<mark class="answer near">', "</mark>", '<mark class="term">', "</mark>")
 _HTML_BREAKS = ('<span class="tqa-sep"></span>', "<br>")
-_ANSI_TAGS = ("\033[1;33m", "\033[0m", "\033[4m", "\033[24m")
-_PLAIN_TAGS = ("»»", "««", "", "")
+_ANSI_TAGS = _Tags("\033[1;33m", "\033[33m", "\033[0m", "\033[4m", "\033[24m")
+_PLAIN_TAGS = _Tags("»»", "»»", "««", "", "")
 
 
 def _render(
     text: str,
     sentences: Sequence[Span],
     terms: Sequence[Span],
-    tags: tuple[str, str, str, str],
+    tags: _Tags,
     escape: Callable[[str], str],
     *,
     breaks: Sequence[tuple[int, bool]] = (),
@@ -452,15 +463,14 @@ def _render(
     """Insert tags at span edges, closing before opening, so marks always nest properly:
     terms are cut at sentence edges and breaks, and so sit wholly inside or outside a
     sentence; a break (an empty element) sits between the closing and the opening tags."""
-    answer_open, answer_close, term_open, term_close = tags
     edges = sorted({p for span in sentences for p in span} | {p for p, _ in breaks})
     events: list[tuple[int, int, str]] = [(p, 2, _HTML_BREAKS[line]) for p, line in breaks if 0 <= p <= len(text)]
-    for a, b in (span for span in sentences if span[0] < span[1]):
-        events += [(a, 3, answer_open), (b, 1, answer_close)]
+    for n, (a, b) in enumerate(span for span in sentences if span[0] < span[1]):
+        events += [(a, 3, tags.near if n else tags.answer), (b, 1, tags.close)]
     for a, b in (span for span in terms if span[0] < span[1]):
         points = [a, *(p for p in edges if a < p < b), b]
         for x, y in pairwise(points):
-            events += [(x, 4, term_open), (y, 0, term_close)]
+            events += [(x, 4, tags.term), (y, 0, tags.term_close)]
     out, pos = [], 0
     for at, _, tag in sorted(events):
         out.append(escape(text[pos:at]) + tag)
