@@ -54,10 +54,17 @@ def test_a_content_question_is_not_about_structure(question):
 
 
 @pytest.mark.parametrize(
-    "question", ["Что сказано в заключении?", "Что написано во введении?", "Қорытындыда не айтылады?"]
+    ("question", "part"),
+    [
+        ("Что сказано в заключении?", "conclusion"),
+        ("Что написано во введении?", "introduction"),
+        ("Қорытындыда не айтылады?", "conclusion"),
+        ("Кіріспесінде не айтылған?", "introduction"),
+    ],
 )
-def test_structure_words_are_recognised_inflected(question):
-    assert read_question(question).structural
+def test_a_part_named_in_any_inflection_is_where_to_look_not_a_structure_question(question, part):
+    asked = read_question(question)
+    assert asked.sections == (part,) and not asked.structural
 
 
 @pytest.mark.parametrize(

@@ -78,12 +78,14 @@ _TITLE_NUMBER = re.compile(r"^[\s§]*(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVXLCІ]{1,6}\
 def named_sections(text: str) -> tuple[str, ...]:
     """The sections a question names: by number ("1.2 бөлімде", "в разделе 3.4", "in chapter
     2", "2-тарауда", "3.14-суретте": "1.2", "3.4", "2", "3"), by role ("қорытындыда":
-    "conclusion"), an appendix by its letter ("Приложение В": "appendix в")."""
+    "conclusion"), an appendix by its letter ("Приложение В": "appendix в"). A part is named
+    as where to look only when the question asks nothing of the structure itself: in "Кіріспе
+    қандай тараушалардан тұрады?" its headings answer, not the text it holds."""
     named = []
     for match in _NAMED_SECTION.finditer(text):
         figure = match["figure"] or match["figure2"]
         named.append(figure.rsplit(".", 1)[0] if figure else match["number"] or match["chapter"] or match["section"])
-    return tuple(dict.fromkeys([*named, *_parts(text)]))
+    return tuple(dict.fromkeys(named if _asks_structure(text) else [*named, *_parts(text)]))
 
 
 def part_named(title: str) -> str | None:
@@ -111,10 +113,12 @@ _LOOK_ALIKE = str.maketrans("abcehkmoptxy", "авсеһкмортху")
 
 def _asks_structure(text: str) -> bool:
     """Whether a question asks about the document's structure: a structure word (of any of
-    the three languages, as a question may name a Kazakh section in Russian), or a section
-    number ("1.2"; not a figure's: "1.2-сурет" asks about the figure)."""
+    the three languages, as a question may name a Kazakh section in Russian) other than a
+    part's name ("қорытындыда" only says where to look), or a section number ("1.2"; not a
+    figure's: "1.2-сурет" asks about the figure)."""
     numbered = any(m["number"] or m["chapter"] or m["section"] for m in _NAMED_SECTION.finditer(text))
-    return numbered or any(map(_is_structure_word, _WORD.findall(text)))
+    words = (word for word in _WORD.findall(text) if not _NAMED_PART.fullmatch(word))
+    return numbered or any(map(_is_structure_word, words))
 
 
 def _is_structure_word(word: str) -> bool:
