@@ -178,9 +178,13 @@ def test_a_text_gives_a_number_in_a_unit_or_not(text, unit, held):
         ("Частично упорядоченным множеством называется пара (X, ≤).", True),
         ("Модернизация дегеніміз – дәстүрлі қоғамнан қазіргі қоғамға өту.", True),
         ("Мұндай жүйелерді гибридті деп атаймыз.", True),
+        # An abbreviation and what it stands for: a glossary row, a parenthesis.
+        ("ДҚБЖ | Деректер қорын басқару жүйесі  UML | Unified Modeling Language", True),
+        ("бұл құрылымдық сұранысты программалау тілі (SQL, Structured Query Language)", True),
         # A dash that is no definition: after a year, inside a sentence.
         ("В 2019 году – рост числа пользователей.", False),
         ("Система работает быстро, а её интерфейс – простой и понятный для пользователей.", False),
+        ("Сервер ASP.NET Core | 64 МБ | 2 ГБ", False),  # capitals in a table row, no words after
     ],
 )
 def test_a_text_that_defines_a_term_is_known_by_its_shape(text, defines):

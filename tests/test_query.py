@@ -241,6 +241,9 @@ def test_a_question_after_a_quantity_says_its_unit(question, unit):
     ("question", "asks"),
     [
         ("Модернизация дегеніміз не?", True),
+        ("SQL қысқартуы қалай ашылады?", True),  # what an abbreviation stands for
+        ("Как расшифровывается ВКР?", True),
+        ("What does API stand for?", True),
         ("Жұмыста преаттентивті өңдеу қалай анықталады?", True),
         ("Жұмыста жартылай реттелген жиын деп нені атайды?", True),
         ("Как в работе определяется кроссплатформенность?", True),

@@ -31,7 +31,7 @@ from typing import Any, overload
 import numpy as np
 
 from thesis_qa.document import Document, Passage
-from thesis_qa.text.language import Language, dominant_language
+from thesis_qa.text.language import CAPITAL_LETTERS, SMALL_LETTERS, Language, dominant_language
 
 ROW = np.dtype(
     [
@@ -57,12 +57,11 @@ NUMBER = re.compile(r"(?<!\d)\d{2,4}(?!\d)|\b[XVI]{2,5}\b")
 # comma and one, as title pages and bibliographies write them ("Кожухов И.Б.", "Абдуллаева А.
 # С.", "Newman, S."), a name, a given name and a patronymic ("Намиот Дмитрий Евгеньевич",
 # "Нурмаханова Алия Есимжанқызы").
-_CAPITAL, _SMALL = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ", "a-zа-яёәғқңөұүһі"
-_NAME = rf"[{_CAPITAL}][{_SMALL}]{{2,}}(?:-[{_CAPITAL}][{_SMALL}]+)?"
-_PATRONYMIC = rf"[{_CAPITAL}][{_SMALL}]+(?:ович|евич|ьич|овна|евна|ична|қызы|кызы|ұлы|улы)"
+_NAME = rf"[{CAPITAL_LETTERS}][{SMALL_LETTERS}]{{2,}}(?:-[{CAPITAL_LETTERS}][{SMALL_LETTERS}]+)?"
+_PATRONYMIC = rf"[{CAPITAL_LETTERS}][{SMALL_LETTERS}]+(?:ович|евич|ьич|овна|евна|ична|қызы|кызы|ұлы|улы)"
 PERSON = re.compile(
     r"(?<!\w)(?:[^\W\d_]\.\s?){1,2}[^\W\d_]{3,}"
-    rf"|(?<![\w.-]){_NAME}(?:\s(?:[{_CAPITAL}]\.\s?){{2}}|,\s[{_CAPITAL}]\.)(?![\w.]*\d)"
+    rf"|(?<![\w.-]){_NAME}(?:\s(?:[{CAPITAL_LETTERS}]\.\s?){{2}}|,\s[{CAPITAL_LETTERS}]\.)(?![\w.]*\d)"
     rf"|(?<![\w-]){_NAME}\s{_NAME}\s{_PATRONYMIC}\b"
 )
 HAS_NUMBER, HAS_PERSON = 1, 2

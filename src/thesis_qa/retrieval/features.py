@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thesis_qa.retrieval.question import Question, part_named
+from thesis_qa.text.language import CAPITAL_LETTERS, SMALL_LETTERS
 from thesis_qa.text.numbers import COUNT_WORD
 
 SIGNAL_FEATURES = (
@@ -144,7 +145,10 @@ DEFINES = re.compile(
     r"^\s*[^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2}\s+[–—]\s"
     r"|дегеніміз|деп\s+(?:атала|атай|түсін|анықта)|ретінде\s+анықта|білдіреді|\s[–—-]\s*(?:бұл|это)\s"
     r"|означа(?:ет|ют)|понима(?:ется|ют)|определя(?:ет|ют)ся\s+как|представля(?:ет|ют)\s+собой"
-    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
+    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b"
+    # an abbreviation and what it stands for, as a glossary row, a dash or a parenthesis gives
+    # it: "ДҚБЖ | Деректер қорын басқару жүйесі", "(SQL, Structured Query Language)"
+    rf"|(?-i:\b[{CAPITAL_LETTERS}]{{2,6}}\s*[|–—,]\s*[{CAPITAL_LETTERS}][{SMALL_LETTERS}]+\s+\w)",
     re.IGNORECASE,
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")

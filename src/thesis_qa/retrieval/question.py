@@ -20,7 +20,7 @@ from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_SCAN_CHARS
 from thesis_qa.retrieval.followup import Form, context_of, form_of
 from thesis_qa.text.keys import terms
-from thesis_qa.text.language import Language, detect_language
+from thesis_qa.text.language import CAPITAL_LETTERS, Language, detect_language
 from thesis_qa.text.numbers import asked_unit
 from thesis_qa.text.stem import stem
 from thesis_qa.text.translit import is_latin_word
@@ -67,7 +67,7 @@ _PARTS = (
     ("abstract", r"аңдатпа\w*|аннотаци\w*|реферат\w*|түйіндеме\w*|abstract"),
 )
 _NAMED_PART = re.compile("|".join(rf"\b(?P<{role}>{words})\b" for role, words in _PARTS), re.IGNORECASE)
-_LABEL = "(?-i:[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])"  # an appendix's letter is a capital ("приложение в браузере" is not one)
+_LABEL = f"(?-i:[{CAPITAL_LETTERS}])"  # an appendix's letter is a capital ("приложение в браузере" is not one)
 _NAMED_APPENDIX = re.compile(
     rf"(?:приложени\w*|appendix|қосымша\w*)\s+(?P<after>{_LABEL})\b(?!\.\w)|\b(?P<before>{_LABEL})\s+қосымша\w*",
     re.IGNORECASE,
@@ -130,12 +130,14 @@ def _is_structure_word(word: str) -> bool:
 
 # A question after what a term means or how the work defines it ("X дегеніміз не?", "X қалай
 # анықталған?", "X деп нені атайды?", "Что понимается под X?", "Как в работе определяется X?",
-# "What does X mean?"). Not "анықталды" alone (was found), "определяет" (determines), "қандай
-# мағынада" (in which sense), "meant to" or a "trimmed mean".
+# "What does X mean?"), or what an abbreviation stands for. Not "анықталды" alone (was found),
+# "определяет" (determines), "қандай мағынада" (in which sense), "meant to" or a "trimmed mean".
 ASKS_MEANING = re.compile(
     r"дегеніміз|деген\s+не\b|нені\s+білдір|мағынасы|деп\s+(?:нені|не)\s+атай|қалай\s+анықтал|анықтамас"
     r"|что\s+(?:такое|означа|значит|понима)|определя(?:ется|ются)|определени"
     r"|\bwhat\s+(?:does|do|is|are)\b.*\bmean\b|\bmeaning\b|\bdefin"
+    # what an abbreviation stands for: "SQL қысқартуы қалай ашылады?", "Как расшифровывается ВКР?"
+    r"|қалай\s+ашыл|толық\s+атауы|аббревиатур|расшифров|\bstands?\s+for\b|\babbreviat"
 )
 # Questions whose answer is a number (a count, an amount, a share, an age, a duration), a
 # year, a date or a century, and questions whose answer is a person, in Kazakh, Russian and

@@ -10,6 +10,8 @@ from typing import Literal
 
 Language = Literal["kk", "ru", "en"]
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+# The capital and the small letters of the three languages, as the inside of a regex class.
+CAPITAL_LETTERS, SMALL_LETTERS = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ", "a-zа-яёәғқңөұүһі"
 
 
 def detect_language(text: str, default: Language = "kk") -> Language:
