@@ -19,6 +19,7 @@ from typing import Protocol
 from thesis_qa.errors import ThesisQAError
 from thesis_qa.limits import MAX_HISTORY, MAX_QUESTION_CHARS, MAX_SCAN_CHARS
 from thesis_qa.retrieval.followup import Form, context_of, form_of
+from thesis_qa.text.fold import as_cyrillic
 from thesis_qa.text.keys import terms
 from thesis_qa.text.language import CAPITAL_LETTERS, Language, detect_language
 from thesis_qa.text.numbers import asked_unit
@@ -99,16 +100,8 @@ def part_named(title: str) -> str | None:
 
 def _parts(text: str) -> list[str]:
     roles = [role for match in _NAMED_PART.finditer(text) for role, found in match.groupdict().items() if found]
-    letters = [fold_letter(m["after"] or m["before"]) for m in _NAMED_APPENDIX.finditer(text)]
+    letters = [as_cyrillic(m["after"] or m["before"]).lower() for m in _NAMED_APPENDIX.finditer(text)]
     return [*roles, *(f"appendix {letter}" for letter in letters)]
-
-
-def fold_letter(letter: str) -> str:
-    """A letter in lower case, a Latin one read as the Cyrillic one it looks like (A, B, C…)."""
-    return letter.lower().translate(_LOOK_ALIKE)
-
-
-_LOOK_ALIKE = str.maketrans("abcehkmoptxy", "авсеһкмортху")
 
 
 def _asks_structure(text: str) -> bool:

@@ -31,6 +31,12 @@ def fold(word: str) -> str:
     return word
 
 
+def as_cyrillic(text: str) -> str:
+    """`text` with each Latin letter that looks like a Cyrillic one as that letter ("B" -> "В"):
+    an appendix "B" is the Cyrillic "В" typed on a Latin keyboard."""
+    return text.translate(_LOOK_ALIKES)
+
+
 def _is_math(ch: str) -> bool:
     return any(low <= ch <= high for low, high in _MATH)
 
