@@ -19,6 +19,9 @@ from thesis_qa.text.numbers import holds_unit
         ("What is compared in chapter 2?", ("2",)),
         ("2-тарауда қандай деректер бар?", ("2",)),
         ("В главе 3 и в подразделе 3.1.2?", ("3", "3.1.2")),
+        ("Бірінші тарауда не қарастырылады?", ("1",)),  # by its ordinal
+        ("Что сравнивается во второй главе?", ("2",)),
+        ("What does the third chapter conclude?", ("3",)),
         ("Согласно разделу 3.2, к какому формату приведены файлы?", ("3.2",)),  # a comma after it
         # A figure's or a table's number names the section it stands in.
         ("Сколько групп показано на рисунке 3.14?", ("3",)),

@@ -50,10 +50,20 @@ STRUCTURE_STEMS: dict[Language, frozenset[str]] = {
 _STRUCTURE = r"(?:тарау\w*|бөлім\w*|бөлік\w*|глав\w*|раздел\w*|подраздел\w*|параграф\w*|пункт\w*|chapter|section)"
 _FIGURE = r"(?:сурет\w*|кесте\w*|рис(?:\.|\w*)|таблиц\w*|figure\w*|fig\.|tables?)"
 _NUMBER = r"[1-9]\d?(?:\.\d{1,2})+"
+# A chapter by its ordinal: "бірінші тарау", "во второй главе", "the third chapter".
+_ORDINALS = (
+    ("1", r"бірінші|перв\w*|first"),
+    ("2", r"екінші|втор\w*|second"),
+    ("3", r"үшінші|трет\w*|third"),
+    ("4", r"төртінші|четв[её]рт\w*|fourth"),
+    ("5", r"бесінші|пят\w*|fifth"),
+)
+_ORDINAL = "|".join(rf"(?P<o{number}>{words})" for number, words in _ORDINALS)
 _NAMED_SECTION = re.compile(
     rf"(?<![\d.,])(?P<figure>{_NUMBER})\s*[-–]?\s*{_FIGURE}|{_FIGURE}\s*(?P<figure2>{_NUMBER})(?!\d|[.,]\d)"
     rf"|(?<![\d.,])(?P<number>{_NUMBER})(?!\d|[.,]\d)"
     rf"|(?<![\d.,])(?P<chapter>[1-9]\d?)\s*[-–]?\s*{_STRUCTURE}"
+    rf"|\b(?:{_ORDINAL})\s+{_STRUCTURE}"
     rf"|{_STRUCTURE}\s+(?P<section>[1-9]\d?(?:\.\d{{1,2}})*)(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
@@ -85,7 +95,7 @@ def named_sections(text: str) -> tuple[str, ...]:
     named = []
     for match in _NAMED_SECTION.finditer(text):
         figure = match["figure"] or match["figure2"]
-        named.append(figure.rsplit(".", 1)[0] if figure else match["number"] or match["chapter"] or match["section"])
+        named.append(figure.rsplit(".", 1)[0] if figure else _numbered(match))
     return tuple(dict.fromkeys(named if _asks_structure(text) else [*named, *_parts(text)]))
 
 
@@ -104,12 +114,21 @@ def _parts(text: str) -> list[str]:
     return [*roles, *(f"appendix {letter}" for letter in letters)]
 
 
+def _numbered(match: re.Match[str]) -> str:
+    """The section a match of `_NAMED_SECTION` names by its number or ordinal ("" for a figure's)."""
+    return match["number"] or match["chapter"] or match["section"] or _ordinal(match)
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    return next((number for number, _ in _ORDINALS if match[f"o{number}"]), "")
+
+
 def _asks_structure(text: str) -> bool:
     """Whether a question asks about the document's structure: a structure word (of any of
     the three languages, as a question may name a Kazakh section in Russian) other than a
     part's name ("қорытындыда" only says where to look), or a section number ("1.2"; not a
     figure's: "1.2-сурет" asks about the figure)."""
-    numbered = any(m["number"] or m["chapter"] or m["section"] for m in _NAMED_SECTION.finditer(text))
+    numbered = any(map(_numbered, _NAMED_SECTION.finditer(text)))
     words = (word for word in _WORD.findall(text) if not _NAMED_PART.fullmatch(word))
     return numbered or any(map(_is_structure_word, words))
 
