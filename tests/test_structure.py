@@ -53,6 +53,28 @@ def test_captions_are_their_own_kind_and_the_text_after_them_keeps_its_section()
     assert {p.section for p in passages if p.kind != "heading"} == {"1.1. Әдістер"}
 
 
+def test_a_caption_set_over_lines_of_its_own_goes_on_while_it_is_unfinished():
+    """A LaTeX PDF centres a caption's lines, each read as a paragraph: a bracket left open or
+    a comma last says the next line is still the caption (its year, its source)."""
+    lines = [
+        "8. Инфографика",
+        "Рис. 4: Опрос разработчиков об используемых ими технологиях (2021",
+        "год)",
+        "Рис. 5: Популярность кроссплатформенных фреймворков (2019–2021),",
+        "источник: Statista.com",
+        "Рис. 6: Доля рынка (2022)",
+        "Текст после рисунков остаётся текстом.",
+    ]
+
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+
+    assert [p.text for p in passages if p.kind == "caption"] == [
+        "Рис. 4: Опрос разработчиков об используемых ими технологиях (2021\n\nгод)",
+        "Рис. 5: Популярность кроссплатформенных фреймворков (2019–2021),\n\nисточник: Statista.com",
+        "Рис. 6: Доля рынка (2022)",  # finished: the line after it is text
+    ]
+
+
 def test_a_caption_the_format_marks_as_a_heading_is_still_a_caption():
     """A PDF sets captions bold and centred like headings, a .docx may style them so."""
     text = "Кіріспе\n\nМәтін.\n\nРисунок 3 – Иерархическая структура\n\nСурет астындағы мәтін."

@@ -69,7 +69,9 @@ __all__ = [
 # 11: a heading numbered "3." inside a chapter numbered "2 …" (no dot) is a subtitle.
 # 12: the lines of a title page (before the first abstract, contents or introduction) are text,
 # its titles in capitals stay headings.
-SEGMENTER_VERSION = "12"
+# 13: a caption set over lines of its own goes on while it leaves a bracket open or ends in a
+#     comma ("Рис. 4: … (2021" + "год)", "Рис. 5: … (2019–2021)," + "источник: Statista.com").
+SEGMENTER_VERSION = "13"
 DEFAULT_MAX_CHARS = 600
 
 

@@ -44,6 +44,9 @@ def mark_captions(text: str, items: list[Item]) -> list[Item]:
         if _bare_label(text, units) and i < len(items) and _is_title_line(text, items[i]):
             more, i = _paragraph_of(items, i)
             units += more
+        while _unfinished(text[units[0].start : units[-1].end]) and i < len(items) and _is_title_line(text, items[i]):
+            more, i = _paragraph_of(items, i)  # a caption set over lines of its own: "… (2021" + "год)"
+            units += more
         if sum(word_count(text, u) for u in units) > _MAX_CAPTION_WORDS:
             out.extend(units)  # a long paragraph that merely starts with "Рисунок 3 –" stays text
             continue
@@ -84,6 +87,12 @@ def _bare_label(text: str, units: list[Unit]) -> bool:
     raw = text[units[0].start : units[-1].end]
     label = _CAPTION.match(raw)
     return label is not None and not raw[label.end() :].strip(" .:-–—−")
+
+
+def _unfinished(caption: str) -> bool:
+    """Whether a caption stops mid-way: a bracket left open ("… технологиях (2021") or a comma
+    last ("… (2019–2021),", its source on the next line)."""
+    return caption.count("(") > caption.count(")") or caption.rstrip().endswith(",")
 
 
 def _is_title_line(text: str, item: Item) -> bool:
