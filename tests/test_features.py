@@ -7,7 +7,7 @@ import pytest
 
 from thesis_qa.index.passage_table import PERSON
 from thesis_qa.retrieval.features import DEFINES, Shape, in_sections, list_intro
-from thesis_qa.retrieval.question import named_sections, read_question
+from thesis_qa.retrieval.question import expansion, named_sections, read_question
 from thesis_qa.text.numbers import holds_unit
 
 
@@ -181,14 +181,27 @@ def test_a_text_gives_a_number_in_a_unit_or_not(text, unit, held):
         ("Частично упорядоченным множеством называется пара (X, ≤).", True),
         ("Модернизация дегеніміз – дәстүрлі қоғамнан қазіргі қоғамға өту.", True),
         ("Мұндай жүйелерді гибридті деп атаймыз.", True),
-        # An abbreviation and what it stands for: a glossary row, a parenthesis.
-        ("ДҚБЖ | Деректер қорын басқару жүйесі  UML | Unified Modeling Language", True),
-        ("бұл құрылымдық сұранысты программалау тілі (SQL, Structured Query Language)", True),
+        ("Visual Studio | бұл кодты жазуға арналған іске қосу алаңы", True),  # a glossary's row
         # A dash that is no definition: after a year, inside a sentence.
         ("В 2019 году – рост числа пользователей.", False),
         ("Система работает быстро, а её интерфейс – простой и понятный для пользователей.", False),
-        ("Сервер ASP.NET Core | 64 МБ | 2 ГБ", False),  # capitals in a table row, no words after
+        ("Жад сыйымдылығы 64 МБ | 2 ГБ | 4 ГБ", False),  # a table row: more than a term before the bar
     ],
 )
 def test_a_text_that_defines_a_term_is_known_by_its_shape(text, defines):
     assert bool(DEFINES.search(text)) is defines
+
+
+@pytest.mark.parametrize(
+    ("abbreviation", "text", "spelled"),
+    [
+        ("SQL", "құрылымдық сұранысты программалау тілі (SQL, Structured Query Language)", True),
+        ("ДҚБЖ", "ДҚБЖ | Деректер қорын басқару жүйесі", True),  # only the first word capitalised
+        ("MVP", "Minimal Viable Product (минимально жизнеспособный продукт) — продукт", True),
+        ("MVP", "Основная задача — получение обратной связи", False),
+        ("SQL", "SQL сұраулары серверде орындалады", False),  # named, not spelled out
+    ],
+)
+def test_an_abbreviation_is_spelled_out_by_words_with_its_initials(abbreviation, text, spelled):
+    assert bool(expansion(abbreviation).search(text)) is spelled
+

@@ -245,6 +245,15 @@ def test_the_answering_sentence_is_marked_strongest_and_what_completes_it_lighte
     )
 
 
+def test_an_abbreviation_asked_about_is_answered_by_the_sentence_spelling_it_out():
+    texts = [
+        "Minimal Viable Product (минимально жизнеспособный продукт) — продукт с минимальными функциями",
+        "Основная задача — получение обратной связи для формирования гипотез",
+    ]
+
+    assert marked("Сілтемеде MVP қысқартуы қалай ашылады?", texts, [0.80, 0.82])[0] == texts[0]
+
+
 def test_a_break_inside_a_marked_answer_keeps_the_marks_nested():
     text = "Бір сөйлем Екінші сөйлем"
 

@@ -260,3 +260,17 @@ def test_a_question_after_a_quantity_says_its_unit(question, unit):
 def test_a_question_after_a_meaning_or_a_definition_is_known(question, asks):
     """Such a question is answered by a passage that defines the term (`features.DEFINES`)."""
     assert read_question(question).asks_meaning is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "abbreviations"),
+    [
+        ("SQL қысқартуы қалай ашылады?", ("SQL",)),
+        ("Жұмыста ДҚБЖ қысқартуы нені білдіреді?", ("ДҚБЖ",)),
+        ("What does REST stand for?", ("REST",)),
+        ("SQL сұрауы қалай жазылады?", ()),  # no meaning asked: SQL is only named
+        ("Что означает ИИ?", ()),  # two letters spell out too much by chance
+    ],
+)
+def test_a_meaning_question_asks_to_expand_the_abbreviations_it_names(question, abbreviations):
+    assert read_question(question).abbreviations == abbreviations

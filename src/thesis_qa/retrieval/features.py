@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from thesis_qa.retrieval.question import Question, part_named
-from thesis_qa.text.language import CAPITAL_LETTERS, SMALL_LETTERS
 from thesis_qa.text.numbers import COUNT_WORD
 
 SIGNAL_FEATURES = (
@@ -139,16 +138,13 @@ class Previous:
 
 
 # A text that defines a term ("X дегеніміз …", "X … ретінде анықтауға болады", "X деп … атаймыз",
-# "X — это …", "X – результаты …" (a term of a few words opening it, then a dash), "… означает …",
-# "X называется …", "X refers to …").
+# "X — это …", "X – результаты …" (a term of a few words opening it, then a dash, or a
+# glossary's bar: "Visual Studio | бұл …"), "… означает …", "X называется …", "X refers to …").
 DEFINES = re.compile(
-    r"^\s*[^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2}\s+[–—]\s"
+    r"^\s*[^\W\d][\w#+-]*(?:\s+[^\W\d][\w#+-]*){0,2}(?:\s+[–—]|\s*\|)\s"
     r"|дегеніміз|деп\s+(?:атала|атай|түсін|анықта)|ретінде\s+анықта|білдіреді|\s[–—-]\s*(?:бұл|это)\s"
     r"|означа(?:ет|ют)|понима(?:ется|ют)|определя(?:ет|ют)ся\s+как|представля(?:ет|ют)\s+собой"
-    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b"
-    # an abbreviation and what it stands for, as a glossary row, a dash or a parenthesis gives
-    # it: "ДҚБЖ | Деректер қорын басқару жүйесі", "(SQL, Structured Query Language)"
-    rf"|(?-i:\b[{CAPITAL_LETTERS}]{{2,6}}\s*[|–—,]\s*[{CAPITAL_LETTERS}][{SMALL_LETTERS}]+\s+\w)",
+    r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
     re.IGNORECASE,
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")
@@ -254,6 +250,7 @@ class Signals:
     running_text: np.ndarray | None = None  # per candidate: in a running text (None: all are)
     named_kind: np.ndarray | None = None  # per candidate: of a kind the question names (a table…)
     unit_held: np.ndarray | None = None  # per candidate: a number in the asked unit (None: none asked)
+    expands: np.ndarray | None = None  # per candidate: spells out an abbreviation asked about (None: none)
 
     def __len__(self) -> int:
         return len(self.dense_passage)
@@ -304,7 +301,9 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         "list_coverage": s.key_coverage if s.list_coverage is None else s.list_coverage,
         # "…1.1-кестеде", "в сноске", "статьи [10]": a table, a footnote, a reference answers.
         "named_kind": np.zeros(len(s)) if s.named_kind is None else s.named_kind,
-        "definition_answer": s.shape.defines * float(question.asks_meaning),
+        # "X дегеніміз …" for a term; for an abbreviation ("SQL қысқартуы қалай ашылады?") what
+        # spells it out ("Structured Query Language").
+        "definition_answer": (s.shape.defines if s.expands is None else s.expands) * float(question.asks_meaning),
     }
     signals = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in SIGNAL_FEATURES])
     running = np.ones(len(s), dtype=np.float32) if s.running_text is None else s.running_text.astype(np.float32)

@@ -19,7 +19,7 @@ import numpy as np
 
 from thesis_qa.index.passage_table import PERSON
 from thesis_qa.retrieval.features import DEFINES
-from thesis_qa.retrieval.question import Question
+from thesis_qa.retrieval.question import Question, expansion
 from thesis_qa.text.keys import Term
 from thesis_qa.text.numbers import COUNT_WORD
 from thesis_qa.text.sentences import BULLETS
@@ -185,16 +185,16 @@ def clause_evidence(question: Question, text: str, span: Span, found: Sequence[T
 
 
 def _asked_patterns(question: Question) -> list[re.Pattern[str]]:
-    """What an answer to `question` holds: a number, a person's name, a definition, a name in
-    quotation marks."""
+    """What an answer to `question` holds: a number, a person's name, a definition (for an
+    abbreviation, what spells it out), a name in quotation marks."""
     lower = question.text.lower()
     asked = (
         (ANSWER_NUMBER, question.asks_number),
         (PERSON, question.asks_person),
-        (DEFINES, question.asks_meaning),
+        (DEFINES, question.asks_meaning and not question.abbreviations),
         (QUOTED_NAME, bool(ASKS_NAME.search(lower))),
     )
-    return [pattern for pattern, asks in asked if asks]
+    return [pattern for pattern, asks in asked if asks] + [expansion(a) for a in question.abbreviations]
 
 
 def sentence_scores(

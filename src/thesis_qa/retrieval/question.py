@@ -10,6 +10,7 @@ scans it, then cleaned and cut to `MAX_QUESTION_CHARS`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -151,6 +152,19 @@ ASKS_MEANING = re.compile(
     # what an abbreviation stands for: "SQL қысқартуы қалай ашылады?", "Как расшифровывается ВКР?"
     r"|қалай\s+ашыл|толық\s+атауы|аббревиатур|расшифров|\bstands?\s+for\b|\babbreviat"
 )
+# An abbreviation a question names ("SQL", "ДҚБЖ"; two letters match too much by chance), and
+# what expands it: words whose initials spell it ("Structured Query Language", "Деректер қорын
+# басқару жүйесі", "Minimal Viable Product").
+_ABBREVIATION = re.compile(rf"(?<!\w)[{CAPITAL_LETTERS}]{{3,6}}(?!\w)")
+
+
+@functools.cache
+def expansion(abbreviation: str) -> re.Pattern[str]:
+    """What spells `abbreviation` out: a word opening with each of its letters, in order."""
+    words = r"[\s-]+".join(rf"{re.escape(letter)}\w*" for letter in abbreviation)
+    return re.compile(rf"(?<!\w){words}", re.IGNORECASE)
+
+
 # Questions whose answer is a number (a count, an amount, a share, an age, a duration), a
 # year, a date or a century, and questions whose answer is a person, in Kazakh, Russian and
 # English (matched on lowercase words; a match anywhere in the question counts). Inflected
@@ -234,6 +248,7 @@ class Question:
     asks_unit: str = ""  # the unit it asks a quantity in (`numbers.asked_unit`): "hours", "money"…
     asks_person: bool = False  # who, whose
     asks_meaning: bool = False  # what a term means, how the work defines it
+    abbreviations: tuple[str, ...] = ()  # a meaning question's abbreviations ("SQL"): what it asks to expand
     named_kinds: tuple[str, ...] = ()  # the kinds of passage it names (`NAMED_KINDS`)
     sections: tuple[str, ...] = ()  # the sections it names (`named_sections`)
     form: Form = Form.ALONE  # what its form says of leaning on the conversation
@@ -288,6 +303,7 @@ def read_question(question: str) -> Question:
     lower = text.lower()
     asks_number = bool(NUMBER_QUESTION.search(lower))
     sections = named_sections(text)
+    asks_meaning = bool(ASKS_MEANING.search(lower))
     return Question(
         text,
         language,
@@ -297,7 +313,8 @@ def read_question(question: str) -> Question:
         asks_number=asks_number,
         asks_unit=asked_unit(lower, asks_number),
         asks_person=bool(PERSON_QUESTION.search(lower)),
-        asks_meaning=bool(ASKS_MEANING.search(lower)),
+        asks_meaning=asks_meaning,
+        abbreviations=tuple(dict.fromkeys(_ABBREVIATION.findall(text))) if asks_meaning else (),
         named_kinds=tuple(kind for kind, names in NAMED_KINDS if names.search(lower)),
         sections=sections,
         form=form_of(text),

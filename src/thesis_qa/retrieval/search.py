@@ -42,7 +42,7 @@ from thesis_qa.retrieval.features import (
 )
 from thesis_qa.retrieval.followup import takes_context
 from thesis_qa.retrieval.highlight import Span, mark_answer
-from thesis_qa.retrieval.question import Question, QuestionError, clean_question, read
+from thesis_qa.retrieval.question import Question, QuestionError, clean_question, expansion, read
 from thesis_qa.retrieval.ranking import Models, answer_probabilities, load_models
 from thesis_qa.text.keys import Term, matching_spans, terms
 from thesis_qa.text.numbers import holds_unit
@@ -352,6 +352,7 @@ class Searcher:
             running_text=self._running_text[rows],
             named_kind=np.isin(passages.kinds[rows], [KINDS.index(kind) for kind in asked.named_kinds]),
             unit_held=self._unit_held(asked, rows),
+            expands=self._expands(asked, rows),
         )
 
     def _unit_held(self, asked: Question, rows: np.ndarray) -> np.ndarray | None:
@@ -359,6 +360,13 @@ class Searcher:
         if not asked.asks_unit:
             return None
         return np.array([holds_unit(self._text(int(r)), asked.asks_unit) for r in rows], dtype=bool)
+
+    def _expands(self, asked: Question, rows: np.ndarray) -> np.ndarray | None:
+        """Per row, whether it spells out an abbreviation the question asks about (None: it asks none)."""
+        if not asked.abbreviations:
+            return None
+        patterns = [expansion(a) for a in asked.abbreviations]
+        return np.array([any(p.search(self._text(int(r))) for p in patterns) for r in rows], dtype=bool)
 
     def _list_intros(self, rows: np.ndarray) -> np.ndarray:
         """For each row, the introduction of the list it is an item of (itself when none)."""
