@@ -186,13 +186,30 @@ def test_an_appendix_numbers_its_sections_after_its_letter_and_its_reminders_ope
     assert [p.section for p in passages if p.text == "Техникалық тапсырма"] == ["А қосымшасы › Техникалық тапсырма"]
 
 
+def test_a_list_is_read_with_its_introduction_and_ends_where_the_text_goes_on():
+    """"Среди сегментов выделяются следующие:" says what its items answer: a question after
+    one of them finds the item with it. A list without an introduction stays its items."""
+    lines = [
+        "Среди основных сегментов сбыта выделяются следующие:",
+        "• военные предприятия, которые обрабатывают большие массивы данных;",
+        "• научные центры и университеты.",
+        "Далее рассмотрим цены.",
+        "– отдельный пункт без введения;",
+        "– ещё один пункт.",
+    ]
+
+    passages = segment(Document("t.txt", "\n\n".join(lines)))
+
+    assert [p.text for p in passages] == ["\n\n".join(lines[:3]), *lines[3:]]
+
+
 def test_a_code_listing_is_read_in_passages_of_several_lines_not_a_line_each():
     code = ["def search(s, game, nnet):", "if game.gameEnded(s): return -game.reward(s)", "visited.add(s)", "return -v"]
-    items = ["1. Write<u8 и u16> для Tx и Serial;", "2. Read<u8 и u16> для Rx и Serial."]  # a list stays items
+    items = ["1. Write<u8 и u16> для Tx и Serial;", "2. Read<u8 и u16> для Rx и Serial."]  # a list, not code
     text = "\n\n".join(["Б қосымшасы", "Бағдарлама коды:", *code, "Код осымен аяқталады. Трейттер:", *items])
     passages = segment(Document("t.txt", text))
     assert [p.text for p in passages if p.kind == "body"] == [
-        "Бағдарлама коды:", "\n\n".join(code), "Код осымен аяқталады. Трейттер:", *items
+        "Бағдарлама коды:", "\n\n".join(code), "\n\n".join(["Код осымен аяқталады. Трейттер:", *items])
     ]  # fmt: skip
 
 

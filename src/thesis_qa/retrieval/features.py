@@ -23,6 +23,7 @@ import numpy as np
 
 from thesis_qa.retrieval.question import Question, part_named
 from thesis_qa.text.numbers import COUNT_WORD
+from thesis_qa.text.sentences import LIST_ITEM
 
 SIGNAL_FEATURES = (
     "dense_passage_gap",
@@ -147,7 +148,6 @@ DEFINES = re.compile(
     r"|называ(?:ется|ют)|\bis\s+defined\b|\bmeans\b|\brefers?\s+to\b",
     re.IGNORECASE,
 )
-_LIST_MARK = re.compile(r"^\s*(?:[-–—•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")
 _CODE_CHARACTERS = frozenset("{}();=<>[]#_\\|&")
 
 
@@ -187,7 +187,7 @@ class Shape:
         return cls(
             in_named_section=np.asarray(named, dtype=bool),
             list_intro=np.array([_introduces(t) for t in texts], dtype=bool),
-            list_item=np.array([bool(_LIST_MARK.match(t)) for t in texts], dtype=bool),
+            list_item=np.array([bool(LIST_ITEM.match(t)) for t in texts], dtype=bool),
             after_list_intro=np.array([_introduces(b) for b in before], dtype=bool),
             code_like=np.array([min(1.0, 8 * _code_share(t)) for t in texts], dtype=np.float32),
             count_in_words=np.array([bool(COUNT_WORD.search(t)) for t in texts], dtype=bool),
@@ -208,10 +208,10 @@ def list_intro(row: int, text_of: Callable[[int], str], start: int) -> int:
     """The row of the introduction of the list `row` is an item of, walking back over the
     list's items no further than its document's first row `start`; `row` itself when it is no
     list item or its list has no introduction."""
-    if not _LIST_MARK.match(text_of(row)):
+    if not LIST_ITEM.match(text_of(row)):
         return row
     j = row - 1
-    while j >= start and row - j <= LIST_REACH and _LIST_MARK.match(text_of(j)) and not _introduces(text_of(j)):
+    while j >= start and row - j <= LIST_REACH and LIST_ITEM.match(text_of(j)) and not _introduces(text_of(j)):
         j -= 1
     return j if j >= start and row - j <= LIST_REACH and _introduces(text_of(j)) else row
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 BULLETS = "●•▪►◦─"  # "─" (box drawing) opens list items; "–" joins words
+# A list item's mark: a bullet or a dash (a minus sign too), "1)" or "1.", "а)" (a space after it).
+LIST_ITEM = re.compile(r"^\s*(?:[-–—−•●▪◦*]|\d{1,2}[).]|[а-яәғқңөұүһіa-z][)])\s")
 MAX_UNIT_CHARS = 1000  # a "sentence" longer than this (no break in sight) is cut between words
 _OPENING = "«“„(\"'"
 _BULLET = re.compile(f"[{BULLETS}]")

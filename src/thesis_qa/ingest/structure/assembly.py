@@ -23,7 +23,7 @@ from thesis_qa.ingest.structure.titles import (
     RUN_IN,
     is_uppercase_title,
 )
-from thesis_qa.text.sentences import Unit, split_sentences
+from thesis_qa.text.sentences import LIST_ITEM, Unit, split_sentences
 
 MAX_PRESPLIT_CHARS = 4000  # a .jsonl passage is kept whole up to this length, else cut
 _MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
@@ -76,6 +76,7 @@ class Assembler:
         self.base_level = 0
         self.bibliography_level: int | None = None  # inside a bibliography heading of this level
         self.paragraph: list[Unit] = []
+        self.listing = False  # the paragraph is a list's introduction with its items
         self.block: list[InBlock] = []
         self.paragraph_no = 0
         self.seen: set[str] = set()
@@ -89,7 +90,7 @@ class Assembler:
                     self._close()
                 self.block.append(item)
                 continue
-            goes_on = isinstance(item, Unit) and self._listing_goes_on(item)
+            goes_on = isinstance(item, Unit) and (self._listing_goes_on(item) or self._list_goes_on(item))
             if (isinstance(item, Heading | TocEntry | Caption) or item.para_start or self.block) and not goes_on:
                 self._close()
             if isinstance(item, Heading) and self._opens_nothing(item):
@@ -154,6 +155,17 @@ class Assembler:
             and is_code(span(self.doc.text, unit))
         )
 
+    def _list_goes_on(self, unit: Unit) -> bool:
+        """A list item after its introduction ("… выделяются следующие:"), or after the items
+        that followed one, is read in one paragraph with them (cut into passages by length like
+        any paragraph): what the introduction says is what the item answers."""
+        if not unit.para_start or self.block or self.bibliography_level is not None or not self.paragraph:
+            return False
+        if not LIST_ITEM.match(span(self.doc.text, unit)):
+            return False
+        self.listing = self.listing or span(self.doc.text, self.paragraph[-1]).rstrip().endswith(":")
+        return self.listing
+
     def _opens_nothing(self, heading: Heading) -> bool:
         """A "heading" that is text: a numbered line inside a bibliography ("27 NVIDIA.", an
         entry its author broke over two paragraphs; a bibliography holds no numbered sections,
@@ -213,7 +225,7 @@ class Assembler:
         self._emit([(start, end)], "toc", paragraph=0)
 
     def _close_paragraph(self) -> None:
-        units, self.paragraph = self.paragraph, []
+        units, self.paragraph, self.listing = self.paragraph, [], False
         if not units:
             return
         keys = [_dedupe_key(span(self.doc.text, u)) for u in units]
