@@ -19,6 +19,7 @@ precision, and every cosine the ranker sees is computed from them.
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -122,6 +123,16 @@ IDLE_CHECK_S = 5.0  # a connection idle this long is checked before use
 GRAPH_BYTES_PER_VECTOR = 2048  # building in memory; 384-d halfvec at m 16 takes ~1.2 kB a vector on disk
 
 
+def _pending(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server sent anything to a connection no query waits on: the notice that
+    it ended the session (a restart, `pg_terminate_backend`). Free: no round trip."""
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):  # the socket is gone
+        return True
+    return bool(readable)
+
+
 def _alive(conn: psycopg.Connection[Any]) -> bool:
     try:
         conn.execute("SELECT 1")
@@ -140,13 +151,13 @@ class Database:
         self._migrated = False
 
     def connection(self) -> psycopg.Connection[Any]:
-        """This thread's connection. One left idle for `IDLE_CHECK_S` is checked first: the
-        database may have restarted meanwhile, and a thread's first request after that would
-        otherwise fail on the connection it kept ("cannot reach the database" once the
-        database is back)."""
+        """This thread's connection. One left idle for `IDLE_CHECK_S`, or one the server sent
+        something to since (`_pending`), is checked first: the database may have restarted
+        meanwhile, and a thread's first request after that would otherwise fail on the
+        connection it kept ("cannot reach the database" once the database is back)."""
         conn = getattr(self._local, "conn", None)
         idle = time.monotonic() - getattr(self._local, "used", 0.0) > IDLE_CHECK_S
-        if conn is not None and not conn.closed and idle and not _alive(conn):
+        if conn is not None and not conn.closed and (idle or _pending(conn)) and not _alive(conn):
             self._forget_connection()
             conn = None
         if conn is None or conn.closed:
