@@ -158,7 +158,8 @@ class Assembler:
     def _list_goes_on(self, unit: Unit) -> bool:
         """A list item after its introduction ("… выделяются следующие:"), or after the items
         that followed one, is read in one paragraph with them (cut into passages by length like
-        any paragraph): what the introduction says is what the item answers."""
+        any paragraph): what the introduction says is what the item answers. The paragraph is
+        marked a list (`listing`) until it closes, so its later items need no colon before them."""
         if not unit.para_start or self.block or self.bibliography_level is not None or not self.paragraph:
             return False
         if not LIST_ITEM.match(span(self.doc.text, unit)):
