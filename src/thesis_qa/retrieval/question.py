@@ -158,7 +158,7 @@ ASKS_MEANING = re.compile(
 _ABBREVIATION = re.compile(rf"(?<!\w)[{CAPITAL_LETTERS}]{{3,6}}(?!\w)")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # questions are untrusted: the patterns kept are bounded
 def expansion(abbreviation: str) -> re.Pattern[str]:
     """What spells `abbreviation` out: a word opening with each of its letters, in order."""
     words = r"[\s-]+".join(rf"{re.escape(letter)}\w*" for letter in abbreviation)

@@ -52,7 +52,11 @@ __all__ = ["Candidates", "Hit", "QuestionError", "Searcher", "clean_question"]
 
 CANDIDATES = 100  # per channel; the ranking is taken over their union
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 ROWS_KEPT = 20_000  # rows whose decoded text and words a searcher keeps (its index never changes)
+# Named-section sets whose rows a searcher keeps (one bool per passage each: a question may name
+# any number, so they are bounded like rows).
+NAMED_KEPT = 64
 CONTEXT_WEIGHT = 0.5  # a follow-up's vector: its own plus this much of the question it continues
 Mode = Literal["hybrid", "dense", "lexical"]
 NAVIGATION_KINDS = ("toc", "heading")
@@ -380,11 +384,13 @@ class Searcher:
         """Whether each row stands in a section the question names (`Question.sections`: "1.2
         бөлімде", "қорытындыда")."""
         sections = asked.sections
-        if sections not in self._named:
+        rows = self._named.get(sections)
+        if rows is None:
             passages = self.index.passages
             named = np.array([bool(sections) and in_sections(t, sections) for t in passages.sections], dtype=bool)
-            self._named[sections] = named[passages.section_ids] if len(named) else np.zeros(0, dtype=bool)
-        return self._named[sections]
+            rows = named[passages.section_ids] if len(named) else np.zeros(0, dtype=bool)
+            _kept(self._named, sections, rows, NAMED_KEPT)
+        return rows
 
     def _named_section_candidates(self, asked: Question, vector: np.ndarray, rows: range) -> np.ndarray:
         """The passages nearest the question inside the sections it names (their content is
@@ -534,11 +540,11 @@ def _numpy_blas_on_one_thread() -> None:
             library.set_num_threads(1)
 
 
-def _kept(kept: dict[int, _T], row: int, value: _T) -> _T:
-    """`value` kept as `row`'s, the others forgotten once ROWS_KEPT are kept."""
-    if len(kept) >= ROWS_KEPT:
+def _kept(kept: dict[_K, _T], key: _K, value: _T, limit: int | None = None) -> _T:
+    """`value` kept as `key`'s, the others forgotten once `limit` (`ROWS_KEPT`) are kept."""
+    if len(kept) >= (ROWS_KEPT if limit is None else limit):
         kept.clear()
-    kept[row] = value
+    kept[key] = value
     return value
 
 
