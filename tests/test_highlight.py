@@ -63,6 +63,30 @@ def test_a_short_label_is_marked_with_the_sentence_it_names():
     assert marked("Модернизациялаудың кезеңі", texts, [0.90, 0.80, 0.70]) == [texts[1], texts[0]]
 
 
+TITLE_PAGE = [
+    "Московский государственный университет имени М.В. Ломоносова",
+    "Багров Алексей Сергеевич",
+    "Сравнительный анализ фреймворков мобильной разработки",
+    "Научный руководитель:",
+    "с.н.с., д.т.н. Намиот Дмитрий Евгеньевич",
+]
+
+
+def test_on_a_title_page_the_name_after_the_label_asked_about_is_the_answer():
+    """A title page is read line by line: the name the question asks for is the line after
+    its label ("Научный руководитель:"), not the author's name, nor the university named
+    after a person, however near their lines come to the question."""
+    question = "Кто научный руководитель работы о фреймворках мобильной разработки?"
+
+    assert marked(question, TITLE_PAGE, [0.88, 0.86, 0.90, 0.85, 0.80])[0] == TITLE_PAGE[4]
+
+
+def test_a_name_on_a_line_of_its_own_is_the_answer_not_a_label_of_the_line_after_it():
+    question = "Кто автор работы?"
+
+    assert marked(question, TITLE_PAGE[1:3], [0.80, 0.85]) == TITLE_PAGE[1:3]
+
+
 def test_a_long_best_sentence_followed_by_an_unrelated_one_is_marked_alone():
     texts = [
         "Елімізде демократиялық және саяси модернизацияның жаңа кезеңі басталды деп айтуға толық негіз бар",

@@ -375,10 +375,30 @@ def test_a_specification_numbered_with_dots_inside_a_chapter_numbered_without_st
     }
 
 
-def test_the_lines_of_a_title_page_are_text_its_titles_in_capitals_stay_headings():
-    """A PDF sets the author's name and the thesis's title large: they are text (a question
-    "who wrote it?" must find the name), up to the first abstract, contents or introduction;
-    "ТҮСІНДІРМЕ ЖАЗБА" in capitals stays a heading, and so do the headings after."""
+def test_a_title_page_is_read_as_one_paragraph_and_later_front_matter_keeps_its_titles():
+    """A PDF sets the author's name, the title and "Научный руководитель:" on lines of their
+    own, large or bold: the title page is one paragraph of text, so "who supervised it?"
+    finds the label with the name after it, and "ТҮСІНДІРМЕ ЖАЗБА" in capitals heads nothing.
+    A later page of front matter ("ЗАДАНИЕ") keeps its title in capitals, and so does the
+    rest of the thesis."""
+    title_page = [
+        "ТҮСІНДІРМЕ ЖАЗБА", "Нурмаханова Алия Есимжанқызы", "Дипломдық жобаларды қорғауды автоматтандыру",
+        "Научный руководитель:", "д.т.н. Намиот Дмитрий Евгеньевич",
+    ]  # fmt: skip
+    later = ["ЗАДАНИЕ", "Студент выполняет работу.", "АҢДАТПА", "Жұмыста веб-қосымша жасалды.", "КІРІСПЕ", "Кіріспе."]
+    first_page = "\n\n".join(title_page)
+    text = first_page + "\n" + "\n\n".join(later)
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in [*title_page, *later] if h[-1] != ".")
+    passages = segment(Document("t.pdf", text, page_starts=(0, len(first_page) + 1), headings=hints))
+    assert [p.text for p in passages if p.kind == "heading"] == ["ЗАДАНИЕ", "АҢДАТПА", "КІРІСПЕ"]
+    assert passages[0].text == first_page
+    assert (passages[0].kind, passages[0].section, passages[0].page) == ("body", "", "1")
+    assert [p.section for p in passages if p.text == "Студент выполняет работу."] == ["ЗАДАНИЕ"]
+
+
+def test_without_pages_the_title_page_s_lines_are_text_and_its_capitals_stay_headings():
+    """A source without pages shows no title page to read whole: its lines are text up to the
+    first abstract, and a title in capitals on it still heads them."""
     lines = [
         "ТҮСІНДІРМЕ ЖАЗБА", "Нурмаханова Алия Есимжанқызы", "Дипломдық жобаларды қорғауды автоматтандыру",
         "АҢДАТПА", "Жұмыста веб-қосымша жасалды.", "КІРІСПЕ", "Кіріспе мәтіні.", "Негізгі нәтижелер", "Нәтиже.",

@@ -151,7 +151,8 @@ def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[
     right after it when that one continues it ("Оның құрамына …" after "… комиссияның
     құрылуы") and alone holds one of the question's words (the question's topic matched the
     first, what it asks about is in the second), or when the best is a short label
-    ("Cargo.toml", "Модернизациялаудың бірінші кезеңі") whose content it is; then what
+    ("Cargo.toml", "Модернизациялаудың бірінші кезеңі") whose content it is (unless it holds
+    what the question asks for itself: a name on a line of its own is the answer); then what
     completes it (`completing`)."""
     place = asked_place(question.text)
     placed = [i for i in range(len(texts)) if place and item_place(texts, i) == place]
@@ -159,7 +160,8 @@ def answering(question: Question, texts: Sequence[str], keys: Sequence[Sequence[
     following = best + 1
     if placed or following == len(texts):
         return [best, *completing(question, texts, best, scores)]
-    first = following if _is_label(texts[best]) and not item_place(texts, best) else best
+    label = _is_label(texts[best]) and not item_place(texts, best) and not _holds_asked_kind(question, texts[best])
+    first = following if label else best
     if _first_word(texts[following]) in CONTINUATION_WORDS:
         elsewhere = {key for i, held in enumerate(keys) if i != following for key in held}
         if set(question.keys) & set(keys[following]) - elsewhere:
@@ -202,12 +204,16 @@ def sentence_scores(
 ) -> np.ndarray:
     """How well each sentence answers: its cosine (`closeness`), the share of the question's
     keys it holds and whether it holds what the question asks for (a number, a person, a
-    definition, a quoted name), each weighted (`WEIGHTS`); a sentence continuing the one
-    before ("Бұған дәлел ретінде …", "Оның құрамына …") adds that one's cosine and key score,
-    weighted too: the question's words often name what it elaborates."""
+    definition, a quoted name; a label ending in a colon holds what the line after it holds),
+    each weighted (`WEIGHTS`); a sentence continuing the one before ("Бұған дәлел ретінде …",
+    "Оның құрамына …") adds that one's cosine and key score, weighted too: the question's
+    words often name what it elaborates."""
     wanted = set(question.keys)
     coverage = np.array([len(wanted & set(held)) / len(wanted) if wanted else 0.0 for held in keys], np.float32)
     kind = np.array([_holds_asked_kind(question, sentence) for sentence in texts], np.float32)
+    # A label ("Научный руководитель:") holds what the line after it gives (the name).
+    labels = np.array([sentence.rstrip().endswith(":") and _is_label(sentence) for sentence in texts])
+    kind = np.maximum(kind, labels * np.r_[kind[1:], 0.0])
     topical = closeness(dense) + WEIGHTS[0] * coverage
     continues = np.array([i > 0 and _first_word(t) in CONTINUATION_WORDS for i, t in enumerate(texts)])
     return topical + WEIGHTS[1] * kind + WEIGHTS[2] * continues * np.r_[0.0, topical[:-1]]

@@ -12,7 +12,8 @@
    "Table 1") become `caption` passages, never headings, whatever the format hinted.
 5. `titles.classify_headings`: headings are recognised (numbered "1.1.", UPPERCASE chapter
    titles opening a line, short title lines opening a paragraph, "1 Title" when "1.1 …"
-   follows); an item of a numbered list that runs on past 9 stays an item (`listings`).
+   follows); an item of a numbered list that runs on past 9 stays an item (`listings`); a
+   title page is text, read as one paragraph.
 6. `assembly.Assembler`: the section path is tracked (chapters, appendices, subtitles, by the
    kinds of title `titles` tells apart) -> paragraphs under a bibliography heading become
    `bibliography` entries -> a code listing is one paragraph (`listings`) -> paragraphs that
@@ -73,7 +74,9 @@ __all__ = [
 #     comma ("Рис. 4: … (2021" + "год)", "Рис. 5: … (2019–2021)," + "источник: Statista.com").
 # 14: a list is read with its introduction ("… выделяются следующие:" and its items): one
 #     paragraph, cut into passages by length like any other.
-SEGMENTER_VERSION = "14"
+# 15: a title page is read as one paragraph, its titles in capitals too ("Научный руководитель:"
+#     with the name on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's).
+SEGMENTER_VERSION = "15"
 DEFAULT_MAX_CHARS = 600
 
 
@@ -84,7 +87,8 @@ def segment(doc: Document, max_chars: int = DEFAULT_MAX_CHARS, max_passages: int
         passages = presplit_passages(doc, max_chars)
     else:
         units = in_blocks(apply_heading_hints(split_units(doc.text, doc.tab_starts_paragraph), doc), doc.blocks)
-        items = classify_headings(doc.text, mark_captions(doc.text, cut_tables_of_contents(doc.text, units)))
+        marked = mark_captions(doc.text, cut_tables_of_contents(doc.text, units))
+        items = classify_headings(doc.text, marked, doc.page_index_at)
         passages = Assembler(doc, max_chars).run(items)
     if max_passages is not None:
         check_passage_count(doc.name, len(passages), max_passages)

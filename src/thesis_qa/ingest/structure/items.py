@@ -48,7 +48,7 @@ def in_blocks(items: list[Unit | Heading], blocks: tuple[Block, ...]) -> list[Un
     out: list[Unit | Heading | InBlock] = []
     current = 0
     for item in items:
-        while current < len(ordered) and ordered[current].end <= _start(item):
+        while current < len(ordered) and ordered[current].end <= start_of(item):
             current += 1
         block = ordered[current] if current < len(ordered) else None
         inside = isinstance(item, Unit) and block is not None and block.start <= item.start
@@ -56,7 +56,8 @@ def in_blocks(items: list[Unit | Heading], blocks: tuple[Block, ...]) -> list[Un
     return out
 
 
-def _start(item: Item) -> int:
+def start_of(item: Item) -> int:
+    """Where `item` begins in the text."""
     if isinstance(item, Caption):
         return item.units[0].start
     return item.unit.start if isinstance(item, Heading | InBlock) else item.start

@@ -6,10 +6,12 @@ assembly ranks sections by (chapter labels, run-in titles, appendices, bibliogra
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import cast
 
 from thesis_qa.document import Document
-from thesis_qa.ingest.structure.items import Heading, Item, span, word_count
+from thesis_qa.ingest.structure.items import Heading, Item, span, start_of, word_count
 from thesis_qa.ingest.structure.listings import BULLET_ITEM, ListRun, is_code, list_number
 from thesis_qa.text.sentences import Unit
 
@@ -79,7 +81,9 @@ def apply_heading_hints(units: list[Unit], doc: Document) -> list[Unit | Heading
     return out
 
 
-def classify_headings(text: str, items: list[Item]) -> list[Item]:
+def classify_headings(text: str, items: list[Item], page_at: Callable[[int], int | None]) -> list[Item]:
+    """`items` with their headings recognised; `page_at` gives the physical page of an offset
+    (None when the source has no pages)."""
     out: list[Item] = []
     listed = ListRun()
     i = 0
@@ -102,25 +106,39 @@ def classify_headings(text: str, items: list[Item]) -> list[Item]:
         opens = isinstance(item, Unit) and item.para_start and not BULLET_ITEM.match(text, item.start)
         listed.saw(number, isinstance(found, Heading), opens)
         i += 1
-    return _title_page_as_text(text, _confirm_chapters(text, out))
+    return _title_page_as_text(text, _confirm_chapters(text, out), page_at)
 
 
-def _title_page_as_text(text: str, items: list[Item]) -> list[Item]:
+def _title_page_as_text(text: str, items: list[Item], page_at: Callable[[int], int | None]) -> list[Item]:
     """The lines of a title page (the author's name, the thesis's title, the supervisor) are
     text: a format sets them large or bold, but they head no section, and as headings they
     would be found by structure questions only ("Who wrote it?" would never see the name).
-    The title page is what stands before the first abstract, contents or introduction title
-    or numbered chapter, when that comes early; titles in capitals on it ("ТҮСІНДІРМЕ
-    ЖАЗБА", "ЗАДАНИЕ") keep their rank."""
+    The front matter is what stands before the first abstract, contents or introduction title
+    or numbered chapter, when that comes early. Its first page, the title page, is read as
+    one paragraph, its titles in capitals too: "Научный руководитель:" is read with the name
+    on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's. On its later pages titles in
+    capitals ("ЗАДАНИЕ", "БЕКІТЕМІН") keep their rank."""
     first = next((i for i, item in enumerate(items) if isinstance(item, Heading) and _ends_title_page(item)), None)
     early = max(_TITLE_PAGE_CHARS, _TITLE_PAGE_SHARE * len(text))
     if first is None or items[first].unit.start > early:  # type: ignore[union-attr]
         return items
-    demoted = [
-        item.unit if isinstance(item, Heading) and not is_uppercase_title(item.title) else item
-        for item in items[:first]
-    ]
+    title_page = page_at(0)
+    demoted: list[Item] = []
+    for item in items[:first]:
+        on_title_page = title_page is not None and page_at(start_of(item)) == title_page
+        text_started = any(isinstance(d, Unit) for d in demoted)
+        demoted.append(_front_matter_item(item, on_title_page, text_started))
     return demoted + items[first:]
+
+
+def _front_matter_item(item: Item, on_title_page: bool, text_started: bool) -> Item:
+    """A front matter item as text where it heads nothing; on the title page a line after its
+    first one goes on the same paragraph."""
+    if isinstance(item, Heading) and (on_title_page or not is_uppercase_title(item.title)):
+        item = item.unit
+    if on_title_page and text_started and isinstance(item, Unit):
+        return replace(item, para_start=False)
+    return item
 
 
 def _ends_title_page(heading: Heading) -> bool:
