@@ -86,6 +86,19 @@ def test_initials_and_abbreviations_do_not_end_sentences():
     ]
 
 
+def test_a_dotted_name_and_a_reference_abbreviation_end_no_sentence():
+    """"ASP.NET" is one name, "англ." and "Рис." are read on: a sentence cut there marked
+    "NET Core MVC …" as the answer and left "ACP." behind."""
+    text = "Қосымша ACP.NET Core MVC арқылы жасалды. CPQ (англ. Circular Queue) – очередь. Рис. 5: Популярность. Конец"
+    assert _sentences(text) == [
+        "Қосымша ACP.NET Core MVC арқылы жасалды.",
+        "CPQ (англ. Circular Queue) – очередь.",
+        "Рис. 5: Популярность.",
+        "Конец",
+    ]
+    assert _sentences("Мы использовали Python.Затем всё.") == ["Мы использовали Python.", "Затем всё."]
+
+
 def test_a_name_broken_across_lines_stays_in_one_sentence():
     text = "Ж.А.Мурзалин, А.К\nТілегулова еңбектерінде анализ жасалынған\nКелесі сөйлем"
     assert _sentences(text)[0] == "Ж.А.Мурзалин, А.К Тілегулова еңбектерінде анализ жасалынған"

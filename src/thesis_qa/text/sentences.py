@@ -28,6 +28,7 @@ _INITIALS_AT_END = re.compile(r"(?:^|[\s,(])((?:[^\W\d_]\.)+[^\W\d_]?)$")
 _ABBREVIATIONS = frozenset(
     {"жж", "тсс", "мыс", "бет", "бб", "ед", "стр", "см", "др", "гг", "тт", "им", "проф", "акад", "обл", "млн", "млрд"}
     | {"тыс", "руб", "etc", "vs", "eg", "ie", "mr", "mrs", "dr", "prof", "no", "vol", "pp", "fig"}
+    | {"англ", "лат", "нем", "франц", "рис", "табл", "напр", "изд", "гл"}  # "(англ. Circular …)", "Рис. 5"
 )
 
 
@@ -113,8 +114,13 @@ def _ends_sentence(text: str, line_start: int, punct_start: int, punct_end: int,
     if _period_of_abbreviation(text[punct_start:punct_end], word, follower):
         return False
     if nxt == punct_end:  # no space: "екен.─ Модернизация", "НЕГІЗДЕРІ.1.1.", "әмбебап....Модернизация"
-        return len(word) >= 2
+        return len(word) >= 2 and not _dotted_name(text[punct_start:punct_end], word, follower)
     return True
+
+
+def _dotted_name(punct: str, word: str, follower: str) -> bool:
+    """One period between Latin letters is inside a name ("ASP.NET", "System.IO")."""
+    return punct == "." and word.isascii() and word.isalpha() and follower.isascii() and follower.isalpha()
 
 
 def _period_of_abbreviation(punct: str, word: str, follower: str) -> bool:

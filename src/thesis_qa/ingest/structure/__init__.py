@@ -76,7 +76,8 @@ __all__ = [
 #     paragraph, cut into passages by length like any other.
 # 15: a title page is read as one paragraph, its titles in capitals too ("Научный руководитель:"
 #     with the name on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's).
-SEGMENTER_VERSION = "15"
+# 16: one period between Latin letters ends no sentence ("ASP.NET"), nor "англ.", "рис.", "табл.".
+SEGMENTER_VERSION = "16"
 DEFAULT_MAX_CHARS = 600
 
 
