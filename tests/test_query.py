@@ -54,6 +54,23 @@ def test_a_content_question_is_not_about_structure(question):
 
 
 @pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("3.3 бөлімге сәйкес submit батырмасы қашан белсендіріледі?", "3.3"),
+        ("Согласно разделу 3.2, к какому формату приведены аудиофайлы?", "3.2"),
+        ("According to section 2, which database is used?", "2"),
+    ],
+)
+def test_a_section_named_according_to_is_where_to_look_not_a_structure_question(question, section):
+    asked = read_question(question)
+    assert asked.sections == (section,) and not asked.structural
+
+
+def test_a_structure_question_naming_a_section_according_to_stays_one():
+    assert read_question("Согласно главе 2, сколько в ней разделов?").structural
+
+
+@pytest.mark.parametrize(
     ("question", "part"),
     [
         ("Что сказано в заключении?", "conclusion"),

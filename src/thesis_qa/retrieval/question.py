@@ -124,11 +124,22 @@ def _ordinal(match: re.Match[str]) -> str:
     return next((number for number, _ in _ORDINALS if match[f"o{number}"]), "")
 
 
+# "According to": a section named with it only says where to look ("3.3 бөлімге сәйкес …",
+# "Согласно разделу 3.2, …", "According to section 2, …").
+_ACCORDING = re.compile(r"\b(?:сәйкес|согласно|according\s+to)\b", re.IGNORECASE)
+_WHERE_TO_LOOK = re.compile(
+    rf"(?<![\d.,])(?:{_STRUCTURE}\s+)?(?:{_NUMBER}|[1-9]\d?)(?!\d|[.,]\d)(?:\s*[-–]?\s*{_STRUCTURE})?", re.IGNORECASE
+)
+
+
 def _asks_structure(text: str) -> bool:
     """Whether a question asks about the document's structure: a structure word (of any of
     the three languages, as a question may name a Kazakh section in Russian) other than a
-    part's name ("қорытындыда" only says where to look), or a section number ("1.2"; not a
-    figure's: "1.2-сурет" asks about the figure)."""
+    part's name ("қорытындыда" only says where to look) or a section named "according to"
+    (`_ACCORDING`), or a section number ("1.2"; not a figure's: "1.2-сурет" asks about the
+    figure)."""
+    if _ACCORDING.search(text):
+        text = _WHERE_TO_LOOK.sub(" ", text)
     numbered = any(map(_numbered, _NAMED_SECTION.finditer(text)))
     words = (word for word in _WORD.findall(text) if not _NAMED_PART.fullmatch(word))
     return numbered or any(map(_is_structure_word, words))
