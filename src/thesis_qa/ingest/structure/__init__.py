@@ -77,7 +77,9 @@ __all__ = [
 # 15: a title page is read as one paragraph, its titles in capitals too ("Научный руководитель:"
 #     with the name on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's).
 # 16: one period between Latin letters ends no sentence ("ASP.NET"), nor "англ.", "рис.", "табл.".
-SEGMENTER_VERSION = "16"
+# 17: a first page holding more than 1,200 characters is no title page (a foreword opening on
+#     page 1 keeps its title and paragraphs).
+SEGMENTER_VERSION = "17"
 DEFAULT_MAX_CHARS = 600
 
 

@@ -63,6 +63,13 @@ def start_of(item: Item) -> int:
     return item.unit.start if isinstance(item, Heading | InBlock) else item.start
 
 
+def end_of(item: Item) -> int:
+    """Where `item` ends in the text."""
+    if isinstance(item, Caption):
+        return item.units[-1].end
+    return item.unit.end if isinstance(item, Heading | InBlock) else item.end
+
+
 def span(text: str, unit: Unit) -> str:
     return text[unit.start : unit.end]
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import cast
 
 from thesis_qa.document import Document
-from thesis_qa.ingest.structure.items import Heading, Item, span, start_of, word_count
+from thesis_qa.ingest.structure.items import Heading, Item, end_of, span, start_of, word_count
 from thesis_qa.ingest.structure.listings import BULLET_ITEM, ListRun, is_code, list_number
 from thesis_qa.text.sentences import Unit
 
@@ -26,6 +26,9 @@ _FRONT_MATTER = re.compile(
 )
 _TITLE_PAGE_SHARE = 0.2
 _TITLE_PAGE_CHARS = 15_000
+# The text a title page holds at most: 200-950 characters on 24 real theses (a ministry, a
+# university, the title, the people, tables of signatures); a page of prose holds 1,500 or more.
+_TITLE_PAGE_MAX_CHARS = 1_200
 CHAPTER_LINE = re.compile(r"(\d{1,2})\.?\s+(?=[^\W\d_])")  # "1 Title", "1. Title"
 # A numbered line naming a figure or table in its sentence, in lowercase ("3.3.4 суретте – …
 # көрсетілген.") is text, not a section: its number is the figure's ("2.3 Кестелермен жұмыс"
@@ -117,18 +120,28 @@ def _title_page_as_text(text: str, items: list[Item], page_at: Callable[[int], i
     or numbered chapter, when that comes early. Its first page, the title page, is read as
     one paragraph, its titles in capitals too: "Научный руководитель:" is read with the name
     on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's. On its later pages titles in
-    capitals ("ЗАДАНИЕ", "БЕКІТЕМІН") keep their rank."""
+    capitals ("ЗАДАНИЕ", "БЕКІТЕМІН") keep their rank, and so do they on a first page of prose
+    (a foreword: `_is_title_page`)."""
     first = next((i for i, item in enumerate(items) if isinstance(item, Heading) and _ends_title_page(item)), None)
     early = max(_TITLE_PAGE_CHARS, _TITLE_PAGE_SHARE * len(text))
     if first is None or items[first].unit.start > early:  # type: ignore[union-attr]
         return items
-    title_page = page_at(0)
+    first_page = page_at(0)
+    on_first_page = [first_page is not None and page_at(start_of(item)) == first_page for item in items[:first]]
+    title_page = _is_title_page(text, [item for item, on in zip(items, on_first_page, strict=False) if on])
     demoted: list[Item] = []
-    for item in items[:first]:
-        on_title_page = title_page is not None and page_at(start_of(item)) == title_page
+    for item, on_page in zip(items[:first], on_first_page, strict=True):
+        on_title_page = title_page and on_page
         text_started = any(isinstance(d, Unit) for d in demoted)
         demoted.append(_front_matter_item(item, on_title_page, text_started))
     return demoted + items[first:]
+
+
+def _is_title_page(text: str, items: list[Item]) -> bool:
+    """Whether a first page's `items` make a title page: a few lines, at most
+    `_TITLE_PAGE_MAX_CHARS` of text (a foreword opening on page 1 holds more)."""
+    held = sum(len(text[start_of(item) : end_of(item)].strip()) for item in items)
+    return 0 < held <= _TITLE_PAGE_MAX_CHARS
 
 
 def _front_matter_item(item: Item, on_title_page: bool, text_started: bool) -> Item:
