@@ -9,7 +9,7 @@ from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from thesis_qa.document import Document, HeadingHint, Passage
+from thesis_qa.document import Block, Document, HeadingHint, Passage
 from thesis_qa.ingest import load_document
 from thesis_qa.ingest.structure import segment
 
@@ -383,17 +383,30 @@ def test_a_title_page_is_read_as_one_paragraph_and_later_front_matter_keeps_its_
     rest of the thesis."""
     title_page = [
         "ТҮСІНДІРМЕ ЖАЗБА", "Нурмаханова Алия Есимжанқызы", "Дипломдық жобаларды қорғауды автоматтандыру",
-        "Научный руководитель:", "д.т.н. Намиот Дмитрий Евгеньевич",
+        "Научный руководитель:", "д.т.н. Намиот Дмитрий Евгеньевич", "Консультант | к.т.н. | А. А. Пазников",
     ]  # fmt: skip
     later = ["ЗАДАНИЕ", "Студент выполняет работу.", "АҢДАТПА", "Жұмыста веб-қосымша жасалды.", "КІРІСПЕ", "Кіріспе."]
     first_page = "\n\n".join(title_page)
     text = first_page + "\n" + "\n\n".join(later)
-    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in [*title_page, *later] if h[-1] != ".")
-    passages = segment(Document("t.pdf", text, page_starts=(0, len(first_page) + 1), headings=hints))
+    titles = [line for line in [*title_page[:-1], *later] if line[-1] != "."]
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in titles)
+    signatures = Block(text.index("Консультант"), len(first_page), "table")
+    document = Document("t.pdf", text, page_starts=(0, len(first_page) + 1), headings=hints, blocks=(signatures,))
+    passages = segment(document)
     assert [p.text for p in passages if p.kind == "heading"] == ["ЗАДАНИЕ", "АҢДАТПА", "КІРІСПЕ"]
     assert passages[0].text == first_page
     assert (passages[0].kind, passages[0].section, passages[0].page) == ("body", "", "1")
     assert [p.section for p in passages if p.text == "Студент выполняет работу."] == ["ЗАДАНИЕ"]
+
+
+def test_a_first_page_of_prose_is_no_title_page():
+    """A foreword opening on page 1 keeps its title: the page holds more than a title page does."""
+    foreword = " ".join(["Бұл еңбек көп жылғы зерттеудің нәтижесі болып табылады және оқырманға арналған."] * 20)
+    text = f"АЛҒЫ СӨЗ\n\n{foreword}\n\nКІРІСПЕ\n\nКіріспе мәтіні."
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in ("АЛҒЫ СӨЗ", "КІРІСПЕ"))
+    passages = segment(Document("t.pdf", text, page_starts=(0, text.index("КІРІСПЕ")), headings=hints))
+    assert [p.text for p in passages if p.kind == "heading"] == ["АЛҒЫ СӨЗ", "КІРІСПЕ"]
+    assert {p.section for p in passages if p.text.startswith("Бұл еңбек")} == {"АЛҒЫ СӨЗ"}
 
 
 def test_without_pages_the_title_page_s_lines_are_text_and_its_capitals_stay_headings():

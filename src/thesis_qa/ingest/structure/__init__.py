@@ -79,7 +79,8 @@ __all__ = [
 # 16: one period between Latin letters ends no sentence ("ASP.NET"), nor "англ.", "рис.", "табл.".
 # 17: a first page holding more than 1,200 characters is no title page (a foreword opening on
 #     page 1 keeps its title and paragraphs).
-SEGMENTER_VERSION = "17"
+# 18: a title page's table (the signatures) is read with the title page.
+SEGMENTER_VERSION = "18"
 DEFAULT_MAX_CHARS = 600
 
 

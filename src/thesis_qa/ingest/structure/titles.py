@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import cast
 
 from thesis_qa.document import Document
-from thesis_qa.ingest.structure.items import Heading, Item, end_of, span, start_of, word_count
+from thesis_qa.ingest.structure.items import Heading, InBlock, Item, end_of, span, start_of, word_count
 from thesis_qa.ingest.structure.listings import BULLET_ITEM, ListRun, is_code, list_number
 from thesis_qa.text.sentences import Unit
 
@@ -146,8 +146,11 @@ def _is_title_page(text: str, items: list[Item]) -> bool:
 
 def _front_matter_item(item: Item, on_title_page: bool, text_started: bool) -> Item:
     """A front matter item as text where it heads nothing; on the title page a line after its
-    first one goes on the same paragraph."""
+    first one goes on the same paragraph, and so does a table's row (the signatures:
+    "Руководитель | к. т. н., доцент | А. А. Пазников")."""
     if isinstance(item, Heading) and (on_title_page or not is_uppercase_title(item.title)):
+        item = item.unit
+    if on_title_page and isinstance(item, InBlock) and item.block.kind == "table":
         item = item.unit
     if on_title_page and text_started and isinstance(item, Unit):
         return replace(item, para_start=False)
