@@ -126,14 +126,14 @@ def _title_page_as_text(text: str, items: list[Item], page_at: Callable[[int], i
     early = max(_TITLE_PAGE_CHARS, _TITLE_PAGE_SHARE * len(text))
     if first is None or items[first].unit.start > early:  # type: ignore[union-attr]
         return items
-    first_page = page_at(0)
-    on_first_page = [first_page is not None and page_at(start_of(item)) == first_page for item in items[:first]]
-    title_page = _is_title_page(text, [item for item, on in zip(items, on_first_page, strict=False) if on])
+    front, first_page = items[:first], page_at(0)
+    on_first_page = [first_page is not None and page_at(start_of(item)) == first_page for item in front]
+    title_page = _is_title_page(text, [item for item, on in zip(front, on_first_page, strict=True) if on])
     demoted: list[Item] = []
-    for item, on_page in zip(items[:first], on_first_page, strict=True):
-        on_title_page = title_page and on_page
-        text_started = any(isinstance(d, Unit) for d in demoted)
-        demoted.append(_front_matter_item(item, on_title_page, text_started))
+    text_started = False
+    for item, on_page in zip(front, on_first_page, strict=True):
+        demoted.append(_front_matter_item(item, title_page and on_page, text_started))
+        text_started = text_started or isinstance(demoted[-1], Unit)
     return demoted + items[first:]
 
 
