@@ -399,6 +399,35 @@ def test_a_title_page_is_read_as_one_paragraph_and_later_front_matter_keeps_its_
     assert [p.section for p in passages if p.text == "Студент выполняет работу."] == ["ЗАДАНИЕ"]
 
 
+def test_numbered_lines_on_a_title_page_are_no_chapters():
+    """A title page numbers a field of study ("09.03.04 – Программная инженерия") and a year
+    of study ("2 курс, магистрант") like a section and a chapter, but no numbered title
+    follows them on it: the page is still read whole, and the thesis's titles start at the
+    abstract. (A first page that opens chapter II, then 2.1, is a chapter: test_pdf_structure.)"""
+    title_page = [
+        "ВИТЕБСКИЙ ГОСУДАРСТВЕННЫЙ УНИВЕРСИТЕТ", "09.03.04 – Программная инженерия", "МАГИСТЕРСКАЯ ДИССЕРТАЦИЯ",
+        "Ашыров Алишер,", "2 курс, магистрант", "Научный руководитель:", "Трубников Юрий Валентинович", "Витебск, 2022",
+    ]  # fmt: skip
+    later = ["РЕФЕРАТ", "Магистерская диссертация 27 с., 7 рис.", "1 Введение", "Текст введения."]
+    first_page = "\n\n".join(title_page)
+    text = first_page + "\n" + "\n\n".join(later)
+    titles = ["ВИТЕБСКИЙ ГОСУДАРСТВЕННЫЙ УНИВЕРСИТЕТ", "МАГИСТЕРСКАЯ ДИССЕРТАЦИЯ", "РЕФЕРАТ", "1 Введение"]
+    hints = tuple(HeadingHint(text.index(h), text.index(h) + len(h), 1) for h in titles)
+    passages = segment(Document("t.pdf", text, page_starts=(0, len(first_page) + 1), headings=hints))
+    assert [p.text for p in passages if p.kind == "heading"] == ["РЕФЕРАТ", "1 Введение"]
+    assert {p.section for p in passages if p.page == "1"} == {""}
+    assert "".join(p.text for p in passages if p.page == "1").replace("\n", "") == first_page.replace("\n", "")
+
+
+def test_a_referat_s_keywords_in_capitals_are_text():
+    """ГОСТ 7.32 types a referat's keywords in capitals: a list of words, not a title."""
+    keywords = "ОПЕРАЦИОННАЯ СИСТЕМА, ЗАГРУЗЧИК, BIOS, ПРЕРЫВАНИЕ, ЯДРО, ЧТЕНИЕ ДИСКА."
+    lines = ["РЕФЕРАТ", "Магистерская диссертация 27 с.", keywords, "Объект исследования – операционные системы."]
+    passages = segment(Document("t.txt", "\n\n".join([*lines, "ВВЕДЕНИЕ", "Текст введения."])))
+    assert [p.text for p in passages if p.kind == "heading"] == ["РЕФЕРАТ", "ВВЕДЕНИЕ"]
+    assert [p.section for p in passages if p.text == keywords] == ["РЕФЕРАТ"]
+
+
 def test_a_first_page_of_prose_is_no_title_page():
     """A foreword opening on page 1 keeps its title: the page holds more than a title page does."""
     foreword = " ".join(["Бұл еңбек көп жылғы зерттеудің нәтижесі болып табылады және оқырманға арналған."] * 20)

@@ -80,7 +80,7 @@ __all__ = [
 # 17: a first page holding more than 1,200 characters is no title page (a foreword opening on
 #     page 1 keeps its title and paragraphs).
 # 18: a title page's table (the signatures) is read with the title page.
-SEGMENTER_VERSION = "18"
+SEGMENTER_VERSION = "19"
 DEFAULT_MAX_CHARS = 600
 
 

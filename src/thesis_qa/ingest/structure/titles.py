@@ -39,6 +39,9 @@ _SECTION_LABEL = re.compile(r"(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]?\s|(?:ҚОСЫМШ�
 _ROMAN_NUMERAL = re.compile(r"[IVXLCІ]{2,6}\.?|[IVXLCІ]\.")
 _FORMULA = re.compile(r"[=×]")  # "4 × 1 ГБ = 4 ГБ RAM", "T43 = {∅, {0}}" are no titles
 MAX_TITLE_WORDS = 15
+# A line in capitals with this many commas lists words: a referat's keywords, typed in capitals
+# by ГОСТ 7.32 ("ОПЕРАЦИОННАЯ СИСТЕМА, ЗАГРУЗЧИК, BIOS, ЯДРО."); a title has one or two.
+_KEYWORD_COMMAS = 3
 _MAX_TITLE_CHARS = 200
 _MAX_SUBTITLE_WORDS = 5
 
@@ -121,18 +124,33 @@ def _title_page_as_text(text: str, items: list[Item], page_at: Callable[[int], i
     one paragraph, its titles in capitals too: "Научный руководитель:" is read with the name
     on the next line, "ТҮСІНДІРМЕ ЖАЗБА" with its author's. On its later pages titles in
     capitals ("ЗАДАНИЕ", "БЕКІТЕМІН") keep their rank, and so do they on a first page of prose
-    (a foreword: `_is_title_page`)."""
-    first = next((i for i, item in enumerate(items) if isinstance(item, Heading) and _ends_title_page(item)), None)
+    (a foreword: `_is_title_page`). A numbered line on a title page ("2 курс, магистрант",
+    "09.03.04 – Программная инженерия") ends it only when the next title is numbered too
+    ("II. …", then "2.1. …": a first page that opens a chapter)."""
+    first_page = page_at(0)
+    cover = 0  # the items on the first page, up to an abstract, contents or introduction title
+    while cover < len(items) and first_page is not None and page_at(start_of(items[cover])) == first_page:
+        if isinstance(items[cover], Heading) and _FRONT_MATTER.fullmatch(items[cover].title):  # type: ignore[union-attr]
+            break
+        cover += 1
+    title_page = _is_title_page(text, items[:cover])
+    first = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, Heading)
+            and _ends_title_page(item)
+            and not (title_page and i < cover and not _numbered(_next_heading(items, i)))
+        ),
+        None,
+    )
     early = max(_TITLE_PAGE_CHARS, _TITLE_PAGE_SHARE * len(text))
     if first is None or items[first].unit.start > early:  # type: ignore[union-attr]
         return items
-    front, first_page = items[:first], page_at(0)
-    on_first_page = [first_page is not None and page_at(start_of(item)) == first_page for item in front]
-    title_page = _is_title_page(text, [item for item, on in zip(front, on_first_page, strict=True) if on])
     demoted: list[Item] = []
     text_started = False
-    for item, on_page in zip(front, on_first_page, strict=True):
-        demoted.append(_front_matter_item(item, title_page and on_page, text_started))
+    for i, item in enumerate(items[:first]):
+        demoted.append(_front_matter_item(item, title_page and i < cover, text_started))
         text_started = text_started or isinstance(demoted[-1], Unit)
     return demoted + items[first:]
 
@@ -158,9 +176,17 @@ def _front_matter_item(item: Item, on_title_page: bool, text_started: bool) -> I
 
 
 def _ends_title_page(heading: Heading) -> bool:
-    """An abstract, contents or introduction title, or a numbered one ("1 …", "II. …", "2.1 …")."""
-    title = heading.title
-    return bool(_FRONT_MATTER.fullmatch(title) or CHAPTER_LABEL.match(title) or NUMBERED_TITLE.match(title))
+    """An abstract, contents or introduction title, or a numbered one."""
+    return bool(_FRONT_MATTER.fullmatch(heading.title)) or _numbered(heading)
+
+
+def _numbered(heading: Heading | None) -> bool:
+    """A title numbered as a chapter or a section: "1 …", "II. …", "2.1 …"."""
+    return heading is not None and bool(CHAPTER_LABEL.match(heading.title) or NUMBERED_TITLE.match(heading.title))
+
+
+def _next_heading(items: list[Item], i: int) -> Heading | None:
+    return next((item for item in items[i + 1 :] if isinstance(item, Heading)), None)
 
 
 def _confirm_chapters(text: str, items: list[Item]) -> list[Item]:
@@ -233,7 +259,7 @@ def _title_level(text: str, item: Unit, nxt: Item | None) -> int | None:
     numbered = NUMBERED_TITLE.match(raw)
     if numbered and opens_line:
         return None if _NAMES_FIGURE.match(raw) else numbered.group(1).count(".") + 1
-    if is_uppercase_title(raw) and opens_line:
+    if is_uppercase_title(raw) and opens_line and raw.count(",") < _KEYWORD_COMMAS:
         return 1
     return 0 if _is_subtitle(text, raw, item, nxt) else None
 
