@@ -3,10 +3,11 @@ lists and their introductions, code, people, and the introduction a list item is
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from thesis_qa.index.passage_table import PERSON
-from thesis_qa.retrieval.features import DEFINES, Shape, in_sections, list_intro
+from thesis_qa.retrieval.features import DEFINES, Shape, WordMatches, in_sections, list_intro
 from thesis_qa.retrieval.question import expansion, named_sections, read_question
 from thesis_qa.text.numbers import holds_unit
 
@@ -205,3 +206,16 @@ def test_a_text_that_defines_a_term_is_known_by_its_shape(text, defines):
 def test_an_abbreviation_is_spelled_out_by_words_with_its_initials(abbreviation, text, spelled):
     assert bool(expansion(abbreviation).search(text)) is spelled
 
+
+
+def test_bm25_over_nearest_keys_takes_each_word_s_best_near_key():
+    """Two question words, each with its three nearest keys: a key counts when it is near
+    enough (cosine >= 0.9) and among the first two; per candidate each word gives its best
+    such key's score, and the words add up."""
+    cosines = np.array([[1.0, 0.95, 0.93], [0.91, 0.80, 0.99]], dtype=np.float32)
+    scores = np.zeros((2, 2, 3), dtype=np.float32)
+    scores[0, 0] = (1.0, 3.0, 9.0)  # the third key is not among the first two
+    scores[0, 1] = (2.0, 5.0, 0.0)  # the second key is not near enough
+    scores[1, 1, 2] = 7.0  # a key beyond the first two only
+    matches = WordMatches(np.zeros_like(scores), cosines, np.ones_like(cosines), 1.0, scores)
+    np.testing.assert_allclose(matches.bm25(0.9, 2), [3.0 + 2.0, 0.0])

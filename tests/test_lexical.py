@@ -180,6 +180,17 @@ def test_bm25_scores_are_okapis():
         np.testing.assert_allclose(bm25.scores(keys), okapi(documents, keys), rtol=1e-5, atol=1e-6)
 
 
+def test_one_key_scored_in_some_rows_is_its_part_of_bm25():
+    """`key_scores` gives a key's BM25 in the rows asked (0 where it is absent): what
+    `scores` sums over a query's keys."""
+    documents = keyed(PASSAGES)
+    bm25 = BM25(documents)
+    rows = np.arange(len(documents))[::-1].copy()
+    for key in sorted({key for document in documents for key in document})[:40]:
+        column = bm25.postings.column(key)
+        np.testing.assert_allclose(bm25.key_scores(column, rows), bm25.scores([key])[rows], rtol=1e-5)
+
+
 def test_stored_postings_open_memory_mapped_and_score_alike(tmp_path):
     built = Postings.build(keyed(PASSAGES))
     built.save(tmp_path)

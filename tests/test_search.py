@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from thesis_qa.retrieval.features import QUESTION_FEATURES, SIGNAL_FEATURES, passage_features, question_features
+from thesis_qa.retrieval.features import (
+    QUESTION_FEATURES,
+    SIGNAL_FEATURES,
+    SOFT,
+    passage_features,
+    question_features,
+)
 from thesis_qa.retrieval.highlight import render_html
 from thesis_qa.retrieval.ranking import answer_probabilities
 from thesis_qa.retrieval.search import QuestionError, clean_question
@@ -174,6 +180,25 @@ def test_a_question_after_a_definition_is_answered_by_the_passage_that_gives_it(
     assert sorted(passage_features(defining.question, defining.signals)[:, column]) == [0.0, 1.0]
     other = searcher.candidates("Почему компании выбирают кроссплатформенность?")
     assert not passage_features(other.question, other.signals)[:, column].any()
+
+
+def test_a_question_s_words_read_as_their_translations_score_like_bm25(searcher_over):
+    """A Russian question over a Kazakh text shares no key with it ("данные" is "деректер"):
+    BM25 finds nothing, but each word's nearest keys (`WordMatches.bm25`) find the passage
+    that says where the data is kept, and only that one."""
+    searcher = searcher_over(
+        "# Жүйе\n\nЖүйенің серверлік бөлігі Java тілінде жазылды.\n\n"
+        "Клиенттік интерфейс React кітапханасымен жасалды.\n\nДеректер PostgreSQL дерекқорында сақталады.\n",
+        "thesis.md",
+    )
+    candidates = searcher.candidates("Где хранятся данные?")
+    texts = [searcher.index.passages[int(row)].text for row in candidates.rows]
+    translated = dict(zip(texts, candidates.signals.words.bm25(*SOFT), strict=True))
+    assert not candidates.signals.bm25.any()
+    assert [text for text, score in translated.items() if score > 0] == ["Деректер PostgreSQL дерекқорында сақталады."]
+    column = SIGNAL_FEATURES.index("soft_bm25_share")
+    shares = passage_features(candidates.question, candidates.signals)[:, column]
+    assert shares.max() == 1.0 and sorted(shares)[-2] == 0.0
 
 
 def test_a_quantity_asked_in_a_unit_the_best_hit_does_not_give_counts_against_answering(searcher_over):

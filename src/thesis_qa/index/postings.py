@@ -203,6 +203,21 @@ class BM25:
             rows.append(held)
         return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.rows).astype(np.float32)
 
+    def key_scores(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """The BM25 score of one key (its `column`) in each of `rows` (0 where it is absent)."""
+        held, count = self.postings.entries(column)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not len(held):
+            return out
+        at = np.minimum(np.searchsorted(held, rows), len(held) - 1)
+        present = held[at] == rows
+        tf = count[at[present]].astype(np.float32)
+        length = self.postings.lengths[np.asarray(rows)[present]].astype(np.float32)
+        norm = self.k1 * (1 - self.b + self.b * length / self.mean_length)
+        idf = np.log(1 + (self.rows - len(held) + 0.5) / (len(held) + 0.5))
+        out[present] = idf * tf * (self.k1 + 1) / (tf + norm)
+        return out
+
 
 def column_of(keys: np.ndarray, key: str) -> int | None:
     """The position of `key` in the sorted `keys`, None when it is not there."""

@@ -55,6 +55,8 @@ SIGNAL_FEATURES = (
     "list_coverage",
     "named_kind",
     "definition_answer",
+    "soft_bm25_share",
+    "cross_soft_bm25_share",
 )
 # A passage of a running text (a thesis or an upload, read from its file) is scored with each
 # feature's weight plus an adjustment of its own (the "text:" columns); a passage given ready
@@ -102,6 +104,18 @@ class WordMatches:
     cosines: np.ndarray
     idf: np.ndarray
     unseen_idf: float  # the weight of a word no key is near enough to
+    scores: np.ndarray | None = None  # like `matches`: the key's BM25 score in the candidate
+
+    def bm25(self, threshold: float, limit: int) -> np.ndarray:
+        """Per candidate, BM25 over the question's words read as their nearest keys: for each
+        word the best score of its `limit` nearest keys (cosine >= `threshold`) in the
+        candidate, summed. Across languages a question's own keys are seldom in the text (BM25
+        finds nothing), but its words' translations are among their nearest keys."""
+        if self.scores is None or not self.cosines.size:
+            return np.zeros(self.matches.shape[0], dtype=np.float32)
+        near = self.cosines >= threshold
+        near[:, limit:] = False
+        return np.where(near[None, :, :], self.scores, 0.0).max(axis=2).sum(axis=1).astype(np.float32)
 
     def coverage(self, threshold: float, limit: int) -> tuple[np.ndarray, float]:
         """Per candidate, the idf-weighted share of question words it holds one of the
@@ -263,10 +277,10 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         return np.zeros((0, len(PASSAGE_FEATURES)), dtype=np.float32)
     soft, _ = s.words.coverage(*SOFT)
     loose, _ = s.words.coverage(*LOOSE)
-    best_bm25 = float(s.bm25.max())
-    bm25_share = s.bm25 / best_bm25 if best_bm25 > 0 else np.zeros_like(s.bm25)
+    bm25_share = _share(s.bm25)
     cross = s.cross_language.astype(np.float32)
     sentence_gap = _gap(s.dense_sentence)
+    soft_bm25 = _share(s.words.bm25(*SOFT))
     columns = {
         "dense_passage_gap": _gap(s.dense_passage),
         "dense_sentence_gap": sentence_gap,
@@ -304,10 +318,20 @@ def passage_features(question: Question, s: Signals, carried: np.ndarray | None 
         # "X дегеніміз …" for a term; for an abbreviation ("SQL қысқартуы қалай ашылады?") what
         # spells it out ("Structured Query Language").
         "definition_answer": (s.shape.defines if s.expands is None else s.expands) * float(question.asks_meaning),
+        # BM25 over the question's words read as their nearest keys: across languages, their
+        # translations (`WordMatches.bm25`).
+        "soft_bm25_share": soft_bm25,
+        "cross_soft_bm25_share": cross * soft_bm25,
     }
     signals = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in SIGNAL_FEATURES])
     running = np.ones(len(s), dtype=np.float32) if s.running_text is None else s.running_text.astype(np.float32)
     return np.hstack([signals, signals * running[:, None]])
+
+
+def _share(scores: np.ndarray) -> np.ndarray:
+    """Each score as a share of the best candidate's (0 when none scores)."""
+    best = float(scores.max())
+    return scores / best if best > 0 else np.zeros_like(scores)
 
 
 def _gap(scores: np.ndarray) -> np.ndarray:

@@ -459,10 +459,11 @@ class Searcher:
             columns[w] = [column, *(c for c, _ in others)][: columns.shape[1]]
             cosines[w] = [1.0, *(s for _, s in others)][: cosines.shape[1]]
         matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
-        postings = self.lexical.postings
+        scores = np.zeros_like(matches)
         for (w, n), column in np.ndenumerate(columns):
-            matches[:, w, n] = np.where(postings.holds(column, rows), cosines[w, n], 0.0)
-        return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf)
+            scores[:, w, n] = self.lexical.key_scores(int(column), rows)
+            matches[:, w, n] = np.where(scores[:, w, n] > 0, cosines[w, n], 0.0)
+        return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf, scores)
 
     def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
         """Index rows of the passages that hold every one of `keys` (in any inflection: keys
