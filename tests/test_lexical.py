@@ -236,6 +236,8 @@ def test_postings_split_into_segments_read_and_score_as_one(tmp_path):
     for column in range(len(whole.keys)):
         np.testing.assert_array_equal(split.holders(column), whole.holders(column))
         np.testing.assert_array_equal(split.holds(column, rows), whole.holds(column, rows))
+        np.testing.assert_array_equal(split.counts_at(column, rows[::-1]), whole.counts_at(column, rows[::-1]))
+        np.testing.assert_allclose(BM25.over(split).key_scores(column, rows), BM25.over(whole).key_scores(column, rows))
     for query in QUERIES:
         keys = [t.key for t in terms(query, "kk")]
         np.testing.assert_array_equal(BM25.over(split).scores(keys), BM25.over(whole).scores(keys))

@@ -5,6 +5,7 @@ Keys come from `thesis_qa.text.keys`; this module only stores and scores them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -77,6 +78,15 @@ class Postings:
         """Whether each of `rows` holds the key at `column` (`holding`)."""
         return holding(rows, self.holders(column))
 
+    def counts_at(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """How often each of `rows` holds the key at `column` (0: not at all)."""
+        held, count = self.entries(column)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if len(held):
+            at, present = _find(rows, held)
+            out[present] = count[at[present]]
+        return out
+
     def frequencies(self) -> np.ndarray:
         """How many rows hold each key."""
         return np.diff(self.starts)
@@ -120,17 +130,23 @@ class SegmentedPostings:
         return np.concatenate(rows), np.concatenate(counts)
 
     def holds(self, column: int, rows: np.ndarray) -> np.ndarray:
-        """Whether each of `rows` holds the key at `column`, asked of the segment holding the row
-        (no segment's postings are copied)."""
+        """Whether each of `rows` holds the key at `column`."""
         if len(self.parts) == 1:
             return self.parts[0].holds(column, rows)
+        return self.counts_at(column, rows) > 0
+
+    def counts_at(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """How often each of `rows` holds the key at `column`, asked of the segment holding the
+        row (no segment's postings are copied)."""
+        if len(self.parts) == 1:
+            return self.parts[0].counts_at(column, rows)
         key, rows = str(self.keys[column]), np.asarray(rows)
-        held = np.zeros(len(rows), dtype=bool)
+        counts = np.zeros(len(rows), dtype=np.float32)
         for part, base, stop in zip(self.parts, self.bases.tolist(), self.bases[1:].tolist(), strict=False):
             own, mine = part.column(key), (rows >= base) & (rows < stop)
             if own is not None and mine.any():
-                held[mine] = part.holds(own, rows[mine] - base)
-        return held
+                counts[mine] = part.counts_at(own, rows[mine] - base)
+        return counts
 
     def merged(self) -> Postings:
         """One `Postings` over all rows (for a store that keeps one, e.g. when copying an index)."""
@@ -181,9 +197,14 @@ class BM25:
         self.rows = len(postings)
         self.mean_length = max(float(np.asarray(postings.lengths, dtype=np.float32).mean()) if self.rows else 1.0, 1e-9)
 
+    @functools.cached_property
+    def _frequencies(self) -> np.ndarray:
+        """How many rows hold each key (summed over the segments once)."""
+        return np.asarray(self.postings.frequencies())
+
     def idf(self) -> np.ndarray:
         """Okapi idf of every key, in the postings' key order."""
-        df = self.postings.frequencies().astype(np.float32)
+        df = self._frequencies.astype(np.float32)
         return np.log(1 + (self.rows - df + 0.5) / (df + 0.5)).astype(np.float32)
 
     def scores(self, keys: Iterable[str]) -> np.ndarray:
@@ -192,7 +213,7 @@ class BM25:
         columns = sorted({c for c in map(postings.column, set(keys)) if c is not None})
         if not columns:
             return np.zeros(self.rows, dtype=np.float32)
-        df = postings.frequencies()[columns].astype(np.float32)
+        df = self._frequencies[columns].astype(np.float32)
         idf = np.log(1 + (self.rows - df + 0.5) / (df + 0.5))
         rows, weights = [], []
         for weight, column in zip(idf, columns, strict=True):
@@ -205,18 +226,12 @@ class BM25:
 
     def key_scores(self, column: int, rows: np.ndarray) -> np.ndarray:
         """The BM25 score of one key (its `column`) in each of `rows` (0 where it is absent)."""
-        held, count = self.postings.entries(column)
-        out = np.zeros(len(rows), dtype=np.float32)
-        if not len(held):
-            return out
-        at = np.minimum(np.searchsorted(held, rows), len(held) - 1)
-        present = held[at] == rows
-        tf = count[at[present]].astype(np.float32)
-        length = self.postings.lengths[np.asarray(rows)[present]].astype(np.float32)
+        tf = self.postings.counts_at(column, rows)
+        df = float(self._frequencies[column])
+        idf = np.log(1 + (self.rows - df + 0.5) / (df + 0.5))
+        length = self.postings.lengths[np.asarray(rows)].astype(np.float32)
         norm = self.k1 * (1 - self.b + self.b * length / self.mean_length)
-        idf = np.log(1 + (self.rows - len(held) + 0.5) / (len(held) + 0.5))
-        out[present] = idf * tf * (self.k1 + 1) / (tf + norm)
-        return out
+        return (idf * tf * (self.k1 + 1) / (tf + norm)).astype(np.float32)
 
 
 def column_of(keys: np.ndarray, key: str) -> int | None:
@@ -231,9 +246,15 @@ def holding(rows: np.ndarray, holders: np.ndarray) -> np.ndarray:
     key held by ten rows or by half a million (`np.isin` sorts the holders every time)."""
     if not len(holders):
         return np.zeros(len(rows), dtype=bool)
+    return _find(rows, holders)[1]
+
+
+def _find(rows: np.ndarray, holders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `rows`, its position among the (non-empty, ascending) `holders` and whether
+    it is there."""
     wanted = np.asarray(rows).astype(holders.dtype, copy=False)  # a cast of the holders would copy them
     at = np.minimum(np.searchsorted(holders, wanted), len(holders) - 1)
-    return np.asarray(holders[at] == wanted)
+    return at, np.asarray(holders[at] == wanted)
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
