@@ -191,6 +191,16 @@ def test_one_key_scored_in_some_rows_is_its_part_of_bm25():
         np.testing.assert_allclose(bm25.key_scores(column, rows), bm25.scores([key])[rows], rtol=1e-5)
 
 
+def test_programming_languages_named_by_a_letter_and_signs_are_words():
+    """"C++" and "C#" are the subject of many a sentence of a thesis in computing; as `\\w+`
+    runs they were a lone letter, dropped. A sum ("a+b") makes no word of its letter."""
+    text = "Сервер C# тілінде, ал модуль C++ тілінде жазылды: a+b формуласы."
+    assert [(t.key, text[t.start : t.end]) for t in terms(text, "kk") if not t.key.isalpha()] == [
+        ("c#", "C#"),
+        ("c++", "C++"),
+    ]
+
+
 def test_stored_postings_open_memory_mapped_and_score_alike(tmp_path):
     built = Postings.build(keyed(PASSAGES))
     built.save(tmp_path)

@@ -138,3 +138,13 @@ def test_a_lookup_can_be_kept_to_one_document(searcher, small_searcher):
     assert {hit.passage.doc for hit in everywhere.hits} == {"thesis_kk.txt", "small.md"}
     assert {hit.passage.doc for hit in only_small.hits} == {"small.md"}
     assert only_small.count == 2
+
+
+def test_a_programming_language_named_by_a_letter_and_signs_is_looked_up(searcher_over):
+    """"C#" and "C++" are found where they stand, each apart from the other and from a lone "C"."""
+    languages = searcher_over(
+        "# Жүйе\n\nСервер C# тілінде жазылды.\n\nМодуль C++ тілінде жазылды.\n\nC тілі аталмайды.\n",
+        "languages.md",
+    )
+    assert [hit.passage.text for hit in look_up([languages], "C#", limit=10).hits] == ["Сервер C# тілінде жазылды."]
+    assert [hit.passage.text for hit in look_up([languages], "C++", limit=10).hits] == ["Модуль C++ тілінде жазылды."]

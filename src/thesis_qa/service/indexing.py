@@ -33,7 +33,8 @@ Notify = Callable[[str], None]
 VECTOR_SCHEME = "passage+sentence/1"
 # Bumped whenever the stored BM25 postings, vocabulary or passage flags (`passage_table.NUMBER`,
 # `PERSON`) of the same passages would differ.
-LEXICAL_SCHEME = "postings+vocabulary/3"  # 2: keys folded (text.fold); 3: people by name and patronymic
+# 2: keys folded (text.fold); 3: people by name and patronymic; 4: "C++", "C#" are words (text.keys)
+LEXICAL_SCHEME = "postings+vocabulary/4"
 
 
 def build_index(

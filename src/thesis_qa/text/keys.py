@@ -1,6 +1,8 @@
 """Matching keys: Unicode words -> stems -> keys, and where a text's words stand.
 
-Tokens are `\\w+` runs over all of Unicode (no Cyrillic or Kazakh letter is ever dropped),
+Tokens are `\\w+` runs over all of Unicode (no Cyrillic or Kazakh letter is ever dropped) and
+the names of programming languages a letter and its signs make ("C++", "C#", "F#": as `\\w+`
+they were a lone letter, dropped, and "Бағдарлама C++ тілінде …" lost its subject),
 folded to one spelling (`fold`: «ə» typed for «ә», Latin look-alikes inside Cyrillic words,
 mathematical letters, «ё») and lowercased. Each word becomes a *key*: its stem (see `stem`) cut to
 `PREFIX` letters, so a Kazakh "модернизациясының" and a Russian "модернизации" meet at
@@ -21,7 +23,7 @@ from thesis_qa.text.language import Language, detect_language
 from thesis_qa.text.stem import stem
 
 PREFIX = 6
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W\d_][+#]+(?![\w+#])|\w+")
 
 # Pronouns and demonstratives (Kazakh, Russian, English): they carry no topic of their own,
 # and in a follow-up they point back at the conversation (`followup`).
