@@ -217,5 +217,5 @@ def test_bm25_over_nearest_keys_takes_each_word_s_best_near_key():
     scores[0, 0] = (1.0, 3.0, 9.0)  # the third key is not among the first two
     scores[0, 1] = (2.0, 5.0, 0.0)  # the second key is not near enough
     scores[1, 1, 2] = 7.0  # a key beyond the first two only
-    matches = WordMatches(np.zeros_like(scores), cosines, np.ones_like(cosines), 1.0, scores)
+    matches = WordMatches(scores, cosines, np.ones_like(cosines), 1.0)
     np.testing.assert_allclose(matches.bm25(0.9, 2), [3.0 + 2.0, 0.0])

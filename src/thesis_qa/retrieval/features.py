@@ -97,40 +97,48 @@ QUESTION_FEATURES = (
 @dataclass(frozen=True)
 class WordMatches:
     """How each question word meets the collection through its nearest keys (`vocabulary`):
-    `matches[c, w, l]` is the cosine of word w's l-th nearest key when candidate c holds that
-    key (0 otherwise); `cosines` and `idf` describe the nearest keys themselves (words x l)."""
+    `scores[c, w, l]` is the BM25 score in candidate c of word w's l-th nearest key (0 when c
+    lacks it); `cosines` and `idf` describe the nearest keys themselves (words x l)."""
 
-    matches: np.ndarray
+    scores: np.ndarray
     cosines: np.ndarray
     idf: np.ndarray
     unseen_idf: float  # the weight of a word no key is near enough to
-    scores: np.ndarray | None = None  # like `matches`: the key's BM25 score in the candidate
+
+    @property
+    def matches(self) -> np.ndarray:
+        """Like `scores`: the key's cosine where the candidate holds it."""
+        return np.where(self.scores > 0, self.cosines[None, :, :], 0.0)
 
     def bm25(self, threshold: float, limit: int) -> np.ndarray:
         """Per candidate, BM25 over the question's words read as their nearest keys: for each
         word the best score of its `limit` nearest keys (cosine >= `threshold`) in the
         candidate, summed. Across languages a question's own keys are seldom in the text (BM25
         finds nothing), but its words' translations are among their nearest keys."""
-        if self.scores is None or not self.cosines.size:
-            return np.zeros(self.matches.shape[0], dtype=np.float32)
-        near = self.cosines >= threshold
-        near[:, limit:] = False
+        if not self.cosines.size:
+            return np.zeros(self.scores.shape[0], dtype=np.float32)
+        near = self._near(threshold, limit)
         return np.where(near[None, :, :], self.scores, 0.0).max(axis=2).sum(axis=1).astype(np.float32)
 
     def coverage(self, threshold: float, limit: int) -> tuple[np.ndarray, float]:
         """Per candidate, the idf-weighted share of question words it holds one of the
         `limit` nearest keys of (cosine >= `threshold`); and the weighted share of words with
         no such key at all."""
-        candidates = self.matches.shape[0]
+        candidates = self.scores.shape[0]
         if not self.cosines.size:
             return np.zeros(candidates, dtype=np.float32), 0.0
-        near = self.cosines >= threshold
-        near[:, limit:] = False
+        near = self._near(threshold, limit)
         weight = np.where(near.any(axis=1), np.where(near, self.idf, 0.0).max(axis=1), self.unseen_idf)
         held = np.where(near[None, :, :], self.matches, 0.0).max(axis=2) if candidates else np.zeros((0, len(weight)))
         total = float(weight.sum())
         missing = float(weight[~near.any(axis=1)].sum() / total)
         return (held @ weight / total).astype(np.float32), missing
+
+    def _near(self, threshold: float, limit: int) -> np.ndarray:
+        """Per word, which of its nearest keys count: cosine >= `threshold`, among the first `limit`."""
+        near = self.cosines >= threshold
+        near[:, limit:] = False
+        return near
 
 
 @dataclass(frozen=True)

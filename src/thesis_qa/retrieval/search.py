@@ -458,12 +458,10 @@ class Searcher:
             others = [(c, s) for c, s in zip(columns[w], cosines[w], strict=True) if c != column]
             columns[w] = [column, *(c for c, _ in others)][: columns.shape[1]]
             cosines[w] = [1.0, *(s for _, s in others)][: cosines.shape[1]]
-        matches = np.zeros((len(rows), *columns.shape), dtype=np.float32)
-        scores = np.zeros_like(matches)
+        scores = np.zeros((len(rows), *columns.shape), dtype=np.float32)
         for (w, n), column in np.ndenumerate(columns):
             scores[:, w, n] = self.lexical.key_scores(int(column), rows)
-            matches[:, w, n] = np.where(scores[:, w, n] > 0, cosines[w, n], 0.0)
-        return WordMatches(matches, cosines, self._idf[columns], self._unseen_idf, scores)
+        return WordMatches(scores, cosines, self._idf[columns], self._unseen_idf)
 
     def rows_holding(self, keys: Sequence[str]) -> np.ndarray:
         """Index rows of the passages that hold every one of `keys` (in any inflection: keys
