@@ -80,6 +80,8 @@ __all__ = [
 # 17: a first page holding more than 1,200 characters is no title page (a foreword opening on
 #     page 1 keeps its title and paragraphs).
 # 18: a title page's table (the signatures) is read with the title page.
+# 19: a numbered line on a title page ("2 курс, магистрант") ends it only when a numbered title
+#     follows; a line in capitals listing keywords (three commas or more) is no title.
 SEGMENTER_VERSION = "19"
 DEFAULT_MAX_CHARS = 600
 
